@@ -4,5 +4,12 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
+
+pub mod chain;
+pub mod entry;
+pub mod frame;
+pub mod model;
+pub mod storage;
+pub mod varint;

@@ -1,0 +1,226 @@
+//! The hash chain: a [`Writer`] that appends entries to any [`Storage`] and a
+//! [`Verifier`] that walks stored bytes and names the first thing wrong.
+//!
+//! Each entry carries the hash of the one before it, and entry 0 carries the
+//! ledger's genesis hash, so altering, removing, inserting or reordering an
+//! entry breaks a link or the numbering. What a chain alone cannot show is
+//! that its tail was cut off: compare the head against an [`Anchor`] kept
+//! elsewhere (a receipt, a segment header, a signed checkpoint).
+//!
+//! [`Storage`]: crate::storage::Storage
+
+mod verify;
+mod writer;
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::entry::{self, DecodeError, Header};
+use crate::frame::FrameError;
+use crate::model::{Digest, LedgerId, Timestamp};
+
+pub use verify::{Report, Verified, Verifier, verify, verify_records};
+pub use writer::{WriteError, Writer};
+
+/// Where a chain stands: the sequence number of the next entry and the hash
+/// it must link to. A ledger's start is [`Anchor::genesis`]; its head after
+/// entry `n` is `{ next_seq: n + 1, head: hash(entry n) }`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Anchor {
+    /// The sequence number the next entry gets.
+    pub next_seq: u64,
+    /// The hash the next entry links to.
+    pub head: Digest,
+}
+
+impl Anchor {
+    /// The start of the ledger `ledger`: entry 0 links to its genesis hash.
+    #[must_use]
+    pub fn genesis(ledger: &LedgerId) -> Self {
+        Self {
+            next_seq: 0,
+            head: entry::genesis(ledger),
+        }
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "next entry {} after {}", self.next_seq, self.head)
+    }
+}
+
+/// What the writer hands back for an appended entry.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's hash.
+    pub hash: Digest,
+}
+
+/// The first thing found wrong in stored entries, and where.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Failure {
+    /// The sequence number the entry at that place should have had.
+    pub seq: u64,
+    /// Byte offset of the frame where it was found.
+    pub offset: u64,
+    /// What was wrong.
+    pub kind: FailureKind,
+}
+
+/// What was wrong. The verifier stops at the first of these.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The frame is torn, has a bad length, or fails its CRC.
+    Frame(FrameError),
+    /// The entry header cannot be read (or, when records are checked, the record).
+    Undecodable(DecodeError),
+    /// The entry is of a format version this reader does not know.
+    UnknownVersion(u8),
+    /// The sequence number is not the next one: an entry is missing,
+    /// duplicated or out of order.
+    SequenceGap {
+        /// The number expected.
+        expected: u64,
+        /// The number found.
+        found: u64,
+    },
+    /// The entry does not link to the hash of the one before it: that one
+    /// or this one was altered.
+    BrokenLink {
+        /// The previous entry's hash as computed.
+        expected: Digest,
+        /// The link stored in this entry.
+        found: Digest,
+    },
+    /// The chain verifies but ends somewhere other than the head it was
+    /// checked against: truncated, rolled back, extended or forked.
+    HashMismatch {
+        /// The head expected.
+        expected: Anchor,
+        /// The head found.
+        found: Anchor,
+    },
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Frame(e) => write!(f, "{e}"),
+            Self::Undecodable(e) => write!(f, "undecodable entry: {e}"),
+            Self::UnknownVersion(v) => write!(f, "{}", DecodeError::UnknownVersion(*v)),
+            Self::SequenceGap { expected, found } => {
+                write!(f, "sequence gap: expected entry {expected}, found {found}")
+            }
+            Self::BrokenLink { expected, found } => {
+                write!(
+                    f,
+                    "broken link: previous entry hashes to {expected}, entry links to {found}"
+                )
+            }
+            Self::HashMismatch { expected, found } => write!(
+                f,
+                "hash mismatch: ledger head is entry {} with hash {}, expected entry {} with hash {}",
+                found.next_seq.wrapping_sub(1),
+                found.head,
+                expected.next_seq.wrapping_sub(1),
+                expected.head
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "entry {} at byte {}: {}",
+            self.seq, self.offset, self.kind
+        )
+    }
+}
+
+impl core::error::Error for Failure {}
+
+/// The state a reader keeps while following a chain, one entry body at a
+/// time. Every reader (the slice [`Verifier`], file and flash backends)
+/// checks entries through this one type.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    anchor: Anchor,
+    last_time: Option<Timestamp>,
+}
+
+/// One entry body that [`Chain::follow`] accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link<'b> {
+    /// The decoded header.
+    pub header: Header,
+    /// The record's bytes, undecoded.
+    pub record_bytes: &'b [u8],
+    /// The entry's hash.
+    pub hash: Digest,
+    /// Whether its time is earlier than the previous entry's (reported, not fatal).
+    pub time_regressed: bool,
+}
+
+impl Chain {
+    /// A chain whose next entry must match `anchor`.
+    #[must_use]
+    pub const fn new(anchor: Anchor) -> Self {
+        Self {
+            anchor,
+            last_time: None,
+        }
+    }
+
+    /// Where the chain stands now.
+    #[must_use]
+    pub const fn anchor(&self) -> Anchor {
+        self.anchor
+    }
+
+    /// Checks that `body` is the next entry and advances past it.
+    ///
+    /// # Errors
+    /// The [`FailureKind`] found; the chain does not advance.
+    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Link<'b>, FailureKind> {
+        let (header, record_bytes) = entry::decode_header(body).map_err(|e| match e {
+            DecodeError::UnknownVersion(v) => FailureKind::UnknownVersion(v),
+            other => FailureKind::Undecodable(other),
+        })?;
+        if header.seq == u64::MAX {
+            // Never written: the writer stops one short, so `next_seq` cannot wrap.
+            return Err(FailureKind::Undecodable(DecodeError::BadValue));
+        }
+        if header.seq != self.anchor.next_seq {
+            return Err(FailureKind::SequenceGap {
+                expected: self.anchor.next_seq,
+                found: header.seq,
+            });
+        }
+        if header.prev != self.anchor.head {
+            return Err(FailureKind::BrokenLink {
+                expected: self.anchor.head,
+                found: header.prev,
+            });
+        }
+        let hash = entry::hash(body);
+        let time_regressed = self.last_time.is_some_and(|t| header.time < t);
+        self.anchor = Anchor {
+            next_seq: header.seq + 1,
+            head: hash,
+        };
+        self.last_time = Some(header.time);
+        Ok(Link {
+            header,
+            record_bytes,
+            hash,
+            time_regressed,
+        })
+    }
+}

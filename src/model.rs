@@ -1,0 +1,35 @@
+//! The vocabulary: lots, parties, quantities, time and every record a lot's
+//! life produces.
+//!
+//! Everything here is `no_std` without an allocator: identifiers and lists
+//! are bounded and stored inline, and a value that does not fit is refused
+//! with an error that hands it back. The model knows nothing of entries,
+//! hashes or storage.
+
+mod complaint;
+mod gs1_key;
+mod ids;
+mod quantity;
+mod record;
+mod text;
+mod time;
+
+pub use complaint::{
+    Channel, Complainant, ComplaintProgress, ComplaintRegistered, ComplaintStep, ComplaintType,
+    InvestigationMethod, MAX_EVIDENCE, Remedy, RootCause, Severity,
+};
+pub use gs1_key::{Gln, Gtin, Sscc, gs1_check_digit, gs1_check_digit_ok};
+pub use ids::{
+    Actor, ContainerId, Digest, InternalCode, ItemCode, LedgerId, LocationId, LotCode, LotId,
+    PartyId, Reference, Station,
+};
+pub use quantity::{Quantity, QuantityError, Unit, parse_decimal};
+pub use record::{
+    Attached, Corrected, Delivered, Destroyed, Disposition, DispositionSet, DocumentKind, EntryRef,
+    Inspected, InspectionResult, InspectionStage, LotQuantity, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED,
+    MAX_RECALL_LOTS, MAX_REPLACEMENTS, MaterialReceived, Packable, Packed, Produced, RecallAction,
+    RecallClass, RecallOpened, RecallStep, Record, RecordKind, ReturnKind, Returned, Shipped,
+    Subject,
+};
+pub use text::{Code, IdError, IdErrorKind, Text};
+pub use time::{Date, Timestamp};

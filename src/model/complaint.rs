@@ -1,0 +1,222 @@
+//! Customer complaints: registration with every field an after-sales
+//! procedure asks for, then each step to closure.
+//!
+//! Response times are measured from [`ComplaintRegistered::received_at`]
+//! to the entry times of the [`ComplaintStep`]s that follow.
+
+use heapless::Vec;
+use serde::{Deserialize, Serialize};
+
+use super::ids::{Digest, LotId, PartyId, Reference};
+use super::quantity::Quantity;
+use super::text::Text;
+use super::time::Timestamp;
+
+/// Most evidence digests (photos, documents) on one registration.
+pub const MAX_EVIDENCE: usize = 4;
+
+/// How a complaint reached us.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// By telephone.
+    Phone,
+    /// By e-mail.
+    Email,
+    /// Through a web form.
+    Web,
+    /// In person.
+    Visit,
+    /// By letter.
+    Letter,
+}
+
+/// How serious a complaint is.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A general complaint.
+    General,
+    /// A major complaint.
+    Major,
+    /// A crisis: possible harm or public attention.
+    Crisis,
+}
+
+/// What a complaint is about.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintType {
+    /// The product's quality.
+    ProductQuality,
+    /// Staff attitude or service.
+    ServiceAttitude,
+    /// Delivery and transport.
+    Logistics,
+    /// A contract dispute.
+    ContractDispute,
+    /// Misleading advertising.
+    MisleadingAdvertising,
+}
+
+/// Who complained.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Complainant {
+    /// The person's name.
+    pub person: Text<48>,
+    /// Their organisation, when it is a known party.
+    pub organisation: Option<PartyId>,
+    /// Telephone, e-mail or address.
+    pub contact: Text<64>,
+}
+
+/// A complaint was received and registered.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ComplaintRegistered {
+    /// The filing number.
+    pub complaint: Reference,
+    /// When it was received (response times run from here).
+    pub received_at: Timestamp,
+    /// How it reached us.
+    pub channel: Channel,
+    /// Who complained.
+    pub complainant: Complainant,
+    /// The customer account it concerns, if it is one of ours.
+    pub customer: Option<PartyId>,
+    /// The product name as the complainant gave it.
+    pub product: Text<48>,
+    /// The packaging form (bottle, blister, sachet, ...).
+    pub packaging: Text<32>,
+    /// The quantity concerned.
+    pub quantity: Option<Quantity>,
+    /// The production batch, when known.
+    pub lot: Option<LotId>,
+    /// The shipment's order or invoice, when known.
+    pub order: Option<Reference>,
+    /// Where it was bought.
+    pub place_of_purchase: Text<64>,
+    /// The story of purchase, storage and use.
+    pub story: Text<160>,
+    /// What the complainant expects.
+    pub expectation: Text<64>,
+    /// SHA-256 digests of evidence photos and documents.
+    pub evidence: Vec<Digest, MAX_EVIDENCE>,
+    /// Severity.
+    pub severity: Severity,
+    /// Type.
+    pub kind: ComplaintType,
+}
+
+/// How an investigation was carried out.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvestigationMethod {
+    /// An on-site check.
+    OnSite,
+    /// Sampling and testing.
+    Sampling,
+    /// Verification by a third party.
+    ThirdParty,
+    /// A review of records.
+    RecordReview,
+}
+
+/// Where the fault lay.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootCause {
+    /// Product design.
+    Design,
+    /// Production.
+    Production,
+    /// Transport.
+    Transport,
+    /// The way it was used.
+    Usage,
+    /// Service.
+    Service,
+}
+
+/// How a complaint was settled.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Goods taken back.
+    Return,
+    /// Goods exchanged.
+    Exchange,
+    /// Money refunded.
+    Refund,
+    /// Goods repaired.
+    Repair,
+    /// Compensation paid.
+    Compensation,
+    /// No fault found; the customer bears the cost.
+    NoFault,
+}
+
+/// One step in handling a complaint.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintStep {
+    /// The complainant was told we have it (commitment: 4 hours).
+    Acknowledged,
+    /// Severity or type changed after a first look.
+    Reclassified {
+        /// New severity.
+        severity: Severity,
+        /// New type.
+        kind: ComplaintType,
+    },
+    /// An investigation reported.
+    Investigated {
+        /// How.
+        method: InvestigationMethod,
+        /// What was found.
+        findings: Text<128>,
+        /// The root cause, once known.
+        root_cause: Option<RootCause>,
+    },
+    /// A plan for a complex complaint was given (commitment: 48 hours).
+    Planned {
+        /// The plan.
+        note: Text<128>,
+    },
+    /// A resolution was decided and offered (commitment: 24 hours for
+    /// general complaints, a definite answer within 72 hours).
+    Resolved {
+        /// The remedy.
+        remedy: Remedy,
+        /// The corrective and preventive action, if one was opened.
+        capa: Option<Reference>,
+        /// Details.
+        note: Text<128>,
+    },
+    /// The customer accepted or refused the resolution.
+    CustomerResponse {
+        /// Whether they accepted.
+        accepted: bool,
+        /// What they said.
+        note: Text<128>,
+    },
+    /// A follow-up visit or call.
+    FollowedUp {
+        /// Satisfaction from 1 (very unhappy) to 5 (very happy).
+        satisfaction: u8,
+        /// Remarks.
+        note: Text<128>,
+    },
+    /// Closed.
+    Closed,
+    /// Archived (kept at least 5 years).
+    Archived,
+}
+
+/// Progress on a registered complaint.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ComplaintProgress {
+    /// The filing number.
+    pub complaint: Reference,
+    /// What happened.
+    pub step: ComplaintStep,
+}

@@ -1,0 +1,474 @@
+//! The records a lot's life produces, from receipt to recall.
+//!
+//! One [`Record`] is the event inside one ledger entry. Who made it, where
+//! and when belong to the entry, not to the record. The variant order is the
+//! record kind number in the ledger format and never changes: new kinds are
+//! added at the end (see `docs/FORMAT.md`).
+
+use core::fmt;
+
+use heapless::Vec;
+use serde::{Deserialize, Serialize};
+
+use super::complaint::{ComplaintProgress, ComplaintRegistered};
+use super::ids::{ContainerId, Digest, LocationId, LotCode, LotId, PartyId, Reference};
+use super::quantity::Quantity;
+use super::text::{Code, Text};
+use super::time::Date;
+
+/// Most input lots one production record can consume.
+pub const MAX_INPUTS: usize = 24;
+/// Most output lots one production record can produce.
+pub const MAX_OUTPUTS: usize = 8;
+/// Most items one packing record can put into a container.
+pub const MAX_PACKED: usize = 16;
+/// Most lots one recall record can name.
+pub const MAX_RECALL_LOTS: usize = 8;
+/// Most replacement entries one correction can name.
+pub const MAX_REPLACEMENTS: usize = 4;
+
+/// A quantity of a lot.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct LotQuantity {
+    /// The lot.
+    pub lot: LotId,
+    /// How much of it.
+    pub quantity: Quantity,
+}
+
+/// A pointer to an earlier entry of the same ledger, by sequence number and hash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct EntryRef {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's hash.
+    pub hash: Digest,
+}
+
+/// Raw material received from a supplier into one of our lots.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct MaterialReceived {
+    /// The lot as we keep it (material code and lot code).
+    pub lot: LotId,
+    /// How much was received.
+    pub quantity: Quantity,
+    /// Who supplied it.
+    pub supplier: PartyId,
+    /// The supplier's own lot code, when it differs from ours.
+    pub supplier_lot: Option<LotCode>,
+    /// The purchase order.
+    pub order: Option<Reference>,
+}
+
+/// When in a lot's life an inspection happened.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionStage {
+    /// Incoming inspection of received material.
+    Incoming,
+    /// In-process control during production.
+    InProcess,
+    /// Release testing of a finished lot.
+    Release,
+}
+
+/// What an inspection found.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionResult {
+    /// Conforms.
+    Accepted,
+    /// Does not conform.
+    Rejected,
+    /// Accepted on a condition stated in the note.
+    Conditional,
+}
+
+/// An inspection or test of a lot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Inspected {
+    /// The lot inspected.
+    pub lot: LotId,
+    /// Incoming, in-process or release.
+    pub stage: InspectionStage,
+    /// The result.
+    pub result: InspectionResult,
+    /// SHA-256 of the certificate of analysis or test report, if any.
+    pub certificate: Option<Digest>,
+    /// Sample or test report number.
+    pub report: Option<Reference>,
+    /// Conditions or remarks; empty when there are none.
+    pub note: Text<64>,
+}
+
+/// A production step: a work order on a line consumes input lots and
+/// produces output lots.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Produced {
+    /// The work order.
+    pub work_order: Reference,
+    /// The production line.
+    pub line: Code<24>,
+    /// The production date.
+    pub produced_on: Date,
+    /// The expiry date of the outputs, if they have one.
+    pub expiry: Option<Date>,
+    /// Lots consumed, with the quantity of each.
+    pub inputs: Vec<LotQuantity, MAX_INPUTS>,
+    /// Lots produced, with the quantity of each.
+    pub outputs: Vec<LotQuantity, MAX_OUTPUTS>,
+}
+
+/// A lot's quality status.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Not yet released; may not be used or shipped.
+    Quarantine,
+    /// Released by QA.
+    Released,
+    /// Blocked pending investigation.
+    OnHold,
+    /// Rejected; to be destroyed or returned.
+    Rejected,
+}
+
+/// A QC or QA disposition decision.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DispositionSet {
+    /// The lot.
+    pub lot: LotId,
+    /// Its new status.
+    pub status: Disposition,
+    /// Why; empty when routine.
+    pub reason: Text<64>,
+}
+
+/// Something packed into a container.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Packable {
+    /// A quantity of a lot.
+    Lot(LotQuantity),
+    /// A smaller container (a case onto a pallet).
+    Container(ContainerId),
+}
+
+/// Packing or aggregation: contents into a case or an SSCC pallet.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Packed {
+    /// The container filled.
+    pub into: ContainerId,
+    /// What went in.
+    pub contents: Vec<Packable, MAX_PACKED>,
+}
+
+/// A shipment line: a quantity of a lot to a customer.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Shipped {
+    /// The lot shipped.
+    pub lot: LotId,
+    /// How much.
+    pub quantity: Quantity,
+    /// The customer.
+    pub customer: PartyId,
+    /// The ship-to location when it is not the customer's main address.
+    pub ship_to: Option<LocationId>,
+    /// The sales order or invoice.
+    pub order: Reference,
+}
+
+/// The customer confirmed delivery of an order.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Delivered {
+    /// The sales order or invoice delivered.
+    pub order: Reference,
+    /// The customer who confirmed.
+    pub customer: PartyId,
+}
+
+/// Whether goods came back for credit or for replacement.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnKind {
+    /// Returned for credit or refund.
+    Return,
+    /// Returned in exchange for replacement goods.
+    Exchange,
+}
+
+/// Goods came back from a customer.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Returned {
+    /// The lot returned.
+    pub lot: LotId,
+    /// How much.
+    pub quantity: Quantity,
+    /// Who returned it.
+    pub from: PartyId,
+    /// Return or exchange.
+    pub kind: ReturnKind,
+    /// Why.
+    pub reason: Text<64>,
+    /// The complaint it settles, if any.
+    pub complaint: Option<Reference>,
+    /// The order it was shipped on, if known.
+    pub order: Option<Reference>,
+}
+
+/// The class of a recall (FDA convention: I is the most serious).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum RecallClass {
+    /// Reasonable probability of serious harm.
+    I,
+    /// Temporary or reversible harm possible.
+    II,
+    /// Unlikely to cause harm.
+    III,
+}
+
+/// The quality department opened a recall.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RecallOpened {
+    /// The recall number.
+    pub recall: Reference,
+    /// Its class.
+    pub class: RecallClass,
+    /// The lots recalled (their derived lots are found by tracing forward).
+    pub lots: Vec<LotId, MAX_RECALL_LOTS>,
+    /// Why.
+    pub reason: Text<128>,
+}
+
+/// One step of carrying out a recall.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecallStep {
+    /// A customer was notified.
+    CustomerNotified {
+        /// The customer.
+        customer: PartyId,
+    },
+    /// Goods were retrieved from a customer.
+    Retrieved {
+        /// The customer.
+        customer: PartyId,
+        /// The lot.
+        lot: LotId,
+        /// How much came back.
+        quantity: Quantity,
+    },
+    /// The recall was closed.
+    Closed {
+        /// Closing remarks.
+        note: Text<128>,
+    },
+}
+
+/// Progress of a recall.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RecallAction {
+    /// The recall number.
+    pub recall: Reference,
+    /// What was done.
+    pub step: RecallStep,
+}
+
+/// A quantity of a lot was destroyed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Destroyed {
+    /// The lot.
+    pub lot: LotId,
+    /// How much.
+    pub quantity: Quantity,
+    /// Why and how.
+    pub reason: Text<64>,
+    /// The recall it belongs to, if any.
+    pub recall: Option<Reference>,
+}
+
+/// A correction: an earlier entry was wrong. The original stays in the
+/// ledger; this names it, says why, and points at any replacement entries
+/// (written before this one).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Corrected {
+    /// The entry corrected.
+    pub target: EntryRef,
+    /// Why it was wrong.
+    pub reason: Text<128>,
+    /// Sequence numbers of the entries that replace it; empty when it is
+    /// simply void.
+    pub replacements: Vec<u64, MAX_REPLACEMENTS>,
+}
+
+/// What an attached document is.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// A supplier's certificate of analysis.
+    CertificateOfAnalysis,
+    /// A photo, e.g. complaint evidence.
+    Photo,
+    /// A test or investigation report.
+    Report,
+    /// A proof of delivery.
+    DeliveryNote,
+    /// An interchange document kept whole (for example an EPCIS document).
+    Interchange,
+    /// Anything else.
+    Other,
+}
+
+/// What a document is attached to.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// A lot.
+    Lot(LotId),
+    /// A complaint, by filing number.
+    Complaint(Reference),
+    /// A recall, by number.
+    Recall(Reference),
+    /// An order, by number.
+    Order(Reference),
+    /// An entry of this ledger.
+    Entry(EntryRef),
+}
+
+/// The SHA-256 digest of an external document, tying it to the record.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Attached {
+    /// What the document is about.
+    pub subject: Subject,
+    /// What kind of document it is.
+    pub kind: DocumentKind,
+    /// SHA-256 of the document's bytes.
+    pub digest: Digest,
+    /// Its file name or title.
+    pub name: Text<64>,
+}
+
+/// One event in a lot's life: the payload of a ledger entry.
+///
+/// The variant index is the record kind number stored in the ledger.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "no allocator in the core: a record lives inline, sized by its largest kind"
+)]
+pub enum Record {
+    /// Kind 0: raw material receipt.
+    MaterialReceived(MaterialReceived),
+    /// Kind 1: inspection (incoming, in-process, release).
+    Inspected(Inspected),
+    /// Kind 2: production (inputs to outputs).
+    Produced(Produced),
+    /// Kind 3: QC/QA disposition.
+    DispositionSet(DispositionSet),
+    /// Kind 4: packing and aggregation.
+    Packed(Packed),
+    /// Kind 5: shipment.
+    Shipped(Shipped),
+    /// Kind 6: delivery confirmation.
+    Delivered(Delivered),
+    /// Kind 7: return or exchange.
+    Returned(Returned),
+    /// Kind 8: complaint registration.
+    ComplaintRegistered(ComplaintRegistered),
+    /// Kind 9: complaint progress.
+    ComplaintProgress(ComplaintProgress),
+    /// Kind 10: recall opened.
+    RecallOpened(RecallOpened),
+    /// Kind 11: recall action.
+    RecallAction(RecallAction),
+    /// Kind 12: destruction.
+    Destroyed(Destroyed),
+    /// Kind 13: correction of an earlier entry.
+    Corrected(Corrected),
+    /// Kind 14: digest of an external document.
+    Attached(Attached),
+}
+
+macro_rules! record_kinds {
+    ($($variant:ident = $n:literal, $name:literal;)*) => {
+        /// The kind of a [`Record`], as numbered in the ledger format.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        #[non_exhaustive]
+        pub enum RecordKind {
+            $(
+                #[doc = concat!("Kind ", $n, ": `", $name, "`.")]
+                $variant = $n,
+            )*
+        }
+
+        impl RecordKind {
+            /// Every kind this version knows, in kind-number order.
+            pub const ALL: &'static [RecordKind] = &[$(RecordKind::$variant),*];
+
+            /// The kind with this number, if this version knows it.
+            #[must_use]
+            pub const fn from_number(n: u32) -> Option<Self> {
+                match n {
+                    $($n => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The kind number stored in the ledger.
+            #[must_use]
+            pub const fn number(self) -> u32 {
+                self as u32
+            }
+
+            /// The snake_case name, as in the JSON form.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            /// The kind with this snake_case name.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|k| k.name() == name)
+            }
+        }
+
+        impl Record {
+            /// This record's kind.
+            #[must_use]
+            pub const fn kind(&self) -> RecordKind {
+                match self {
+                    $(Record::$variant(_) => RecordKind::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+record_kinds! {
+    MaterialReceived = 0, "material_received";
+    Inspected = 1, "inspected";
+    Produced = 2, "produced";
+    DispositionSet = 3, "disposition_set";
+    Packed = 4, "packed";
+    Shipped = 5, "shipped";
+    Delivered = 6, "delivered";
+    Returned = 7, "returned";
+    ComplaintRegistered = 8, "complaint_registered";
+    ComplaintProgress = 9, "complaint_progress";
+    RecallOpened = 10, "recall_opened";
+    RecallAction = 11, "recall_action";
+    Destroyed = 12, "destroyed";
+    Corrected = 13, "corrected";
+    Attached = 14, "attached";
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

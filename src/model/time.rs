@@ -1,0 +1,218 @@
+//! Time: instants as milliseconds UTC, calendar dates as days.
+//!
+//! The caller supplies the clock; the library never reads one. chrono does
+//! the calendar arithmetic. In JSON both appear as text (RFC 3339 and
+//! `YYYY-MM-DD`); in the ledger as zigzag varints.
+
+use core::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An instant: milliseconds since 1970-01-01T00:00:00Z, no leap seconds.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+/// A calendar date (production date, expiry): days since 1970-01-01.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Date(pub i32);
+
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+impl Timestamp {
+    /// Milliseconds in an hour, for response-time arithmetic.
+    pub const HOUR: i64 = 3_600_000;
+
+    /// From a chrono instant (sub-millisecond precision is dropped).
+    #[must_use]
+    pub fn from_datetime(t: DateTime<Utc>) -> Self {
+        Self(t.timestamp_millis())
+    }
+
+    /// As a chrono instant; `None` outside chrono's range.
+    #[must_use]
+    pub fn to_datetime(self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(self.0)
+    }
+
+    /// Parses RFC 3339 text such as `2026-03-01T08:00:00Z` or `...+01:00`.
+    ///
+    /// # Errors
+    /// When the text is not RFC 3339.
+    pub fn parse_rfc3339(text: &str) -> Result<Self, chrono::ParseError> {
+        DateTime::parse_from_rfc3339(text).map(|t| Self(t.timestamp_millis()))
+    }
+
+    /// Milliseconds from `earlier` to `self` (negative when `self` is earlier).
+    #[must_use]
+    pub const fn since(self, earlier: Timestamp) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl Date {
+    /// From a chrono date.
+    #[must_use]
+    pub fn from_naive(d: NaiveDate) -> Self {
+        Self(d.num_days_from_ce() - EPOCH_DAYS_FROM_CE)
+    }
+
+    /// From year, month and day; `None` when there is no such date.
+    #[must_use]
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, day).map(Self::from_naive)
+    }
+
+    /// As a chrono date; `None` outside chrono's range.
+    #[must_use]
+    pub fn to_naive(self) -> Option<NaiveDate> {
+        NaiveDate::from_num_days_from_ce_opt(self.0.checked_add(EPOCH_DAYS_FROM_CE)?)
+    }
+
+    /// The instant this date starts, UTC.
+    #[must_use]
+    pub fn start(self) -> Timestamp {
+        Timestamp(i64::from(self.0) * 24 * Timestamp::HOUR)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 with milliseconds, always UTC: `2026-03-01T08:00:00.000Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_datetime() {
+            Some(t) => write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.timestamp_subsec_millis()
+            ),
+            None => write!(f, "{}ms", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_naive() {
+            Some(d) => write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            None => write!(f, "day {}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_i64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 time or milliseconds since 1970 UTC")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                i64::try_from(v)
+                    .map(Timestamp)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(v)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_i64(V)
+        }
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_i32(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date as YYYY-MM-DD")
+            }
+            fn visit_i32<E: de::Error>(self, v: i32) -> Result<Date, E> {
+                Ok(Date(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map(Date::from_naive)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_str(V)
+        } else {
+            d.deserialize_i32(V)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_instants() {
+        let d = Date::from_ymd(2026, 12, 31).unwrap();
+        assert_eq!(
+            d.to_naive().unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
+        assert_eq!(Date::from_ymd(1970, 1, 1).unwrap(), Date(0));
+        assert!(Date::from_ymd(2026, 2, 29).is_none());
+        let t = Timestamp::parse_rfc3339("2026-03-01T09:00:00+01:00").unwrap();
+        assert_eq!(t, Timestamp(1_772_352_000_000));
+        let mut s = heapless::String::<40>::new();
+        core::fmt::write(&mut s, format_args!("{t}")).unwrap();
+        assert_eq!(s.as_str(), "2026-03-01T08:00:00.000Z");
+        assert_eq!(
+            Date::from_ymd(2026, 3, 1).unwrap().start(),
+            Timestamp(t.0 - 8 * Timestamp::HOUR)
+        );
+    }
+}
