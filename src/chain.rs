@@ -16,7 +16,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::entry::{self, DecodeError, Header};
+use crate::entry::{self, DecodeError, Header, PrevLink};
 use crate::frame::FrameError;
 use crate::model::{Digest, LedgerId, Timestamp};
 
@@ -38,10 +38,7 @@ impl Anchor {
     /// The start of the ledger `ledger`: entry 0 links to its genesis hash.
     #[must_use]
     pub fn genesis(ledger: &LedgerId) -> Self {
-        Self {
-            next_seq: 0,
-            head: entry::genesis(ledger),
-        }
+        Self { next_seq: 0, head: entry::genesis(ledger) }
     }
 }
 
@@ -92,10 +89,10 @@ pub enum FailureKind {
     /// The entry does not link to the hash of the one before it: that one
     /// or this one was altered.
     BrokenLink {
-        /// The previous entry's hash as computed.
-        expected: Digest,
+        /// The link to the previous entry's hash as computed.
+        expected: PrevLink,
         /// The link stored in this entry.
-        found: Digest,
+        found: PrevLink,
     },
     /// The chain verifies but ends somewhere other than the head it was
     /// checked against: truncated, rolled back, extended or forked.
@@ -136,11 +133,7 @@ impl fmt::Display for FailureKind {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "entry {} at byte {}: {}",
-            self.seq, self.offset, self.kind
-        )
+        write!(f, "entry {} at byte {}: {}", self.seq, self.offset, self.kind)
     }
 }
 
@@ -157,7 +150,7 @@ pub struct Chain {
 
 /// One entry body that [`Chain::follow`] accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link<'b> {
+pub struct Followed<'b> {
     /// The decoded header.
     pub header: Header,
     /// The record's bytes, undecoded.
@@ -172,10 +165,7 @@ impl Chain {
     /// A chain whose next entry must match `anchor`.
     #[must_use]
     pub const fn new(anchor: Anchor) -> Self {
-        Self {
-            anchor,
-            last_time: None,
-        }
+        Self { anchor, last_time: None }
     }
 
     /// Where the chain stands now.
@@ -188,7 +178,7 @@ impl Chain {
     ///
     /// # Errors
     /// The [`FailureKind`] found; the chain does not advance.
-    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Link<'b>, FailureKind> {
+    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Followed<'b>, FailureKind> {
         let (header, record_bytes) = entry::decode_header(body).map_err(|e| match e {
             DecodeError::UnknownVersion(v) => FailureKind::UnknownVersion(v),
             other => FailureKind::Undecodable(other),
@@ -203,24 +193,14 @@ impl Chain {
                 found: header.seq,
             });
         }
-        if header.prev != self.anchor.head {
-            return Err(FailureKind::BrokenLink {
-                expected: self.anchor.head,
-                found: header.prev,
-            });
+        let expected = PrevLink::of(&self.anchor.head);
+        if header.link != expected {
+            return Err(FailureKind::BrokenLink { expected, found: header.link });
         }
-        let hash = entry::hash(body);
+        let hash = entry::hash(&self.anchor.head, body);
         let time_regressed = self.last_time.is_some_and(|t| header.time < t);
-        self.anchor = Anchor {
-            next_seq: header.seq + 1,
-            head: hash,
-        };
+        self.anchor = Anchor { next_seq: header.seq + 1, head: hash };
         self.last_time = Some(header.time);
-        Ok(Link {
-            header,
-            record_bytes,
-            hash,
-            time_regressed,
-        })
+        Ok(Followed { header, record_bytes, hash, time_regressed })
     }
 }

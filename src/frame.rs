@@ -61,10 +61,7 @@ impl fmt::Display for FrameError {
             }
             Self::BadLength { len } => write!(f, "frame length {len} out of range"),
             Self::BadChecksum { stored, computed } => {
-                write!(
-                    f,
-                    "frame checksum {stored:08x} does not match {computed:08x}"
-                )
+                write!(f, "frame checksum {stored:08x} does not match {computed:08x}")
             }
         }
     }
@@ -99,10 +96,9 @@ pub const fn frame_len(body_len: usize) -> usize {
 /// [`FrameError`] when the bytes are not a whole, intact frame.
 pub fn parse(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
     let (len, prefix) = varint::decode(bytes).map_err(|e| match e {
-        varint::VarintError::Truncated => FrameError::Truncated {
-            have: bytes.len(),
-            need: bytes.len() + 1,
-        },
+        varint::VarintError::Truncated => {
+            FrameError::Truncated { have: bytes.len(), need: bytes.len() + 1 }
+        }
         varint::VarintError::Overflow => FrameError::BadLength { len: u64::MAX },
     })?;
     if len == 0 || len > MAX_BODY_LEN as u64 || prefix != varint::len(len) {
@@ -110,30 +106,21 @@ pub fn parse(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
     }
     let body_len = usize::try_from(len).map_err(|_| FrameError::BadLength { len })?;
     let need = prefix + body_len + CRC_LEN;
-    let (covered, trailer) = match (
-        bytes.get(..prefix + body_len),
-        bytes.get(prefix + body_len..need),
-    ) {
-        (Some(c), Some(t)) => (c, t),
-        _ => {
-            return Err(FrameError::Truncated {
-                have: bytes.len(),
-                need,
-            });
-        }
-    };
-    let stored = u32::from_le_bytes(trailer.try_into().map_err(|_| FrameError::Truncated {
-        have: bytes.len(),
-        need,
-    })?);
+    let (covered, trailer) =
+        match (bytes.get(..prefix + body_len), bytes.get(prefix + body_len..need)) {
+            (Some(c), Some(t)) => (c, t),
+            _ => {
+                return Err(FrameError::Truncated { have: bytes.len(), need });
+            }
+        };
+    let stored = u32::from_le_bytes(
+        trailer.try_into().map_err(|_| FrameError::Truncated { have: bytes.len(), need })?,
+    );
     let computed = crc32c(covered);
     if stored != computed {
         return Err(FrameError::BadChecksum { stored, computed });
     }
-    let body = covered.get(prefix..).ok_or(FrameError::Truncated {
-        have: bytes.len(),
-        need,
-    })?;
+    let body = covered.get(prefix..).ok_or(FrameError::Truncated { have: bytes.len(), need })?;
     Ok(Frame { body, len: need })
 }
 
@@ -146,9 +133,7 @@ pub fn parse(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
 /// [`FrameError::Truncated`] when `buf` has no room for the CRC.
 pub fn seal(buf: &mut [u8], body_len: usize) -> Result<Range<usize>, FrameError> {
     if body_len == 0 || body_len > MAX_BODY_LEN {
-        return Err(FrameError::BadLength {
-            len: body_len as u64,
-        });
+        return Err(FrameError::BadLength { len: body_len as u64 });
     }
     let mut prefix = [0u8; varint::MAX_LEN_U64];
     let n = varint::encode(body_len as u64, &mut prefix);
@@ -161,9 +146,7 @@ pub fn seal(buf: &mut [u8], body_len: usize) -> Result<Range<usize>, FrameError>
         .ok_or(truncated)?
         .copy_from_slice(prefix.get(..n).ok_or(truncated)?);
     let crc = crc32c(buf.get(start..end).ok_or(truncated)?);
-    buf.get_mut(end..need)
-        .ok_or(truncated)?
-        .copy_from_slice(&crc.to_le_bytes());
+    buf.get_mut(end..need).ok_or(truncated)?.copy_from_slice(&crc.to_le_bytes());
     Ok(start..need)
 }
 
@@ -175,10 +158,7 @@ mod tests {
     fn seal_then_parse() {
         for body_len in [1usize, 127, 128, 4096] {
             let mut buf = [0u8; MAX_FRAME_LEN];
-            for (i, b) in buf[MAX_LEN_PREFIX..MAX_LEN_PREFIX + body_len]
-                .iter_mut()
-                .enumerate()
-            {
+            for (i, b) in buf[MAX_LEN_PREFIX..MAX_LEN_PREFIX + body_len].iter_mut().enumerate() {
                 *b = u8::try_from(i % 251).unwrap();
             }
             let r = seal(&mut buf, body_len).unwrap();
@@ -205,14 +185,8 @@ mod tests {
 
     #[test]
     fn bad_lengths() {
-        assert_eq!(
-            parse(&[0, 0, 0, 0, 0]),
-            Err(FrameError::BadLength { len: 0 })
-        );
-        assert_eq!(
-            parse(&[0x81, 0x20]),
-            Err(FrameError::BadLength { len: 4097 })
-        );
+        assert_eq!(parse(&[0, 0, 0, 0, 0]), Err(FrameError::BadLength { len: 0 }));
+        assert_eq!(parse(&[0x81, 0x20]), Err(FrameError::BadLength { len: 4097 }));
         assert!(matches!(parse(&[]), Err(FrameError::Truncated { .. })));
         // 5 written in two bytes is not the minimal form.
         assert_eq!(

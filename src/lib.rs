@@ -8,6 +8,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod chain;
+#[cfg(feature = "std")]
+pub mod demo;
 pub mod entry;
 pub mod frame;
 pub mod model;

@@ -49,11 +49,7 @@ pub struct Full {
 
 impl fmt::Display for Full {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "storage full: {} bytes free, {} needed",
-            self.free, self.needed
-        )
+        write!(f, "storage full: {} bytes free, {} needed", self.free, self.needed)
     }
 }
 
@@ -89,15 +85,9 @@ impl Storage for SliceStorage<'_> {
     type Error = Full;
 
     fn append(&mut self, frame: &[u8]) -> Result<(), Full> {
-        let full = Full {
-            free: self.free(),
-            needed: frame.len(),
-        };
+        let full = Full { free: self.free(), needed: frame.len() };
         let end = self.len.checked_add(frame.len()).ok_or(full)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(full)?
-            .copy_from_slice(frame);
+        self.buf.get_mut(self.len..end).ok_or(full)?.copy_from_slice(frame);
         self.len = end;
         Ok(())
     }

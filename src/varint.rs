@@ -67,17 +67,7 @@ mod tests {
 
     #[test]
     fn round_trip_edges() {
-        for v in [
-            0,
-            1,
-            127,
-            128,
-            300,
-            16_383,
-            16_384,
-            u64::from(u32::MAX),
-            u64::MAX,
-        ] {
+        for v in [0, 1, 127, 128, 300, 16_383, 16_384, u64::from(u32::MAX), u64::MAX] {
             let mut buf = [0; MAX_LEN_U64];
             let n = encode(v, &mut buf);
             assert_eq!(n, len(v));

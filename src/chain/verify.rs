@@ -73,10 +73,7 @@ impl Verified<'_> {
     pub fn kind(&self) -> Result<RecordKind, DecodeError> {
         let (n, _) =
             crate::varint::decode(self.record_bytes).map_err(|_| DecodeError::Truncated)?;
-        u32::try_from(n)
-            .ok()
-            .and_then(RecordKind::from_number)
-            .ok_or(DecodeError::UnknownKind(n))
+        u32::try_from(n).ok().and_then(RecordKind::from_number).ok_or(DecodeError::UnknownKind(n))
     }
 
     /// The record's bytes, undecoded.
@@ -90,13 +87,7 @@ impl<'a> Verifier<'a> {
     /// Verifies the frames in `bytes`, the first of which must continue `start`.
     #[must_use]
     pub const fn new(bytes: &'a [u8], start: Anchor) -> Self {
-        Self {
-            bytes,
-            pos: 0,
-            base_offset: 0,
-            chain: Chain::new(start),
-            done: false,
-        }
+        Self { bytes, pos: 0, base_offset: 0, chain: Chain::new(start), done: false }
     }
 
     /// Reports offsets as if `bytes` began at `offset` (for a segment of a file).
@@ -207,10 +198,7 @@ impl Report {
     pub fn add(&mut self, v: &Verified<'_>, frame_len: u64) {
         self.entries += 1;
         self.bytes += frame_len;
-        self.head = Anchor {
-            next_seq: v.header.seq + 1,
-            head: v.hash,
-        };
+        self.head = Anchor { next_seq: v.header.seq + 1, head: v.hash };
         self.first_time.get_or_insert(v.header.time);
         self.last_time = Some(v.header.time);
         if v.time_regressed {
@@ -230,10 +218,7 @@ impl Report {
         Err(Failure {
             seq: self.head.next_seq,
             offset: self.bytes,
-            kind: FailureKind::HashMismatch {
-                expected: *expected,
-                found: self.head,
-            },
+            kind: FailureKind::HashMismatch { expected: *expected, found: self.head },
         })
     }
 }

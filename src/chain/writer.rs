@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::{Anchor, Receipt};
-use crate::entry::{self, EncodeError, FORMAT_VERSION, Header, Stamp};
+use crate::entry::{self, EncodeError, FORMAT_VERSION, Header, PrevLink, Stamp};
 use crate::frame::{self, CRC_LEN, MAX_BODY_LEN, MAX_LEN_PREFIX};
 use crate::model::Record;
 use crate::storage::Storage;
@@ -48,10 +48,7 @@ impl<E: fmt::Display> fmt::Display for WriteError<E> {
             Self::Storage(e) => write!(f, "storage: {e}"),
             Self::Encode(e) => write!(f, "{e}"),
             Self::TooLarge { len } => {
-                write!(
-                    f,
-                    "entry of {len} bytes exceeds the {MAX_BODY_LEN}-byte limit"
-                )
+                write!(f, "entry of {len} bytes exceeds the {MAX_BODY_LEN}-byte limit")
             }
             Self::SequenceExhausted => f.write_str("sequence numbers exhausted"),
         }
@@ -64,11 +61,7 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
     /// A writer whose next entry continues `head`: [`Anchor::genesis`] for a
     /// new ledger, or the head a verifier reported for an existing one.
     pub const fn new(storage: S, buffer: B, head: Anchor) -> Self {
-        Self {
-            storage,
-            buffer,
-            head,
-        }
+        Self { storage, buffer, head }
     }
 
     /// Appends `record` with `stamp` as the next entry.
@@ -88,7 +81,7 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
             version: FORMAT_VERSION,
             seq,
             time: stamp.time,
-            prev: self.head.head,
+            link: PrevLink::of(&self.head.head),
             actor: stamp.actor.clone(),
             station: stamp.station.clone(),
         };
@@ -101,16 +94,11 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
         if body_len > MAX_BODY_LEN {
             return Err(WriteError::TooLarge { len: body_len });
         }
-        let hash = entry::hash(body_area.get(..body_len).unwrap_or_default());
+        let hash = entry::hash(&self.head.head, body_area.get(..body_len).unwrap_or_default());
         let range = frame::seal(buf, body_len)
             .map_err(|_| WriteError::Encode(EncodeError::BufferTooSmall))?;
-        self.storage
-            .append(buf.get(range).unwrap_or_default())
-            .map_err(WriteError::Storage)?;
-        self.head = Anchor {
-            next_seq: seq + 1,
-            head: hash,
-        };
+        self.storage.append(buf.get(range).unwrap_or_default()).map_err(WriteError::Storage)?;
+        self.head = Anchor { next_seq: seq + 1, head: hash };
         Ok(Receipt { seq, hash })
     }
 

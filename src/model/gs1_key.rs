@@ -162,10 +162,7 @@ mod tests {
         // GS1 General Specifications examples.
         assert!(Gtin::parse("09506000134352").is_ok());
         assert!(Gtin::parse("4006381333931").is_ok()); // GTIN-13, padded
-        assert_eq!(
-            Gtin::parse("4006381333931").unwrap().to_string(),
-            "04006381333931"
-        );
+        assert_eq!(Gtin::parse("4006381333931").unwrap().to_string(), "04006381333931");
         assert!(Gln::parse("9506000000008").is_ok());
         assert!(Sscc::parse("106141412345678908").is_ok());
         assert!(Sscc::parse("106141412345678909").is_err());

@@ -222,9 +222,6 @@ mod tests {
         assert_eq!(LedgerId::from_hex("00"), Err(2));
         let mut bad = [b'0'; 32];
         bad[5] = b'g';
-        assert_eq!(
-            LedgerId::from_hex(core::str::from_utf8(&bad).unwrap()),
-            Err(5)
-        );
+        assert_eq!(LedgerId::from_hex(core::str::from_utf8(&bad).unwrap()), Err(5));
     }
 }

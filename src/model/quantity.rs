@@ -71,20 +71,12 @@ impl Unit {
         if let Some((unit, _)) = NAMED.iter().find(|(_, c)| *c == code) {
             return Ok(unit.clone());
         }
-        let bad = code
-            .bytes()
-            .position(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit()));
+        let bad = code.bytes().position(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit()));
         if let Some(position) = bad {
-            return Err(IdError {
-                value: code,
-                kind: IdErrorKind::BadCharacter { position },
-            });
+            return Err(IdError { value: code, kind: IdErrorKind::BadCharacter { position } });
         }
         if code.len() < 2 {
-            return Err(IdError {
-                value: code,
-                kind: IdErrorKind::Invalid,
-            });
+            return Err(IdError { value: code, kind: IdErrorKind::Invalid });
         }
         Code::new(code).map(Unit::Other)
     }
@@ -94,10 +86,7 @@ impl Unit {
     pub fn code(&self) -> &str {
         match self {
             Unit::Other(c) => c.as_str(),
-            named => NAMED
-                .iter()
-                .find(|(u, _)| u == named)
-                .map_or("", |(_, c)| c),
+            named => NAMED.iter().find(|(u, _)| u == named).map_or("", |(_, c)| c),
         }
     }
 }
@@ -166,21 +155,13 @@ impl Quantity {
         if scale > Self::MAX_SCALE {
             return Err(QuantityError::ScaleTooLarge);
         }
-        Ok(Self {
-            amount,
-            scale,
-            unit,
-        })
+        Ok(Self { amount, scale, unit })
     }
 
     /// A whole number of `unit`.
     #[must_use]
     pub const fn whole(amount: u64, unit: Unit) -> Self {
-        Self {
-            amount,
-            scale: 0,
-            unit,
-        }
+        Self { amount, scale: 0, unit }
     }
 
     /// The amount at scale [`Quantity::MAX_SCALE`], for exact sums across
@@ -199,13 +180,7 @@ impl fmt::Display for Quantity {
             write!(f, "{} {}", self.amount, self.unit)
         } else {
             let width = usize::from(self.scale);
-            write!(
-                f,
-                "{}.{:0width$} {}",
-                self.amount / p,
-                self.amount % p,
-                self.unit
-            )
+            write!(f, "{}.{:0width$} {}", self.amount / p, self.amount % p, self.unit)
         }
     }
 }
@@ -252,9 +227,7 @@ pub fn parse_decimal(number: &str) -> Result<(u64, u8), QuantityError> {
     }
     match scale {
         _ if digits == 0 => Err(QuantityError::BadNumber { position: 0 }),
-        Some(0) => Err(QuantityError::BadNumber {
-            position: number.len(),
-        }),
+        Some(0) => Err(QuantityError::BadNumber { position: number.len() }),
         s => Ok((amount, s.unwrap_or(0))),
     }
 }
@@ -277,22 +250,10 @@ mod tests {
     fn decimals() {
         assert_eq!(parse_decimal("12.50"), Ok((1250, 2)));
         assert_eq!(parse_decimal("7"), Ok((7, 0)));
-        assert_eq!(
-            parse_decimal("1."),
-            Err(QuantityError::BadNumber { position: 2 })
-        );
-        assert_eq!(
-            parse_decimal(".5"),
-            Err(QuantityError::BadNumber { position: 0 })
-        );
-        assert_eq!(
-            parse_decimal("1,5"),
-            Err(QuantityError::BadNumber { position: 1 })
-        );
-        assert_eq!(
-            parse_decimal("0.0000000001"),
-            Err(QuantityError::ScaleTooLarge)
-        );
+        assert_eq!(parse_decimal("1."), Err(QuantityError::BadNumber { position: 2 }));
+        assert_eq!(parse_decimal(".5"), Err(QuantityError::BadNumber { position: 0 }));
+        assert_eq!(parse_decimal("1,5"), Err(QuantityError::BadNumber { position: 1 }));
+        assert_eq!(parse_decimal("0.0000000001"), Err(QuantityError::ScaleTooLarge));
         assert!(parse_decimal("99999999999999999999").is_err());
         let q: Quantity = "0.05 LTR".parse().unwrap();
         let mut s = heapless::String::<32>::new();

@@ -183,25 +183,16 @@ bounded_string!(
 
 fn check_code(value: &str, capacity: usize) -> Result<(), IdError<'_>> {
     if value.len() > capacity {
-        return Err(IdError {
-            value,
-            kind: IdErrorKind::TooLong { capacity },
-        });
+        return Err(IdError { value, kind: IdErrorKind::TooLong { capacity } });
     }
     if value.is_empty() {
-        return Err(IdError {
-            value,
-            kind: IdErrorKind::Empty,
-        });
+        return Err(IdError { value, kind: IdErrorKind::Empty });
     }
     let last = value.len().saturating_sub(1);
     for (position, c) in value.char_indices() {
         let edge_space = c == ' ' && (position == 0 || position == last);
         if c.is_control() || edge_space {
-            return Err(IdError {
-                value,
-                kind: IdErrorKind::BadCharacter { position },
-            });
+            return Err(IdError { value, kind: IdErrorKind::BadCharacter { position } });
         }
     }
     Ok(())
@@ -209,10 +200,7 @@ fn check_code(value: &str, capacity: usize) -> Result<(), IdError<'_>> {
 
 fn check_text(value: &str, capacity: usize) -> Result<(), IdError<'_>> {
     if value.len() > capacity {
-        return Err(IdError {
-            value,
-            kind: IdErrorKind::TooLong { capacity },
-        });
+        return Err(IdError { value, kind: IdErrorKind::TooLong { capacity } });
     }
     Ok(())
 }
@@ -245,9 +233,6 @@ mod tests {
         assert!(Text::<4>::new("").is_ok());
         assert!(Text::<4>::new("a\nb").is_ok());
         // multi-byte characters count in bytes
-        assert_eq!(
-            Text::<4>::new("ééé").unwrap_err().kind,
-            IdErrorKind::TooLong { capacity: 4 }
-        );
+        assert_eq!(Text::<4>::new("ééé").unwrap_err().kind, IdErrorKind::TooLong { capacity: 4 });
     }
 }

@@ -120,11 +120,7 @@ impl fmt::Debug for Date {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.collect_str(self)
-        } else {
-            s.serialize_i64(self.0)
-        }
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_i64(self.0) }
     }
 }
 
@@ -149,21 +145,13 @@ impl<'de> Deserialize<'de> for Timestamp {
                     .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
-        if d.is_human_readable() {
-            d.deserialize_any(V)
-        } else {
-            d.deserialize_i64(V)
-        }
+        if d.is_human_readable() { d.deserialize_any(V) } else { d.deserialize_i64(V) }
     }
 }
 
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.collect_str(self)
-        } else {
-            s.serialize_i32(self.0)
-        }
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_i32(self.0) }
     }
 }
 
@@ -184,11 +172,7 @@ impl<'de> Deserialize<'de> for Date {
                     .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
-        if d.is_human_readable() {
-            d.deserialize_str(V)
-        } else {
-            d.deserialize_i32(V)
-        }
+        if d.is_human_readable() { d.deserialize_str(V) } else { d.deserialize_i32(V) }
     }
 }
 
@@ -199,10 +183,7 @@ mod tests {
     #[test]
     fn dates_and_instants() {
         let d = Date::from_ymd(2026, 12, 31).unwrap();
-        assert_eq!(
-            d.to_naive().unwrap(),
-            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
-        );
+        assert_eq!(d.to_naive().unwrap(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
         assert_eq!(Date::from_ymd(1970, 1, 1).unwrap(), Date(0));
         assert!(Date::from_ymd(2026, 2, 29).is_none());
         let t = Timestamp::parse_rfc3339("2026-03-01T09:00:00+01:00").unwrap();

@@ -1,0 +1,797 @@
+//! A simulated plant that writes a realistic stream of records from a fixed
+//! seed: the same seed always gives the same stream.
+//!
+//! It makes medicated patches. Suppliers deliver raw materials (some are
+//! rejected at incoming inspection); intermediates are mixed from many raw
+//! lots; finished lots are made from intermediates and packaging, tested,
+//! held or released, packed onto SSCC pallets and shipped in many small
+//! lines to hundreds of distributors, hospitals and pharmacies. Customers
+//! confirm delivery, return goods and complain; staff correct mistakes;
+//! one recall is in progress. Benchmarks, tests and `lotledger demo` use it.
+
+use std::collections::VecDeque;
+use std::string::String;
+use std::vec::Vec;
+use std::{format, vec};
+
+use crate::chain::Receipt;
+use crate::entry::Stamp;
+use crate::model::*;
+
+/// A small, fast, deterministic random number generator (SplitMix64).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed`.
+    #[must_use]
+    pub const fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// 32 random bytes, standing in for the digest of a document.
+    pub fn digest(&mut self) -> Digest {
+        let mut d = [0u8; 32];
+        for chunk in d.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&self.next_u64().to_le_bytes());
+        }
+        Digest(d)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// An index into a slice of `len` (> 0) items.
+    pub fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    /// True with probability `per_mille / 1000`.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi.saturating_sub(lo) + 1)
+    }
+}
+
+/// How big a plant to simulate.
+#[derive(Clone, Debug)]
+pub struct PlantConfig {
+    /// The random seed.
+    pub seed: u64,
+    /// Number of customers (distributors, hospitals, pharmacies).
+    pub customers: usize,
+    /// Number of suppliers.
+    pub suppliers: usize,
+    /// When the simulation starts.
+    pub start: Timestamp,
+}
+
+impl Default for PlantConfig {
+    fn default() -> Self {
+        Self { seed: 2026, customers: 400, suppliers: 12, start: Timestamp(1_767_225_600_000) }
+    }
+}
+
+const MINUTE: i64 = 60_000;
+
+fn code<const N: usize>(s: &str) -> Code<N> {
+    // Every identifier the simulation makes is short and printable.
+    Code::new(s).unwrap_or_else(|_| Code::new("?").unwrap_or_default())
+}
+
+fn text<const N: usize>(s: &str) -> Text<N> {
+    Text::new(s).unwrap_or_default()
+}
+
+fn internal_lot(item: &str, lot: &str) -> LotId {
+    LotId { item: ItemCode::Internal(code(item)), lot: code(lot) }
+}
+
+/// `body` with its GS1 check digit appended.
+const fn with_check(body: u64) -> u64 {
+    body * 10 + gs1_check_digit(body)
+}
+
+fn gln_from(body: u64) -> Option<Gln> {
+    Gln::new(with_check(body % 1_000_000_000_000)).ok()
+}
+
+#[derive(Clone, Debug)]
+struct StockLot {
+    id: LotId,
+    on_hand: u64,
+    scale: u8,
+    unit: Unit,
+}
+
+#[derive(Clone, Debug)]
+struct OpenComplaint {
+    number: Reference,
+    severity: Severity,
+    step: u8,
+}
+
+/// The simulated plant: an iterator of `(Stamp, Record)` in time order.
+#[derive(Debug)]
+pub struct Plant {
+    rng: Rng,
+    now: Timestamp,
+    day: u32,
+    queue: VecDeque<(Stamp, Record)>,
+    raw: Vec<StockLot>,
+    intermediates: Vec<StockLot>,
+    finished: Vec<StockLot>,
+    customers: Vec<PartyId>,
+    ship_tos: Vec<Option<LocationId>>,
+    suppliers: Vec<PartyId>,
+    products: Vec<Gtin>,
+    complaints: Vec<OpenComplaint>,
+    recent: Vec<Receipt>,
+    counters: [u64; 8],
+    recall_open: bool,
+}
+
+const RAW_MATERIALS: [(&str, Unit, u64); 12] = [
+    ("RM-ACRYL-ADH", Unit::Kilogram, 500),
+    ("RM-PET-FILM", Unit::SquareMetre, 4000),
+    ("RM-LINER-SIL", Unit::SquareMetre, 4000),
+    ("RM-NICOTINE", Unit::Kilogram, 20),
+    ("RM-LIDOCAINE", Unit::Kilogram, 25),
+    ("RM-ESTRADIOL", Unit::Gram, 900),
+    ("RM-GLYCEROL", Unit::Litre, 200),
+    ("RM-ETHANOL", Unit::Litre, 400),
+    ("PM-POUCH-ALU", Unit::Piece, 50_000),
+    ("PM-CARTON-7", Unit::Piece, 20_000),
+    ("PM-LEAFLET", Unit::Piece, 40_000),
+    ("PM-SHIPPER", Unit::Piece, 2_000),
+];
+
+const ACTORS: [&str; 12] = [
+    "k.huber",
+    "m.weber",
+    "a.novak",
+    "l.chen",
+    "s.okafor",
+    "j.meyer",
+    "p.rossi",
+    "e.kowalski",
+    "t.yilmaz",
+    "r.fischer",
+    "n.sato",
+    "d.moreau",
+];
+
+impl Plant {
+    /// A plant configured by `config`.
+    #[must_use]
+    pub fn new(config: &PlantConfig) -> Self {
+        let mut rng = Rng::new(config.seed);
+        let customers: Vec<PartyId> = (0..config.customers)
+            .map(|i| match gln_from(4_012_345_000_00 + i as u64 * 7) {
+                Some(gln) if i % 3 == 0 => PartyId::Gln(gln),
+                _ => PartyId::Internal(code(&format!("C{:05}", 10_000 + i))),
+            })
+            .collect();
+        let ship_tos = (0..config.customers)
+            .map(|i| match i % 5 {
+                0 => Some(LocationId::Internal(code(&format!("C{:05}-{}", 10_000 + i, 1 + i % 3)))),
+                1 => gln_from(4_012_345_100_00 + i as u64 * 13).map(LocationId::Gln),
+                _ => None,
+            })
+            .collect();
+        let suppliers = (0..config.suppliers)
+            .map(|i| match gln_from(5_412_345_000_00 + i as u64 * 11) {
+                Some(gln) if i % 2 == 0 => PartyId::Gln(gln),
+                _ => PartyId::Internal(code(&format!("V{:04}", 3000 + i))),
+            })
+            .collect();
+        let products =
+            (0..16).filter_map(|i| Gtin::new(with_check(950_600_013_400 + i * 17)).ok()).collect();
+        let _ = rng.next_u64();
+        Self {
+            rng,
+            now: config.start,
+            day: 0,
+            queue: VecDeque::new(),
+            raw: Vec::new(),
+            intermediates: Vec::new(),
+            finished: Vec::new(),
+            customers,
+            ship_tos,
+            suppliers,
+            products,
+            complaints: Vec::new(),
+            recent: Vec::new(),
+            counters: [0; 8],
+            recall_open: false,
+        }
+    }
+
+    fn next_number(&mut self, counter: usize) -> u64 {
+        let slot = self.counters.get_mut(counter);
+        match slot {
+            Some(c) => {
+                *c += 1;
+                *c
+            }
+            None => 0,
+        }
+    }
+
+    fn stamp(&mut self, actor: usize, station: &str, minutes: i64) -> Stamp {
+        self.now = Timestamp(self.now.0 + minutes * MINUTE + self.rng.below(60_000) as i64);
+        Stamp {
+            time: self.now,
+            actor: code(ACTORS.get(actor % ACTORS.len()).copied().unwrap_or("sys")),
+            station: code(station),
+        }
+    }
+
+    fn stamp_any(
+        &mut self,
+        first_actor: usize,
+        actors: usize,
+        station: &str,
+        minutes: i64,
+    ) -> Stamp {
+        let actor = first_actor + self.rng.index(actors);
+        self.stamp(actor, station, minutes)
+    }
+
+    fn push(&mut self, stamp: Stamp, record: Record) {
+        self.queue.push_back((stamp, record));
+    }
+
+    fn lot_code(&mut self, prefix: &str, counter: usize) -> String {
+        let n = self.next_number(counter);
+        format!("{prefix}{}{:04}", 26 + self.day / 365, n % 10_000)
+    }
+
+    fn simulate_day(&mut self) {
+        self.day += 1;
+        // Start the working day at 06:00.
+        let day_ms = 24 * 60 * MINUTE;
+        self.now = Timestamp((self.now.0 / day_ms + 1) * day_ms + 6 * 60 * MINUTE);
+        self.receive_materials();
+        self.produce_intermediates();
+        self.produce_finished();
+        self.ship();
+        self.handle_complaints();
+        self.maybe_recall();
+        self.maybe_correct();
+    }
+
+    fn receive_materials(&mut self) {
+        let deliveries = self.rng.between(2, 5);
+        for _ in 0..deliveries {
+            let (item, unit, qty) = RAW_MATERIALS[self.rng.index(RAW_MATERIALS.len())].clone();
+            let lot = self.lot_code("R", 0);
+            let id = internal_lot(item, &lot);
+            let supplier = self.suppliers[self.rng.index(self.suppliers.len())].clone();
+            let quantity = Quantity::whole(qty, unit.clone());
+            let po = format!("45{:08}", 1000 + self.next_number(1));
+            let supplier_lot = format!(
+                "{}{:05}",
+                ["A", "LT", "B-", "X"][self.rng.index(4)],
+                self.rng.below(100_000)
+            );
+            let s = self.stamp_any(0, 2, "WH-DOCK-1", 20);
+            self.push(
+                s,
+                Record::MaterialReceived(MaterialReceived {
+                    lot: id.clone(),
+                    quantity,
+                    supplier,
+                    supplier_lot: Some(code(&supplier_lot)),
+                    order: Some(code(&po)),
+                }),
+            );
+            let rejected = self.rng.chance(60);
+            let conditional = !rejected && self.rng.chance(40);
+            let with_coa = self.rng.chance(700);
+            let certificate = with_coa.then(|| self.rng.digest());
+            let s = self.stamp_any(2, 2, "QC-LAB", 90);
+            self.push(
+                s,
+                Record::Inspected(Inspected {
+                    lot: id.clone(),
+                    stage: InspectionStage::Incoming,
+                    result: if rejected {
+                        InspectionResult::Rejected
+                    } else if conditional {
+                        InspectionResult::Conditional
+                    } else {
+                        InspectionResult::Accepted
+                    },
+                    certificate,
+                    report: None,
+                    note: text(if conditional { "use within 30 days" } else { "" }),
+                }),
+            );
+            let status = if rejected { Disposition::Rejected } else { Disposition::Released };
+            let s = self.stamp(4, "QA-OFFICE", 15);
+            self.push(
+                s,
+                Record::DispositionSet(DispositionSet {
+                    lot: id.clone(),
+                    status,
+                    reason: text(if rejected { "assay out of spec" } else { "" }),
+                }),
+            );
+            if rejected {
+                let s = self.stamp(1, "WH-DOCK-1", 60);
+                self.push(
+                    s,
+                    Record::Destroyed(Destroyed {
+                        lot: id,
+                        quantity: Quantity::whole(qty, unit),
+                        reason: text("rejected at incoming inspection"),
+                        recall: None,
+                    }),
+                );
+            } else {
+                self.raw.push(StockLot { id, on_hand: qty, scale: 0, unit });
+            }
+        }
+        // Keep the stock list short: the oldest lots are used up.
+        if self.raw.len() > 40 {
+            self.raw.drain(..self.raw.len() - 40);
+        }
+    }
+
+    fn take_inputs(
+        &mut self,
+        from_raw: usize,
+        from_intermediate: usize,
+    ) -> heapless::Vec<LotQuantity, MAX_INPUTS> {
+        let mut inputs = heapless::Vec::new();
+        for (pool_is_raw, count) in [(true, from_raw), (false, from_intermediate)] {
+            for _ in 0..count {
+                let pool = if pool_is_raw { &mut self.raw } else { &mut self.intermediates };
+                if pool.is_empty() {
+                    break;
+                }
+                let i = self.rng.index(pool.len());
+                let Some(lot) = pool.get_mut(i) else { break };
+                if lot.on_hand == 0 || inputs.iter().any(|q: &LotQuantity| q.lot == lot.id) {
+                    continue;
+                }
+                let take = (lot.on_hand / 4).max(1).min(lot.on_hand);
+                lot.on_hand -= take;
+                let q = LotQuantity {
+                    lot: lot.id.clone(),
+                    quantity: Quantity { amount: take, scale: lot.scale, unit: lot.unit.clone() },
+                };
+                if inputs.push(q).is_err() {
+                    break;
+                }
+            }
+        }
+        inputs
+    }
+
+    fn produce_intermediates(&mut self) {
+        if self.raw.len() < 4 {
+            return;
+        }
+        let n_inputs = self.rng.between(3, 8) as usize;
+        let inputs = self.take_inputs(n_inputs, 0);
+        let lot = self.lot_code("M", 2);
+        let id = internal_lot(["IM-BLEND-N", "IM-BLEND-L", "IM-LAMINATE"][self.rng.index(3)], &lot);
+        let amount = self.rng.between(300, 900);
+        let mut outputs = heapless::Vec::new();
+        let _ = outputs.push(LotQuantity {
+            lot: id.clone(),
+            quantity: Quantity::whole(amount, Unit::Kilogram),
+        });
+        let wo = format!("WO{:07}", self.next_number(3));
+        let produced_on = Date((self.now.0 / (24 * 60 * MINUTE)) as i32);
+        let s = self.stamp_any(5, 3, "LINE-1-MIX", 120);
+        self.push(
+            s,
+            Record::Produced(Produced {
+                work_order: code(&wo),
+                line: code("LINE-1"),
+                produced_on,
+                expiry: None,
+                inputs,
+                outputs,
+            }),
+        );
+        let s = self.stamp(2, "QC-LAB", 60);
+        self.push(
+            s,
+            Record::Inspected(Inspected {
+                lot: id.clone(),
+                stage: InspectionStage::InProcess,
+                result: InspectionResult::Accepted,
+                certificate: None,
+                report: Some(code(&format!("IPC-{lot}"))),
+                note: Text::default(),
+            }),
+        );
+        self.intermediates.push(StockLot { id, on_hand: amount, scale: 0, unit: Unit::Kilogram });
+        if self.intermediates.len() > 12 {
+            self.intermediates.drain(..self.intermediates.len() - 12);
+        }
+    }
+
+    fn produce_finished(&mut self) {
+        if self.intermediates.is_empty() {
+            return;
+        }
+        let batches = self.rng.between(1, 2);
+        for _ in 0..batches {
+            let (raw, intermediate) =
+                (self.rng.between(2, 4) as usize, self.rng.between(1, 2) as usize);
+            let inputs = self.take_inputs(raw, intermediate);
+            let gtin = self.products[self.rng.index(self.products.len())];
+            let lot = self.lot_code("B", 4);
+            let id = LotId { item: ItemCode::Gtin(gtin), lot: code(&lot) };
+            let cartons = self.rng.between(8_000, 30_000);
+            let produced_on = Date((self.now.0 / (24 * 60 * MINUTE)) as i32);
+            let expiry = Date(produced_on.0 + 730);
+            let mut outputs = heapless::Vec::new();
+            let _ = outputs.push(LotQuantity {
+                lot: id.clone(),
+                quantity: Quantity::whole(cartons, Unit::Piece),
+            });
+            let wo = format!("WO{:07}", self.next_number(3));
+            let line = ["LINE-2", "LINE-3"][self.rng.index(2)];
+            let s = self.stamp_any(5, 3, line, 240);
+            self.push(
+                s,
+                Record::Produced(Produced {
+                    work_order: code(&wo),
+                    line: code(line),
+                    produced_on,
+                    expiry: Some(expiry),
+                    inputs,
+                    outputs,
+                }),
+            );
+            let s = self.stamp(4, "QA-OFFICE", 5);
+            self.push(
+                s,
+                Record::DispositionSet(DispositionSet {
+                    lot: id.clone(),
+                    status: Disposition::Quarantine,
+                    reason: Text::default(),
+                }),
+            );
+            for _ in 0..self.rng.between(1, 3) {
+                let s = self.stamp_any(2, 2, "QC-LAB", 45);
+                self.push(
+                    s,
+                    Record::Inspected(Inspected {
+                        lot: id.clone(),
+                        stage: InspectionStage::InProcess,
+                        result: InspectionResult::Accepted,
+                        certificate: None,
+                        report: None,
+                        note: Text::default(),
+                    }),
+                );
+            }
+            let fail = self.rng.chance(30);
+            let s = self.stamp(3, "QC-LAB", 180);
+            let certificate = Some(self.rng.digest());
+            self.push(
+                s,
+                Record::Inspected(Inspected {
+                    lot: id.clone(),
+                    stage: InspectionStage::Release,
+                    result: if fail {
+                        InspectionResult::Rejected
+                    } else {
+                        InspectionResult::Accepted
+                    },
+                    certificate,
+                    report: Some(code(&format!("CoA-{lot}"))),
+                    note: Text::default(),
+                }),
+            );
+            if fail {
+                let s = self.stamp(4, "QA-OFFICE", 30);
+                self.push(
+                    s,
+                    Record::DispositionSet(DispositionSet {
+                        lot: id.clone(),
+                        status: Disposition::OnHold,
+                        reason: text("release test OOS"),
+                    }),
+                );
+                continue;
+            }
+            let s = self.stamp(4, "QA-OFFICE", 30);
+            self.push(
+                s,
+                Record::DispositionSet(DispositionSet {
+                    lot: id.clone(),
+                    status: Disposition::Released,
+                    reason: Text::default(),
+                }),
+            );
+            // Cases of 48 cartons onto pallets of up to 16 cases.
+            let pallets = (cartons / (48 * 16)).clamp(1, 6);
+            for _ in 0..pallets {
+                let body = 34_012_345_000_000_000 + self.next_number(5);
+                let Ok(sscc) = Sscc::new(with_check(body)) else { continue };
+                let mut contents = heapless::Vec::new();
+                let _ = contents.push(Packable::Lot(LotQuantity {
+                    lot: id.clone(),
+                    quantity: Quantity::whole(768, Unit::Piece),
+                }));
+                let s = self.stamp(6, "PACK-1", 20);
+                self.push(s, Record::Packed(Packed { into: ContainerId::Sscc(sscc), contents }));
+            }
+            self.finished.push(StockLot { id, on_hand: cartons, scale: 0, unit: Unit::Piece });
+        }
+        if self.finished.len() > 24 {
+            self.finished.drain(..self.finished.len() - 24);
+        }
+    }
+
+    fn ship(&mut self) {
+        if self.finished.is_empty() {
+            return;
+        }
+        let orders = self.rng.between(20, 60);
+        for _ in 0..orders {
+            let c = self.rng.index(self.customers.len());
+            let customer = self.customers[c].clone();
+            let ship_to = self.ship_tos.get(c).cloned().flatten();
+            let order = code::<24>(&format!("SO{:07}", self.next_number(6)));
+            let lines = self.rng.between(1, 3);
+            for _ in 0..lines {
+                let i = self.rng.index(self.finished.len());
+                let Some(lot) = self.finished.get_mut(i) else { continue };
+                if lot.on_hand == 0 {
+                    continue;
+                }
+                let qty = self.rng.between(1, 40).min(lot.on_hand) * 12;
+                let qty = qty.min(lot.on_hand);
+                lot.on_hand -= qty;
+                let id = lot.id.clone();
+                let s = self.stamp_any(8, 2, "SHIP-1", 3);
+                self.push(
+                    s,
+                    Record::Shipped(Shipped {
+                        lot: id.clone(),
+                        quantity: Quantity::whole(qty, Unit::Piece),
+                        customer: customer.clone(),
+                        ship_to: ship_to.clone(),
+                        order: order.clone(),
+                    }),
+                );
+                if self.rng.chance(8) {
+                    self.register_complaint(&id, &customer, &order);
+                }
+                if self.rng.chance(5) {
+                    let back = (qty / 2).max(1);
+                    let s = self.stamp(1, "WH-RETURNS", 30);
+                    let kind = if self.rng.chance(500) {
+                        ReturnKind::Exchange
+                    } else {
+                        ReturnKind::Return
+                    };
+                    self.push(
+                        s,
+                        Record::Returned(Returned {
+                            lot: id,
+                            quantity: Quantity::whole(back, Unit::Piece),
+                            from: customer.clone(),
+                            kind,
+                            reason: text("damaged in transit"),
+                            complaint: None,
+                            order: Some(order.clone()),
+                        }),
+                    );
+                }
+            }
+            if self.rng.chance(900) {
+                let s = self.stamp(10, "CS-DESK", 2);
+                self.push(s, Record::Delivered(Delivered { order, customer }));
+            }
+        }
+    }
+
+    fn register_complaint(&mut self, lot: &LotId, customer: &PartyId, order: &Reference) {
+        let number = code::<24>(&format!("CMP-{:06}", self.next_number(7)));
+        let severity = match self.rng.below(100) {
+            0..=79 => Severity::General,
+            80..=97 => Severity::Major,
+            _ => Severity::Crisis,
+        };
+        let kind = match self.rng.below(10) {
+            0..=4 => ComplaintType::ProductQuality,
+            5..=6 => ComplaintType::Logistics,
+            7 => ComplaintType::ServiceAttitude,
+            8 => ComplaintType::ContractDispute,
+            _ => ComplaintType::MisleadingAdvertising,
+        };
+        let received_at = Timestamp(self.now.0 - 30 * MINUTE);
+        let mut evidence = heapless::Vec::new();
+        if self.rng.chance(600) {
+            let _ = evidence.push(self.rng.digest());
+        }
+        let s = self.stamp(11, "CS-DESK", 10);
+        let channel =
+            [Channel::Phone, Channel::Email, Channel::Web, Channel::Visit][self.rng.index(4)];
+        let quantity = Some(Quantity::whole(self.rng.between(1, 20), Unit::Piece));
+        self.push(
+            s,
+            Record::ComplaintRegistered(ComplaintRegistered {
+                complaint: number.clone(),
+                received_at,
+                channel,
+                complainant: Complainant {
+                    person: text("Pharmacist on duty"),
+                    organisation: Some(customer.clone()),
+                    contact: text("+49 30 1234567"),
+                },
+                customer: Some(customer.clone()),
+                product: text("Lidocaine 5% patch"),
+                packaging: text("carton of 10 pouches"),
+                quantity,
+                lot: Some(lot.clone()),
+                order: Some(order.clone()),
+                place_of_purchase: text("hospital pharmacy"),
+                story: text("Patches lose adhesion after a few hours; stored at room temperature."),
+                expectation: text("replacement"),
+                evidence,
+                severity,
+                kind,
+            }),
+        );
+        self.complaints.push(OpenComplaint { number, severity, step: 0 });
+    }
+
+    fn handle_complaints(&mut self) {
+        let mut open = core::mem::take(&mut self.complaints);
+        for c in &mut open {
+            // A few complaints are left waiting: they show up as overdue.
+            if self.rng.chance(150) {
+                continue;
+            }
+            let step = match c.step {
+                0 => ComplaintStep::Acknowledged,
+                1 => ComplaintStep::Investigated {
+                    method: InvestigationMethod::Sampling,
+                    findings: text("retained samples tested; adhesion within spec"),
+                    root_cause: Some(
+                        [RootCause::Usage, RootCause::Production, RootCause::Transport]
+                            [self.rng.index(3)],
+                    ),
+                },
+                2 if c.severity != Severity::General => {
+                    ComplaintStep::Planned { note: text("CAPA opened; line audit scheduled") }
+                }
+                2 | 3 => ComplaintStep::Resolved {
+                    remedy: [Remedy::Exchange, Remedy::Refund, Remedy::NoFault][self.rng.index(3)],
+                    capa: None,
+                    note: Text::default(),
+                },
+                4 => ComplaintStep::CustomerResponse { accepted: true, note: Text::default() },
+                5 => ComplaintStep::FollowedUp { satisfaction: 4, note: Text::default() },
+                _ => ComplaintStep::Closed,
+            };
+            let skip_plan = c.step == 2 && c.severity == Severity::General;
+            c.step += if skip_plan { 2 } else { 1 };
+            let s = self.stamp(11, "CS-DESK", 5);
+            self.push(
+                s,
+                Record::ComplaintProgress(ComplaintProgress { complaint: c.number.clone(), step }),
+            );
+        }
+        open.retain(|c| c.step <= 6);
+        self.complaints = open;
+    }
+
+    fn maybe_recall(&mut self) {
+        if self.recall_open || self.day < 60 || self.raw.is_empty() {
+            return;
+        }
+        self.recall_open = true;
+        let i = self.rng.index(self.raw.len());
+        let Some(lot) = self.raw.get(i).map(|l| l.id.clone()) else { return };
+        let mut lots = heapless::Vec::new();
+        let _ = lots.push(lot.clone());
+        let s = self.stamp(4, "QA-OFFICE", 10);
+        self.push(
+            s,
+            Record::RecallOpened(RecallOpened {
+                recall: code("RC-2026-001"),
+                class: RecallClass::II,
+                lots,
+                reason: text("supplier reported adhesive contamination"),
+            }),
+        );
+        for c in self.customers.iter().take(5).cloned().collect::<Vec<_>>() {
+            let s = self.stamp(4, "QA-OFFICE", 10);
+            self.push(
+                s,
+                Record::RecallAction(RecallAction {
+                    recall: code("RC-2026-001"),
+                    step: RecallStep::CustomerNotified { customer: c },
+                }),
+            );
+        }
+    }
+
+    fn maybe_correct(&mut self) {
+        if self.recent.is_empty() || !self.rng.chance(100) {
+            return;
+        }
+        let i = self.rng.index(self.recent.len());
+        let Some(target) = self.recent.get(i).copied() else { return };
+        let s = self.stamp(4, "QA-OFFICE", 10);
+        self.push(
+            s,
+            Record::Corrected(Corrected {
+                target: EntryRef { seq: target.seq, hash: target.hash },
+                reason: text("wrong quantity keyed in"),
+                replacements: heapless::Vec::new(),
+            }),
+        );
+    }
+
+    /// Tells the plant where one of its records was stored, so that later
+    /// corrections can name it by sequence number and hash. A plant that is
+    /// never told makes no corrections.
+    pub fn note_receipt(&mut self, receipt: Receipt) {
+        if self.recent.len() >= 32 {
+            self.recent.remove(0);
+        }
+        self.recent.push(receipt);
+    }
+}
+
+impl Iterator for Plant {
+    type Item = (Stamp, Record);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.queue.is_empty() {
+            self.simulate_day();
+        }
+        self.queue.pop_front()
+    }
+}
+
+/// The default plant's first `n` entries written to an in-memory ledger.
+/// Returns the ledger id and the stored bytes.
+#[must_use]
+pub fn ledger(n: usize) -> (LedgerId, Vec<u8>) {
+    let id = LedgerId(*b"lotledger-demo-1");
+    let mut w = crate::chain::Writer::new(
+        Vec::new(),
+        vec![0u8; crate::frame::MAX_FRAME_LEN],
+        crate::chain::Anchor::genesis(&id),
+    );
+    let mut plant = Plant::new(&PlantConfig::default());
+    for _ in 0..n {
+        let Some((stamp, record)) = plant.next() else { break };
+        // Vec storage cannot fail and the buffer fits any entry.
+        if let Ok(receipt) = w.append(&stamp, &record) {
+            if receipt.seq % 97 == 0 {
+                plant.note_receipt(receipt);
+            }
+        }
+    }
+    (id, w.into_parts().0)
+}
