@@ -9,6 +9,11 @@
 //! confirm delivery, return goods and complain; staff correct mistakes;
 //! one recall is in progress. Benchmarks, tests and `lotledger demo` use it.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "a simulation outside the core: every index is rng.index(len) of a non-empty list"
+)]
+
 use std::collections::VecDeque;
 use std::string::String;
 use std::vec::Vec;
@@ -55,6 +60,11 @@ impl Rng {
     /// An index into a slice of `len` (> 0) items.
     pub fn index(&mut self, len: usize) -> usize {
         usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    /// A count in `lo..=hi`.
+    pub fn count(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.index(hi.saturating_sub(lo) + 1)
     }
 
     /// True with probability `per_mille / 1000`.
@@ -182,7 +192,7 @@ impl Plant {
     pub fn new(config: &PlantConfig) -> Self {
         let mut rng = Rng::new(config.seed);
         let customers: Vec<PartyId> = (0..config.customers)
-            .map(|i| match gln_from(4_012_345_000_00 + i as u64 * 7) {
+            .map(|i| match gln_from(401_234_500_000 + i as u64 * 7) {
                 Some(gln) if i % 3 == 0 => PartyId::Gln(gln),
                 _ => PartyId::Internal(code(&format!("C{:05}", 10_000 + i))),
             })
@@ -190,12 +200,12 @@ impl Plant {
         let ship_tos = (0..config.customers)
             .map(|i| match i % 5 {
                 0 => Some(LocationId::Internal(code(&format!("C{:05}-{}", 10_000 + i, 1 + i % 3)))),
-                1 => gln_from(4_012_345_100_00 + i as u64 * 13).map(LocationId::Gln),
+                1 => gln_from(401_234_510_000 + i as u64 * 13).map(LocationId::Gln),
                 _ => None,
             })
             .collect();
         let suppliers = (0..config.suppliers)
-            .map(|i| match gln_from(5_412_345_000_00 + i as u64 * 11) {
+            .map(|i| match gln_from(541_234_500_000 + i as u64 * 11) {
                 Some(gln) if i % 2 == 0 => PartyId::Gln(gln),
                 _ => PartyId::Internal(code(&format!("V{:04}", 3000 + i))),
             })
@@ -389,7 +399,7 @@ impl Plant {
         if self.raw.len() < 4 {
             return;
         }
-        let n_inputs = self.rng.between(3, 8) as usize;
+        let n_inputs = self.rng.count(3, 8);
         let inputs = self.take_inputs(n_inputs, 0);
         let lot = self.lot_code("M", 2);
         let id = internal_lot(["IM-BLEND-N", "IM-BLEND-L", "IM-LAMINATE"][self.rng.index(3)], &lot);
@@ -400,7 +410,7 @@ impl Plant {
             quantity: Quantity::whole(amount, Unit::Kilogram),
         });
         let wo = format!("WO{:07}", self.next_number(3));
-        let produced_on = Date((self.now.0 / (24 * 60 * MINUTE)) as i32);
+        let produced_on = self.now.date();
         let s = self.stamp_any(5, 3, "LINE-1-MIX", 120);
         self.push(
             s,
@@ -437,14 +447,13 @@ impl Plant {
         }
         let batches = self.rng.between(1, 2);
         for _ in 0..batches {
-            let (raw, intermediate) =
-                (self.rng.between(2, 4) as usize, self.rng.between(1, 2) as usize);
+            let (raw, intermediate) = (self.rng.count(2, 4), self.rng.count(1, 2));
             let inputs = self.take_inputs(raw, intermediate);
             let gtin = self.products[self.rng.index(self.products.len())];
             let lot = self.lot_code("B", 4);
             let id = LotId { item: ItemCode::Gtin(gtin), lot: code(&lot) };
             let cartons = self.rng.between(8_000, 30_000);
-            let produced_on = Date((self.now.0 / (24 * 60 * MINUTE)) as i32);
+            let produced_on = self.now.date();
             let expiry = Date(produced_on.0 + 730);
             let mut outputs = heapless::Vec::new();
             let _ = outputs.push(LotQuantity {
@@ -787,10 +796,10 @@ pub fn ledger(n: usize) -> (LedgerId, Vec<u8>) {
     for _ in 0..n {
         let Some((stamp, record)) = plant.next() else { break };
         // Vec storage cannot fail and the buffer fits any entry.
-        if let Ok(receipt) = w.append(&stamp, &record) {
-            if receipt.seq % 97 == 0 {
-                plant.note_receipt(receipt);
-            }
+        if let Ok(receipt) = w.append(&stamp, &record)
+            && receipt.seq % 97 == 0
+        {
+            plant.note_receipt(receipt);
         }
     }
     (id, w.into_parts().0)

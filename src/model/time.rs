@@ -44,6 +44,14 @@ impl Timestamp {
         DateTime::parse_from_rfc3339(text).map(|t| Self(t.timestamp_millis()))
     }
 
+    /// The UTC calendar date this instant falls on (saturating far outside
+    /// the calendar's range).
+    #[must_use]
+    pub fn date(self) -> Date {
+        let days = self.0.div_euclid(24 * Self::HOUR);
+        Date(i32::try_from(days).unwrap_or(if days < 0 { i32::MIN } else { i32::MAX }))
+    }
+
     /// Milliseconds from `earlier` to `self` (negative when `self` is earlier).
     #[must_use]
     pub const fn since(self, earlier: Timestamp) -> i64 {
