@@ -6,6 +6,14 @@
 //! verifier accepts it. Run with LOTLEDGER_PRINT_GOLDEN=1 to print the
 //! vectors (only when the format deliberately changes).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::std_instead_of_core
+)]
+
 use lotledger::chain::{Anchor, Verifier, Writer, verify_records};
 use lotledger::entry::Stamp;
 use lotledger::model::*;
@@ -145,10 +153,11 @@ fn documented() -> Vec<(Vec<u8>, String)> {
             frame = Some(rest.to_string());
         } else if let Some(rest) = line.strip_prefix("hash: ") {
             out.push((unhex(&frame.take().expect("hash without frame")), rest.to_string()));
-        } else if let Some(f) = frame.as_mut() {
-            if !line.is_empty() && line.bytes().all(|b| b.is_ascii_hexdigit()) {
-                f.push_str(line);
-            }
+        } else if let Some(f) = frame.as_mut()
+            && !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            f.push_str(line);
         }
     }
     out

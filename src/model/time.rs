@@ -127,8 +127,16 @@ impl fmt::Debug for Date {
 }
 
 impl Serialize for Timestamp {
+    /// Text (RFC 3339) for people in the years 0000 to 9999; a plain
+    /// number of milliseconds otherwise, and always in the ledger.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_i64(self.0) }
+        if s.is_human_readable()
+            && self.to_datetime().is_some_and(|t| (0..=9999).contains(&t.year()))
+        {
+            s.collect_str(self)
+        } else {
+            s.serialize_i64(self.0)
+        }
     }
 }
 
@@ -158,8 +166,15 @@ impl<'de> Deserialize<'de> for Timestamp {
 }
 
 impl Serialize for Date {
+    /// `YYYY-MM-DD` for people in the years 0000 to 9999; a plain number of
+    /// days otherwise, and always in the ledger.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_i32(self.0) }
+        if s.is_human_readable() && self.to_naive().is_some_and(|d| (0..=9999).contains(&d.year()))
+        {
+            s.collect_str(self)
+        } else {
+            s.serialize_i32(self.0)
+        }
     }
 }
 
@@ -169,10 +184,20 @@ impl<'de> Deserialize<'de> for Date {
         impl Visitor<'_> for V {
             type Value = Date;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a date as YYYY-MM-DD")
+                f.write_str("a date as YYYY-MM-DD or days since 1970-01-01")
             }
             fn visit_i32<E: de::Error>(self, v: i32) -> Result<Date, E> {
                 Ok(Date(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Date, E> {
+                i32::try_from(v)
+                    .map(Date)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Date, E> {
+                i32::try_from(v)
+                    .map(Date)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
                 NaiveDate::parse_from_str(v, "%Y-%m-%d")
@@ -180,7 +205,7 @@ impl<'de> Deserialize<'de> for Date {
                     .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
-        if d.is_human_readable() { d.deserialize_str(V) } else { d.deserialize_i32(V) }
+        if d.is_human_readable() { d.deserialize_any(V) } else { d.deserialize_i32(V) }
     }
 }
 
