@@ -6,3 +6,6 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+/// Merkle tree, signed checkpoints, inclusion and consistency proofs (RFC 9162, C2SP).
+pub mod proof;
