@@ -99,8 +99,8 @@ pub enum CheckpointError {
     Size,
     /// The root (line 3) is not base64 of 32 bytes.
     Root,
-    /// An extension line is empty.
-    EmptyExtension {
+    /// An extension line is empty or has a control character.
+    Extension {
         /// The line number, from 1.
         line: usize,
     },
@@ -135,7 +135,7 @@ impl fmt::Display for CheckpointError {
             Self::Origin => f.write_str("invalid origin on line 1"),
             Self::Size => f.write_str("invalid tree size on line 2"),
             Self::Root => f.write_str("invalid root hash on line 3"),
-            Self::EmptyExtension { line } => write!(f, "empty extension line {line}"),
+            Self::Extension { line } => write!(f, "empty or invalid extension line {line}"),
             Self::Head { line } => write!(f, "malformed {HEAD_EXTENSION} on line {line}"),
             Self::DuplicateHead { line } => {
                 write!(f, "duplicate {HEAD_EXTENSION} on line {line}")
@@ -252,8 +252,8 @@ impl<'a> Checkpoint<'a> {
         let mut kept = ext_begin;
         for (i, line) in lines.enumerate() {
             let number = i + 4;
-            if line.is_empty() {
-                return Err(CheckpointError::EmptyExtension { line: number });
+            if line.is_empty() || line.bytes().any(|b| b < 0x20) {
+                return Err(CheckpointError::Extension { line: number });
             }
             if line.split(' ').next() == Some(HEAD_EXTENSION) {
                 if head.is_some() {
@@ -536,7 +536,7 @@ mod tests {
             (&["o\n1\nAAAA\n"], CheckpointError::Root),
             (
                 &["o\n1\n", root, "\n\n"],
-                CheckpointError::EmptyExtension { line: 4 },
+                CheckpointError::Extension { line: 4 },
             ),
             (
                 &["o\n1\n", root, "\nlotledger-head 1\n"],
