@@ -6,6 +6,7 @@
 //! The proof is RFC 9162 §2.1.4's, O(log n) hashes, and verification follows
 //! §2.1.4.2 without allocation.
 
+use super::checkpoint::Checkpoint;
 use super::inclusion::split_point;
 use super::merkle::{EMPTY_ROOT, Hash, node_hash};
 use super::path::{self, BufferTooSmall, ParseError, ProofPath, VerifyError};
@@ -73,6 +74,31 @@ impl<'a> ConsistencyProof<'a> {
     /// [`VerifyError`] if the proof is malformed or either root differs.
     pub fn verify(&self, old_root: &Hash, new_root: &Hash) -> Result<(), VerifyError> {
         verify_consistency(self.old_size, self.new_size, self.path, old_root, new_root)
+    }
+
+    /// Checks that the ledger state `new` extends the earlier state `old`:
+    /// same origin, sizes as in the proof, roots consistent. This is the
+    /// check that catches a truncated, rolled-back or forked ledger. Check
+    /// both checkpoints' signatures first ([`Checkpoint::open`]).
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::OriginMismatch`], [`VerifyError::SizeMismatch`], else
+    /// as [`verify`](Self::verify).
+    pub fn verify_checkpoints(
+        &self,
+        old: &Checkpoint<'_>,
+        new: &Checkpoint<'_>,
+    ) -> Result<(), VerifyError> {
+        if old.origin != new.origin {
+            return Err(VerifyError::OriginMismatch);
+        }
+        for (proof, checkpoint) in [(self.old_size, old.size), (self.new_size, new.size)] {
+            if proof != checkpoint {
+                return Err(VerifyError::SizeMismatch { proof, checkpoint });
+            }
+        }
+        self.verify(&old.root, &new.root)
     }
 }
 

@@ -4,7 +4,8 @@
 //! the leaf up to the root, O(log n) hashes. Verification follows §2.1.3.2
 //! step by step and needs no allocation.
 
-use super::merkle::{Hash, node_hash};
+use super::checkpoint::Checkpoint;
+use super::merkle::{Hash, leaf_hash, node_hash};
 use super::path::{self, BufferTooSmall, ParseError, ProofPath, VerifyError};
 use super::store::{NodeSource, ProveError, range_hash};
 
@@ -69,6 +70,29 @@ impl<'a> InclusionProof<'a> {
     /// [`VerifyError`] if the proof is malformed or does not lead to `root`.
     pub fn verify(&self, leaf_hash: &Hash, root: &Hash) -> Result<(), VerifyError> {
         verify_inclusion(self.leaf_index, self.tree_size, leaf_hash, self.path, root)
+    }
+
+    /// Checks that the entry with `entry_hash` is entry `leaf_index` of the
+    /// ledger state `checkpoint` commits to (the leaf is
+    /// [`leaf_hash`]`(entry_hash)`). Check the checkpoint's signature first
+    /// ([`Checkpoint::open`]).
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::SizeMismatch`] if the proof is for another size, else
+    /// as [`verify`](Self::verify).
+    pub fn verify_entry(
+        &self,
+        entry_hash: &Hash,
+        checkpoint: &Checkpoint<'_>,
+    ) -> Result<(), VerifyError> {
+        if self.tree_size != checkpoint.size {
+            return Err(VerifyError::SizeMismatch {
+                proof: self.tree_size,
+                checkpoint: checkpoint.size,
+            });
+        }
+        self.verify(&leaf_hash(entry_hash), &checkpoint.root)
     }
 }
 

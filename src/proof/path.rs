@@ -130,6 +130,15 @@ pub enum VerifyError {
     RootMismatch,
     /// The old root computed from a consistency proof is not the expected one.
     OldRootMismatch,
+    /// The proof is for another tree size than the checkpoint.
+    SizeMismatch {
+        /// The size the proof is for.
+        proof: u64,
+        /// The size the checkpoint states.
+        checkpoint: u64,
+    },
+    /// Two checkpoints have different origins: they are different logs.
+    OriginMismatch,
 }
 
 impl fmt::Display for VerifyError {
@@ -146,6 +155,13 @@ impl fmt::Display for VerifyError {
             }
             Self::RootMismatch => f.write_str("root does not match proof"),
             Self::OldRootMismatch => f.write_str("old root does not match proof"),
+            Self::SizeMismatch { proof, checkpoint } => {
+                write!(
+                    f,
+                    "proof for size {proof}, checkpoint has size {checkpoint}"
+                )
+            }
+            Self::OriginMismatch => f.write_str("checkpoints have different origins"),
         }
     }
 }
