@@ -3,6 +3,7 @@
 //! 00112233445566778899aabbccddeeff, signed with the Ed25519 seed of 32
 //! bytes 0x01. A format change breaks these on purpose; the same values are
 //! quoted in docs/PROOFS.md so another implementation can check itself.
+#![cfg(feature = "alloc")]
 
 use lotledger::proof::{
     ChainHead, Checkpoint, ConsistencyProof, Ed25519Signer, InclusionProof, LedgerOrigin,

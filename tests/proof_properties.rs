@@ -1,7 +1,7 @@
 //! Property tests: generated proofs agree with a direct transcription of the
 //! RFC 9162 definitions (MTH, PATH, PROOF/SUBPROOF, §2.1.1-2.1.4), every
 //! proof verifies, and any alteration of proof, root, size or index fails.
-
+#![cfg(feature = "alloc")]
 #![expect(
     clippy::indexing_slicing,
     clippy::cast_possible_truncation,

@@ -1,6 +1,7 @@
 //! Scenario: a device signs checkpoints as its ledger grows; an auditor who
 //! kept an earlier checkpoint detects a truncated or rewritten ledger, and
 //! checks a single entry against a checkpoint without the rest of the chain.
+#![cfg(feature = "alloc")]
 
 use lotledger::proof::{
     ChainHead, Checkpoint, CompactTree, ConsistencyProof, Ed25519Signer, InclusionProof,

@@ -595,19 +595,16 @@ impl<'b> NoteWriter<'b> {
     ///
     /// As for [`new`](Self::new).
     pub fn with_text(buf: &'b mut [u8], text_len: usize) -> Result<Self, NoteError> {
-        let available = buf.len();
-        let text = buf.get(..text_len).ok_or(NoteError::BufferTooSmall {
-            needed: text_len + 1,
-            available,
-        })?;
+        let too_small = NoteError::BufferTooSmall {
+            needed: text_len.saturating_add(1),
+            available: buf.len(),
+        };
+        let text = buf.get(..text_len).ok_or(too_small)?;
         check_chars(text)?;
         if !text.ends_with(b"\n") {
             return Err(NoteError::InvalidText);
         }
-        let blank = buf.get_mut(text_len).ok_or(NoteError::BufferTooSmall {
-            needed: text_len + 1,
-            available,
-        })?;
+        let blank = buf.get_mut(text_len).ok_or(too_small)?;
         *blank = b'\n';
         Ok(Self {
             buf,
@@ -867,6 +864,13 @@ mod tests {
             Err(NoteError::BufferTooSmall { .. })
         ));
         let mut buf = [0u8; 150];
+        assert_eq!(
+            NoteWriter::with_text(&mut buf, usize::MAX).err(),
+            Some(NoteError::BufferTooSmall {
+                needed: usize::MAX,
+                available: 150
+            })
+        );
         assert_eq!(
             NoteWriter::new(&mut buf, "no newline").err(),
             Some(NoteError::InvalidText)
