@@ -13,5 +13,7 @@ pub mod demo;
 pub mod entry;
 pub mod frame;
 pub mod model;
+/// Merkle tree, signed checkpoints, inclusion and consistency proofs (RFC 9162, C2SP).
+pub mod proof;
 pub mod storage;
 pub mod varint;
