@@ -6,3 +6,6 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+/// Interchange formats: GS1 element strings and Digital Link URIs.
+pub mod interop;
