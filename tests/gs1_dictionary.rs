@@ -3,9 +3,16 @@
 //! Set `LOTLEDGER_GS1_DICTIONARY` to the path of `gs1-syntax-dictionary.txt`
 //! (CI does). Without it the test says it skipped and passes.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    reason = "test code: a failed unwrap or index is a failed test"
+)]
+
 use std::fmt::Write as _;
 
-use lotledger::interop::gs1::{table::TABLE, Cset, Linter};
+use lotledger::interop::gs1::{Cset, Linter, table::TABLE};
 
 /// One dictionary entry, read independently of the generator script.
 #[derive(Debug, PartialEq)]
@@ -23,7 +30,8 @@ struct Entry {
 
 fn is_component(t: &str) -> bool {
     let t = t.trim_start_matches('[');
-    t.starts_with(['N', 'X', 'Y', 'Z']) && t[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    t.starts_with(['N', 'X', 'Y', 'Z'])
+        && t[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
 }
 
 /// Normalises a component token to `[N3]` or `N..20` plus `,linter` names.
@@ -38,7 +46,11 @@ fn normalise(t: &str) -> String {
         Some((min, max)) => (min, max),
         None => (len, len),
     };
-    let mut s = format!("{}{cset}{min}-{max}{}", if optional { "[" } else { "" }, if optional { "]" } else { "" });
+    let mut s = format!(
+        "{}{cset}{min}-{max}{}",
+        if optional { "[" } else { "" },
+        if optional { "]" } else { "" }
+    );
     for l in linters.split(',').filter(|l| !l.is_empty()) {
         write!(s, ",{l}").unwrap();
     }
@@ -52,12 +64,18 @@ fn parse_dictionary(text: &str) -> Vec<Entry> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (body, title) = line.split_once('#').map_or((line, ""), |(b, t)| (b, t.trim()));
+        let (body, title) = line
+            .split_once('#')
+            .map_or((line, ""), |(b, t)| (b, t.trim()));
         let mut toks = body.split_whitespace().peekable();
         let ais = toks.next().unwrap();
         let (first, last) = ais.split_once('-').unwrap_or((ais, ais));
         let flags = match toks.peek() {
-            Some(t) if !t.chars().next().unwrap().is_ascii_alphanumeric() && !t.starts_with('[') => toks.next().unwrap(),
+            Some(t)
+                if !t.chars().next().unwrap().is_ascii_alphanumeric() && !t.starts_with('[') =>
+            {
+                toks.next().unwrap()
+            }
             _ => "",
         };
         let mut e = Entry {
@@ -128,7 +146,9 @@ fn from_table() -> Vec<Entry> {
 #[test]
 fn table_matches_dictionary() {
     let Ok(path) = std::env::var("LOTLEDGER_GS1_DICTIONARY") else {
-        println!("skipped: set LOTLEDGER_GS1_DICTIONARY to the syntax dictionary's path to cross-check the AI table");
+        println!(
+            "skipped: set LOTLEDGER_GS1_DICTIONARY to the syntax dictionary's path to cross-check the AI table"
+        );
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
@@ -137,21 +157,41 @@ fn table_matches_dictionary() {
     let mut diffs = String::new();
     for d in &dict {
         match ours.iter().find(|o| o.first == d.first) {
-            None => writeln!(diffs, "({}) is in the dictionary but not in the table", d.first).unwrap(),
-            Some(o) if o != d => writeln!(diffs, "({}) differs:\n  dictionary: {d:?}\n  table:      {o:?}", d.first).unwrap(),
+            None => writeln!(
+                diffs,
+                "({}) is in the dictionary but not in the table",
+                d.first
+            )
+            .unwrap(),
+            Some(o) if o != d => writeln!(
+                diffs,
+                "({}) differs:\n  dictionary: {d:?}\n  table:      {o:?}",
+                d.first
+            )
+            .unwrap(),
             Some(_) => {}
         }
         for c in &d.components {
             for l in c.split(',').skip(1) {
                 if Linter::from_name(l).is_none() {
-                    writeln!(diffs, "({}) uses linter {l:?}, unknown to the crate", d.first).unwrap();
+                    writeln!(
+                        diffs,
+                        "({}) uses linter {l:?}, unknown to the crate",
+                        d.first
+                    )
+                    .unwrap();
                 }
             }
         }
     }
     for o in &ours {
         if !dict.iter().any(|d| d.first == o.first) {
-            writeln!(diffs, "({}) is in the table but not in the dictionary", o.first).unwrap();
+            writeln!(
+                diffs,
+                "({}) is in the table but not in the dictionary",
+                o.first
+            )
+            .unwrap();
         }
     }
     assert!(diffs.is_empty(), "AI table differs from {path}:\n{diffs}");

@@ -1,17 +1,25 @@
 //! Property tests: encoding then parsing gives back the same AIs, and no
 //! input makes any parser panic.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap or index is a failed test"
+)]
+
 use lotledger::interop::gs1::{ElementString, ParseOptions};
 use proptest::prelude::*;
 
-const CSET82: &[u8] = b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+const CSET82: &[u8] =
+    b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
 
 fn cset82(max: usize) -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(CSET82), 1..=max).prop_map(|v| String::from_utf8(v).unwrap())
+    prop::collection::vec(prop::sample::select(CSET82), 1..=max)
+        .prop_map(|v| String::from_utf8(v).unwrap())
 }
 
 fn digits(n: usize) -> impl Strategy<Value = String> {
-    prop::collection::vec(0u8..10, n).prop_map(|v| v.into_iter().map(|d| char::from(b'0' + d)).collect())
+    prop::collection::vec(0u8..10, n)
+        .prop_map(|v| v.into_iter().map(|d| char::from(b'0' + d)).collect())
 }
 
 fn with_check_digit(body: String) -> String {
@@ -40,25 +48,45 @@ fn trade_item() -> impl Strategy<Value = Vec<(String, String)>> {
         prop::option::of(cset82(30)),
         prop::option::of(digits(2)),
     )
-        .prop_flat_map(|(gtin, batch, expiry, serial, weight, internal, order, variant)| {
-            let mut v = vec![("01".to_string(), gtin)];
-            batch.map(|b| v.push(("10".into(), b)));
-            expiry.map(|e| v.push(("17".into(), e)));
-            serial.map(|s| v.push(("21".into(), s)));
-            weight.map(|(d, w)| v.push((format!("310{d}"), w)));
-            internal.map(|i| v.push(("99".into(), i)));
-            order.map(|o| v.push(("400".into(), o)));
-            variant.map(|n| v.push(("20".into(), n)));
-            Just(v).prop_shuffle()
-        })
+        .prop_flat_map(
+            |(gtin, batch, expiry, serial, weight, internal, order, variant)| {
+                let mut v = vec![("01".to_string(), gtin)];
+                if let Some(b) = batch {
+                    v.push(("10".into(), b));
+                }
+                if let Some(e) = expiry {
+                    v.push(("17".into(), e));
+                }
+                if let Some(s) = serial {
+                    v.push(("21".into(), s));
+                }
+                if let Some((d, w)) = weight {
+                    v.push((format!("310{d}"), w));
+                }
+                if let Some(i) = internal {
+                    v.push(("99".into(), i));
+                }
+                if let Some(o) = order {
+                    v.push(("400".into(), o));
+                }
+                if let Some(n) = variant {
+                    v.push(("20".into(), n));
+                }
+                Just(v).prop_shuffle()
+            },
+        )
 }
 
 fn pairs(es: &ElementString) -> Vec<(String, String)> {
-    es.iter().map(|(ai, v)| (ai.to_string(), v.to_string())).collect()
+    es.iter()
+        .map(|(ai, v)| (ai.to_string(), v.to_string()))
+        .collect()
 }
 
 fn bracketed_input(ais: &[(String, String)]) -> String {
-    ais.iter().map(|(ai, v)| format!("({ai}){}", v.replace('(', "\\("))).collect()
+    ais.iter()
+        .map(|(ai, v)| format!("({ai}){}", v.replace('(', "\\(")))
+        .collect()
 }
 
 proptest! {

@@ -29,8 +29,8 @@
 //! `DATA` bytes of concatenated values. [`ElementString`] picks 64 and 1024,
 //! the reference engine's limits; exceeding them is [`Error::Capacity`].
 
-mod encode;
 mod dl;
+mod encode;
 mod error;
 pub mod lint;
 mod parse;
@@ -151,7 +151,11 @@ pub fn lookup(ai: &str) -> Option<&'static AiEntry> {
 
 /// Finds the entry whose AI is a prefix of `data`.
 pub(crate) fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
-    (2..=4).find_map(|n| data.get(..n).and_then(|p| core::str::from_utf8(p).ok()).and_then(lookup))
+    (2..=4).find_map(|n| {
+        data.get(..n)
+            .and_then(|p| core::str::from_utf8(p).ok())
+            .and_then(lookup)
+    })
 }
 
 /// An Application Identifier: two to four digits.
@@ -171,7 +175,10 @@ impl Ai {
         }
         let mut digits = [0u8; 4];
         digits.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
-        Some(Ai { digits, len: u8::try_from(b.len()).ok()? })
+        Some(Ai {
+            digits,
+            len: u8::try_from(b.len()).ok()?,
+        })
     }
 
     /// The AI's digits.
@@ -217,11 +224,17 @@ impl Date {
         let b = v.as_bytes();
         let two = |i: usize| -> Option<u8> {
             match b.get(i..i + 2)? {
-                [x, y] if x.is_ascii_digit() && y.is_ascii_digit() => Some((x - b'0') * 10 + (y - b'0')),
+                [x, y] if x.is_ascii_digit() && y.is_ascii_digit() => {
+                    Some((x - b'0') * 10 + (y - b'0'))
+                }
                 _ => None,
             }
         };
-        Some(Date { yy: two(0)?, month: two(2)?, raw_day: two(4)? })
+        Some(Date {
+            yy: two(0)?,
+            month: two(2)?,
+            raw_day: two(4)?,
+        })
     }
 
     /// The day, or `None` for day `00` (the last day of the month).
@@ -256,7 +269,7 @@ impl Date {
     #[must_use]
     pub fn to_ymd(&self, current_year: u16) -> (u16, u8, u8) {
         let year = self.year(current_year);
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap = lint::is_leap(u64::from(year));
         let last = u8::try_from(lint::days_in_month(u32::from(self.month), leap)).unwrap_or(31);
         (year, self.month, self.day().unwrap_or(last))
     }
@@ -303,7 +316,11 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// An empty set of AIs.
     #[must_use]
     pub const fn new() -> Self {
-        ElementStringBuf { fields: heapless::Vec::new(), data: heapless::Vec::new(), symbology: None }
+        ElementStringBuf {
+            fields: heapless::Vec::new(),
+            data: heapless::Vec::new(),
+            symbology: None,
+        }
     }
 
     /// Number of AIs (repeats included).
@@ -321,7 +338,9 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// The symbology identifier of the scan this came from, without `]`.
     #[must_use]
     pub fn symbology(&self) -> Option<&str> {
-        self.symbology.as_ref().and_then(|s| core::str::from_utf8(s).ok())
+        self.symbology
+            .as_ref()
+            .and_then(|s| core::str::from_utf8(s).ok())
     }
 
     fn value_of(&self, f: &Field) -> &str {
@@ -337,7 +356,10 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// The value of the first occurrence of `ai` (e.g. `"10"`).
     #[must_use]
     pub fn get(&self, ai: &str) -> Option<&str> {
-        self.fields.iter().find(|f| f.ai.as_str() == ai).map(|f| self.value_of(f))
+        self.fields
+            .iter()
+            .find(|f| f.ai.as_str() == ai)
+            .map(|f| self.value_of(f))
     }
 
     /// GTIN, AI (01), as its 14 digits.
@@ -387,7 +409,11 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     pub fn date(&self, ai: &str) -> Option<Date> {
         let entry = lookup(ai)?;
         let first = entry.components.first()?;
-        if !first.linters.iter().any(|l| matches!(l, Linter::Yymmdd | Linter::Yymmd0)) {
+        if !first
+            .linters
+            .iter()
+            .any(|l| matches!(l, Linter::Yymmdd | Linter::Yymmd0))
+        {
             return None;
         }
         self.get(ai).and_then(Date::parse)
@@ -413,7 +439,12 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
 
     /// Global Location Numbers, AIs (410) to (417), as (AI, 13 digits).
     pub fn glns(&self) -> impl Iterator<Item = (Ai, &str)> + '_ {
-        self.iter().filter(|(ai, _)| matches!(ai.as_str(), "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417"))
+        self.iter().filter(|(ai, _)| {
+            matches!(
+                ai.as_str(),
+                "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417"
+            )
+        })
     }
 
     /// Physical location GLN, AI (414).
@@ -423,11 +454,25 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     }
 
     /// Appends an AI and its raw value bytes without validation.
-    pub(crate) fn push_raw(&mut self, ai: Ai, value: &[u8], pos: usize, path: Option<u8>) -> Result<(), Error> {
+    pub(crate) fn push_raw(
+        &mut self,
+        ai: Ai,
+        value: &[u8],
+        pos: usize,
+        path: Option<u8>,
+    ) -> Result<(), Error> {
         let start = self.data.len();
-        self.data.extend_from_slice(value).map_err(|_| Error::Capacity { pos })?;
+        self.data
+            .extend_from_slice(value)
+            .map_err(|_| Error::Capacity { pos })?;
         self.fields
-            .push(Field { ai, start, len: value.len(), pos, path })
+            .push(Field {
+                ai,
+                start,
+                len: value.len(),
+                pos,
+                path,
+            })
             .map_err(|_| Error::Capacity { pos })
     }
 

@@ -165,7 +165,10 @@ impl Error {
     #[must_use]
     pub fn pos(&self) -> Option<usize> {
         match self {
-            Error::Empty | Error::MissingSymbologyId | Error::NoPrimaryKey | Error::BufferTooSmall => None,
+            Error::Empty
+            | Error::MissingSymbologyId
+            | Error::NoPrimaryKey
+            | Error::BufferTooSmall => None,
             Error::UnsupportedSymbology { pos }
             | Error::BadPrimary { pos }
             | Error::UnknownAi { pos }
@@ -193,7 +196,9 @@ impl fmt::Display for Error {
         match self {
             Error::Empty => f.write_str("no ai data"),
             Error::MissingSymbologyId => f.write_str("missing symbology identifier"),
-            Error::UnsupportedSymbology { pos } => write!(f, "unsupported symbology identifier at {pos}"),
+            Error::UnsupportedSymbology { pos } => {
+                write!(f, "unsupported symbology identifier at {pos}")
+            }
             Error::BadPrimary { pos } => write!(f, "bad ean/upc primary message at {pos}"),
             Error::UnknownAi { pos } => write!(f, "no known ai at {pos}"),
             Error::Syntax { pos } => write!(f, "malformed bracketed data at {pos}"),
@@ -201,15 +206,27 @@ impl fmt::Display for Error {
             Error::TooShort { ai, pos } => write!(f, "ai ({ai}) at {pos}: value too short"),
             Error::TooLong { ai, pos } => write!(f, "ai ({ai}) at {pos}: value too long"),
             Error::Lint { ai, pos, kind } => write!(f, "ai ({ai}) at {pos}: {kind}"),
-            Error::RepeatedAiDiffers { ai, pos } => write!(f, "ai ({ai}) at {pos}: repeated with a different value"),
+            Error::RepeatedAiDiffers { ai, pos } => {
+                write!(f, "ai ({ai}) at {pos}: repeated with a different value")
+            }
             Error::DuplicateAi { ai, pos } => write!(f, "ai ({ai}) at {pos}: duplicated"),
-            Error::InvalidPairing { ai, with, pos } => write!(f, "ai ({ai}) at {pos}: must not appear with ({with})"),
-            Error::MissingRequired { ai, rule, pos } => write!(f, "ai ({ai}) at {pos}: requires one of {rule}"),
+            Error::InvalidPairing { ai, with, pos } => {
+                write!(f, "ai ({ai}) at {pos}: must not appear with ({with})")
+            }
+            Error::MissingRequired { ai, rule, pos } => {
+                write!(f, "ai ({ai}) at {pos}: requires one of {rule}")
+            }
             Error::Uri { pos } => write!(f, "malformed digital link uri at {pos}"),
             Error::NoPrimaryKey => f.write_str("no primary key in digital link path"),
-            Error::InvalidKeyQualifiers { ai, pos } => write!(f, "ai ({ai}) at {pos}: invalid key qualifier sequence"),
-            Error::NotDataAttribute { ai, pos } => write!(f, "ai ({ai}) at {pos}: not a digital link data attribute"),
-            Error::ShouldBeInPath { ai, pos } => write!(f, "ai ({ai}) at {pos}: belongs in the uri path"),
+            Error::InvalidKeyQualifiers { ai, pos } => {
+                write!(f, "ai ({ai}) at {pos}: invalid key qualifier sequence")
+            }
+            Error::NotDataAttribute { ai, pos } => {
+                write!(f, "ai ({ai}) at {pos}: not a digital link data attribute")
+            }
+            Error::ShouldBeInPath { ai, pos } => {
+                write!(f, "ai ({ai}) at {pos}: belongs in the uri path")
+            }
             Error::IllegalNul { pos } => write!(f, "percent escape decodes to nul at {pos}"),
             Error::Capacity { pos } => write!(f, "capacity exceeded at {pos}"),
             Error::BufferTooSmall => f.write_str("output buffer too small"),

@@ -141,9 +141,7 @@ impl Linter {
     /// The linter's name as written in the dictionary.
     #[must_use]
     pub fn name(self) -> &'static str {
-        ALL.iter()
-            .find(|(l, _)| *l == self)
-            .map_or("", |(_, n)| *n)
+        ALL.iter().find(|(l, _)| *l == self).map_or("", |(_, n)| *n)
     }
 
     /// Looks a linter up by its dictionary name.
@@ -452,10 +450,15 @@ pub(crate) fn check_cset(cset: super::Cset, data: &[u8]) -> Result<(), (LintErro
 fn cset64(data: &[u8]) -> Result<(), (LintError, usize)> {
     let pads = data.iter().rev().take_while(|b| **b == b'=').count();
     let len = data.len() - pads;
-    if pads > 2 || (pads > 0 && data.len() % 3 != 0) {
+    if pads > 2 || (pads > 0 && !data.len().is_multiple_of(3)) {
         return Err((LintError::InvalidCset64Padding, len));
     }
-    match data.get(..len).unwrap_or(&[]).iter().position(|b| !is_cset64(*b)) {
+    match data
+        .get(..len)
+        .unwrap_or(&[])
+        .iter()
+        .position(|b| !is_cset64(*b))
+    {
         Some(p) => Err((LintError::InvalidCset64Character, p)),
         None => Ok(()),
     }
@@ -545,7 +548,10 @@ fn number(data: &[u8]) -> Option<u64> {
     if data.is_empty() || data.len() > 19 || !data.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(data.iter().fold(0u64, |acc, b| acc * 10 + u64::from(digit(*b))))
+    Some(
+        data.iter()
+            .fold(0u64, |acc, b| acc * 10 + u64::from(digit(*b))),
+    )
 }
 
 fn hour(data: &[u8]) -> Result<(), (LintError, usize)> {
@@ -577,14 +583,19 @@ fn bounded(data: &[u8], max: u64, err: LintError) -> Result<(), (LintError, usiz
 }
 
 fn in_numeric_list(data: &[u8], list: &[u16], err: LintError) -> Result<(), (LintError, usize)> {
-    if data.len() == 3 {
-        if let Some(v) = number(data).and_then(|v| u16::try_from(v).ok()) {
-            if list.binary_search(&v).is_ok() {
-                return Ok(());
-            }
-        }
+    if data.len() == 3
+        && let Some(v) = number(data).and_then(|v| u16::try_from(v).ok())
+        && list.binary_search(&v).is_ok()
+    {
+        return Ok(());
     }
     Err((err, 0))
+}
+
+/// Gregorian leap year.
+#[must_use]
+pub(crate) fn is_leap(year: u64) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// Days in `month` (1 to 12) of a year that is or is not leap.
@@ -602,10 +613,10 @@ fn date(data: &[u8], four_digit_year: bool, day_zero: bool) -> Result<(), (LintE
     let ylen = if four_digit_year { 4 } else { 2 };
     let year = data.get(..ylen).and_then(number).unwrap_or(0);
     let leap = if four_digit_year {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        is_leap(year)
     } else {
         // YY is read in 2000 to 2099 for the leap year rule, as the reference does.
-        year % 4 == 0
+        year.is_multiple_of(4)
     };
     let month = data.get(ylen..ylen + 2).and_then(two_digits);
     let month = match month {
@@ -628,14 +639,22 @@ fn iban(data: &[u8]) -> Result<(), (LintError, usize)> {
         return Err((LintError::IllegalIbanCountryCode, 0));
     }
     let mut rem = 0u32;
-    let rotated = data.iter().enumerate().skip(4).chain(data.iter().enumerate().take(4));
+    let rotated = data
+        .iter()
+        .enumerate()
+        .skip(4)
+        .chain(data.iter().enumerate().take(4));
     for (pos, b) in rotated {
         let v = match b {
             b'0'..=b'9' => digit(*b),
             b'A'..=b'Z' => u32::from(b - b'A') + 10,
             _ => return Err((LintError::InvalidIbanCharacter, pos)),
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     if rem == 1 {
         Ok(())
@@ -678,7 +697,10 @@ fn piece_of_total(data: &[u8]) -> Result<(), (LintError, usize)> {
 fn pos_in_seq(data: &[u8]) -> Result<(), (LintError, usize)> {
     let slash = data.iter().position(|b| *b == b'/');
     let (pos, end) = match slash {
-        Some(s) => (data.get(..s).unwrap_or(&[]), data.get(s + 1..).unwrap_or(&[])),
+        Some(s) => (
+            data.get(..s).unwrap_or(&[]),
+            data.get(s + 1..).unwrap_or(&[]),
+        ),
         None => return Err((LintError::PositionInSequenceMalformed, 0)),
     };
     let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
@@ -730,21 +752,26 @@ const ISO4217: &[u16] = &[
 
 /// ISO 3166-1 alpha-2 country codes (all 249 assigned codes).
 const ISO3166_ALPHA2: &[[u8; 2]] = &[
-    *b"AD", *b"AE", *b"AF", *b"AG", *b"AI", *b"AL", *b"AM", *b"AO", *b"AQ", *b"AR", *b"AS", *b"AT", *b"AU", *b"AW", *b"AX", *b"AZ",
-    *b"BA", *b"BB", *b"BD", *b"BE", *b"BF", *b"BG", *b"BH", *b"BI", *b"BJ", *b"BL", *b"BM", *b"BN", *b"BO", *b"BQ", *b"BR", *b"BS",
-    *b"BT", *b"BV", *b"BW", *b"BY", *b"BZ", *b"CA", *b"CC", *b"CD", *b"CF", *b"CG", *b"CH", *b"CI", *b"CK", *b"CL", *b"CM", *b"CN",
-    *b"CO", *b"CR", *b"CU", *b"CV", *b"CW", *b"CX", *b"CY", *b"CZ", *b"DE", *b"DJ", *b"DK", *b"DM", *b"DO", *b"DZ", *b"EC", *b"EE",
-    *b"EG", *b"EH", *b"ER", *b"ES", *b"ET", *b"FI", *b"FJ", *b"FK", *b"FM", *b"FO", *b"FR", *b"GA", *b"GB", *b"GD", *b"GE", *b"GF",
-    *b"GG", *b"GH", *b"GI", *b"GL", *b"GM", *b"GN", *b"GP", *b"GQ", *b"GR", *b"GS", *b"GT", *b"GU", *b"GW", *b"GY", *b"HK", *b"HM",
-    *b"HN", *b"HR", *b"HT", *b"HU", *b"ID", *b"IE", *b"IL", *b"IM", *b"IN", *b"IO", *b"IQ", *b"IR", *b"IS", *b"IT", *b"JE", *b"JM",
-    *b"JO", *b"JP", *b"KE", *b"KG", *b"KH", *b"KI", *b"KM", *b"KN", *b"KP", *b"KR", *b"KW", *b"KY", *b"KZ", *b"LA", *b"LB", *b"LC",
-    *b"LI", *b"LK", *b"LR", *b"LS", *b"LT", *b"LU", *b"LV", *b"LY", *b"MA", *b"MC", *b"MD", *b"ME", *b"MF", *b"MG", *b"MH", *b"MK",
-    *b"ML", *b"MM", *b"MN", *b"MO", *b"MP", *b"MQ", *b"MR", *b"MS", *b"MT", *b"MU", *b"MV", *b"MW", *b"MX", *b"MY", *b"MZ", *b"NA",
-    *b"NC", *b"NE", *b"NF", *b"NG", *b"NI", *b"NL", *b"NO", *b"NP", *b"NR", *b"NU", *b"NZ", *b"OM", *b"PA", *b"PE", *b"PF", *b"PG",
-    *b"PH", *b"PK", *b"PL", *b"PM", *b"PN", *b"PR", *b"PS", *b"PT", *b"PW", *b"PY", *b"QA", *b"RE", *b"RO", *b"RS", *b"RU", *b"RW",
-    *b"SA", *b"SB", *b"SC", *b"SD", *b"SE", *b"SG", *b"SH", *b"SI", *b"SJ", *b"SK", *b"SL", *b"SM", *b"SN", *b"SO", *b"SR", *b"SS",
-    *b"ST", *b"SV", *b"SX", *b"SY", *b"SZ", *b"TC", *b"TD", *b"TF", *b"TG", *b"TH", *b"TJ", *b"TK", *b"TL", *b"TM", *b"TN", *b"TO",
-    *b"TR", *b"TT", *b"TV", *b"TW", *b"TZ", *b"UA", *b"UG", *b"UM", *b"US", *b"UY", *b"UZ", *b"VA", *b"VC", *b"VE", *b"VG", *b"VI",
+    *b"AD", *b"AE", *b"AF", *b"AG", *b"AI", *b"AL", *b"AM", *b"AO", *b"AQ", *b"AR", *b"AS", *b"AT",
+    *b"AU", *b"AW", *b"AX", *b"AZ", *b"BA", *b"BB", *b"BD", *b"BE", *b"BF", *b"BG", *b"BH", *b"BI",
+    *b"BJ", *b"BL", *b"BM", *b"BN", *b"BO", *b"BQ", *b"BR", *b"BS", *b"BT", *b"BV", *b"BW", *b"BY",
+    *b"BZ", *b"CA", *b"CC", *b"CD", *b"CF", *b"CG", *b"CH", *b"CI", *b"CK", *b"CL", *b"CM", *b"CN",
+    *b"CO", *b"CR", *b"CU", *b"CV", *b"CW", *b"CX", *b"CY", *b"CZ", *b"DE", *b"DJ", *b"DK", *b"DM",
+    *b"DO", *b"DZ", *b"EC", *b"EE", *b"EG", *b"EH", *b"ER", *b"ES", *b"ET", *b"FI", *b"FJ", *b"FK",
+    *b"FM", *b"FO", *b"FR", *b"GA", *b"GB", *b"GD", *b"GE", *b"GF", *b"GG", *b"GH", *b"GI", *b"GL",
+    *b"GM", *b"GN", *b"GP", *b"GQ", *b"GR", *b"GS", *b"GT", *b"GU", *b"GW", *b"GY", *b"HK", *b"HM",
+    *b"HN", *b"HR", *b"HT", *b"HU", *b"ID", *b"IE", *b"IL", *b"IM", *b"IN", *b"IO", *b"IQ", *b"IR",
+    *b"IS", *b"IT", *b"JE", *b"JM", *b"JO", *b"JP", *b"KE", *b"KG", *b"KH", *b"KI", *b"KM", *b"KN",
+    *b"KP", *b"KR", *b"KW", *b"KY", *b"KZ", *b"LA", *b"LB", *b"LC", *b"LI", *b"LK", *b"LR", *b"LS",
+    *b"LT", *b"LU", *b"LV", *b"LY", *b"MA", *b"MC", *b"MD", *b"ME", *b"MF", *b"MG", *b"MH", *b"MK",
+    *b"ML", *b"MM", *b"MN", *b"MO", *b"MP", *b"MQ", *b"MR", *b"MS", *b"MT", *b"MU", *b"MV", *b"MW",
+    *b"MX", *b"MY", *b"MZ", *b"NA", *b"NC", *b"NE", *b"NF", *b"NG", *b"NI", *b"NL", *b"NO", *b"NP",
+    *b"NR", *b"NU", *b"NZ", *b"OM", *b"PA", *b"PE", *b"PF", *b"PG", *b"PH", *b"PK", *b"PL", *b"PM",
+    *b"PN", *b"PR", *b"PS", *b"PT", *b"PW", *b"PY", *b"QA", *b"RE", *b"RO", *b"RS", *b"RU", *b"RW",
+    *b"SA", *b"SB", *b"SC", *b"SD", *b"SE", *b"SG", *b"SH", *b"SI", *b"SJ", *b"SK", *b"SL", *b"SM",
+    *b"SN", *b"SO", *b"SR", *b"SS", *b"ST", *b"SV", *b"SX", *b"SY", *b"SZ", *b"TC", *b"TD", *b"TF",
+    *b"TG", *b"TH", *b"TJ", *b"TK", *b"TL", *b"TM", *b"TN", *b"TO", *b"TR", *b"TT", *b"TV", *b"TW",
+    *b"TZ", *b"UA", *b"UG", *b"UM", *b"US", *b"UY", *b"UZ", *b"VA", *b"VC", *b"VE", *b"VG", *b"VI",
     *b"VN", *b"VU", *b"WF", *b"WS", *b"YE", *b"YT", *b"ZA", *b"ZM", *b"ZW",
 ];
 
@@ -798,9 +825,18 @@ mod tests {
     #[test]
     fn check_pair() {
         assert_eq!(csumalpha(b"1987654Ad4X4bL5ttr2310c2K"), Ok(()));
-        assert_eq!(csumalpha(b"1987654Ad4X4bL5ttr2310c2L").map_err(|e| e.0), Err(LintError::IncorrectCheckPair));
-        assert_eq!(csumalpha(b"123456ABOO").map_err(|e| e.0), Err(LintError::InvalidCset32Character));
-        assert_eq!(csumalpha(b"A").map_err(|e| e.0), Err(LintError::TooShortForCheckPair));
+        assert_eq!(
+            csumalpha(b"1987654Ad4X4bL5ttr2310c2L").map_err(|e| e.0),
+            Err(LintError::IncorrectCheckPair)
+        );
+        assert_eq!(
+            csumalpha(b"123456ABOO").map_err(|e| e.0),
+            Err(LintError::InvalidCset32Character)
+        );
+        assert_eq!(
+            csumalpha(b"A").map_err(|e| e.0),
+            Err(LintError::TooShortForCheckPair)
+        );
     }
 
     #[test]
@@ -809,9 +845,16 @@ mod tests {
             assert_eq!(cset64(ok.as_bytes()), Ok(()), "{ok}");
         }
         for bad in ["===", "123=", "12==", "1===", "1234=", "123==", "12==="] {
-            assert_eq!(cset64(bad.as_bytes()).map_err(|e| e.0), Err(LintError::InvalidCset64Padding), "{bad}");
+            assert_eq!(
+                cset64(bad.as_bytes()).map_err(|e| e.0),
+                Err(LintError::InvalidCset64Padding),
+                "{bad}"
+            );
         }
-        assert_eq!(cset64(b"AB C").map_err(|e| e.0), Err(LintError::InvalidCset64Character));
+        assert_eq!(
+            cset64(b"AB C").map_err(|e| e.0),
+            Err(LintError::InvalidCset64Character)
+        );
     }
 
     #[test]
@@ -819,9 +862,18 @@ mod tests {
         assert_eq!(date(b"200229", false, false), Ok(()));
         assert!(date(b"210229", false, false).is_err());
         assert_eq!(date(b"201200", false, true), Ok(()));
-        assert_eq!(date(b"201200", false, false).map_err(|e| e.0), Err(LintError::IllegalDay));
-        assert_eq!(date(b"201300", false, true).map_err(|e| e.0), Err(LintError::IllegalMonth));
-        assert_eq!(date(b"19000229", true, false).map_err(|e| e.0), Err(LintError::IllegalDay));
+        assert_eq!(
+            date(b"201200", false, false).map_err(|e| e.0),
+            Err(LintError::IllegalDay)
+        );
+        assert_eq!(
+            date(b"201300", false, true).map_err(|e| e.0),
+            Err(LintError::IllegalMonth)
+        );
+        assert_eq!(
+            date(b"19000229", true, false).map_err(|e| e.0),
+            Err(LintError::IllegalDay)
+        );
         assert_eq!(date(b"20000229", true, false), Ok(()));
     }
 
@@ -829,9 +881,15 @@ mod tests {
     fn iban_cases() {
         assert_eq!(iban(b"GB98MIDL07009312345678"), Ok(()));
         assert_eq!(iban(b"BE71096123456769"), Ok(()));
-        assert_eq!(iban(b"BE71096123456760").map_err(|e| e.0), Err(LintError::IncorrectIbanChecksum));
+        assert_eq!(
+            iban(b"BE71096123456760").map_err(|e| e.0),
+            Err(LintError::IncorrectIbanChecksum)
+        );
         assert_eq!(iban(b"BE71").map_err(|e| e.0), Err(LintError::IbanTooShort));
-        assert_eq!(iban(b"XX361234567890").map_err(|e| e.0), Err(LintError::IllegalIbanCountryCode));
+        assert_eq!(
+            iban(b"XX361234567890").map_err(|e| e.0),
+            Err(LintError::IllegalIbanCountryCode)
+        );
         assert_eq!(
             iban(b"LC14BOSLxx3456789012345678901230").map_err(|e| e.0),
             Err(LintError::InvalidIbanCharacter)
@@ -856,13 +914,31 @@ mod tests {
     #[test]
     fn small_linters() {
         assert_eq!(pos_in_seq(b"1/2"), Ok(()));
-        assert_eq!(pos_in_seq(b"3/2").map_err(|e| e.0), Err(LintError::PositionExceedsEnd));
-        assert_eq!(pos_in_seq(b"0/2").map_err(|e| e.0), Err(LintError::IllegalZeroPrefix));
-        assert_eq!(pos_in_seq(b"12/").map_err(|e| e.0), Err(LintError::PositionInSequenceMalformed));
-        assert_eq!(pcenc(b"ABC%0g").map_err(|e| e.0), Err(LintError::InvalidPercentSequence));
+        assert_eq!(
+            pos_in_seq(b"3/2").map_err(|e| e.0),
+            Err(LintError::PositionExceedsEnd)
+        );
+        assert_eq!(
+            pos_in_seq(b"0/2").map_err(|e| e.0),
+            Err(LintError::IllegalZeroPrefix)
+        );
+        assert_eq!(
+            pos_in_seq(b"12/").map_err(|e| e.0),
+            Err(LintError::PositionInSequenceMalformed)
+        );
+        assert_eq!(
+            pcenc(b"ABC%0g").map_err(|e| e.0),
+            Err(LintError::InvalidPercentSequence)
+        );
         assert_eq!(pcenc(b"A%20B"), Ok(()));
-        assert_eq!(piece_of_total(b"0302").map_err(|e| e.0), Err(LintError::PieceNumberExceedsTotal));
-        assert_eq!(Linter::Latitude.check(b"1800000001").map_err(|e| e.0), Err(LintError::InvalidLatitude));
+        assert_eq!(
+            piece_of_total(b"0302").map_err(|e| e.0),
+            Err(LintError::PieceNumberExceedsTotal)
+        );
+        assert_eq!(
+            Linter::Latitude.check(b"1800000001").map_err(|e| e.0),
+            Err(LintError::InvalidLatitude)
+        );
         assert_eq!(Linter::Longitude.check(b"3600000000"), Ok(()));
     }
 }

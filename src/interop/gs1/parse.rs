@@ -4,7 +4,7 @@
 //! and copies values into the caller's fixed-capacity [`ElementStringBuf`].
 
 use super::lint::check_cset;
-use super::{lookup, lookup_prefix, Ai, AiEntry, ElementStringBuf, Error};
+use super::{Ai, AiEntry, ElementStringBuf, Error, lookup, lookup_prefix};
 
 /// ASCII 29, the group separator scanners send for FNC1.
 pub const GS: u8 = 0x1d;
@@ -31,7 +31,11 @@ impl ParseOptions {
     /// The defaults: GS separator, pairing rules checked, no zero-suppressed GTINs.
     #[must_use]
     pub const fn new() -> Self {
-        ParseOptions { separator: GS, check_pairings: true, zero_suppressed_gtin_in_dl: false }
+        ParseOptions {
+            separator: GS,
+            check_pairings: true,
+            zero_suppressed_gtin_in_dl: false,
+        }
     }
 
     /// The same options with another FNC1 separator byte.
@@ -63,7 +67,12 @@ fn ai_of(entry: &AiEntry, data: &[u8]) -> Option<Ai> {
 
 /// Validates `value` component by component; returns how many bytes the
 /// components consumed (less than `value.len()` when the data runs on).
-pub(crate) fn validate_value(entry: &AiEntry, ai: Ai, value: &[u8], pos: usize) -> Result<usize, Error> {
+pub(crate) fn validate_value(
+    entry: &AiEntry,
+    ai: Ai,
+    value: &[u8],
+    pos: usize,
+) -> Result<usize, Error> {
     if value.is_empty() {
         return Err(Error::EmptyValue { ai, pos });
     }
@@ -78,9 +87,17 @@ pub(crate) fn validate_value(entry: &AiEntry, ai: Ai, value: &[u8], pos: usize) 
             return Err(Error::TooShort { ai, pos: pos + p });
         }
         let part = rest.get(..len).unwrap_or(&[]);
-        check_cset(comp.cset, part).map_err(|(kind, off)| Error::Lint { ai, pos: pos + p + off, kind })?;
+        check_cset(comp.cset, part).map_err(|(kind, off)| Error::Lint {
+            ai,
+            pos: pos + p + off,
+            kind,
+        })?;
         for linter in comp.linters {
-            linter.check(part).map_err(|(kind, off)| Error::Lint { ai, pos: pos + p + off, kind })?;
+            linter.check(part).map_err(|(kind, off)| Error::Lint {
+                ai,
+                pos: pos + p + off,
+                kind,
+            })?;
         }
         p += len;
     }
@@ -163,11 +180,15 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     ///
     /// As [`Self::parse`].
     pub fn parse_scan(input: &[u8], opts: &ParseOptions) -> Result<Self, Error> {
-        let (Some(b']'), Some(id), Some(rest)) = (input.first(), input.get(1..3), input.get(3..)) else {
+        let (Some(b']'), Some(id), Some(rest)) = (input.first(), input.get(1..3), input.get(3..))
+        else {
             return Err(Error::MissingSymbologyId);
         };
         let mut out = Self::new();
-        let sym = [id.first().copied().unwrap_or(0), id.get(1).copied().unwrap_or(0)];
+        let sym = [
+            id.first().copied().unwrap_or(0),
+            id.get(1).copied().unwrap_or(0),
+        ];
         match id {
             b"d2" | b"C1" | b"e0" | b"Q3" => {
                 out.read_element_string(rest, 3, opts.separator)?;
@@ -183,16 +204,23 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             b"E0" | b"E4" => {
                 let n = if id == b"E0" { 13 } else { 8 };
                 let primary = rest.get(..n).ok_or(Error::BadPrimary { pos: 3 })?;
-                if !primary.iter().all(u8::is_ascii_digit) || super::lint::Linter::Csum.check(primary).is_err() {
+                if !primary.iter().all(u8::is_ascii_digit)
+                    || super::lint::Linter::Csum.check(primary).is_err()
+                {
                     return Err(Error::BadPrimary { pos: 3 });
                 }
                 let mut gtin = [b'0'; 14];
-                gtin.iter_mut().skip(14 - n).zip(primary).for_each(|(d, s)| *d = *s);
+                gtin.iter_mut()
+                    .skip(14 - n)
+                    .zip(primary)
+                    .for_each(|(d, s)| *d = *s);
                 let ai = Ai::new("01").ok_or(Error::BadPrimary { pos: 3 })?;
                 out.push_raw(ai, &gtin, 3, None)?;
                 let tail = rest.get(n..).unwrap_or(&[]);
                 if !tail.is_empty() {
-                    let cc = tail.strip_prefix(b"|]e0").ok_or(Error::BadPrimary { pos: 3 + n })?;
+                    let cc = tail
+                        .strip_prefix(b"|]e0")
+                        .ok_or(Error::BadPrimary { pos: 3 + n })?;
                     out.read_element_string(cc, 3 + n + 4, opts.separator)?;
                 }
             }
@@ -239,7 +267,10 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             let region = tail.get(..end).unwrap_or(&[]);
             let used = validate_value(entry, ai, region, base + vstart)?;
             if !entry.fixed_length && used != region.len() {
-                return Err(Error::TooLong { ai, pos: base + vstart });
+                return Err(Error::TooLong {
+                    ai,
+                    pos: base + vstart,
+                });
             }
             self.push_raw(ai, region.get(..used).unwrap_or(&[]), base + vstart, None)?;
             i = vstart + used;
@@ -267,8 +298,14 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                 return Err(Error::Syntax { pos: i });
             }
             let after = input.get(i + 1..).unwrap_or(&[]);
-            let close = after.iter().position(|b| *b == b')').ok_or(Error::Syntax { pos: i })?;
-            let ai_text = after.get(..close).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
+            let close = after
+                .iter()
+                .position(|b| *b == b')')
+                .ok_or(Error::Syntax { pos: i })?;
+            let ai_text = after
+                .get(..close)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .unwrap_or("");
             let entry = lookup(ai_text).ok_or(Error::UnknownAi { pos: i + 1 })?;
             let ai = Ai::new(ai_text).ok_or(Error::UnknownAi { pos: i + 1 })?;
             let vpos = i + 1 + close + 1;
@@ -312,7 +349,12 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
         Ok(out)
     }
 
-    fn read_digital_link(&mut self, input: &[u8], base: usize, opts: &ParseOptions) -> Result<(), Error> {
+    fn read_digital_link(
+        &mut self,
+        input: &[u8],
+        base: usize,
+        opts: &ParseOptions,
+    ) -> Result<(), Error> {
         super::dl::read(self, input, base, opts)?;
         if opts.check_pairings {
             self.check_pairings()?;
@@ -325,23 +367,41 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     pub(crate) fn check_pairings(&self) -> Result<(), Error> {
         for (n, f) in self.fields.iter().enumerate() {
             let value = self.value_bytes(f);
-            if let Some(later) = self.fields.iter().skip(n + 1).find(|g| g.ai == f.ai && self.value_bytes(g) != value) {
-                return Err(Error::RepeatedAiDiffers { ai: f.ai, pos: later.pos });
+            if let Some(later) = self
+                .fields
+                .iter()
+                .skip(n + 1)
+                .find(|g| g.ai == f.ai && self.value_bytes(g) != value)
+            {
+                return Err(Error::RepeatedAiDiffers {
+                    ai: f.ai,
+                    pos: later.pos,
+                });
             }
             let Some(entry) = f.ai.entry() else { continue };
             for ex in entry.ex {
                 for pat in ex.split(',') {
                     if let Some(with) = self.find_pattern(pat, f.ai) {
-                        return Err(Error::InvalidPairing { ai: f.ai, with, pos: f.pos });
+                        return Err(Error::InvalidPairing {
+                            ai: f.ai,
+                            with,
+                            pos: f.pos,
+                        });
                     }
                 }
             }
             for rule in entry.req {
-                let met = rule
-                    .split(',')
-                    .any(|group| group.split('+').all(|pat| self.find_pattern(pat, f.ai).is_some()));
+                let met = rule.split(',').any(|group| {
+                    group
+                        .split('+')
+                        .all(|pat| self.find_pattern(pat, f.ai).is_some())
+                });
                 if !met {
-                    return Err(Error::MissingRequired { ai: f.ai, rule, pos: f.pos });
+                    return Err(Error::MissingRequired {
+                        ai: f.ai,
+                        rule,
+                        pos: f.pos,
+                    });
                 }
             }
         }
@@ -357,10 +417,10 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
         fn head(s: &str, n: usize) -> &[u8] {
             s.as_bytes().get(..n.min(s.len())).unwrap_or(&[])
         }
-        self.fields
-            .iter()
-            .map(|f| f.ai)
-            .find(|ai| ai.as_str().as_bytes().starts_with(prefix) && head(ai.as_str(), n) != head(me.as_str(), n))
+        self.fields.iter().map(|f| f.ai).find(|ai| {
+            ai.as_str().as_bytes().starts_with(prefix)
+                && head(ai.as_str(), n) != head(me.as_str(), n)
+        })
     }
 }
 
@@ -370,7 +430,8 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> bool {
-        ElementString::parse_bracketed(s.as_bytes(), &ParseOptions::new().with_pairings(false)).is_ok()
+        ElementString::parse_bracketed(s.as_bytes(), &ParseOptions::new().with_pairings(false))
+            .is_ok()
     }
 
     #[test]
@@ -389,20 +450,29 @@ mod tests {
         let e = ElementString::parse_element_string(b"0112345678901234", &ParseOptions::new());
         assert_eq!(
             e,
-            Err(Error::Lint { ai: Ai::new("01").unwrap(), pos: 15, kind: super::super::LintError::IncorrectCheckDigit })
+            Err(Error::Lint {
+                ai: Ai::new("01").unwrap(),
+                pos: 15,
+                kind: super::super::LintError::IncorrectCheckDigit
+            })
         );
     }
 
     #[test]
     fn custom_separator() {
-        let opts = ParseOptions::new().with_separator(b'|').with_pairings(false);
+        let opts = ParseOptions::new()
+            .with_separator(b'|')
+            .with_pairings(false);
         let es = ElementString::parse_scan(b"]d210ABC|11991225", &opts).unwrap();
         assert_eq!(es.get("11"), Some("991225"));
     }
 
     #[test]
     fn capacity_is_typed() {
-        let r = super::super::ElementStringBuf::<1, 64>::parse_bracketed(b"(91)A(92)B", &ParseOptions::new());
+        let r = super::super::ElementStringBuf::<1, 64>::parse_bracketed(
+            b"(91)A(92)B",
+            &ParseOptions::new(),
+        );
         assert_eq!(r, Err(Error::Capacity { pos: 9 }));
     }
 }
