@@ -2,7 +2,8 @@
 //! reference Barcode Syntax Engine (github.com/gs1/gs1-syntax-engine):
 //!
 //! - `src/c-lib/ai.c`: `test_ai_parseAIdata`, `test_ai_linters`,
-//!   `test_ai_processAIdata`, `test_ai_validateAIassociations`
+//!   `test_ai_processAIdata`, `test_ai_validateAIs` (called
+//!   `test_ai_validateAIassociations` in older revisions)
 //! - `src/c-lib/scandata.c`: `test_scandata_processScanData`
 //! - `src/c-lib/dl.c`: `test_dl_parseDLuri`
 //!
@@ -11,11 +12,10 @@
 //! (`validateAIassociations`). Vectors are run with pairing checks on only
 //! where the engine's test checks them. Left out: cases that need the
 //! engine's `permitUnknownAIs` or `permitConvenienceAlphas` options (this
-//! crate has neither), coupon linter cases (not implemented, see
-//! `lint.rs`), and cases written for an older dictionary (`(8008)` as
-//! `yymmddhh`).
+//! crate has neither), and cases written for older dictionaries (`(8008)` as
+//! `yymmddhh`, `(8007)AB1234` from before the IBAN length rule moved).
 
-use lotledger::interop::gs1::{ElementString, Error, LintError, ParseOptions};
+use lotledger::interop::gs1::{CouponError, ElementString, Error, LintError, ParseOptions};
 
 fn lenient() -> ParseOptions {
     ParseOptions::new().with_pairings(false)
@@ -100,7 +100,6 @@ fn engine_linters() {
         ("(7030)987ABC", Some(NotIso3166Or999)),
         ("(4307)AA", Some(NotIso3166Alpha2)),
         ("(3910)9870", Some(NotIso4217)),
-        ("(8007)AB1234", Some(IbanTooShort)),
         ("(8007)FR12_45678901234", Some(InvalidIbanCharacter)),
         ("(8007)AB12345678901234", Some(IllegalIbanCountryCode)),
         ("(8007)FR12345678901234", Some(IncorrectIbanChecksum)),
@@ -113,9 +112,218 @@ fn engine_linters() {
         ("(8026)123456789012310100", Some(ZeroTotalPieces)),
         ("(8026)123456789012310302", Some(PieceNumberExceedsTotal)),
         ("(4300)ABC%0g", Some(InvalidPercentSequence)),
+        (
+            "(8112)201234561234560123456",
+            Some(Coupon(CouponError::InvalidFormatCode)),
+        ),
+        ("(8112)0", Some(Coupon(CouponError::MissingFunderVli))),
+        ("(8112)07", Some(Coupon(CouponError::InvalidFunderLength))),
+        ("(8112)01123456", Some(Coupon(CouponError::TruncatedFunder))),
+        (
+            "(8112)00123456",
+            Some(Coupon(CouponError::TruncatedOfferCode)),
+        ),
+        (
+            "(8112)00123456123456",
+            Some(Coupon(CouponError::MissingSerialNumberVli)),
+        ),
+        (
+            "(8112)001234561234560",
+            Some(Coupon(CouponError::TruncatedSerialNumber)),
+        ),
+        (
+            "(8110)71234567890123",
+            Some(Coupon(CouponError::InvalidGcpLength)),
+        ),
+        ("(8110)012345", Some(Coupon(CouponError::TruncatedGcp))),
+        (
+            "(8110)0123456123456",
+            Some(Coupon(CouponError::MissingSaveValueVli)),
+        ),
+        (
+            "(8110)01234561234560",
+            Some(Coupon(CouponError::InvalidSaveValueLength)),
+        ),
+        (
+            "(8110)01234561234561",
+            Some(Coupon(CouponError::TruncatedSaveValue)),
+        ),
+        (
+            "(8110)012345612345611",
+            Some(Coupon(CouponError::Missing1stPurchaseRequirementVli)),
+        ),
+        (
+            "(8110)0123456123456116123456",
+            Some(Coupon(CouponError::Invalid1stPurchaseRequirementLength)),
+        ),
+        (
+            "(8110)0123456123456111",
+            Some(Coupon(CouponError::Truncated1stPurchaseRequirement)),
+        ),
+        (
+            "(8110)01234561234561111",
+            Some(Coupon(CouponError::Missing1stPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)012345612345611115",
+            Some(Coupon(CouponError::Invalid1stPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)012345612345611119",
+            Some(Coupon(CouponError::Truncated1stPurchaseFamilyCode)),
+        ),
+        (
+            "(8110)0123456123456111101231",
+            Some(Coupon(CouponError::MissingAdditionalPurchaseRulesCode)),
+        ),
+        (
+            "(8110)01234561234561111012314",
+            Some(Coupon(CouponError::InvalidAdditionalPurchaseRulesCode)),
+        ),
+        (
+            "(8110)01234561234561111012310",
+            Some(Coupon(CouponError::Missing2ndPurchaseRequirementVli)),
+        ),
+        (
+            "(8110)012345612345611110123106123456",
+            Some(Coupon(CouponError::Invalid2ndPurchaseRequirementLength)),
+        ),
+        (
+            "(8110)012345612345611110123101",
+            Some(Coupon(CouponError::Truncated2ndPurchaseRequirement)),
+        ),
+        (
+            "(8110)0123456123456111101231011",
+            Some(Coupon(CouponError::Missing2ndPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)01234561234561111012310115",
+            Some(Coupon(CouponError::Invalid2ndPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)01234561234561111012310119",
+            Some(Coupon(CouponError::Truncated2ndPurchaseFamilyCode)),
+        ),
+        (
+            "(8110)01234561234561111012310110123",
+            Some(Coupon(CouponError::Missing2ndPurchaseGcpVli)),
+        ),
+        (
+            "(8110)0123456123456111101231011012371234567890123",
+            Some(Coupon(CouponError::Invalid2ndPurchaseGcpLength)),
+        ),
+        (
+            "(8110)012345612345611110123101101230",
+            Some(Coupon(CouponError::Truncated2ndPurchaseGcp)),
+        ),
+        (
+            "(8110)0123456123456111101232",
+            Some(Coupon(CouponError::Missing3rdPurchaseRequirementVli)),
+        ),
+        (
+            "(8110)01234561234561111012320",
+            Some(Coupon(CouponError::Invalid3rdPurchaseRequirementLength)),
+        ),
+        (
+            "(8110)01234561234561111012321",
+            Some(Coupon(CouponError::Truncated3rdPurchaseRequirement)),
+        ),
+        (
+            "(8110)012345612345611110123211",
+            Some(Coupon(CouponError::Missing3rdPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)0123456123456111101232115",
+            Some(Coupon(CouponError::Invalid3rdPurchaseRequirementCode)),
+        ),
+        (
+            "(8110)0123456123456111101232110",
+            Some(Coupon(CouponError::Truncated3rdPurchaseFamilyCode)),
+        ),
+        (
+            "(8110)0123456123456111101232110123",
+            Some(Coupon(CouponError::Missing3rdPurchaseGcpVli)),
+        ),
+        (
+            "(8110)012345612345611110123211012371234567890123",
+            Some(Coupon(CouponError::Invalid3rdPurchaseGcpLength)),
+        ),
+        (
+            "(8110)01234561234561111012321101230",
+            Some(Coupon(CouponError::Truncated3rdPurchaseGcp)),
+        ),
+        (
+            "(8110)0123456123456111101233",
+            Some(Coupon(CouponError::TooShortForExpirationDate)),
+        ),
+        (
+            "(8110)0123456123456111101233200010",
+            Some(Coupon(CouponError::InvalidExpirationDate)),
+        ),
+        (
+            "(8110)0123456123456111101234",
+            Some(Coupon(CouponError::TooShortForStartDate)),
+        ),
+        (
+            "(8110)0123456123456111101234200010",
+            Some(Coupon(CouponError::InvalidStartDate)),
+        ),
+        (
+            "(8110)01234561234561111012335006064500607",
+            Some(Coupon(CouponError::ExpirationBeforeStart)),
+        ),
+        (
+            "(8110)0123456123456111101236",
+            Some(Coupon(CouponError::MissingRetailerGcpOrGlnVli)),
+        ),
+        (
+            "(8110)01234561234561111012360",
+            Some(Coupon(CouponError::InvalidRetailerGcpOrGlnLength)),
+        ),
+        (
+            "(8110)01234561234561111012361",
+            Some(Coupon(CouponError::TruncatedRetailerGcpOrGln)),
+        ),
+        (
+            "(8110)0123456123456111101239",
+            Some(Coupon(CouponError::MissingSaveValueCode)),
+        ),
+        (
+            "(8110)01234561234561111012393",
+            Some(Coupon(CouponError::InvalidSaveValueCode)),
+        ),
+        (
+            "(8110)01234561234561111012390",
+            Some(Coupon(CouponError::MissingSaveValueAppliesToItem)),
+        ),
+        (
+            "(8110)012345612345611110123903",
+            Some(Coupon(CouponError::InvalidSaveValueAppliesToItem)),
+        ),
+        (
+            "(8110)012345612345611110123900",
+            Some(Coupon(CouponError::MissingStoreCouponFlag)),
+        ),
+        (
+            "(8110)0123456123456111101239000",
+            Some(Coupon(CouponError::MissingDontMultiplyFlag)),
+        ),
+        (
+            "(8110)01234561234561111012390002",
+            Some(Coupon(CouponError::InvalidDontMultiplyFlag)),
+        ),
+        (
+            "(8110)012345612345611110123900000",
+            Some(Coupon(CouponError::ExcessData)),
+        ),
         ("(4309)18000000010000000000", Some(InvalidLatitude)),
         ("(4309)00000000003600000001", Some(InvalidLongitude)),
         ("(4330)000000X", Some(NotHyphen)),
+        ("(7252)5", Some(NotIso5218)),
+        ("(7258)111", Some(PositionInSequenceMalformed)),
+        ("(7258)0/3", Some(IllegalZeroPrefix)),
+        ("(7258)2/1", Some(PositionExceedsEnd)),
+        ("(8007)FR1234", Some(IbanTooShort)),
         ("(01)95012345678903(3103)000123", None),
         ("(01)95012345678902(3103)000123", Some(IncorrectCheckDigit)),
         ("(01)95012345678903(11)131313", Some(IllegalMonth)),
@@ -188,6 +396,23 @@ fn engine_process_ai_data() {
         (false, "^72301212345678901234567890123456789"),
         (true, "^7230123"),
         (false, "^723012"),
+        (false, "^423"),
+        (false, "^4235"),
+        (false, "^42352"),
+        (true, "^423528"),
+        (false, "^4235285"),
+        (false, "^42352852"),
+        (true, "^423528528"),
+        (false, "^4235285285"),
+        (false, "^42352852852"),
+        (true, "^423528528528"),
+        (false, "^4235285285285"),
+        (false, "^42352852852852"),
+        (true, "^423528528528528"),
+        (false, "^4235285285285285"),
+        (false, "^42352852852852852"),
+        (true, "^423528528528528528"),
+        (false, "^4235285285285285285"),
     ];
     for (ok, input) in cases {
         let r = ElementString::parse_element_string(&raw(input), &lenient());
@@ -246,6 +471,30 @@ fn engine_associations() {
         (true, "(01)12345678901231(3925)12599(3575)654321"),
         (true, "(01)12345678901231(3925)12599(3600)654321"),
         (true, "(01)12345678901231(3925)12599(3695)654321"),
+        (false, "(8030)DIGSIG"),
+        (true, "(8030)DIGSIG(00)123456789012345675"),
+        (false, "(8030)DIGSIG(01)12345678901231"),
+        (true, "(8030)DIGSIG(01)12345678901231(21)ABC123"),
+        (true, "(8030)DIGSIG(253)1234567890128X"),
+        (true, "(8030)DIGSIG(255)12345678901280"),
+        (true, "(8030)DIGSIG(8003)01234567890128X"),
+        (true, "(8030)DIGSIG(8004)01234567890"),
+        (false, "(8030)DIGSIG(8006)123456789012310102"),
+        (true, "(8030)DIGSIG(8006)123456789012310102(21)ABC123"),
+        (false, "(8030)DIGSIG(8010)1234567890"),
+        (true, "(8030)DIGSIG(8010)1234567890(8011)123456789012"),
+        (true, "(8030)DIGSIG(8017)123456789012345675"),
+        (true, "(8030)DIGSIG(8018)123456789012345675"),
+        // validateDigSigRequiresSerialisedKey
+        (true, "(253)1234567890128"),
+        (false, "(253)1234567890128(8030)ABC123"),
+        (true, "(253)1234567890128X(8030)ABC123"),
+        (true, "(255)1234567890128"),
+        (false, "(255)1234567890128(8030)ABC123"),
+        (true, "(255)12345678901280(8030)ABC123"),
+        (true, "(8003)01234567890128"),
+        (false, "(8003)01234567890128(8030)ABC123"),
+        (true, "(8003)01234567890128X(8030)ABC123"),
     ];
     for (ok, input) in cases {
         // The engine's test first requires the data to parse without pairing checks.

@@ -40,7 +40,7 @@ use core::fmt;
 
 pub use encode::{Bracketed, Unbracketed};
 pub use error::Error;
-pub use lint::{LintError, Linter};
+pub use lint::{CouponError, LintError, Linter};
 pub use parse::ParseOptions;
 
 /// A character set of an AI component.

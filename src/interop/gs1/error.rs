@@ -99,6 +99,14 @@ pub enum Error {
         /// Offset of `ai`.
         pos: usize,
     },
+    /// A digital signature, AI (8030), needs this key to carry its optional
+    /// serial component.
+    DigSigNeedsSerial {
+        /// The key AI: (253), (255) or (8003).
+        ai: Ai,
+        /// Offset of the key's value.
+        pos: usize,
+    },
     /// A Digital Link URI is malformed (scheme, domain or characters).
     Uri {
         /// Offset of the fault.
@@ -154,6 +162,7 @@ impl Error {
             | Error::DuplicateAi { ai, .. }
             | Error::InvalidPairing { ai, .. }
             | Error::MissingRequired { ai, .. }
+            | Error::DigSigNeedsSerial { ai, .. }
             | Error::InvalidKeyQualifiers { ai, .. }
             | Error::NotDataAttribute { ai, .. }
             | Error::ShouldBeInPath { ai, .. } => Some(*ai),
@@ -181,6 +190,7 @@ impl Error {
             | Error::DuplicateAi { pos, .. }
             | Error::InvalidPairing { pos, .. }
             | Error::MissingRequired { pos, .. }
+            | Error::DigSigNeedsSerial { pos, .. }
             | Error::Uri { pos }
             | Error::InvalidKeyQualifiers { pos, .. }
             | Error::NotDataAttribute { pos, .. }
@@ -215,6 +225,12 @@ impl fmt::Display for Error {
             }
             Error::MissingRequired { ai, rule, pos } => {
                 write!(f, "ai ({ai}) at {pos}: requires one of {rule}")
+            }
+            Error::DigSigNeedsSerial { ai, pos } => {
+                write!(
+                    f,
+                    "ai ({ai}) at {pos}: needs a serial component with a digital signature"
+                )
             }
             Error::Uri { pos } => write!(f, "malformed digital link uri at {pos}"),
             Error::NoPrimaryKey => f.write_str("no primary key in digital link path"),

@@ -363,8 +363,23 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     }
 
     /// Checks pairing rules: repeated AIs must agree, `ex=` AIs must be
-    /// absent and one group of each `req=` present.
+    /// absent and one group of each `req=` present; with a digital signature
+    /// (8030), keys (253), (255) and (8003) must carry their serial component.
     pub(crate) fn check_pairings(&self) -> Result<(), Error> {
+        let signed = self.fields.iter().any(|f| f.ai.as_str() == "8030");
+        for f in self.fields.iter().filter(|_| signed) {
+            let unserialised = match f.ai.as_str() {
+                "253" | "255" => f.len <= 13,
+                "8003" => f.len <= 14,
+                _ => false,
+            };
+            if unserialised {
+                return Err(Error::DigSigNeedsSerial {
+                    ai: f.ai,
+                    pos: f.pos,
+                });
+            }
+        }
         for (n, f) in self.fields.iter().enumerate() {
             let value = self.value_bytes(f);
             if let Some(later) = self
