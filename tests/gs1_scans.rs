@@ -853,6 +853,45 @@ fn engine_parse_dl_uri() {
     }
 }
 
+/// gs1encoders.c `test_api_dataStr`, `test_api_getAIdataStr`, `test_api_getHRI`:
+/// full-flow inputs, pairing rules checked.
+#[test]
+fn engine_api() {
+    let es = ElementString::parse(b"(01)12312312312333(10)ABC123|(99)COMPOSITE").unwrap();
+    assert_eq!(es.len(), 3);
+    let es = ElementString::parse(raw("^41512312312312328020REF00112991225^99123123").as_slice())
+        .unwrap();
+    assert_eq!(es.get("8020"), Some("REF00112991225"));
+    let es = ElementString::parse(raw("^011231231231233310ABC(123").as_slice()).unwrap();
+    assert_eq!(
+        es.bracketed().to_string(),
+        "(01)12312312312333(10)ABC\\(123"
+    );
+    let es = ElementString::parse(b"https://example.org/01/12312312312333/10/ABC123").unwrap();
+    assert_eq!(es.bracketed().to_string(), "(01)12312312312333(10)ABC123");
+    assert!(ElementString::parse(b"HtTp://example.org/01/12312312312333/10/ABC123").is_err());
+    let es = ElementString::parse(
+        b"https://a/01/12312312312333/22/TESTING?singleton&99=ABC%2d123&compound1=QWERTY&98=XYZ&compound2=12345",
+    )
+    .unwrap();
+    let got: Vec<String> = es.iter().map(|(ai, v)| format!("({ai}) {v}")).collect();
+    assert_eq!(
+        got,
+        [
+            "(01) 12312312312333",
+            "(22) TESTING",
+            "(99) ABC-123",
+            "(98) XYZ"
+        ]
+    );
+    let es = ElementString::parse(b"]e0011231231231233310ABC123\x1d99XYZ").unwrap();
+    assert_eq!(es.symbology(), Some("e0"));
+    assert_eq!(
+        es.element_string('^').to_string(),
+        "011231231231233310ABC123^99XYZ"
+    );
+}
+
 /// The line's own cases: day 00, pairing of 10/17 and 37, keyboard wedges.
 #[test]
 fn line_cases() {

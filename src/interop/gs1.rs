@@ -288,8 +288,9 @@ pub(crate) struct Field {
 }
 
 /// Parsed and validated GS1 AI data, in fixed capacity: at most `AIS` AIs
-/// and `DATA` bytes of values. AIs keep the order of the input.
-#[derive(Clone, PartialEq, Eq)]
+/// and `DATA` bytes of values. AIs keep the order of the input; two values
+/// are equal when they hold the same (AI, value) sequence.
+#[derive(Clone)]
 pub struct ElementStringBuf<const AIS: usize, const DATA: usize> {
     pub(crate) fields: heapless::Vec<Field, AIS>,
     pub(crate) data: heapless::Vec<u8, DATA>,
@@ -299,6 +300,14 @@ pub struct ElementStringBuf<const AIS: usize, const DATA: usize> {
 /// [`ElementStringBuf`] with the reference engine's capacities: 64 AIs and
 /// 1024 bytes of values.
 pub type ElementString = ElementStringBuf<64, 1024>;
+
+impl<const AIS: usize, const DATA: usize> PartialEq for ElementStringBuf<AIS, DATA> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl<const AIS: usize, const DATA: usize> Eq for ElementStringBuf<AIS, DATA> {}
 
 impl<const AIS: usize, const DATA: usize> Default for ElementStringBuf<AIS, DATA> {
     fn default() -> Self {

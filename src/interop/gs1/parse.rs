@@ -282,7 +282,8 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     }
 
     /// Parses the bracketed human-readable form, `(01)...(10)...`. A `(`
-    /// inside a value is written `\(`.
+    /// inside a value is written `\(`; `|` may separate the data of a linear
+    /// symbol from that of its composite component, `(01)...|(99)...`.
     ///
     /// # Errors
     ///
@@ -314,6 +315,12 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             let mut overflow = false;
             while let Some(&b) = input.get(j) {
                 if b == b'(' {
+                    break;
+                }
+                // "|(" separates a linear symbol's data from its composite
+                // component, as in the reference engine's bracketed form.
+                if b == b'|' && input.get(j + 1) == Some(&b'(') && !value.is_empty() {
+                    j += 1;
                     break;
                 }
                 let escaped = b == b'\\' && input.get(j + 1) == Some(&b'(');
