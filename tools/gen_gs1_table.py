@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Generate src/interop/gs1/table.rs from GS1's Barcode Syntax Dictionary.
 
-Usage: tools/gen_gs1_table.py PATH/TO/gs1-syntax-dictionary.txt > src/interop/gs1/table.rs
+Usage:
+    tools/gen_gs1_table.py PATH/TO/gs1-syntax-dictionary.txt > src/interop/gs1/table.rs
+    cargo fmt
 
 The dictionary itself is not part of this repository; only the generated
 Rust table is. Re-run after a new dictionary release and review the diff;

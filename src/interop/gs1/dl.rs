@@ -222,7 +222,7 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
             pad_gtin(&mut value);
         }
         check_length(entry, ai, &value, vpos)?;
-        out.push_raw(ai, &value, ppos, None)?;
+        out.push_raw(ai, &value, vpos, None)?;
     }
 
     if !is_valid_sequence(&seq) {
