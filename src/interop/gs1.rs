@@ -41,7 +41,7 @@ use core::fmt;
 pub use encode::{Bracketed, Unbracketed};
 pub use error::Error;
 pub use lint::{CouponError, LintError, Linter};
-pub use parse::ParseOptions;
+pub use parse::{GS, ParseOptions};
 
 /// A character set of an AI component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -487,5 +487,65 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
 
     pub(crate) fn value_bytes(&self, f: &Field) -> &[u8] {
         self.data.get(f.start..f.start + f.len).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn century_window() {
+        let d = |yy| Date {
+            yy,
+            month: 1,
+            raw_day: 1,
+        };
+        assert_eq!(d(75).year(2026), 2075);
+        assert_eq!(d(77).year(2026), 1977);
+        assert_eq!(d(30).year(2090), 2130);
+        assert_eq!(d(41).year(2090), 2041);
+        assert_eq!(d(40).year(2090), 2140);
+        assert_eq!(
+            Date {
+                yy: 24,
+                month: 2,
+                raw_day: 0
+            }
+            .to_ymd(2025),
+            (2024, 2, 29)
+        );
+        assert_eq!(
+            Date {
+                yy: 25,
+                month: 2,
+                raw_day: 0
+            }
+            .to_ymd(2025),
+            (2025, 2, 28)
+        );
+    }
+
+    #[test]
+    fn lookups() {
+        assert_eq!(lookup("3103").map(|e| e.first), Some("3100"));
+        assert!(lookup("3106").is_none());
+        assert!(lookup("01x").is_none());
+        assert_eq!(lookup_prefix(b"2351234").map(|e| e.first), Some("235"));
+        assert!(lookup_prefix(b"23").is_none());
+        assert_eq!(Ai::new("8020").map(|a| a.as_str() == "8020"), Some(true));
+        assert!(Ai::new("1").is_none() && Ai::new("12345").is_none() && Ai::new("1a").is_none());
+    }
+
+    #[test]
+    fn dates_only_for_date_ais() {
+        let es = ElementString::parse(b"(01)09506000134352(11)250101(15)250200(10)X").unwrap();
+        assert_eq!(
+            es.production_date().map(|d| d.to_ymd(2025)),
+            Some((2025, 1, 1))
+        );
+        assert_eq!(es.best_before().map(|d| d.day()), Some(None));
+        assert_eq!(es.date("10"), None);
+        assert_eq!(es.expiry(), None);
     }
 }
