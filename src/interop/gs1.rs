@@ -250,7 +250,7 @@ impl Date {
     }
 
     /// The full year by GS1's rule (General Specifications 7.12): the year
-    /// within 49 years ahead of or 50 years behind `current_year`.
+    /// from 49 years before to 50 years after `current_year`.
     #[must_use]
     pub fn year(&self, current_year: u16) -> u16 {
         let century = current_year / 100 * 100;
