@@ -907,6 +907,11 @@ fn line_cases() {
         ElementString::parse(b"(00)123456789012345675(01)09506000134352(37)10"),
         Err(Error::InvalidPairing { .. })
     ));
+    // Without requisite checks (one of several carriers), exclusions still hold.
+    let partial = ParseOptions::new().with_requisites(false);
+    assert!(ElementString::parse_with(b"(10)ABC(17)261231", &partial).is_ok());
+    assert!(ElementString::parse_with(b"(01)09506000134352(37)10", &partial).is_err());
+    assert!(ElementString::parse_with(b"(400)A(400)B", &partial).is_err());
     let es = ElementString::parse(b"(00)123456789012345675(02)09506000134352(37)10").unwrap();
     assert_eq!(es.count(), Some(10));
     assert_eq!(es.sscc(), Some("123456789012345675"));

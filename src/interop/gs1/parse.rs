@@ -18,22 +18,29 @@ pub struct ParseOptions {
     /// The byte standing for FNC1 in raw scans and element strings. ASCII 29
     /// (GS) by default; keyboard-wedge scanners are often set to remap it.
     pub separator: u8,
-    /// Check the dictionary's `req=`/`ex=` pairing rules and that repeated
-    /// AIs agree (the reference engine's default). Turn off to validate
-    /// data from one of several carriers on the same item.
+    /// Check the dictionary's `ex=` exclusions and that repeated AIs agree
+    /// (always on in the reference engine's API), and, if
+    /// `check_requisites` is also set, the `req=` rules. Off checks each AI
+    /// alone, as the engine's lower-level parse functions do.
     pub check_pairings: bool,
+    /// With `check_pairings`, also check `req=` rules and that a digital
+    /// signature (8030) has a serialised key (the engine's default). Turn
+    /// off to validate data from one of several carriers on the same item.
+    pub check_requisites: bool,
     /// Accept GTIN-8, -12 and -13 in a Digital Link path's `/01/` and pad
     /// them to 14 digits (off by default, as in the reference engine).
     pub zero_suppressed_gtin_in_dl: bool,
 }
 
 impl ParseOptions {
-    /// The defaults: GS separator, pairing rules checked, no zero-suppressed GTINs.
+    /// The defaults: GS separator, pairing and requisite rules checked, no
+    /// zero-suppressed GTINs in Digital Link paths.
     #[must_use]
     pub const fn new() -> Self {
         ParseOptions {
             separator: GS,
             check_pairings: true,
+            check_requisites: true,
             zero_suppressed_gtin_in_dl: false,
         }
     }
@@ -45,10 +52,17 @@ impl ParseOptions {
         self
     }
 
-    /// The same options with pairing checks switched on or off.
+    /// The same options with all pairing checks switched on or off.
     #[must_use]
     pub const fn with_pairings(mut self, check: bool) -> Self {
         self.check_pairings = check;
+        self
+    }
+
+    /// The same options with `req=` checks switched on or off.
+    #[must_use]
+    pub const fn with_requisites(mut self, check: bool) -> Self {
+        self.check_requisites = check;
         self
     }
 }
@@ -227,7 +241,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             _ => return Err(Error::UnsupportedSymbology { pos: 1 }),
         }
         if opts.check_pairings {
-            out.check_pairings()?;
+            out.check_pairings(opts.check_requisites)?;
         }
         out.symbology = Some(sym);
         Ok(out)
@@ -248,7 +262,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
         let mut out = Self::new();
         out.read_element_string(data, base, opts.separator)?;
         if opts.check_pairings {
-            out.check_pairings()?;
+            out.check_pairings(opts.check_requisites)?;
         }
         Ok(out)
     }
@@ -336,7 +350,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             i = j;
         }
         if opts.check_pairings {
-            out.check_pairings()?;
+            out.check_pairings(opts.check_requisites)?;
         }
         Ok(out)
     }
@@ -364,16 +378,17 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     ) -> Result<(), Error> {
         super::dl::read(self, input, base, opts)?;
         if opts.check_pairings {
-            self.check_pairings()?;
+            self.check_pairings(opts.check_requisites)?;
         }
         Ok(())
     }
 
-    /// Checks pairing rules: repeated AIs must agree, `ex=` AIs must be
-    /// absent and one group of each `req=` present; with a digital signature
-    /// (8030), keys (253), (255) and (8003) must carry their serial component.
-    pub(crate) fn check_pairings(&self) -> Result<(), Error> {
-        let signed = self.fields.iter().any(|f| f.ai.as_str() == "8030");
+    /// Checks pairing rules: repeated AIs must agree and `ex=` AIs must be
+    /// absent; with `requisites`, one group of each `req=` must be present
+    /// and, with a digital signature (8030), keys (253), (255) and (8003)
+    /// must carry their serial component.
+    pub(crate) fn check_pairings(&self, requisites: bool) -> Result<(), Error> {
+        let signed = requisites && self.fields.iter().any(|f| f.ai.as_str() == "8030");
         for f in self.fields.iter().filter(|_| signed) {
             let unserialised = match f.ai.as_str() {
                 "253" | "255" => f.len <= 13,
@@ -412,7 +427,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                     }
                 }
             }
-            for rule in entry.req {
+            for rule in entry.req.iter().filter(|_| requisites) {
                 let met = rule.split(',').any(|group| {
                     group
                         .split('+')
