@@ -12,6 +12,8 @@ pub mod chain;
 pub mod demo;
 pub mod entry;
 pub mod frame;
+/// Interchange formats: GS1 element strings and Digital Link URIs.
+pub mod interop;
 pub mod model;
 /// Merkle tree, signed checkpoints, inclusion and consistency proofs (RFC 9162, C2SP).
 pub mod proof;
