@@ -23,7 +23,7 @@ pub use ids::{
     Actor, ContainerId, Digest, InternalCode, ItemCode, LedgerId, LocationId, LotCode, LotId,
     PartyId, Reference, Station,
 };
-pub use quantity::{Quantity, QuantityError, Unit, parse_decimal};
+pub use quantity::{Quantity, QuantityError, Unit, UnitCode, parse_decimal};
 pub use record::{
     Attached, Corrected, Delivered, Destroyed, Disposition, DispositionSet, DocumentKind, EntryRef,
     Inspected, InspectionResult, InspectionStage, LotQuantity, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED,

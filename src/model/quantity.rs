@@ -46,7 +46,7 @@ pub enum Unit {
     #[serde(rename = "MTK")]
     SquareMetre,
     /// Any other Rec 20 code: 2 or 3 uppercase letters or digits.
-    Other(Code<3>),
+    Other(UnitCode),
 }
 
 const NAMED: [(Unit, &str); 10] = [
@@ -78,15 +78,39 @@ impl Unit {
         if code.len() < 2 {
             return Err(IdError { value: code, kind: IdErrorKind::Invalid });
         }
-        Code::new(code).map(Unit::Other)
+        Code::new(code).map(|c| Unit::Other(UnitCode(c)))
     }
 
     /// The Rec 20 code.
     #[must_use]
     pub fn code(&self) -> &str {
         match self {
-            Unit::Other(c) => c.as_str(),
+            Unit::Other(c) => c.0.as_str(),
             named => NAMED.iter().find(|(u, _)| u == named).map_or("", |(_, c)| c),
+        }
+    }
+}
+
+/// A Rec 20 code without a variant of its own in [`Unit`]: 2 or 3 of
+/// `A-Z0-9`, never one of the common codes (so every unit has one form).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(transparent)]
+pub struct UnitCode(Code<3>);
+
+impl UnitCode {
+    /// The code.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for UnitCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = Code::<3>::deserialize(d)?;
+        match Unit::from_code(code.as_str()) {
+            Ok(Unit::Other(c)) => Ok(c),
+            _ => Err(serde::de::Error::custom("not an uncommon UN/ECE Rec 20 unit code")),
         }
     }
 }
@@ -244,6 +268,15 @@ mod tests {
         assert!(Unit::from_code("kg").is_err());
         assert!(Unit::from_code("K").is_err());
         assert!(Unit::from_code("KGMS").is_err());
+        // A common code in the "other" form is refused on decoding: one unit, one encoding.
+        let other_kgm = [10u8, 3, b'K', b'G', b'M'];
+        assert!(postcard::from_bytes::<Unit>(&other_kgm).is_err());
+        let other_xbx = [10u8, 3, b'X', b'B', b'X'];
+        assert_eq!(
+            postcard::from_bytes::<Unit>(&other_xbx).unwrap(),
+            Unit::from_code("XBX").unwrap()
+        );
+        assert!(postcard::from_bytes::<Unit>(&[10u8, 2, b'k', b'g']).is_err());
     }
 
     #[test]
