@@ -3,7 +3,13 @@
 //! `cargo bench --bench core` prints, besides criterion's timings and
 //! entries per second, the mix's bytes per entry (mean and median, frame
 //! overhead included).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lotledger::chain::{Anchor, Verifier, Writer, verify, verify_records};
