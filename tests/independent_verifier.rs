@@ -2,7 +2,13 @@
 //! (tests/independent/verify.py), agrees with the library: it accepts what
 //! the library writes and rejects tampering where the library does.
 //! Skipped (with a message) where no python3 is installed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 
 use std::path::Path;
 use std::process::Command;
