@@ -2,7 +2,7 @@
 //! ledger, verify it, and report what an auditor would see.
 //!
 //! `cargo run --release --example demo -- [EVENTS]` (default 100000).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_core)]
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -21,7 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: Vec<_> = Plant::new(&PlantConfig::default()).take(events).collect();
 
     let t = Instant::now();
-    let mut w = Writer::new(Vec::with_capacity(events * 80), vec![0u8; MAX_FRAME_LEN], Anchor::genesis(&id));
+    let mut w = Writer::new(
+        Vec::with_capacity(events * 80),
+        vec![0u8; MAX_FRAME_LEN],
+        Anchor::genesis(&id),
+    );
     for (stamp, record) in &records {
         w.append(stamp, record)?;
     }
@@ -38,15 +42,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("lotledger demo plant: {events} events");
     println!("  ledger id      {id}");
-    println!("  bytes          {} ({:.1} per entry)", bytes.len(), bytes.len() as f64 / events as f64);
-    println!("  append         {:?} ({:.0} entries/s)", append, events as f64 / append.as_secs_f64());
-    println!("  verify+decode  {:?} ({:.0} entries/s)", verify, events as f64 / verify.as_secs_f64());
+    println!(
+        "  bytes          {} ({:.1} per entry)",
+        bytes.len(),
+        bytes.len() as f64 / events as f64
+    );
+    println!(
+        "  append         {:?} ({:.0} entries/s)",
+        append,
+        events as f64 / append.as_secs_f64()
+    );
+    println!(
+        "  verify+decode  {:?} ({:.0} entries/s)",
+        verify,
+        events as f64 / verify.as_secs_f64()
+    );
     println!(
         "  time span      {} .. {}",
         report.first_time.map(|t| t.to_string()).unwrap_or_default(),
         report.last_time.map(|t| t.to_string()).unwrap_or_default()
     );
-    println!("  head           entry {} hash {}", report.head.next_seq.saturating_sub(1), report.head.head);
+    println!(
+        "  head           entry {} hash {}",
+        report.head.next_seq.saturating_sub(1),
+        report.head.head
+    );
     println!("  records by kind:");
     for (kind, n) in kinds {
         println!("    {kind:22} {n:>9}");

@@ -9,7 +9,11 @@ use lotledger::model::*;
 use lotledger::storage::{Full, SliceStorage};
 
 fn stamp() -> Stamp {
-    Stamp { time: Timestamp(1_772_438_400_000), actor: "op7".parse().unwrap(), station: "L1".parse().unwrap() }
+    Stamp {
+        time: Timestamp(1_772_438_400_000),
+        actor: "op7".parse().unwrap(),
+        station: "L1".parse().unwrap(),
+    }
 }
 
 fn small_record(n: u64) -> Record {
@@ -62,7 +66,10 @@ fn a_small_buffer_refuses_large_records_only() {
         replacements: heapless::Vec::new(),
     });
     let before = w.storage().clone();
-    assert_eq!(w.append(&stamp(), &big).unwrap_err(), WriteError::Encode(EncodeError::BufferTooSmall));
+    assert_eq!(
+        w.append(&stamp(), &big).unwrap_err(),
+        WriteError::Encode(EncodeError::BufferTooSmall)
+    );
     assert_eq!(w.storage(), &before);
     assert_eq!(w.head().next_seq, 1);
     w.append(&stamp(), &small_record(2)).unwrap();
@@ -72,7 +79,10 @@ fn a_small_buffer_refuses_large_records_only() {
 #[test]
 fn the_largest_records_fit_the_largest_frame() {
     // Every bounded field at its capacity: the entry still fits a frame.
-    let lot = LotId { item: ItemCode::Internal("I".repeat(20).parse().unwrap()), lot: "L".repeat(20).parse().unwrap() };
+    let lot = LotId {
+        item: ItemCode::Internal("I".repeat(20).parse().unwrap()),
+        lot: "L".repeat(20).parse().unwrap(),
+    };
     let q = Quantity::new(u64::MAX, 9, Unit::from_code("XYZ").unwrap()).unwrap();
     let lq = LotQuantity { lot: lot.clone(), quantity: q.clone() };
     let produced = Record::Produced(Produced {
@@ -83,9 +93,14 @@ fn the_largest_records_fit_the_largest_frame() {
         inputs: heapless::Vec::from_slice(&vec![lq.clone(); MAX_INPUTS]).unwrap(),
         outputs: heapless::Vec::from_slice(&vec![lq; MAX_OUTPUTS]).unwrap(),
     });
-    let long = Stamp { time: Timestamp(i64::MIN), actor: "A".repeat(32).parse().unwrap(), station: "S".repeat(32).parse().unwrap() };
+    let long = Stamp {
+        time: Timestamp(i64::MIN),
+        actor: "A".repeat(32).parse().unwrap(),
+        station: "S".repeat(32).parse().unwrap(),
+    };
     let id = LedgerId([7; 16]);
-    let mut w = Writer::new(Vec::new(), vec![0u8; lotledger::frame::MAX_FRAME_LEN], Anchor::genesis(&id));
+    let mut w =
+        Writer::new(Vec::new(), vec![0u8; lotledger::frame::MAX_FRAME_LEN], Anchor::genesis(&id));
     w.append(&long, &produced).unwrap();
     assert!(w.storage().len() <= lotledger::frame::MAX_FRAME_LEN);
     assert_eq!(verify(w.storage(), Anchor::genesis(&id)).unwrap().entries, 1);

@@ -130,7 +130,10 @@ impl fmt::Display for Unit {
 /// assert_eq!("12.50 KGM".parse::<Quantity>()?, Quantity::new(1250, 2, Unit::Kilogram)?);
 /// # Ok::<(), lotledger::model::QuantityError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+///
+/// In JSON a quantity is the text `"12.5 KGM"`; an object
+/// `{"amount": 125, "scale": 1, "unit": "KGM"}` is accepted too.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Quantity {
     /// The amount in units of `10^-scale`.
     pub amount: u64,
@@ -206,6 +209,52 @@ impl fmt::Display for Quantity {
             let width = usize::from(self.scale);
             write!(f, "{}.{:0width$} {}", self.amount / p, self.amount % p, self.unit)
         }
+    }
+}
+
+/// The ledger form: the three fields in order.
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "Quantity")]
+struct QuantityFields {
+    amount: u64,
+    scale: u8,
+    unit: Unit,
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            QuantityFields { amount: self.amount, scale: self.scale, unit: self.unit.clone() }
+                .serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        if !d.is_human_readable() {
+            let f = QuantityFields::deserialize(d)?;
+            return Quantity::new(f.amount, f.scale, f.unit).map_err(D::Error::custom);
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a quantity such as \"12.5 KGM\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Quantity, E> {
+                v.parse().map_err(|e: QuantityError| E::custom(format_args!("{v:?}: {e}")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Quantity, A::Error> {
+                let f =
+                    QuantityFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Quantity::new(f.amount, f.scale, f.unit).map_err(A::Error::custom)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -293,5 +342,8 @@ mod tests {
         core::fmt::write(&mut s, format_args!("{q}")).unwrap();
         assert_eq!(s.as_str(), "0.05 LTR");
         assert_eq!(q.normalized(), Some(50_000_000));
+        // Ledger form: amount, scale, unit; a scale over 9 does not decode.
+        assert_eq!(postcard::to_slice(&q, &mut [0u8; 8]).unwrap(), &[5, 2, 6]);
+        assert!(postcard::from_bytes::<Quantity>(&[5, 10, 6]).is_err());
     }
 }
