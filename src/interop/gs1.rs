@@ -35,6 +35,7 @@ mod error;
 pub mod lint;
 mod parse;
 pub mod table;
+mod vocabulary;
 
 use core::fmt;
 
