@@ -89,11 +89,33 @@ pub struct PlantConfig {
     pub suppliers: usize,
     /// When the simulation starts.
     pub start: Timestamp,
+    /// How many times the daily volume of a plant of the default size
+    /// (about 100 records a day): receipts, batches and orders all scale.
+    pub scale: u32,
+}
+
+impl PlantConfig {
+    /// A plant sized so that `events` records span about one year.
+    #[must_use]
+    pub fn for_events(events: u64) -> Self {
+        let scale = u32::try_from(events.div_ceil(36_500)).unwrap_or(u32::MAX).max(1);
+        Self {
+            scale,
+            customers: 400 + 40 * usize::try_from(scale.min(40)).unwrap_or(40),
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for PlantConfig {
     fn default() -> Self {
-        Self { seed: 2026, customers: 400, suppliers: 12, start: Timestamp(1_767_225_600_000) }
+        Self {
+            seed: 2026,
+            customers: 400,
+            suppliers: 12,
+            start: Timestamp(1_767_225_600_000),
+            scale: 1,
+        }
     }
 }
 
@@ -154,6 +176,7 @@ pub struct Plant {
     recent: Vec<Receipt>,
     counters: [u64; 8],
     recall_open: bool,
+    scale: usize,
 }
 
 const RAW_MATERIALS: [(&str, Unit, u64); 12] = [
@@ -229,6 +252,7 @@ impl Plant {
             recent: Vec::new(),
             counters: [0; 8],
             recall_open: false,
+            scale: usize::try_from(config.scale.max(1)).unwrap_or(1),
         }
     }
 
@@ -244,7 +268,9 @@ impl Plant {
     }
 
     fn stamp(&mut self, actor: usize, station: &str, minutes: i64) -> Stamp {
-        self.now = Timestamp(self.now.0 + minutes * MINUTE + self.rng.below(60_000) as i64);
+        // A bigger plant does more in parallel: its clock advances less per record.
+        let step = (minutes * MINUTE + self.rng.below(60_000) as i64) / self.scale as i64;
+        self.now = Timestamp(self.now.0 + step);
         Stamp {
             time: self.now,
             actor: code(ACTORS.get(actor % ACTORS.len()).copied().unwrap_or("sys")),
@@ -269,7 +295,7 @@ impl Plant {
 
     fn lot_code(&mut self, prefix: &str, counter: usize) -> String {
         let n = self.next_number(counter);
-        format!("{prefix}{}{:04}", 26 + self.day / 365, n % 10_000)
+        format!("{prefix}{}{n:04}", 26 + self.day / 365)
     }
 
     fn simulate_day(&mut self) {
@@ -287,7 +313,7 @@ impl Plant {
     }
 
     fn receive_materials(&mut self) {
-        let deliveries = self.rng.between(2, 5);
+        let deliveries = self.rng.between(2, 5) * self.scale as u64;
         for _ in 0..deliveries {
             let (item, unit, qty) = RAW_MATERIALS[self.rng.index(RAW_MATERIALS.len())].clone();
             let lot = self.lot_code("R", 0);
@@ -359,8 +385,9 @@ impl Plant {
             }
         }
         // Keep the stock list short: the oldest lots are used up.
-        if self.raw.len() > 40 {
-            self.raw.drain(..self.raw.len() - 40);
+        let keep = 40 * self.scale;
+        if self.raw.len() > keep {
+            self.raw.drain(..self.raw.len() - keep);
         }
     }
 
@@ -396,6 +423,16 @@ impl Plant {
     }
 
     fn produce_intermediates(&mut self) {
+        for _ in 0..self.scale {
+            self.produce_intermediate();
+        }
+        let keep = 12 * self.scale;
+        if self.intermediates.len() > keep {
+            self.intermediates.drain(..self.intermediates.len() - keep);
+        }
+    }
+
+    fn produce_intermediate(&mut self) {
         if self.raw.len() < 4 {
             return;
         }
@@ -436,16 +473,13 @@ impl Plant {
             }),
         );
         self.intermediates.push(StockLot { id, on_hand: amount, scale: 0, unit: Unit::Kilogram });
-        if self.intermediates.len() > 12 {
-            self.intermediates.drain(..self.intermediates.len() - 12);
-        }
     }
 
     fn produce_finished(&mut self) {
         if self.intermediates.is_empty() {
             return;
         }
-        let batches = self.rng.between(1, 2);
+        let batches = self.rng.between(1, 2) * self.scale as u64;
         for _ in 0..batches {
             let (raw, intermediate) = (self.rng.count(2, 4), self.rng.count(1, 2));
             let inputs = self.take_inputs(raw, intermediate);
@@ -551,8 +585,9 @@ impl Plant {
             }
             self.finished.push(StockLot { id, on_hand: cartons, scale: 0, unit: Unit::Piece });
         }
-        if self.finished.len() > 24 {
-            self.finished.drain(..self.finished.len() - 24);
+        let keep = 24 * self.scale;
+        if self.finished.len() > keep {
+            self.finished.drain(..self.finished.len() - keep);
         }
     }
 
@@ -560,7 +595,7 @@ impl Plant {
         if self.finished.is_empty() {
             return;
         }
-        let orders = self.rng.between(20, 60);
+        let orders = self.rng.between(20, 60) * self.scale as u64;
         for _ in 0..orders {
             let c = self.rng.index(self.customers.len());
             let customer = self.customers[c].clone();
