@@ -1,0 +1,128 @@
+//! `lotledger`: traceability records for recall investigators, quality
+//! staff and auditors. See `lotledger --help` and docs/CLI.md.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::std_instead_of_core,
+    reason = "a command-line tool talks to its terminal through std"
+)]
+
+mod gs1;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use output::Format;
+
+/// Batch and lot traceability records: hash-chained, verifiable, traceable.
+#[derive(Parser)]
+#[command(name = "lotledger", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what a scanned GS1 barcode says, AI by AI, and the lot, expiry
+    /// and container it names.
+    Gs1 {
+        /// The scan: raw with a symbology identifier (]d2, ]C1, ]Q3, ...) and
+        /// GS separators, the bracketed form (01)...(10)..., or a GS1 Digital Link URI.
+        scan: String,
+        /// The character a keyboard-wedge scanner sends for FNC1, if not ASCII 29.
+        #[arg(long)]
+        separator: Option<char>,
+        /// The current year, for GS1's two-digit year rule (default: this year).
+        #[arg(long)]
+        year: Option<u16>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+}
+
+/// The output form.
+#[derive(Args, Clone, Copy)]
+struct FormatArgs {
+    /// Print JSON for scripts.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV rows.
+    #[arg(long)]
+    csv: bool,
+}
+
+impl FormatArgs {
+    fn format(self) -> Format {
+        if self.json {
+            Format::Json
+        } else if self.csv {
+            Format::Csv
+        } else {
+            Format::Table
+        }
+    }
+}
+
+/// How a command ended when it did not fail.
+pub enum Outcome {
+    /// Everything as expected: exit 0.
+    Ok,
+    /// The command ran, and what it checked failed (e.g. verification): exit 1.
+    CheckFailed,
+}
+
+/// Why a command failed. Each kind has its own exit code (docs/CLI.md).
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line is wrong: exit 2.
+    Usage(String),
+    /// The input is wrong (a bad JSON line, a bad scan): exit 3.
+    Input(String),
+    /// Reading or writing failed: exit 4.
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+fn current_year() -> u16 {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let date = lotledger::model::Date(i32::try_from(days).unwrap_or(0));
+    date.to_naive().and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()).unwrap_or(2026)
+}
+
+fn run(cli: Cli) -> Result<Outcome, CliError> {
+    match cli.command {
+        Command::Gs1 { scan, separator, year, format } => {
+            gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(e) => {
+            let (code, message) = match e {
+                CliError::Usage(m) => (2, m),
+                CliError::Input(m) => (3, m),
+                CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return ExitCode::SUCCESS;
+                }
+                CliError::Io(e) => (4, e.to_string()),
+            };
+            eprintln!("lotledger: {message}");
+            ExitCode::from(code)
+        }
+    }
+}

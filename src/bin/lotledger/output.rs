@@ -1,0 +1,114 @@
+//! How results reach a person or a script: an aligned table by default,
+//! JSON with `--json`, CSV with `--csv` where rows fit.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+/// The output form chosen on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// An aligned text table for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// Comma-separated values, one header row.
+    Csv,
+}
+
+/// A table: a header and rows of text cells.
+#[derive(Debug, Default)]
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column names.
+    pub fn new(header: &[&str]) -> Self {
+        Self { header: header.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() }
+    }
+
+    /// Adds a row; missing cells are blank.
+    pub fn row<I: IntoIterator<Item = S>, S: ToString>(&mut self, cells: I) {
+        self.rows.push(cells.into_iter().map(|c| c.to_string()).collect());
+    }
+
+    /// Aligned columns, the header underlined.
+    pub fn render(&self) -> String {
+        let columns = self.header.len();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, cells: &[String]| {
+            let mut text = String::new();
+            for (i, w) in widths.iter().enumerate().take(columns) {
+                let cell = cells.get(i).map_or("", String::as_str);
+                let _ = write!(text, "{cell:<w$}  ");
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(&mut out, &self.header);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        line(&mut out, &rule);
+        for row in &self.rows {
+            line(&mut out, row);
+        }
+        out
+    }
+
+    /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted.
+    pub fn csv(&self) -> String {
+        let mut out = String::new();
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+/// One CSV field, quoted when it needs to be.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline to stdout.
+pub fn print_json<T: Serialize>(value: &T) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")
+}
+
+/// Writes text to stdout.
+pub fn print(text: &str) -> io::Result<()> {
+    io::stdout().lock().write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_and_csv_quotes() {
+        let mut t = Table::new(&["ai", "value"]);
+        t.row(["01", "09506000134352"]);
+        t.row(["10", "A,B \"x\""]);
+        assert_eq!(
+            t.render(),
+            "ai  value\n--  --------------\n01  09506000134352\n10  A,B \"x\"\n"
+        );
+        assert_eq!(t.csv(), "ai,value\r\n01,09506000134352\r\n10,\"A,B \"\"x\"\"\"\r\n");
+    }
+}

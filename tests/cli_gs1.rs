@@ -1,0 +1,51 @@
+//! `lotledger gs1`: exit codes and output a script can rely on.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::process::Command;
+
+fn lotledger(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_scan_prints_its_ais_and_the_lot_it_names() {
+    let (code, out, _) =
+        lotledger(&["gs1", "--year", "2026", "(01)09506000134352(17)261200(10)ABC123"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("17  USE BY or EXPIRY  261200"), "{out}");
+    assert!(out.contains("lot: gtin:09506000134352/ABC123"), "{out}");
+    assert!(out.contains("expiry: 2026-12-31"), "{out}");
+}
+
+#[test]
+fn json_for_scripts_and_a_remapped_separator() {
+    // A keyboard-wedge scanner that sends '|' for FNC1.
+    let (code, out, _) =
+        lotledger(&["gs1", "--json", "--separator", "|", "]d20109506000134352|10ABC|17261231"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["symbology"], "d2");
+    assert_eq!(v["fields"][1]["ai"], "10");
+    assert_eq!(v["fields"][1]["value"], "ABC");
+    assert_eq!(v["lot"], "gtin:09506000134352/ABC");
+}
+
+#[test]
+fn a_bad_scan_exits_3_naming_the_ai_and_the_position() {
+    let (code, out, err) = lotledger(&["gs1", "(01)09506000134353(10)X"]);
+    assert_eq!(code, 3);
+    assert!(out.is_empty());
+    assert!(err.contains("(01)") && err.contains("17") && err.contains("check digit"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = lotledger(&["gs1"]);
+    assert_eq!(code, 2, "{err}");
+}
