@@ -55,6 +55,8 @@
 //!            (L = leaf hash, Nk/i = level k, index i)
 //! ```
 
+#[cfg(feature = "alloc")]
+mod bundle;
 mod checkpoint;
 mod consistency;
 mod inclusion;
@@ -65,6 +67,8 @@ mod store;
 #[cfg(test)]
 mod testutil;
 
+#[cfg(feature = "alloc")]
+pub use bundle::{BUNDLE_FORMAT, BundleCheck, BundleError, ProofBundle};
 pub use checkpoint::{ChainHead, Checkpoint, CheckpointError, HEAD_EXTENSION, LedgerOrigin};
 pub use consistency::{
     CONSISTENCY_KIND, ConsistencyProof, consistency_path_len, prove_consistency, verify_consistency,
