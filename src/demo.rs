@@ -763,7 +763,7 @@ impl Plant {
                 recall: code("RC-2026-001"),
                 class: RecallClass::II,
                 lots,
-                reason: text("supplier reported adhesive contamination"),
+                reason: text("supplier reported contamination of this lot"),
             }),
         );
         for c in self.customers.iter().take(5).cloned().collect::<Vec<_>>() {

@@ -74,6 +74,36 @@ impl fmt::Display for PrevLink {
     }
 }
 
+/// A record as line software submits it: the stamp's fields and the record.
+///
+/// This is the JSON form `lotledger append` reads, one per line
+/// (`docs/JSON.md` has an example of every record kind):
+///
+/// ```json
+/// {"time":"2026-03-02T08:00:00Z","actor":"k.huber","station":"WH-DOCK-1",
+///  "record":{"delivered":{"order":"SO0000417","customer":{"internal":"C10417"}}}}
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    /// When, from the caller's clock (RFC 3339 or milliseconds since 1970 in JSON).
+    pub time: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// Which station or device.
+    pub station: Station,
+    /// The event.
+    pub record: Record,
+}
+
+impl NewEntry {
+    /// The stamp part.
+    #[must_use]
+    pub fn stamp(&self) -> Stamp {
+        Stamp { time: self.time, actor: self.actor.clone(), station: self.station.clone() }
+    }
+}
+
 /// Everything in an entry but the record.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Header {

@@ -63,10 +63,12 @@ pub enum ComplaintType {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Complainant {
     /// The person's name.
+    #[serde(default)]
     pub person: Text<48>,
     /// Their organisation, when it is a known party.
     pub organisation: Option<PartyId>,
     /// Telephone, e-mail or address.
+    #[serde(default)]
     pub contact: Text<64>,
 }
 
@@ -84,8 +86,10 @@ pub struct ComplaintRegistered {
     /// The customer account it concerns, if it is one of ours.
     pub customer: Option<PartyId>,
     /// The product name as the complainant gave it.
+    #[serde(default)]
     pub product: Text<48>,
     /// The packaging form (bottle, blister, sachet, ...).
+    #[serde(default)]
     pub packaging: Text<32>,
     /// The quantity concerned.
     pub quantity: Option<Quantity>,
@@ -94,12 +98,16 @@ pub struct ComplaintRegistered {
     /// The shipment's order or invoice, when known.
     pub order: Option<Reference>,
     /// Where it was bought.
+    #[serde(default)]
     pub place_of_purchase: Text<64>,
     /// The story of purchase, storage and use.
+    #[serde(default)]
     pub story: Text<160>,
     /// What the complainant expects.
+    #[serde(default)]
     pub expectation: Text<64>,
     /// SHA-256 digests of evidence photos and documents.
+    #[serde(default)]
     pub evidence: Vec<Digest, MAX_EVIDENCE>,
     /// Severity.
     pub severity: Severity,
@@ -173,6 +181,7 @@ pub enum ComplaintStep {
         /// How.
         method: InvestigationMethod,
         /// What was found.
+        #[serde(default)]
         findings: Text<128>,
         /// The root cause, once known.
         root_cause: Option<RootCause>,
@@ -180,6 +189,7 @@ pub enum ComplaintStep {
     /// A plan for a complex complaint was given (commitment: 48 hours).
     Planned {
         /// The plan.
+        #[serde(default)]
         note: Text<128>,
     },
     /// A resolution was decided and offered (commitment: 24 hours for
@@ -190,6 +200,7 @@ pub enum ComplaintStep {
         /// The corrective and preventive action, if one was opened.
         capa: Option<Reference>,
         /// Details.
+        #[serde(default)]
         note: Text<128>,
     },
     /// The customer accepted or refused the resolution.
@@ -197,6 +208,7 @@ pub enum ComplaintStep {
         /// Whether they accepted.
         accepted: bool,
         /// What they said.
+        #[serde(default)]
         note: Text<128>,
     },
     /// A follow-up visit or call.
@@ -204,6 +216,7 @@ pub enum ComplaintStep {
         /// Satisfaction from 1 (very unhappy) to 5 (very happy).
         satisfaction: u8,
         /// Remarks.
+        #[serde(default)]
         note: Text<128>,
     },
     /// Closed.

@@ -123,6 +123,7 @@ byte_id!(
 
 /// What an item (a material, an intermediate or a product) is called.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ItemCode {
     /// A GS1 GTIN.
     Gtin(Gtin),
@@ -132,6 +133,7 @@ pub enum ItemCode {
 
 /// A trading partner: supplier, customer, carrier, complainant organisation.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PartyId {
     /// A GS1 GLN of the party.
     Gln(Gln),
@@ -141,6 +143,7 @@ pub enum PartyId {
 
 /// A place: a ship-to address, a warehouse, a production line.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LocationId {
     /// A GS1 GLN of the place.
     Gln(Gln),
@@ -150,6 +153,7 @@ pub enum LocationId {
 
 /// A handling unit that lots are packed into.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ContainerId {
     /// A GS1 SSCC (a pallet or logistic unit).
     Sscc(Sscc),

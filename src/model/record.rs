@@ -98,6 +98,7 @@ pub struct Inspected {
     /// Sample or test report number.
     pub report: Option<Reference>,
     /// Conditions or remarks; empty when there are none.
+    #[serde(default)]
     pub note: Text<64>,
 }
 
@@ -141,6 +142,7 @@ pub struct DispositionSet {
     /// Its new status.
     pub status: Disposition,
     /// Why; empty when routine.
+    #[serde(default)]
     pub reason: Text<64>,
 }
 
@@ -209,6 +211,7 @@ pub struct Returned {
     /// Return or exchange.
     pub kind: ReturnKind,
     /// Why.
+    #[serde(default)]
     pub reason: Text<64>,
     /// The complaint it settles, if any.
     pub complaint: Option<Reference>,
@@ -237,6 +240,7 @@ pub struct RecallOpened {
     /// The lots recalled (their derived lots are found by tracing forward).
     pub lots: Vec<LotId, MAX_RECALL_LOTS>,
     /// Why.
+    #[serde(default)]
     pub reason: Text<128>,
 }
 
@@ -261,6 +265,7 @@ pub enum RecallStep {
     /// The recall was closed.
     Closed {
         /// Closing remarks.
+        #[serde(default)]
         note: Text<128>,
     },
 }
@@ -282,6 +287,7 @@ pub struct Destroyed {
     /// How much.
     pub quantity: Quantity,
     /// Why and how.
+    #[serde(default)]
     pub reason: Text<64>,
     /// The recall it belongs to, if any.
     pub recall: Option<Reference>,
@@ -295,9 +301,11 @@ pub struct Corrected {
     /// The entry corrected.
     pub target: EntryRef,
     /// Why it was wrong.
+    #[serde(default)]
     pub reason: Text<128>,
     /// Sequence numbers of the entries that replace it; empty when it is
     /// simply void.
+    #[serde(default)]
     pub replacements: Vec<u64, MAX_REPLACEMENTS>,
 }
 
@@ -345,6 +353,7 @@ pub struct Attached {
     /// SHA-256 of the document's bytes.
     pub digest: Digest,
     /// Its file name or title.
+    #[serde(default)]
     pub name: Text<64>,
 }
 
