@@ -82,8 +82,8 @@ pub use merkle::{
     stored_nodes,
 };
 pub use note::{
-    Ed25519Signer, KeyId, MAX_SIGNATURES, Note, NoteError, NoteWriter, SignError, SignatureLine,
-    Signer, VerifierKey, key_id,
+    Ed25519Signer, KeyId, MAX_SIGNATURES, Note, NoteError, NoteWriter, PrivateKey, SignError,
+    SignatureLine, Signer, VerifierKey, key_id,
 };
 pub use path::{
     BufferTooSmall, MAX_PROOF_HASHES, PROOF_HEADER_LEN, PROOF_VERSION, ParseError, ProofPath,

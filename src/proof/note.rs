@@ -140,6 +140,66 @@ impl<'n> Ed25519Signer<'n> {
     pub fn verifier_key(&self) -> VerifierKey<'n> {
         VerifierKey { name: self.name, id: self.id, key: self.key.verifying_key() }
     }
+
+    /// Parses a signer key in the golang.org/x/mod/sumdb/note format:
+    /// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || 32-byte seed)>`.
+    ///
+    /// # Errors
+    ///
+    /// [`NoteError::VerifierKey`] for a malformed key (the same error as for
+    /// a malformed verifier key), [`NoteError::UnknownAlgorithm`],
+    /// [`NoteError::KeyIdMismatch`] when the id does not match name and key.
+    pub fn parse_private(s: &'n str) -> Result<Self, NoteError> {
+        let rest = s.trim_end().strip_prefix("PRIVATE+KEY+").ok_or(NoteError::VerifierKey)?;
+        let (name, rest) = rest.split_once('+').ok_or(NoteError::VerifierKey)?;
+        let (hex, b64) = rest.split_once('+').ok_or(NoteError::VerifierKey)?;
+        if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(NoteError::VerifierKey);
+        }
+        let id = u32::from_str_radix(hex, 16).map_err(|_| NoteError::VerifierKey)?.to_be_bytes();
+        let mut raw = [0u8; 33];
+        let decoded = Base64::decode(b64, &mut raw).map_err(|_| NoteError::VerifierKey)?;
+        let (&alg, seed) = decoded.split_first().ok_or(NoteError::VerifierKey)?;
+        if alg != ALG_ED25519 {
+            return Err(NoteError::UnknownAlgorithm { alg });
+        }
+        let seed: &[u8; 32] = seed.try_into().map_err(|_| NoteError::VerifierKey)?;
+        let this = Self::from_seed(name, seed)?;
+        if this.id != id {
+            return Err(NoteError::KeyIdMismatch);
+        }
+        Ok(this)
+    }
+
+    /// The signer key in the format [`parse_private`](Self::parse_private)
+    /// reads. It is the secret: keep it as one.
+    #[must_use]
+    pub fn private_key(&self) -> PrivateKey<'_> {
+        PrivateKey(self)
+    }
+}
+
+/// The text form of an [`Ed25519Signer`]'s secret key (see
+/// [`Ed25519Signer::private_key`]); its `Debug` does not show the key.
+pub struct PrivateKey<'s>(&'s Ed25519Signer<'s>);
+
+impl fmt::Display for PrivateKey<'_> {
+    /// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut raw = [0u8; 33];
+        let (alg, seed) = raw.split_at_mut(1);
+        alg.copy_from_slice(&[ALG_ED25519]);
+        seed.copy_from_slice(self.0.key.as_bytes());
+        let mut b64 = [0u8; 44];
+        let b64 = Base64::encode(&raw, &mut b64).map_err(|_| fmt::Error)?;
+        write!(f, "PRIVATE+KEY+{}+{:08x}+{}", self.0.name, u32::from_be_bytes(self.0.id), b64)
+    }
+}
+
+impl fmt::Debug for PrivateKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({}+{:08x}+...)", self.0.name, u32::from_be_bytes(self.0.id))
+    }
 }
 
 impl Signer for Ed25519Signer<'_> {
@@ -657,6 +717,26 @@ mod tests {
             at += p.len();
         }
         &buf[..at]
+    }
+
+    #[test]
+    fn private_key_in_go_format_round_trips() {
+        const PETER_SKEY: &str =
+            "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        let signer = Ed25519Signer::parse_private(PETER_SKEY).unwrap();
+        assert_eq!(signer.key_id(), peter_signer().key_id());
+        let mut s = [0u8; 128];
+        let mut w = Cursor(&mut s, 0);
+        core::fmt::write(&mut w, format_args!("{}", signer.private_key())).unwrap();
+        let n = w.1;
+        assert_eq!(&s[..n], PETER_SKEY.as_bytes());
+        // A wrong key id, a wrong algorithm byte, a missing prefix.
+        assert_eq!(
+            Ed25519Signer::parse_private(&PETER_SKEY.replace("c74f20a3", "c74f20a4")).unwrap_err(),
+            NoteError::KeyIdMismatch
+        );
+        assert!(Ed25519Signer::parse_private(PETER_VKEY).is_err());
+        assert!(Ed25519Signer::parse_private("PRIVATE+KEY+PeterNeumann+c74f20a3+AgEK").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 mod gs1;
 mod output;
+mod proof;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,29 @@ enum Command {
         year: Option<u16>,
         #[command(flatten)]
         format: FormatArgs,
+    },
+    /// Make an Ed25519 key pair for signing checkpoints: NAME.key (secret)
+    /// and NAME.pub (the verifier key to publish).
+    Keygen {
+        /// The key name, e.g. the host or role that signs: qa.plant1.example.
+        #[arg(long)]
+        name: String,
+        /// Where to write the two files.
+        #[arg(long, default_value = ".")]
+        dir: std::path::PathBuf,
+    },
+    /// Check a proof bundle offline: one record, its inclusion proof and a
+    /// signed checkpoint, against trusted verifier keys. Exit 1 if it does
+    /// not verify.
+    VerifyProof {
+        /// The bundle (JSON, from `lotledger prove`).
+        bundle: std::path::PathBuf,
+        /// A verifier key, or a file of them (one per line); repeatable.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -103,6 +127,11 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
+        }
+        Command::Keygen { name, dir } => proof::keygen(&name, &dir),
+        Command::VerifyProof { bundle, keys, json } => {
+            let keys = proof::read_keys(&keys)?;
+            proof::verify_proof(&bundle, &keys, if json { Format::Json } else { Format::Table })
         }
     }
 }
