@@ -10,7 +10,9 @@ use panic_halt as _;
 
 use lotledger::chain::{Anchor, Writer, verify};
 use lotledger::entry::Stamp;
-use lotledger::model::{Code, ItemCode, LedgerId, LotId, PartyId, Quantity, Record, Shipped, Timestamp, Unit};
+use lotledger::model::{
+    Code, ItemCode, LedgerId, LotId, PartyId, Quantity, Record, Shipped, Timestamp, Unit,
+};
 use lotledger::storage::SliceStorage;
 
 #[entry]
@@ -18,7 +20,8 @@ fn main() -> ! {
     let mut store = [0u8; 4096];
     let mut buffer = [0u8; 256];
     let ledger = LedgerId([0x11; 16]);
-    let mut writer = Writer::new(SliceStorage::new(&mut store), &mut buffer[..], Anchor::genesis(&ledger));
+    let mut writer =
+        Writer::new(SliceStorage::new(&mut store), &mut buffer[..], Anchor::genesis(&ledger));
     // Values a controller would read from its scanner and its clock.
     let time = core::hint::black_box(1_772_438_400_000i64);
     let (Ok(actor), Ok(station), Ok(item), Ok(lot), Ok(customer), Ok(order)) = (
@@ -47,7 +50,8 @@ fn main() -> ! {
     }
     let head = writer.head();
     let (storage, _) = writer.into_parts();
-    let verified = verify(storage.as_bytes(), Anchor::genesis(&ledger)).and_then(|r| r.expect_head(&head));
+    let verified =
+        verify(storage.as_bytes(), Anchor::genesis(&ledger)).and_then(|r| r.expect_head(&head));
     core::hint::black_box(verified.is_ok());
     loop {}
 }
