@@ -61,6 +61,8 @@ mod checkpoint;
 mod consistency;
 mod inclusion;
 mod merkle;
+#[cfg(feature = "std")]
+mod node_file;
 mod note;
 mod path;
 mod store;
@@ -81,6 +83,8 @@ pub use merkle::{
     CompactTree, EMPTY_ROOT, HASH_LEN, Hash, NodeId, RestoreError, TreeFull, leaf_hash, node_hash,
     stored_nodes,
 };
+#[cfg(feature = "std")]
+pub use node_file::NodeFile;
 pub use note::{
     Ed25519Signer, KeyId, MAX_SIGNATURES, Note, NoteError, NoteWriter, PrivateKey, SignError,
     SignatureLine, Signer, VerifierKey, key_id,
