@@ -16,7 +16,7 @@ pub trait SegmentFile: fmt::Debug + Send {
     ///
     /// # Errors
     /// The operating system's error; part of `bytes` may have been written.
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
 
     /// Makes everything written so far durable (`fdatasync`).
     ///
@@ -29,11 +29,11 @@ pub trait SegmentFile: fmt::Debug + Send {
     ///
     /// # Errors
     /// The operating system's error.
-    fn set_len(&mut self, len: u64) -> io::Result<()>;
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
 }
 
 impl SegmentFile for File {
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
         io::Write::write_all(self, bytes)?;
         self.flush()
     }
@@ -42,8 +42,8 @@ impl SegmentFile for File {
         self.sync_data()
     }
 
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
-        Self::set_len(self, len)
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)
     }
 }
 

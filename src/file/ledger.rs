@@ -366,7 +366,7 @@ impl FileLedger {
             return Ok(());
         }
         let len = pending.len() as u64;
-        if let Err(e) = self.file.write_all(pending) {
+        if let Err(e) = self.file.append(pending) {
             return Err(self.fail(e));
         }
         self.writer.storage_mut().0.clear();
@@ -398,7 +398,7 @@ impl FileLedger {
         // After a failed write or fsync the bytes past the durable length
         // are unknown (a failed fsync may even have dropped dirty pages), so
         // cut them off and make the cut durable before appending again.
-        let rolled_back = self.file.set_len(self.durable_len).and_then(|()| self.file.sync());
+        let rolled_back = self.file.truncate(self.durable_len).and_then(|()| self.file.sync());
         if rolled_back.is_err() {
             self.poisoned = true;
         }
@@ -501,7 +501,7 @@ fn create_segment(
         .open(&temp)
         .map_err(|e| Error::io("create", &temp, e))?;
     let mut file = wrap(options.wrapper.as_ref(), file, &temp);
-    file.write_all(&header.encode())
+    file.append(&header.encode())
         .and_then(|()| file.sync())
         .map_err(|e| Error::io("write", &temp, e))?;
     fs::rename(&temp, &path).map_err(|e| Error::io("rename", &temp, e))?;
