@@ -31,8 +31,10 @@ pub enum Error {
         source: io::Error,
     },
     /// Writing or syncing failed. Every entry at or after `durable.next_seq`
-    /// was discarded (none had been acknowledged as durable); the ledger
-    /// stays usable and the next append continues from `durable`.
+    /// was discarded (none had been acknowledged as durable; until the next
+    /// successful sync, a crash may still leave some of them in the file as
+    /// ordinary entries). The ledger stays usable and the next append
+    /// continues from `durable`.
     WriteFailed {
         /// The segment file.
         path: PathBuf,

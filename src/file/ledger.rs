@@ -397,10 +397,14 @@ impl FileLedger {
         self.writer = Writer::new(pending, buffer, self.durable);
         // After a failed write or fsync the bytes past the durable length
         // are unknown (a failed fsync may even have dropped dirty pages), so
-        // cut them off and make the cut durable before appending again.
-        let rolled_back = self.file.truncate(self.durable_len).and_then(|()| self.file.sync());
-        if rolled_back.is_err() {
+        // they are cut off and written again from memory, never trusted.
+        // Syncing the cut is best effort: until the next sync succeeds a
+        // crash may bring back some of the discarded entries, which were
+        // never acknowledged durable and are intact entries of this chain.
+        if self.file.truncate(self.durable_len).is_err() {
             self.poisoned = true;
+        } else {
+            let _ = self.file.sync();
         }
         self.file_len = self.durable_len;
         self.written = self.durable;
