@@ -58,6 +58,7 @@ mod lock;
 mod reader;
 pub mod recovery;
 pub mod segment;
+mod syncer;
 
 use core::fmt;
 use core::time::Duration;
@@ -86,6 +87,8 @@ pub enum Durability {
     /// after the last sync (0: no time limit). There is no background
     /// thread: an idle writer makes its tail durable with
     /// [`FileLedger::sync`] (or [`FileLedger::sync_if_due`] from a timer).
+    /// By default the sync runs on a background thread while appending
+    /// continues ([`Options::background_sync`]).
     GroupCommit {
         /// Entries per sync (at least 1).
         entries: u32,
@@ -106,6 +109,7 @@ pub struct Options {
     durability: Durability,
     recovery: Recovery,
     buffer_size: usize,
+    background_sync: bool,
     wrapper: Option<Wrapper>,
 }
 
@@ -116,6 +120,7 @@ impl fmt::Debug for Options {
             .field("durability", &self.durability)
             .field("recovery", &self.recovery)
             .field("buffer_size", &self.buffer_size)
+            .field("background_sync", &self.background_sync)
             .field("wrapper", &self.wrapper.is_some())
             .finish()
     }
@@ -140,6 +145,7 @@ impl Options {
             durability: Durability::SyncEach,
             recovery: Recovery::TruncateTornTail,
             buffer_size: 256 << 10,
+            background_sync: true,
             wrapper: None,
         }
     }
@@ -171,6 +177,19 @@ impl Options {
     #[must_use]
     pub const fn buffer_size(mut self, bytes: usize) -> Self {
         self.buffer_size = bytes;
+        self
+    }
+
+    /// Under [`Durability::GroupCommit`], run each group's sync on a
+    /// background thread while appending continues (the default), or in the
+    /// append that completes the group (`false`). Either way an entry is
+    /// acknowledged durable only after a sync covering it has returned;
+    /// in the background, groups requested while a sync runs share the
+    /// next one, and appending waits when more than eight groups are not
+    /// yet durable.
+    #[must_use]
+    pub const fn background_sync(mut self, on: bool) -> Self {
+        self.background_sync = on;
         self
     }
 

@@ -34,6 +34,10 @@ struct Plan {
     write_error: Option<io::ErrorKind>,
     /// Syncs fail.
     sync_error: bool,
+    /// Every n-th sync fails (0: none).
+    fail_every_nth_sync: u64,
+    /// Syncs asked for.
+    syncs: u64,
     /// Truncation fails.
     truncate_error: bool,
     /// Calls that failed.
@@ -68,7 +72,9 @@ impl SegmentFile for Faulty {
 
     fn sync(&mut self) -> io::Result<()> {
         let mut plan = self.plan.lock().unwrap();
-        if plan.sync_error {
+        plan.syncs += 1;
+        let nth = plan.fail_every_nth_sync;
+        if plan.sync_error || (nth > 0 && plan.syncs % nth == 0) {
             plan.failures += 1;
             return Err(io::Error::other("fsync: input/output error"));
         }
@@ -82,6 +88,10 @@ impl SegmentFile for Faulty {
             return Err(io::Error::other("ftruncate: input/output error"));
         }
         self.inner.set_len(len)
+    }
+
+    fn duplicate(&self) -> io::Result<Box<dyn SegmentFile>> {
+        Ok(Box::new(Faulty { inner: self.inner.try_clone()?, plan: Arc::clone(&self.plan) }))
     }
 }
 
@@ -114,9 +124,8 @@ fn append_through(
         match ledger.append(stamp, record) {
             Ok(a) => {
                 assert_eq!(a.receipt, reference.receipts[next]);
-                if a.durable {
-                    durable = reference.head(next + 1);
-                }
+                assert!(a.durable_head.next_seq >= durable.next_seq, "durable head went back");
+                durable = a.durable_head;
                 next += 1;
             }
             Err(Error::WriteFailed { source, durable: d, .. }) => {
@@ -164,30 +173,33 @@ fn finish(mut ledger: FileLedger, reference: &Reference) {
 
 #[test]
 fn disk_full_then_space_freed() {
-    let reference = Reference::new(LedgerId([0xd1; 16]), 21, 300);
-    let plan = Arc::new(Mutex::new(Plan::default()));
-    let dir = tempfile::tempdir().unwrap();
-    let options = faulty(
-        Options::new()
-            .segment_size(8 << 10)
-            .durability(Durability::GroupCommit { entries: 10, millis: 0 }),
-        &plan,
-    );
-    let mut ledger = FileLedger::create(dir.path(), reference.id, options).unwrap();
-    let mut rng = Rng::new(5);
-    // Now and then the disk fills up to somewhere inside the next write.
-    let failures = append_through(
-        &mut ledger,
-        &reference,
-        &plan,
-        |_, p| {
-            p.capacity = if rng.chance(200) { Some(rng.between(1_000, 9_000)) } else { None };
-        },
-        |e| e.kind() == io::ErrorKind::StorageFull,
-    );
-    assert!(failures >= 3, "only {failures} failures injected");
-    plan.lock().unwrap().capacity = None;
-    finish(ledger, &reference);
+    for background in [true, false] {
+        let reference = Reference::new(LedgerId([0xd1; 16]), 21, 300);
+        let plan = Arc::new(Mutex::new(Plan::default()));
+        let dir = tempfile::tempdir().unwrap();
+        let options = faulty(
+            Options::new()
+                .segment_size(8 << 10)
+                .durability(Durability::GroupCommit { entries: 10, millis: 0 })
+                .background_sync(background),
+            &plan,
+        );
+        let mut ledger = FileLedger::create(dir.path(), reference.id, options).unwrap();
+        let mut rng = Rng::new(5);
+        // Now and then the disk fills up to somewhere inside the next write.
+        let failures = append_through(
+            &mut ledger,
+            &reference,
+            &plan,
+            |_, p| {
+                p.capacity = if rng.chance(400) { Some(rng.between(1_000, 9_000)) } else { None };
+            },
+            |e| e.kind() == io::ErrorKind::StorageFull,
+        );
+        assert!(failures >= 3, "only {failures} failures injected");
+        plan.lock().unwrap().capacity = None;
+        finish(ledger, &reference);
+    }
 }
 
 #[test]
@@ -211,23 +223,32 @@ fn write_errors_under_sync_each() {
 
 #[test]
 fn failed_sync_discards_what_it_did_not_make_durable() {
-    let reference = Reference::new(LedgerId([0xd3; 16]), 23, 200);
-    let plan = Arc::new(Mutex::new(Plan::default()));
-    let dir = tempfile::tempdir().unwrap();
-    let options =
-        faulty(Options::new().durability(Durability::GroupCommit { entries: 8, millis: 0 }), &plan);
-    let mut ledger = FileLedger::create(dir.path(), reference.id, options).unwrap();
-    let mut rng = Rng::new(6);
-    let failures = append_through(
-        &mut ledger,
-        &reference,
-        &plan,
-        |_, p| p.sync_error = rng.chance(150),
-        |e| e.to_string().contains("fsync"),
-    );
-    assert!(failures >= 5);
-    plan.lock().unwrap().sync_error = false;
-    finish(ledger, &reference);
+    for background in [true, false] {
+        let reference = Reference::new(LedgerId([0xd3; 16]), 23, 1_000);
+        let plan = Arc::new(Mutex::new(Plan::default()));
+        let dir = tempfile::tempdir().unwrap();
+        let options = faulty(
+            Options::new()
+                .durability(Durability::GroupCommit { entries: 8, millis: 0 })
+                .background_sync(background),
+            &plan,
+        );
+        let mut ledger = FileLedger::create(dir.path(), reference.id, options).unwrap();
+        // Every third sync fails, whichever thread runs it (the rollback's
+        // own sync counts too). In the background, groups share syncs, so
+        // fewer are run (how many depends on the disk's speed).
+        plan.lock().unwrap().fail_every_nth_sync = 3;
+        let failures = append_through(
+            &mut ledger,
+            &reference,
+            &plan,
+            |_, _| {},
+            |e| e.to_string().contains("fsync"),
+        );
+        assert!(failures >= if background { 1 } else { 10 }, "only {failures} failures seen");
+        plan.lock().unwrap().fail_every_nth_sync = 0;
+        finish(ledger, &reference);
+    }
 }
 
 #[test]
@@ -264,8 +285,12 @@ fn a_rollback_that_fails_poisons_the_writer_until_reopened() {
     let reference = Reference::new(LedgerId([0xd5; 16]), 25, 60);
     let plan = Arc::new(Mutex::new(Plan::default()));
     let dir = tempfile::tempdir().unwrap();
-    let options =
-        faulty(Options::new().durability(Durability::GroupCommit { entries: 5, millis: 0 }), &plan);
+    let options = faulty(
+        Options::new()
+            .durability(Durability::GroupCommit { entries: 5, millis: 0 })
+            .background_sync(false),
+        &plan,
+    );
     let mut ledger = FileLedger::create(dir.path(), reference.id, options).unwrap();
     for (s, r) in &reference.items[..22] {
         let _ = ledger.append(s, r).unwrap();

@@ -112,6 +112,10 @@ impl SegmentFile for Cutter {
     fn truncate(&mut self, len: u64) -> io::Result<()> {
         if self.cut.lock().unwrap().dead { Err(power_cut()) } else { self.inner.set_len(len) }
     }
+
+    fn duplicate(&self) -> io::Result<Box<dyn SegmentFile>> {
+        Ok(Box::new(Cutter { inner: self.inner.try_clone()?, cut: Arc::clone(&self.cut) }))
+    }
 }
 
 /// Appends `reference` through a [`Cutter`] until the power goes; returns
@@ -128,9 +132,7 @@ fn run_until_cut(dir: &Path, reference: &Reference, options: Options, cut: Arc<M
         match ledger.append(stamp, record) {
             Ok(a) => {
                 assert_eq!(a.receipt, reference.receipts[a.receipt.seq as usize]);
-                if a.durable {
-                    durable = a.receipt.seq as usize + 1;
-                }
+                durable = a.durable_head.next_seq as usize;
             }
             Err(_) => return durable,
         }

@@ -30,6 +30,14 @@ pub trait SegmentFile: fmt::Debug + Send {
     /// # Errors
     /// The operating system's error.
     fn truncate(&mut self, len: u64) -> io::Result<()>;
+
+    /// A second handle to the same file, whose [`sync`](Self::sync) makes
+    /// durable what was written through this one (group commit syncs on
+    /// it from a background thread).
+    ///
+    /// # Errors
+    /// The operating system's error.
+    fn duplicate(&self) -> io::Result<Box<dyn SegmentFile>>;
 }
 
 impl SegmentFile for File {
@@ -44,6 +52,10 @@ impl SegmentFile for File {
 
     fn truncate(&mut self, len: u64) -> io::Result<()> {
         self.set_len(len)
+    }
+
+    fn duplicate(&self) -> io::Result<Box<dyn SegmentFile>> {
+        Ok(Box::new(self.try_clone()?))
     }
 }
 

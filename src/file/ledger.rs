@@ -13,6 +13,7 @@ use super::io::{SegmentFile, sync_dir, wrap};
 use super::lock::Lock;
 use super::recovery::{Step, Walk, is_torn_tail};
 use super::segment::{self, HEADER_LEN, SegmentHeader, TEMP_SUFFIX};
+use super::syncer::Syncer;
 use super::{Durability, Error, OpenReport, Options, Recovery, TornTail};
 use crate::chain::{Anchor, Receipt, WriteError, Writer};
 use crate::entry::Stamp;
@@ -40,12 +41,13 @@ pub struct Appended {
     /// The entry's sequence number and hash.
     pub receipt: Receipt,
     /// Whether the entry is durable now: a sync covering it has returned.
-    /// Always true under [`Durability::SyncEach`]; under group commit, true
-    /// on the append that completed a group (and then every earlier entry is
-    /// durable too). When false, the entry becomes durable when a later call
-    /// returns a durable head past it ([`FileLedger::sync`], or an
-    /// [`Appended`] with `durable` true and a higher sequence number).
+    /// Always true under [`Durability::SyncEach`]. Otherwise it becomes
+    /// durable when a later call returns a durable head past it
+    /// ([`FileLedger::sync`], or the `durable_head` of a later [`Appended`]).
     pub durable: bool,
+    /// The durable head when the append returned: every entry before
+    /// `durable_head.next_seq` (this one or earlier ones) is durable.
+    pub durable_head: Anchor,
 }
 
 /// The single writer of a ledger directory.
@@ -72,6 +74,8 @@ pub struct FileLedger {
     since_sync: u32,
     last_sync: Instant,
     poisoned: bool,
+    /// The background syncer (group commit only).
+    syncer: Option<Syncer>,
     _lock: Lock,
 }
 
@@ -94,7 +98,7 @@ impl FileLedger {
         remove_temps(&temps)?;
         let start = Anchor::genesis(&ledger);
         let (file, path) = create_segment(dir, &SegmentHeader::new(ledger, start), &options)?;
-        Ok(Self::assemble(dir, ledger, options, lock, file, path, start, start, HEADER_LEN as u64))
+        Self::assemble(dir, ledger, options, lock, file, path, start, start, HEADER_LEN as u64)
     }
 
     /// Opens the ledger in `dir` for writing: takes the lock, verifies every
@@ -181,7 +185,7 @@ impl FileLedger {
             torn,
             removed_temp_files: temps.len(),
         };
-        let me = Self::assemble(dir, ledger, options, lock, file, path, header.start, head, len);
+        let me = Self::assemble(dir, ledger, options, lock, file, path, header.start, head, len)?;
         Ok((me, report))
     }
 
@@ -196,9 +200,16 @@ impl FileLedger {
         segment_start: Anchor,
         head: Anchor,
         len: u64,
-    ) -> Self {
+    ) -> Result<Self, Error> {
+        let syncer = match options.durability {
+            Durability::GroupCommit { .. } if options.background_sync => {
+                let handle = file.duplicate().map_err(|e| Error::io("open", &path, e))?;
+                Some(Syncer::start(handle, len, head).map_err(|e| Error::io("thread", &path, e))?)
+            }
+            _ => None,
+        };
         let buffer = Vec::with_capacity(options.buffer_size.saturating_add(MAX_FRAME_LEN));
-        Self {
+        Ok(Self {
             dir: dir.to_path_buf(),
             ledger,
             writer: Writer::new(Pending(buffer), std::vec![0u8; MAX_FRAME_LEN], head),
@@ -213,8 +224,9 @@ impl FileLedger {
             since_sync: 0,
             last_sync: Instant::now(),
             poisoned: false,
+            syncer,
             _lock: lock,
-        }
+        })
     }
 
     /// Appends `record` with `stamp` as the next entry.
@@ -237,6 +249,7 @@ impl FileLedger {
     /// (nothing changed).
     pub fn append(&mut self, stamp: &Stamp, record: &Record) -> Result<Appended, Error> {
         self.check_usable()?;
+        self.refresh()?;
         let segment_len = self.file_len + self.pending_len();
         if segment_len >= self.options.segment_size
             && self.writer.head().next_seq > self.segment_start.next_seq
@@ -256,7 +269,11 @@ impl FileLedger {
             }
             Durability::GroupCommit { entries, .. } => {
                 if self.since_sync >= entries || self.interval_elapsed() {
-                    self.sync_now()?;
+                    if self.syncer.is_some() {
+                        self.sync_in_background(entries)?;
+                    } else {
+                        self.sync_now()?;
+                    }
                 } else if self.pending_len() >= self.options.buffer_size as u64 {
                     self.write_out()?;
                 }
@@ -267,7 +284,9 @@ impl FileLedger {
                 }
             }
         }
-        Ok(Appended { receipt, durable: receipt.seq < self.durable.next_seq })
+        self.refresh()?;
+        let durable_head = self.durable;
+        Ok(Appended { receipt, durable: receipt.seq < durable_head.next_seq, durable_head })
     }
 
     /// Writes and syncs everything appended. Returns the durable head:
@@ -288,6 +307,7 @@ impl FileLedger {
     /// As [`Self::sync`].
     pub fn sync_if_due(&mut self) -> Result<Anchor, Error> {
         self.check_usable()?;
+        self.refresh()?;
         if self.since_sync > 0 && self.interval_elapsed() {
             self.sync_now()?;
         }
@@ -322,8 +342,11 @@ impl FileLedger {
 
     /// The durable head: every entry before `next_seq` is durable.
     #[must_use]
-    pub const fn durable_head(&self) -> Anchor {
-        self.durable
+    pub fn durable_head(&self) -> Anchor {
+        match &self.syncer {
+            Some(s) => s.state().durable,
+            None => self.durable,
+        }
     }
 
     /// The ledger's id.
@@ -377,7 +400,12 @@ impl FileLedger {
 
     fn sync_now(&mut self) -> Result<Anchor, Error> {
         self.write_out()?;
-        if self.durable_len != self.file_len {
+        if let Some(syncer) = &self.syncer {
+            let target = self.file_len;
+            syncer.request(target, self.written);
+            drop(syncer.wait_until(|s| s.durable_len >= target));
+            self.refresh()?;
+        } else if self.durable_len != self.file_len {
             if let Err(e) = self.file.sync() {
                 return Err(self.fail(e));
             }
@@ -389,8 +417,47 @@ impl FileLedger {
         Ok(self.durable)
     }
 
+    /// Writes the group out and asks the syncer to sync it; waits only
+    /// when more than eight groups are waiting for a sync.
+    fn sync_in_background(&mut self, entries: u32) -> Result<(), Error> {
+        self.write_out()?;
+        let Some(syncer) = &self.syncer else { return Ok(()) };
+        syncer.request(self.file_len, self.written);
+        self.since_sync = 0;
+        self.last_sync = Instant::now();
+        let backlog = u64::from(entries).saturating_mul(8);
+        let head = self.written.next_seq;
+        if head.saturating_sub(self.durable.next_seq) > backlog {
+            drop(syncer.wait_until(|s| s.durable.next_seq.saturating_add(backlog) >= head));
+        }
+        self.refresh()
+    }
+
+    /// Takes in what the syncer has made durable, or rolls back after a
+    /// sync it ran failed.
+    fn refresh(&mut self) -> Result<(), Error> {
+        let Some(syncer) = &self.syncer else { return Ok(()) };
+        let mut state = syncer.state();
+        let error = state.error.take();
+        self.durable = state.durable;
+        self.durable_len = state.durable_len;
+        drop(state);
+        match error {
+            Some(e) => Err(self.fail(e)),
+            None => Ok(()),
+        }
+    }
+
     /// Rolls back to the durable head after `source` failed a write or sync.
     fn fail(&mut self, source: io::Error) -> Error {
+        if let Some(syncer) = &self.syncer {
+            // Let a running sync finish: it may have made more durable.
+            let mut state = syncer.quiesce();
+            if state.error.take().is_none() {
+                self.durable = state.durable;
+                self.durable_len = state.durable_len;
+            }
+        }
         let placeholder = Writer::new(Pending::default(), Vec::new(), self.durable);
         let (mut pending, buffer) = core::mem::replace(&mut self.writer, placeholder).into_parts();
         pending.0.clear();
@@ -409,6 +476,9 @@ impl FileLedger {
         self.file_len = self.durable_len;
         self.written = self.durable;
         self.since_sync = 0;
+        if let Some(syncer) = &self.syncer {
+            syncer.quiesce().reset(self.durable_len, self.durable);
+        }
         Error::WriteFailed { path: self.path.clone(), source, durable: self.durable }
     }
 
@@ -418,6 +488,10 @@ impl FileLedger {
         let start = self.writer.head();
         let header = SegmentHeader::new(self.ledger, start);
         let (file, path) = create_segment(&self.dir, &header, &self.options)?;
+        if let Some(syncer) = &self.syncer {
+            let handle = file.duplicate().map_err(|e| Error::io("open", &path, e))?;
+            syncer.replace(handle, HEADER_LEN as u64, start);
+        }
         self.file = file;
         self.path = path;
         self.segment_start = start;
