@@ -15,9 +15,10 @@
     missing_docs
 )]
 
-use std::hint::black_box;
+use core::hint::black_box;
+use core::time::Duration;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lotledger::demo::{Plant, PlantConfig};
@@ -36,7 +37,10 @@ fn base() -> PathBuf {
 fn append(c: &mut Criterion) {
     let items = items(100_000);
     let mut group = c.benchmark_group("file_append");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     let modes = [
         ("sync_each", Durability::SyncEach, 200u64),
         ("group_commit_1000", Durability::GroupCommit { entries: 1000, millis: 0 }, 20_000),
@@ -46,9 +50,12 @@ fn append(c: &mut Criterion) {
     ];
     for (name, durability, batch) in modes {
         let dir = tempfile::tempdir_in(base()).unwrap();
-        let mut ledger =
-            FileLedger::create(dir.path(), LedgerId([0xbe; 16]), Options::new().durability(durability))
-                .unwrap();
+        let mut ledger = FileLedger::create(
+            dir.path(),
+            LedgerId([0xbe; 16]),
+            Options::new().durability(durability),
+        )
+        .unwrap();
         let mut next = 0;
         group.throughput(Throughput::Elements(batch));
         group.bench_function(name, |b| {
@@ -58,7 +65,7 @@ fn append(c: &mut Criterion) {
                     for _ in 0..batch {
                         let (s, r) = &items[next % items.len()];
                         next += 1;
-                        black_box(ledger.append(s, r).unwrap());
+                        let _ = black_box(ledger.append(s, r).unwrap());
                     }
                     // Every entry counted is durable.
                     black_box(ledger.sync().unwrap());
@@ -86,11 +93,15 @@ fn open_recover(c: &mut Criterion) {
     }
     let last = ledger.current_segment().to_path_buf();
     ledger.close().unwrap();
-    let bytes: u64 = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let bytes: u64 =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
     println!("1M-entry ledger: {bytes} bytes");
 
     let mut group = c.benchmark_group("file_open_1m");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(15));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(15));
     group.throughput(Throughput::Elements(N as u64));
     group.bench_function("open_verify", |b| {
         b.iter(|| {

@@ -9,7 +9,7 @@
 //!   read while it appends and always see a verified prefix.
 //! - **Segments** rotate at [`Options::segment_size`]. Each starts with a
 //!   header (see [`segment`]) naming the ledger, the format versions and the
-//!   [`Anchor`](crate::chain::Anchor) its first entry continues, so a segment
+//!   [`Anchor`] its first entry continues, so a segment
 //!   can be checked or archived on its own; a directory mixing ledgers is
 //!   [`Error::LedgerMismatch`].
 //! - **Recovery** on open: a torn tail is cut off, synced and reported in

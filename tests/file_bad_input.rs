@@ -73,7 +73,12 @@ fn a_file_that_is_not_a_ledger() {
     let path = dir.path().join(file_name(0));
     fs::write(&path, b"%PDF-1.7\n this is a quality certificate, not a ledger segment").unwrap();
     both_fail(dir.path(), |e| matches!(e, Error::NotASegment { path: p } if *p == path));
-    assert!(FileLedger::open(dir.path(), Options::new()).unwrap_err().to_string().contains("not a ledger segment"));
+    assert!(
+        FileLedger::open(dir.path(), Options::new())
+            .unwrap_err()
+            .to_string()
+            .contains("not a ledger segment")
+    );
     // A path that is a file, not a directory.
     let err = FileLedger::open(&path, Options::new()).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
@@ -138,7 +143,12 @@ fn a_segment_of_another_ledger() {
         matches!(e, Error::LedgerMismatch { path, expected, found }
             if *path == ours[1] && *expected == LedgerId([4; 16]) && *found == LedgerId([5; 16]))
     });
-    assert!(FileLedger::open(dir.path(), Options::new()).unwrap_err().to_string().contains("mixes ledgers"));
+    assert!(
+        FileLedger::open(dir.path(), Options::new())
+            .unwrap_err()
+            .to_string()
+            .contains("mixes ledgers")
+    );
 }
 
 #[test]
@@ -163,9 +173,15 @@ fn create_refuses_an_existing_ledger_and_bad_options() {
     ledger(dir.path(), LedgerId([7; 16]), 5);
     let err = FileLedger::create(dir.path(), LedgerId([8; 16]), Options::new()).unwrap_err();
     assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
-    let err = FileLedger::create(tempfile::tempdir().unwrap().path(), LedgerId([8; 16]), Options::new().segment_size(100))
-        .unwrap_err();
+    let err = FileLedger::create(
+        tempfile::tempdir().unwrap().path(),
+        LedgerId([8; 16]),
+        Options::new().segment_size(100),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::BadOptions(_)), "{err}");
-    let header = SegmentHeader::decode(&fs::read(&segments(dir.path())[0]).unwrap(), Path::new("x")).unwrap();
+    let header =
+        SegmentHeader::decode(&fs::read(&segments(dir.path())[0]).unwrap(), Path::new("x"))
+            .unwrap();
     assert_eq!(header.ledger, LedgerId([7; 16]));
 }

@@ -154,7 +154,10 @@ fn a_damaged_last_frame_is_a_reported_torn_tail() {
     // The default cuts it off, syncs, and reports it.
     let (_, report) = FileLedger::open(dir.path(), Options::new()).unwrap();
     let torn = report.torn.unwrap();
-    assert_eq!((torn.path, torn.offset, torn.len, torn.seq), (path.clone(), last.offset, len - last.offset, 49));
+    assert_eq!(
+        (torn.path, torn.offset, torn.len, torn.seq),
+        (path.clone(), last.offset, len - last.offset, 49)
+    );
     assert_eq!(torn.discarded_frames, 0);
     assert_eq!(report.head, reference.head(49));
     assert_eq!(fs::metadata(&path).unwrap().len(), last.offset);

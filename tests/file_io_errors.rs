@@ -74,7 +74,7 @@ impl SegmentFile for Faulty {
         let mut plan = self.plan.lock().unwrap();
         plan.syncs += 1;
         let nth = plan.fail_every_nth_sync;
-        if plan.sync_error || (nth > 0 && plan.syncs % nth == 0) {
+        if plan.sync_error || (nth > 0 && plan.syncs.is_multiple_of(nth)) {
             plan.failures += 1;
             return Err(io::Error::other("fsync: input/output error"));
         }
@@ -337,8 +337,11 @@ fn real_read_only_directory() {
     std::fs::remove_file(dir.path().join(lotledger::file::LOCK_FILE)).unwrap();
     let set = |mode| {
         for e in std::fs::read_dir(dir.path()).unwrap() {
-            std::fs::set_permissions(e.unwrap().path(), std::fs::Permissions::from_mode(mode & 0o666))
-                .unwrap();
+            std::fs::set_permissions(
+                e.unwrap().path(),
+                std::fs::Permissions::from_mode(mode & 0o666),
+            )
+            .unwrap();
         }
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
     };

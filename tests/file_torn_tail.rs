@@ -120,7 +120,12 @@ impl SegmentFile for Cutter {
 
 /// Appends `reference` through a [`Cutter`] until the power goes; returns
 /// how many entries were acknowledged durable.
-fn run_until_cut(dir: &Path, reference: &Reference, options: Options, cut: Arc<Mutex<Cut>>) -> usize {
+fn run_until_cut(
+    dir: &Path,
+    reference: &Reference,
+    options: Options,
+    cut: Arc<Mutex<Cut>>,
+) -> usize {
     let wrapper = Arc::new(move |file: File, _: &Path| -> Box<dyn SegmentFile> {
         Box::new(Cutter { inner: file, cut: Arc::clone(&cut) })
     });
@@ -144,7 +149,13 @@ fn run_until_cut(dir: &Path, reference: &Reference, options: Options, cut: Arc<M
 }
 
 /// Reopens after a cut and checks everything the tests promise.
-fn check_recovery(dir: &Path, reference: &Reference, durable: usize, at_least: usize, context: &str) {
+fn check_recovery(
+    dir: &Path,
+    reference: &Reference,
+    durable: usize,
+    at_least: usize,
+    context: &str,
+) {
     if !dir.join(lotledger::file::segment::file_name(0)).exists() {
         // The cut came before the first segment was renamed into place:
         // the ledger was never created and nothing was acknowledged.
@@ -223,7 +234,12 @@ fn every_offset_inside_the_last_frames() {
                     dead: false,
                     seen: Vec::new(),
                 };
-                let durable = run_until_cut(dir.path(), &reference, options.clone(), Arc::new(Mutex::new(cut)));
+                let durable = run_until_cut(
+                    dir.path(),
+                    &reference,
+                    options.clone(),
+                    Arc::new(Mutex::new(cut)),
+                );
                 let complete = ends.iter().filter(|&&e| e <= at).count();
                 let context = format!("{mode:?} cut at {at} fill {fill:?}");
                 if at < stream.len() as u64 {
@@ -284,7 +300,13 @@ fn random_offsets() {
         bytes.extend(garbage(fill, &mut rng, &stream[..at]));
         fs::write(&path, &bytes).unwrap();
         let complete = ends.iter().filter(|&&e| e <= at as u64).count();
-        check_recovery(dir.path(), &reference, complete, complete, &format!("case {case}: cut at {at} fill {fill:?}"));
+        check_recovery(
+            dir.path(),
+            &reference,
+            complete,
+            complete,
+            &format!("case {case}: cut at {at} fill {fill:?}"),
+        );
         // The next case starts from a fresh single segment.
         for e in fs::read_dir(dir.path()).unwrap() {
             fs::remove_file(e.unwrap().path()).unwrap();

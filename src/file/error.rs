@@ -202,11 +202,9 @@ impl fmt::Display for Error {
                 "{} belongs to ledger {found}, not {expected}: directory mixes ledgers",
                 path.display()
             ),
-            Self::MisnamedSegment { path, first_seq } => write!(
-                f,
-                "{}: file name does not match first entry {first_seq}",
-                path.display()
-            ),
+            Self::MisnamedSegment { path, first_seq } => {
+                write!(f, "{}: file name does not match first entry {first_seq}", path.display())
+            }
             Self::SegmentGap { path, expected, found } => write!(
                 f,
                 "{} starts at entry {} but the previous segment ends before entry {}",
@@ -241,7 +239,9 @@ impl Error {
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } | Self::ReadOnly { source, .. } | Self::WriteFailed { source, .. } => Some(source),
+            Self::Io { source, .. }
+            | Self::ReadOnly { source, .. }
+            | Self::WriteFailed { source, .. } => Some(source),
             Self::Corrupted { failure, .. } => Some(&**failure),
             Self::Encode(e) => Some(e),
             _ => None,

@@ -86,7 +86,11 @@ impl FileLedger {
     /// # Errors
     /// [`Error::AlreadyExists`] if `dir` holds segments, [`Error::Locked`],
     /// [`Error::ReadOnly`], [`Error::Io`], [`Error::BadOptions`].
-    pub fn create(dir: impl AsRef<Path>, ledger: LedgerId, options: Options) -> Result<Self, Error> {
+    pub fn create(
+        dir: impl AsRef<Path>,
+        ledger: LedgerId,
+        options: Options,
+    ) -> Result<Self, Error> {
         options.check()?;
         let dir = dir.as_ref();
         fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
@@ -119,9 +123,10 @@ impl FileLedger {
         let lock = Lock::acquire(dir)?;
         let (segments, temps) = segment::list(dir)?;
         remove_temps(&temps)?;
-        let last_index = segments.len().checked_sub(1).ok_or_else(|| Error::NoLedger {
-            dir: dir.to_path_buf(),
-        })?;
+        let last_index = segments
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| Error::NoLedger { dir: dir.to_path_buf() })?;
         let mut ledger_id = None;
         let mut start = None;
         let mut expected: Option<Anchor> = None;
@@ -145,11 +150,18 @@ impl FileLedger {
                 let torn_tail = is_last && is_torn_tail(&bytes, &failure);
                 let salvage = is_last && options.recovery == Recovery::DiscardFromFirstFailure;
                 if !torn_tail && !salvage {
-                    return Err(Error::Corrupted { path: path.clone(), failure: Box::new(failure) });
+                    return Err(Error::Corrupted {
+                        path: path.clone(),
+                        failure: Box::new(failure),
+                    });
                 }
                 let len = bytes.len() as u64 - failure.offset;
                 if options.recovery == Recovery::Fail {
-                    return Err(Error::TornTail { path: path.clone(), offset: failure.offset, len });
+                    return Err(Error::TornTail {
+                        path: path.clone(),
+                        offset: failure.offset,
+                        len,
+                    });
                 }
                 let discarded_frames = if torn_tail {
                     0
@@ -172,10 +184,8 @@ impl FileLedger {
         else {
             return Err(Error::NoLedger { dir: dir.to_path_buf() });
         };
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
+        let file =
+            OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;
         let file = wrap(options.wrapper.as_ref(), file, &path);
         let report = OpenReport {
             start,
@@ -249,7 +259,6 @@ impl FileLedger {
     /// (nothing changed).
     pub fn append(&mut self, stamp: &Stamp, record: &Record) -> Result<Appended, Error> {
         self.check_usable()?;
-        self.refresh()?;
         let segment_len = self.file_len + self.pending_len();
         if segment_len >= self.options.segment_size
             && self.writer.head().next_seq > self.segment_start.next_seq

@@ -254,7 +254,10 @@ impl Entries {
                         self.tail_bytes = current.bytes.len() as u64 - failure.offset;
                         return None;
                     }
-                    return Some(Err(Error::Corrupted { path: current.path.clone(), failure: Box::new(failure) }));
+                    return Some(Err(Error::Corrupted {
+                        path: current.path.clone(),
+                        failure: Box::new(failure),
+                    }));
                 }
             }
         }

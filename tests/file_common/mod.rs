@@ -31,9 +31,8 @@ pub struct Reference {
 
 impl Reference {
     pub fn new(id: LedgerId, seed: u64, n: usize) -> Self {
-        let items: Vec<_> = Plant::new(&PlantConfig { seed, ..PlantConfig::default() })
-            .take(n)
-            .collect();
+        let items: Vec<_> =
+            Plant::new(&PlantConfig { seed, ..PlantConfig::default() }).take(n).collect();
         let mut w = Writer::new(Vec::new(), vec![0u8; MAX_FRAME_LEN], Anchor::genesis(&id));
         let receipts = items.iter().map(|(s, r)| w.append(s, r).unwrap()).collect();
         Self { id, items, receipts }
