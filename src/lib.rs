@@ -11,6 +11,8 @@ pub mod chain;
 #[cfg(feature = "std")]
 pub mod demo;
 pub mod entry;
+#[cfg(feature = "std")]
+pub mod file;
 pub mod frame;
 /// Interchange formats: GS1 element strings and Digital Link URIs.
 pub mod interop;

@@ -1,0 +1,281 @@
+//! Reading a ledger directory without the writer's lock, while a writer
+//! may be appending: every entry is checked by the core chain code, and
+//! the reader stops at the last complete frame of the last segment, where
+//! the writer may be in the middle of a write. Only damage the writer could
+//! not be causing (see [`recovery`](super::recovery)) is reported as corruption.
+
+use std::boxed::Box;
+use std::fs::File;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::vec::Vec;
+
+use super::Error;
+use super::ledger::check_header;
+use super::recovery::{Step, Walk, is_torn_tail};
+use super::segment;
+use crate::chain::{Anchor, Receipt};
+use crate::entry::{DecodeError, Header, decode_record};
+use crate::model::{Digest, LedgerId, Record};
+
+/// A read-only view of a ledger directory. It takes no lock and never
+/// changes a file.
+#[derive(Clone, Debug)]
+pub struct LedgerReader {
+    dir: PathBuf,
+    ledger: LedgerId,
+}
+
+/// One verified entry read from a segment file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// The entry header.
+    pub header: Header,
+    /// The entry's hash.
+    pub hash: Digest,
+    /// The first sequence number of the segment holding it (its file name).
+    pub segment: u64,
+    /// Byte offset of its frame in the segment file.
+    pub offset: u64,
+    /// Whether its time is earlier than the previous entry's (reported, not a failure).
+    pub time_regressed: bool,
+    /// The entry body exactly as stored.
+    pub body: Vec<u8>,
+    record_start: usize,
+}
+
+impl StoredEntry {
+    /// Its sequence number and hash.
+    #[must_use]
+    pub const fn receipt(&self) -> Receipt {
+        Receipt { seq: self.header.seq, hash: self.hash }
+    }
+
+    /// Decodes the record.
+    ///
+    /// # Errors
+    /// [`DecodeError::UnknownKind`] for a kind written by a newer version.
+    pub fn record(&self) -> Result<Record, DecodeError> {
+        decode_record(self.body.get(self.record_start..).unwrap_or_default())
+    }
+}
+
+/// What a full read of a ledger found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadReport {
+    /// Where the first segment starts.
+    pub start: Anchor,
+    /// Where the verified chain ends.
+    pub head: Anchor,
+    /// Entries verified.
+    pub entries: u64,
+    /// Segment files read.
+    pub segments: usize,
+    /// Bytes after the last complete frame of the last segment (a write in
+    /// progress, or a torn tail the writer will cut on its next open).
+    pub tail_bytes: u64,
+}
+
+impl LedgerReader {
+    /// Opens the ledger in `dir` for reading.
+    ///
+    /// # Errors
+    /// [`Error::NoLedger`] when `dir` holds no segment, or the error reading
+    /// the first segment's header.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        let dir = dir.as_ref();
+        let (segments, _) = segment::list(dir)?;
+        let (_, first) = segments.first().ok_or_else(|| Error::NoLedger { dir: dir.into() })?;
+        let mut head = [0u8; segment::HEADER_LEN];
+        let len = File::open(first)
+            .and_then(|mut f| read_up_to(&mut f, &mut head))
+            .map_err(|e| Error::io("read", first, e))?;
+        let header = segment::SegmentHeader::decode(head.get(..len).unwrap_or_default(), first)?;
+        Ok(Self { dir: dir.to_path_buf(), ledger: header.ledger })
+    }
+
+    /// The ledger's id.
+    #[must_use]
+    pub const fn ledger_id(&self) -> LedgerId {
+        self.ledger
+    }
+
+    /// The verified entries, in order, across the segments present now.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be listed; reading errors come
+    /// from the iterator, which stops after the first.
+    pub fn entries(&self) -> Result<Entries, Error> {
+        let (mut segments, _) = segment::list(&self.dir)?;
+        segments.reverse();
+        Ok(Entries {
+            segments,
+            current: None,
+            ledger: Some(self.ledger),
+            expected: None,
+            start: None,
+            tail_bytes: 0,
+            count: 0,
+            done: false,
+        })
+    }
+
+    /// Reads and verifies every entry without keeping them.
+    ///
+    /// # Errors
+    /// The first [`Error`] found.
+    pub fn verify(&self) -> Result<ReadReport, Error> {
+        let mut entries = self.entries()?;
+        let segments = entries.segments.len();
+        while let Some(item) = entries.next_with(|_| ()) {
+            item?;
+        }
+        Ok(ReadReport {
+            start: entries.start.unwrap_or(Anchor::genesis(&self.ledger)),
+            head: entries.head().unwrap_or(Anchor::genesis(&self.ledger)),
+            entries: entries.count,
+            segments,
+            tail_bytes: entries.tail_bytes,
+        })
+    }
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..) {
+        if rest.is_empty() {
+            break;
+        }
+        match file.read(rest)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+#[derive(Debug)]
+struct Current {
+    path: PathBuf,
+    first_seq: u64,
+    bytes: Vec<u8>,
+    walk: Walk,
+    last: bool,
+}
+
+/// An iterator over the verified entries of a ledger directory
+/// ([`LedgerReader::entries`]). It stops after the first error.
+#[derive(Debug)]
+pub struct Entries {
+    /// Segments still to read, last first.
+    segments: Vec<(u64, PathBuf)>,
+    current: Option<Current>,
+    ledger: Option<LedgerId>,
+    expected: Option<Anchor>,
+    start: Option<Anchor>,
+    tail_bytes: u64,
+    count: u64,
+    done: bool,
+}
+
+/// Where an entry was found, for [`Entries::next_with`].
+struct At<'b> {
+    first_seq: u64,
+    offset: u64,
+    body: &'b [u8],
+    followed: crate::chain::Followed<'b>,
+}
+
+impl Entries {
+    /// Where the chain stands after the entries read so far.
+    #[must_use]
+    pub fn head(&self) -> Option<Anchor> {
+        self.current.as_ref().map(|c| c.walk.anchor()).or(self.expected)
+    }
+
+    /// Bytes after the last complete frame of the last segment, once the
+    /// iterator has reached it.
+    #[must_use]
+    pub const fn tail_bytes(&self) -> u64 {
+        self.tail_bytes
+    }
+
+    fn load(&mut self) -> Result<bool, Error> {
+        let Some((name_seq, path)) = self.segments.pop() else { return Ok(false) };
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| Error::io("read", &path, e))?;
+        let header = check_header(&bytes, &path, name_seq, &mut self.ledger, self.expected)?;
+        self.start.get_or_insert(header.start);
+        self.current = Some(Current {
+            path,
+            first_seq: name_seq,
+            bytes,
+            walk: Walk::new(header.start),
+            last: self.segments.is_empty(),
+        });
+        Ok(true)
+    }
+
+    fn next_with<T>(&mut self, make: impl FnOnce(At<'_>) -> T) -> Option<Result<T, Error>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            if self.current.is_none() {
+                match self.load() {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.done = true;
+                        return None;
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            let current = self.current.as_mut()?;
+            match current.walk.step(&current.bytes) {
+                Step::Entry { offset, body, followed, .. } => {
+                    self.count += 1;
+                    let at = At { first_seq: current.first_seq, offset, body, followed };
+                    return Some(Ok(make(at)));
+                }
+                Step::End => {
+                    self.expected = Some(current.walk.anchor());
+                    self.current = None;
+                }
+                Step::Failed(failure) => {
+                    self.done = true;
+                    if current.last && is_torn_tail(&current.bytes, &failure) {
+                        self.tail_bytes = current.bytes.len() as u64 - failure.offset;
+                        return None;
+                    }
+                    return Some(Err(Error::Corrupted {
+                        path: current.path.clone(),
+                        failure: Box::new(failure),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Entries {
+    type Item = Result<StoredEntry, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with(|at| StoredEntry {
+            record_start: at.body.len() - at.followed.record_bytes.len(),
+            header: at.followed.header,
+            hash: at.followed.hash,
+            segment: at.first_seq,
+            offset: at.offset,
+            time_regressed: at.followed.time_regressed,
+            body: at.body.to_vec(),
+        })
+    }
+}
