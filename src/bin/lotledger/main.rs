@@ -8,12 +8,16 @@
 )]
 
 mod gs1;
+mod ledger;
 mod output;
 mod proof;
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
+use lotledger::file::Durability;
 
 use output::Format;
 
@@ -27,6 +31,46 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a new, empty ledger in DIR with a fresh 128-bit ledger id.
+    Init {
+        /// The ledger directory (created if missing; must hold no ledger).
+        dir: PathBuf,
+        /// Use this ledger id (32 hex digits) instead of a random one.
+        #[arg(long)]
+        ledger_id: Option<String>,
+    },
+    /// Append entries: one JSON object per line on standard input
+    /// (docs/JSON.md). Answers each line with its sequence number and hash
+    /// once it is durable. Stops at the first bad line (exit 3) naming the
+    /// line and the field; nothing of that line is written.
+    Append {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// When entries are synced: `sync` (each entry), `group` (every
+        /// --group entries or 50 ms), `buffered` (at the end; bulk import).
+        #[arg(long, default_value = "group")]
+        durability: DurabilityArg,
+        /// Entries per group commit.
+        #[arg(long, default_value_t = 1000)]
+        group: u32,
+    },
+    /// Verify every segment, frame, link and record; exit 1 naming the
+    /// first failure.
+    Verify {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the ledger.
+    Export {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// `json`: one JSON object per entry and line.
+        #[arg(long, default_value = "json")]
+        format: ExportFormat,
+    },
     /// Show what a scanned GS1 barcode says, AI by AI, and the lot, expiry
     /// and container it names.
     Gs1 {
@@ -65,6 +109,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// When `append` syncs.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// Sync after each entry.
+    Sync,
+    /// Sync every --group entries or 50 ms.
+    Group,
+    /// Sync once at the end.
+    Buffered,
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// One JSON object per entry and line.
+    Json,
 }
 
 /// The output form.
@@ -107,6 +169,8 @@ pub enum CliError {
     Input(String),
     /// Reading or writing failed: exit 4.
     Io(std::io::Error),
+    /// The ledger could not be opened, read or written: exit 4.
+    Storage(String),
 }
 
 impl From<std::io::Error> for CliError {
@@ -128,6 +192,21 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
         }
+        Command::Init { dir, ledger_id } => ledger::init(&dir, ledger_id.as_deref()),
+        Command::Append { dir, durability, group } => {
+            let durability = match durability {
+                DurabilityArg::Sync => Durability::SyncEach,
+                DurabilityArg::Group => {
+                    Durability::GroupCommit { entries: group.max(1), millis: 50 }
+                }
+                DurabilityArg::Buffered => Durability::Buffered,
+            };
+            ledger::append(&dir, durability)
+        }
+        Command::Verify { dir, json } => {
+            ledger::verify(&dir, if json { Format::Json } else { Format::Table })
+        }
+        Command::Export { dir, format: ExportFormat::Json } => ledger::export_json(&dir),
         Command::Keygen { name, dir } => proof::keygen(&name, &dir),
         Command::VerifyProof { bundle, keys, json } => {
             let keys = proof::read_keys(&keys)?;
@@ -149,6 +228,7 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
                 CliError::Io(e) => (4, e.to_string()),
+                CliError::Storage(m) => (4, m),
             };
             eprintln!("lotledger: {message}");
             ExitCode::from(code)
