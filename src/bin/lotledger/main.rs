@@ -11,6 +11,7 @@ mod gs1;
 mod ledger;
 mod output;
 mod proof;
+mod tree;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,58 @@ enum Command {
     Verify {
         /// The ledger directory.
         dir: PathBuf,
+        /// Also check the ledger against a signed checkpoint saved earlier:
+        /// detects a truncated, rolled-back or forked ledger.
+        #[arg(long, requires = "keys")]
+        checkpoint: Option<PathBuf>,
+        /// A trusted verifier key, or a file of them (with --checkpoint).
+        #[arg(long = "key")]
+        keys: Vec<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the ledger's current tree size, Merkle root and chain head as a
+    /// C2SP checkpoint (docs/PROOFS.md).
+    Checkpoint {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The signer key file (from `lotledger keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Write the checkpoint here instead of to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Make a proof bundle for one entry against a signed checkpoint, for
+    /// an auditor to check offline with `verify-proof`.
+    Prove {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The entry's sequence number.
+        #[arg(long)]
+        seq: u64,
+        /// The signed checkpoint the proof is against.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// A trusted verifier key, or a file of them.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// Write the bundle here instead of to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Prove that the ledger now extends the tree an earlier checkpoint
+    /// signed; exit 1 if it was truncated, rolled back or rewritten.
+    Consistency {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The earlier signed checkpoint.
+        #[arg(long)]
+        from: PathBuf,
+        /// A trusted verifier key, or a file of them.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -171,6 +224,9 @@ pub enum CliError {
     Io(std::io::Error),
     /// The ledger could not be opened, read or written: exit 4.
     Storage(String),
+    /// A check failed (the ledger does not verify, a checkpoint does not
+    /// match): exit 1.
+    Check(String),
 }
 
 impl From<std::io::Error> for CliError {
@@ -203,9 +259,25 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability)
         }
-        Command::Verify { dir, json } => {
-            ledger::verify(&dir, if json { Format::Json } else { Format::Table })
+        Command::Verify { dir, checkpoint, keys, json } => {
+            let outcome = ledger::verify(&dir, if json { Format::Json } else { Format::Table })?;
+            match (outcome, checkpoint) {
+                (Outcome::Ok, Some(file)) => {
+                    tree::verify_checkpoint(&dir, &file, &proof::read_keys(&keys)?)
+                }
+                (outcome, _) => Ok(outcome),
+            }
         }
+        Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
+        Command::Prove { dir, seq, checkpoint, keys, out } => {
+            tree::prove(&dir, seq, &checkpoint, &proof::read_keys(&keys)?, out.as_ref())
+        }
+        Command::Consistency { dir, from, keys, json } => tree::consistency(
+            &dir,
+            &from,
+            &proof::read_keys(&keys)?,
+            if json { Format::Json } else { Format::Table },
+        ),
         Command::Export { dir, format: ExportFormat::Json } => ledger::export_json(&dir),
         Command::Keygen { name, dir } => proof::keygen(&name, &dir),
         Command::VerifyProof { bundle, keys, json } => {
@@ -229,6 +301,7 @@ fn main() -> ExitCode {
                 }
                 CliError::Io(e) => (4, e.to_string()),
                 CliError::Storage(m) => (4, m),
+                CliError::Check(m) => (1, m),
             };
             eprintln!("lotledger: {message}");
             ExitCode::from(code)

@@ -1,0 +1,137 @@
+//! Checkpoints and proofs on a file ledger through the CLI: a ledger that
+//! grows stays consistent with its old checkpoints; one that was truncated,
+//! rolled back or rewritten is caught; a record's proof bundle verifies
+//! offline.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lotledger"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn examples() -> Vec<String> {
+    let doc = include_str!("../docs/JSON.md");
+    let section = doc.split("## One example of each record kind").nth(1).unwrap();
+    section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("\n```").next().unwrap().to_owned())
+        .collect()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn checkpoints_catch_truncation_and_forks_and_prove_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("ledger");
+    let id = "00112233445566778899aabbccddeeff";
+    assert_eq!(run(&["init", s(&dir), "--ledger-id", id], "").0, 0);
+    assert_eq!(run(&["keygen", "--name", "qa.example", "--dir", s(t)], "").0, 0);
+    let (key, public) = (t.join("qa.example.key"), t.join("qa.example.pub"));
+    let batch = examples().join("\n");
+    assert_eq!(run(&["append", s(&dir)], &batch).0, 0);
+    let cp1 = t.join("cp1.note");
+    assert_eq!(run(&["checkpoint", s(&dir), "--key", s(&key), "--out", s(&cp1)], "").0, 0);
+    let note = std::fs::read_to_string(&cp1).unwrap();
+    assert!(note.starts_with(&format!("lotledger/{id}\n15\n")), "{note}");
+    assert!(note.contains("\nlotledger-head 14 "), "{note}");
+    assert!(note.contains("\n\n\u{2014} qa.example "), "{note}");
+
+    assert_eq!(run(&["append", s(&dir)], &batch).0, 0);
+    let cp2 = t.join("cp2.note");
+    assert_eq!(run(&["checkpoint", s(&dir), "--key", s(&key), "--out", s(&cp2)], "").0, 0);
+    let (code, out, err) =
+        run(&["consistency", s(&dir), "--from", s(&cp1), "--key", s(&public)], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("consistent: the ledger's 30 entries extend the checkpoint's 15"),
+        "{out}"
+    );
+    let (code, out, _) =
+        run(&["verify", s(&dir), "--checkpoint", s(&cp2), "--key", s(&public)], "");
+    assert_eq!(code, 0, "{out}");
+
+    // A record proven against cp2 and checked offline.
+    let bundle = t.join("b20.json");
+    let (code, _, err) = run(
+        &[
+            "prove",
+            s(&dir),
+            "--seq",
+            "20",
+            "--checkpoint",
+            s(&cp2),
+            "--key",
+            s(&public),
+            "--out",
+            s(&bundle),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&["verify-proof", s(&bundle), "--key", s(&public)], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("verified: entry 20 of ledger 00112233445566778899aabbccddeeff"),
+        "{out}"
+    );
+
+    // Rolled back to 20 entries: the chain alone verifies, the checkpoint does not.
+    let reader = lotledger::file::LedgerReader::open(&dir).unwrap();
+    let cut = reader.entries().unwrap().map(Result::unwrap).find(|e| e.header.seq == 20).unwrap();
+    let segment = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "seg"))
+        .unwrap();
+    let bytes = std::fs::read(&segment).unwrap();
+    std::fs::write(&segment, &bytes[..usize::try_from(cut.offset).unwrap()]).unwrap();
+    assert_eq!(run(&["verify", s(&dir)], "").0, 0);
+    let (code, out, _) =
+        run(&["verify", s(&dir), "--checkpoint", s(&cp2), "--key", s(&public)], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("TRUNCATED or ROLLED BACK"), "{out}");
+    let (code, out, _) = run(&["consistency", s(&dir), "--from", s(&cp2), "--key", s(&public)], "");
+    assert_eq!(code, 1, "{out}");
+    // The older checkpoint still holds: its 15 entries are intact.
+    assert_eq!(run(&["verify", s(&dir), "--checkpoint", s(&cp1), "--key", s(&public)], "").0, 0);
+
+    // Rewritten: the same ledger id, other entries.
+    let forged = t.join("forged");
+    assert_eq!(run(&["init", s(&forged), "--ledger-id", id], "").0, 0);
+    let mut reversed = examples();
+    reversed.reverse();
+    assert_eq!(run(&["append", s(&forged)], &(reversed.join("\n") + "\n" + &batch)).0, 0);
+    let (code, out, _) =
+        run(&["verify", s(&forged), "--checkpoint", s(&cp1), "--key", s(&public)], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FORKED or REWRITTEN"), "{out}");
+
+    // A checkpoint nobody trusted signed: exit 1.
+    let stranger = lotledger::proof::Ed25519Signer::from_seed("qa.example", &[3; 32])
+        .unwrap()
+        .verifier_key()
+        .to_string();
+    assert_eq!(run(&["verify", s(&dir), "--checkpoint", s(&cp1), "--key", &stranger], "").0, 1);
+}
