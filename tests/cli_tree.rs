@@ -59,6 +59,9 @@ fn checkpoints_catch_truncation_and_forks_and_prove_records() {
     assert!(note.contains("\n\n\u{2014} qa.example "), "{note}");
 
     assert_eq!(run(&["append", s(&dir)], &batch).0, 0);
+    // `append` kept the node file current: 2n - popcount(n) nodes of 32 bytes for 30 entries.
+    let nodes = std::fs::metadata(dir.join("merkle.nodes")).unwrap().len();
+    assert_eq!(nodes, lotledger::proof::stored_nodes(30).unwrap() * 32);
     let cp2 = t.join("cp2.note");
     assert_eq!(run(&["checkpoint", s(&dir), "--key", s(&key), "--out", s(&cp2)], "").0, 0);
     let (code, out, err) =

@@ -90,6 +90,54 @@ impl NodeFile {
         Ok(Self { path, file, tree })
     }
 
+    /// Opens the node file at `path` without reading the ledger, trusting it
+    /// if it holds the nodes of exactly `size` leaves (extra nodes are cut)
+    /// and its last leaf is that of `last_entry_hash`, the ledger's head.
+    /// `None` when it does not: then rebuild it with [`open`](Self::open).
+    /// Reads O(log n) nodes.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_at(
+        path: impl AsRef<Path>,
+        size: u64,
+        last_entry_hash: &Hash,
+    ) -> io::Result<Option<Self>> {
+        let path = path.as_ref().to_path_buf();
+        let file = match OpenOptions::new().read(true).append(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(nodes) = stored_nodes(size) else { return Ok(None) };
+        let want = nodes * HASH_LEN as u64;
+        if file.metadata()?.len() < want {
+            return Ok(None);
+        }
+        let mut this = Self { path, file, tree: CompactTree::new() };
+        if size > 0
+            && this.read(NodeId { level: 0, index: size - 1 })? != leaf_hash(last_entry_hash)
+        {
+            return Ok(None);
+        }
+        let mut peaks = [[0u8; HASH_LEN]; 64];
+        let mut count = 0;
+        let mut before = 0u64;
+        for level in (0..64u8).rev().filter(|l| size & (1u64 << l) != 0) {
+            if let Some(slot) = peaks.get_mut(count) {
+                *slot = this.read(NodeId { level, index: before >> level })?;
+                count += 1;
+            }
+            before += 1u64 << level;
+        }
+        let Ok(tree) = CompactTree::restore(size, peaks.get(..count).unwrap_or_default()) else {
+            return Ok(None);
+        };
+        this.tree = tree;
+        this.file.set_len(want)?;
+        Ok(Some(this))
+    }
+
     /// Appends the leaf for the next entry hash, and the nodes it completes.
     ///
     /// # Errors
@@ -194,6 +242,33 @@ mod tests {
             prove_consistency(&file, 13, 37).unwrap().as_slice(),
             prove_consistency(&mem, 13, 37).unwrap().as_slice()
         );
+    }
+
+    #[test]
+    fn open_at_trusts_a_current_file_and_refuses_a_stale_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tree.nodes");
+        let all = hashes(29);
+        assert!(NodeFile::open_at(&path, 0, &[0; 32]).unwrap().is_none());
+        let built = NodeFile::open(&path, all.iter().copied()).unwrap();
+        let root = built.root();
+        drop(built);
+        let mut fast = NodeFile::open_at(&path, 29, &all[28]).unwrap().expect("current file");
+        assert_eq!((fast.size(), fast.root()), (29, root));
+        // It continues where it was: the same nodes as building it whole.
+        fast.push_entry(&[200; 32]).unwrap();
+        let mut mem = MemoryStore::new();
+        all.iter().chain([[200u8; 32]].iter()).for_each(|h| mem.push_entry(h).unwrap());
+        assert_eq!(fast.root(), mem.root());
+        drop(fast);
+        assert_eq!(std::fs::read(&path).unwrap(), mem.nodes().concat());
+        // The wrong head, or more leaves than the file holds: rebuild.
+        assert!(NodeFile::open_at(&path, 30, &[7; 32]).unwrap().is_none());
+        assert!(NodeFile::open_at(&path, 31, &[200; 32]).unwrap().is_none());
+        // A shorter ledger (a recovery cut it): the file is cut to match.
+        let cut = NodeFile::open_at(&path, 20, &all[19]).unwrap().expect("prefix");
+        assert_eq!(cut.size(), 20);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), stored_nodes(20).unwrap() * 32);
     }
 
     #[test]

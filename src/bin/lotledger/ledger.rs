@@ -47,8 +47,9 @@ struct Ack {
 
 /// `lotledger append DIR`: JSON lines on stdin, one entry each.
 pub fn append(dir: &Path, durability: Durability) -> Result<Outcome, CliError> {
-    let (mut ledger, _) =
+    let (mut ledger, opened) =
         FileLedger::open(dir, Options::new().durability(durability)).map_err(storage)?;
+    let mut appended = Vec::new();
     let stdin = io::stdin().lock();
     let mut out = io::stdout().lock();
     // Lines appended but not yet acknowledged as durable.
@@ -83,12 +84,14 @@ pub fn append(dir: &Path, durability: Durability) -> Result<Outcome, CliError> {
                 break;
             }
         };
-        let appended = ledger.append(&entry.stamp(), &entry.record).map_err(storage)?;
-        waiting.push((number, appended.receipt));
-        ack(&mut out, &mut waiting, appended.durable_head)?;
+        let done = ledger.append(&entry.stamp(), &entry.record).map_err(storage)?;
+        appended.push(done.receipt.hash);
+        waiting.push((number, done.receipt));
+        ack(&mut out, &mut waiting, done.durable_head)?;
     }
     let head = ledger.close().map_err(storage)?;
     ack(&mut out, &mut waiting, head)?;
+    crate::tree::extend_nodes(dir, opened.head, &appended)?;
     match bad {
         Some(message) => {
             let before = match head.next_seq.checked_sub(1) {

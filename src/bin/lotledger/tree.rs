@@ -2,22 +2,24 @@
 //! `consistency` and `verify --checkpoint`.
 //!
 //! The ledger's Merkle nodes live beside it in `merkle.nodes`
-//! (`proof::NodeFile`). Each command first reads the ledger once, verifying
-//! it, and brings the node file into agreement with it; proofs are then
-//! read from the node file, O(log n) nodes each.
+//! (`proof::NodeFile`), extended by `append`. A command reads the ledger's
+//! head from its last segment and uses the node file as it is when it
+//! agrees (O(log n) reads a proof, the rest of the ledger untouched);
+//! otherwise it reads and verifies the whole ledger once and rebuilds it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use lotledger::chain::Anchor;
-use lotledger::file::LedgerReader;
+use lotledger::chain::{Anchor, Verifier};
+use lotledger::file::{LedgerReader, SegmentHeader, segment};
 use lotledger::frame;
 use lotledger::model::{Digest, LedgerId};
 use lotledger::proof::{
     BUNDLE_FORMAT, ChainHead, Checkpoint, ConsistencyProof, Ed25519Signer, InclusionProof,
-    LedgerOrigin, NodeFile, ProofBundle, VerifierKey, prove_consistency, prove_inclusion, root_at,
+    LedgerOrigin, NodeFile, NodeId, NodeSource as _, ProofBundle, VerifierKey, leaf_hash,
+    prove_consistency, prove_inclusion, root_at,
 };
 
 use crate::output::{self, Format};
@@ -27,43 +29,118 @@ use crate::{CliError, Outcome};
 /// The node file's name in a ledger directory.
 pub const NODE_FILE: &str = "merkle.nodes";
 
-/// A verified ledger's tree, and what proofs need besides it.
+/// A ledger's Merkle tree and head.
 pub struct LedgerTree {
     pub ledger: LedgerId,
     pub nodes: NodeFile,
-    /// Every entry's hash, in order (32 bytes an entry, in memory while the
-    /// command runs).
-    pub hashes: Vec<Digest>,
-    pub start: Anchor,
+    /// The ledger's head: its entry count and last hash.
+    pub head: Anchor,
+}
+
+/// The segment files of a ledger directory, by first sequence number.
+fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
+    let mut out = Vec::new();
+    for item in fs::read_dir(dir)? {
+        let item = item?;
+        if let Some(first) = item.file_name().to_str().and_then(segment::parse_file_name) {
+            out.push((first, item.path()));
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// One segment, verified from its header to its last intact frame: its
+/// header, its entries (sequence number, hash the entry links to, hash,
+/// body) and where its chain ends.
+struct Segment {
+    header: SegmentHeader,
+    entries: Vec<(u64, Digest, Digest, Vec<u8>)>,
+    end: Anchor,
+}
+
+fn read_segment(path: &Path) -> Result<Segment, CliError> {
+    let bytes = fs::read(path)?;
+    let header =
+        SegmentHeader::decode(&bytes, path).map_err(|e| CliError::Storage(e.to_string()))?;
+    let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
+    let mut verifier = Verifier::new(frames, header.start);
+    let mut entries = Vec::new();
+    let mut prev = header.start.head;
+    // A frame being written at the end is not an error for a reader; the
+    // chain up to it is what counts.
+    while let Some(Ok(v)) = verifier.next() {
+        entries.push((v.header.seq, prev, v.hash, v.body.to_vec()));
+        prev = v.hash;
+    }
+    Ok(Segment { header, entries, end: verifier.anchor() })
 }
 
 impl LedgerTree {
-    /// Reads and verifies the ledger in `dir`, then opens its node file.
+    /// The tree of the ledger in `dir`. When the node file agrees with the
+    /// ledger's head (read from the last segment only), it is used as it
+    /// is: O(log n) reads. Otherwise the whole ledger is read, verified,
+    /// and the node file rebuilt to agree with it.
     pub fn open(dir: &Path) -> Result<Self, CliError> {
+        let segs = segments(dir)?;
+        let (_, last) = segs
+            .last()
+            .ok_or_else(|| CliError::Storage(format!("{} holds no ledger", dir.display())))?;
+        let last = read_segment(last)?;
+        let ledger = last.header.ledger;
+        let path = dir.join(NODE_FILE);
+        if let Some(nodes) = NodeFile::open_at(&path, last.end.next_seq, &last.end.head.0)? {
+            return Ok(Self { ledger, nodes, head: last.end });
+        }
         let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
-        let mut entries = reader.entries().map_err(|e| CliError::Storage(e.to_string()))?;
         let mut hashes = Vec::new();
-        for e in entries.by_ref() {
+        for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
             let e = e.map_err(|e| CliError::Check(format!("the ledger does not verify: {e}")))?;
             hashes.push(e.hash);
         }
-        let start = Anchor::genesis(&reader.ledger_id());
-        let nodes = NodeFile::open(dir.join(NODE_FILE), hashes.iter().map(|h| h.0))?;
+        let head = match hashes.last() {
+            Some(h) => Anchor { next_seq: hashes.len() as u64, head: *h },
+            None => Anchor::genesis(&ledger),
+        };
+        let nodes = NodeFile::open(path, hashes.iter().map(|h| h.0))?;
         nodes.sync()?;
-        Ok(Self { ledger: reader.ledger_id(), nodes, hashes, start })
+        Ok(Self { ledger, nodes, head })
     }
 
     fn origin(&self) -> LedgerOrigin {
         LedgerOrigin::new(&self.ledger.0)
     }
+}
 
-    /// The hash entry `seq` links to.
-    fn prev_hash(&self, seq: u64) -> Option<Digest> {
-        match seq.checked_sub(1) {
-            None => Some(self.start.head),
-            Some(p) => self.hashes.get(usize::try_from(p).ok()?).copied(),
+/// Brings the node file of `dir` up to date after entries were appended
+/// from `before` on, if it was current before them; otherwise leaves it for
+/// the next tree command to rebuild.
+pub fn extend_nodes(dir: &Path, before: Anchor, appended: &[Digest]) -> Result<(), CliError> {
+    if let Some(mut nodes) =
+        NodeFile::open_at(dir.join(NODE_FILE), before.next_seq, &before.head.0)?
+    {
+        for h in appended {
+            nodes.push_entry(&h.0)?;
         }
+        nodes.sync()?;
     }
+    Ok(())
+}
+
+/// Entry `seq`'s body and the hash it links to, read from its segment.
+fn entry_of(dir: &Path, seq: u64) -> Result<(Digest, Vec<u8>), CliError> {
+    let segs = segments(dir)?;
+    let (_, path) = segs
+        .iter()
+        .rev()
+        .find(|(first, _)| *first <= seq)
+        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
+    read_segment(path)?
+        .entries
+        .into_iter()
+        .find(|(s, ..)| *s == seq)
+        .map(|(_, prev, _, body)| (prev, body))
+        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))
 }
 
 fn signer_from(path: &Path, text: &mut String) -> Result<(), CliError> {
@@ -80,9 +157,9 @@ pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outco
     let signer = Ed25519Signer::parse_private(secret.trim())
         .map_err(|e| CliError::Input(format!("{}: not a signer key: {e}", key.display())))?;
     let origin = tree.origin();
-    let size = tree.hashes.len() as u64;
+    let size = tree.head.next_seq;
     let mut cp = Checkpoint::new(origin.as_str(), size, tree.nodes.root());
-    cp.head = tree.hashes.last().map(|h| ChainHead { seq: size - 1, hash: h.0 });
+    cp.head = size.checked_sub(1).map(|seq| ChainHead { seq, hash: tree.head.head.0 });
     let mut buf = vec![0u8; 4096];
     let n = cp
         .sign(&signer, &mut buf)
@@ -140,13 +217,7 @@ pub fn prove(
     let proof = InclusionProof { leaf_index: seq, tree_size: cp.size, path: path.as_slice() };
     let mut inclusion = vec![0u8; proof.encoded_len()];
     proof.encode(&mut inclusion).map_err(|e| CliError::Storage(format!("{e:?}")))?;
-    let body = LedgerReader::open(dir)
-        .and_then(|r| r.entries())
-        .map_err(|e| CliError::Storage(e.to_string()))?
-        .filter_map(Result::ok)
-        .find(|e| e.header.seq == seq)
-        .map(|e| e.body)
-        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
+    let (prev_hash, body) = entry_of(dir, seq)?;
     let mut buf = vec![0u8; frame::MAX_FRAME_LEN];
     let end = frame::MAX_LEN_PREFIX + body.len();
     buf.get_mut(frame::MAX_LEN_PREFIX..end)
@@ -157,9 +228,7 @@ pub fn prove(
         format: BUNDLE_FORMAT.into(),
         ledger: tree.ledger,
         seq,
-        prev_hash: tree
-            .prev_hash(seq)
-            .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?,
+        prev_hash,
         frame: buf.get(range).unwrap_or_default().to_vec(),
         inclusion,
         checkpoint: text.clone(),
@@ -188,7 +257,7 @@ fn check_against(tree: &LedgerTree, cp: &Checkpoint<'_>) -> Result<(), CliError>
             origin.as_str()
         )));
     }
-    let size = tree.hashes.len() as u64;
+    let size = tree.head.next_seq;
     if cp.size > size {
         return Err(CliError::Check(format!(
             "TRUNCATED or ROLLED BACK: the checkpoint covers {} entries, the ledger holds {size}",
@@ -203,9 +272,8 @@ fn check_against(tree: &LedgerTree, cp: &Checkpoint<'_>) -> Result<(), CliError>
         )));
     }
     if let Some(head) = cp.head {
-        let ours = head.seq.checked_add(1) == Some(cp.size)
-            && usize::try_from(head.seq).ok().and_then(|i| tree.hashes.get(i)).map(|h| h.0)
-                == Some(head.hash);
+        let leaf = tree.nodes.node(NodeId { level: 0, index: head.seq }).ok();
+        let ours = head.seq.checked_add(1) == Some(cp.size) && leaf == Some(leaf_hash(&head.hash));
         if !ours {
             return Err(CliError::Check(format!(
                 "the checkpoint's chain head (entry {}) is not this ledger's",
@@ -238,7 +306,7 @@ pub fn consistency(
     let text = fs::read_to_string(from)?;
     let keys = parse_keys(keys)?;
     let old = read_checkpoint(&text, &keys, from)?;
-    let new_size = tree.hashes.len() as u64;
+    let new_size = tree.head.next_seq;
     let result = check_against(&tree, &old).and_then(|()| {
         let path = prove_consistency(&tree.nodes, old.size, new_size)
             .map_err(|e| CliError::Storage(e.to_string()))?;
@@ -291,9 +359,7 @@ pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Out
         Ok(()) => {
             output::print(&format!(
                 "checkpoint OK: the ledger's {} entries extend the signed tree of {} ({})\n",
-                tree.hashes.len(),
-                cp.size,
-                cp.origin
+                tree.head.next_seq, cp.size, cp.origin
             ))?;
             Ok(Outcome::Ok)
         }
