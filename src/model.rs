@@ -25,11 +25,11 @@ pub use ids::{
 };
 pub use quantity::{Quantity, QuantityError, Unit, UnitCode, parse_decimal};
 pub use record::{
-    Attached, Corrected, Delivered, Destroyed, Disposition, DispositionSet, DocumentKind, EntryRef,
-    Inspected, InspectionResult, InspectionStage, LotQuantity, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED,
-    MAX_RECALL_LOTS, MAX_REPLACEMENTS, MaterialReceived, Packable, Packed, Produced, RecallAction,
-    RecallClass, RecallOpened, RecallStep, Record, RecordKind, ReturnKind, Returned, Shipped,
-    Subject,
+    Attached, CheckpointSignature, Checkpointed, Corrected, Delivered, Destroyed, Disposition,
+    DispositionSet, DocumentKind, EntryRef, Inspected, InspectionResult, InspectionStage,
+    LotQuantity, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED, MAX_RECALL_LOTS, MAX_REPLACEMENTS,
+    MaterialReceived, Packable, Packed, Produced, RecallAction, RecallClass, RecallOpened,
+    RecallStep, Record, RecordKind, ReturnKind, Returned, Shipped, Signature, Subject,
 };
 pub use text::{Code, IdError, IdErrorKind, Text};
 pub use time::{Date, Timestamp};

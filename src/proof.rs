@@ -59,6 +59,7 @@
 mod bundle;
 mod checkpoint;
 mod consistency;
+mod entry;
 mod inclusion;
 mod merkle;
 #[cfg(feature = "std")]
@@ -75,6 +76,7 @@ pub use checkpoint::{ChainHead, Checkpoint, CheckpointError, HEAD_EXTENSION, Led
 pub use consistency::{
     CONSISTENCY_KIND, ConsistencyProof, consistency_path_len, prove_consistency, verify_consistency,
 };
+pub use entry::{checkpoint_note, checkpoint_record};
 pub use inclusion::{
     INCLUSION_KIND, InclusionProof, inclusion_path_len, prove_inclusion, root_from_inclusion,
     verify_inclusion,

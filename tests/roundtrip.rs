@@ -68,12 +68,13 @@ kind_tests! {
     destroyed => Destroyed,
     corrected => Corrected,
     attached => Attached,
+    checkpointed => Checkpointed,
 }
 
 #[test]
 fn every_kind_has_a_round_trip_test() {
     // The macro above lists one test per kind; this fails when a kind is added without one.
-    assert_eq!(RecordKind::ALL.len(), 15);
+    assert_eq!(RecordKind::ALL.len(), 16);
 }
 
 #[test]

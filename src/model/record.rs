@@ -357,6 +357,90 @@ pub struct Attached {
     pub name: Text<64>,
 }
 
+/// An Ed25519 signature (64 bytes): hex in JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature(pub [u8; 64]);
+
+impl core::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple as _;
+        if s.is_human_readable() {
+            return s.collect_str(&format_args!("{self:?}"));
+        }
+        let mut t = s.serialize_tuple(64)?;
+        for b in &self.0 {
+            t.serialize_element(b)?;
+        }
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Signature;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a 64-byte signature (128 hex digits)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Signature, E> {
+                let (a, b) = v.split_at_checked(64).ok_or_else(|| E::custom("128 hex digits"))?;
+                let a = Digest::from_hex(a).map_err(|_| E::custom("128 hex digits"))?;
+                let b = Digest::from_hex(b).map_err(|_| E::custom("128 hex digits"))?;
+                let mut out = [0u8; 64];
+                out.iter_mut().zip(a.0.iter().chain(b.0.iter())).for_each(|(o, x)| *o = *x);
+                Ok(Signature(out))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Signature, A::Error> {
+                let mut out = [0u8; 64];
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = seq
+                        .next_element()?
+                        .ok_or_else(|| serde::de::Error::invalid_length(i, &self))?;
+                }
+                Ok(Signature(out))
+            }
+        }
+        if d.is_human_readable() { d.deserialize_str(V) } else { d.deserialize_tuple(64, V) }
+    }
+}
+
+/// Who signed a checkpoint entry: the signed-note key name, its 4-byte key
+/// id and the Ed25519 signature over the checkpoint text (`docs/PROOFS.md`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CheckpointSignature {
+    /// The signer's key name.
+    pub name: Code<64>,
+    /// The key id: the first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key).
+    pub key_id: [u8; 4],
+    /// The signature over the checkpoint body.
+    pub signature: Signature,
+}
+
+/// A checkpoint written into the ledger: the RFC 9162 Merkle root of the
+/// `size` entries before this one (entries `0..size`), and optionally the
+/// signature of the C2SP checkpoint text it stands for (origin from the
+/// ledger id, `size`, `root`, and the chain head line naming entry
+/// `size - 1`), so the signed note can be rebuilt from the ledger alone.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Checkpointed {
+    /// How many entries the tree covers: entries `0..size`.
+    pub size: u64,
+    /// The tree's root.
+    pub root: Digest,
+    /// The signature, when one was made.
+    pub signature: Option<CheckpointSignature>,
+}
+
 /// One event in a lot's life: the payload of a ledger entry.
 ///
 /// The variant index is the record kind number stored in the ledger.
@@ -398,6 +482,8 @@ pub enum Record {
     Corrected(Corrected),
     /// Kind 14: digest of an external document.
     Attached(Attached),
+    /// Kind 15: the Merkle root of the entries before this one, optionally signed.
+    Checkpointed(Checkpointed),
 }
 
 macro_rules! record_kinds {
@@ -474,6 +560,7 @@ record_kinds! {
     Destroyed = 12, "destroyed";
     Corrected = 13, "corrected";
     Attached = 14, "attached";
+    Checkpointed = 15, "checkpointed";
 }
 
 impl fmt::Display for RecordKind {

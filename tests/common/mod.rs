@@ -410,6 +410,24 @@ pub fn record_of(kind: RecordKind) -> BoxedStrategy<Record> {
                 Record::Attached(Attached { subject, kind, digest, name })
             })
             .boxed(),
+        RecordKind::Checkpointed => (
+            any::<u64>(),
+            digest(),
+            proptest::option::of((code(), any::<[u8; 4]>(), any::<[u8; 32]>(), any::<[u8; 32]>())),
+        )
+            .prop_map(|(size, root, sig)| {
+                Record::Checkpointed(Checkpointed {
+                    size,
+                    root,
+                    signature: sig.map(|(name, key_id, a, b)| {
+                        let mut s = [0u8; 64];
+                        s[..32].copy_from_slice(&a);
+                        s[32..].copy_from_slice(&b);
+                        CheckpointSignature { name, key_id, signature: Signature(s) }
+                    }),
+                })
+            })
+            .boxed(),
         _ => unreachable!("a kind without a strategy: add one"),
     }
 }

@@ -7,9 +7,15 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use lotledger::chain::{Anchor, Receipt};
-use lotledger::entry::NewEntry;
+use lotledger::entry::{NewEntry, Stamp};
 use lotledger::file::{Durability, FileLedger, LedgerReader, Options, StoredEntry};
+use lotledger::model::Digest;
+use lotledger::model::Record;
 use lotledger::model::{LedgerId, Timestamp};
+use lotledger::proof::{
+    Checkpoint, CompactTree, Ed25519Signer, NodeSource as _, VerifierKey, checkpoint_note,
+    checkpoint_record,
+};
 
 use crate::output::{self, Format, Table};
 use crate::{CliError, Outcome};
@@ -45,10 +51,26 @@ struct Ack {
     hash: String,
 }
 
-/// `lotledger append DIR`: JSON lines on stdin, one entry each.
-pub fn append(dir: &Path, durability: Durability) -> Result<Outcome, CliError> {
+/// Signed checkpoint entries every `every` entries, by `signer`.
+pub struct CheckpointPlan<'k> {
+    /// Entries between checkpoints.
+    pub every: u64,
+    /// The signer.
+    pub signer: Ed25519Signer<'k>,
+}
+
+/// `lotledger append DIR`: JSON lines on stdin, one entry each; with a
+/// plan, a signed checkpoint entry after every `every` entries.
+pub fn append(
+    dir: &Path,
+    durability: Durability,
+    plan: Option<&CheckpointPlan<'_>>,
+) -> Result<Outcome, CliError> {
+    // The tree is kept while appending only when checkpoints are written.
+    let mut tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
     let (mut ledger, opened) =
         FileLedger::open(dir, Options::new().durability(durability)).map_err(storage)?;
+    let ledger_id = LedgerReader::open(dir).map_err(storage)?.ledger_id();
     let mut appended = Vec::new();
     let stdin = io::stdin().lock();
     let mut out = io::stdout().lock();
@@ -85,13 +107,37 @@ pub fn append(dir: &Path, durability: Durability) -> Result<Outcome, CliError> {
             }
         };
         let done = ledger.append(&entry.stamp(), &entry.record).map_err(storage)?;
-        appended.push(done.receipt.hash);
         waiting.push((number, done.receipt));
         ack(&mut out, &mut waiting, done.durable_head)?;
+        match (tree.as_mut(), plan) {
+            (Some(t), Some(plan)) => {
+                t.nodes.push_entry(&done.receipt.hash.0)?;
+                if t.nodes.size() % plan.every.max(1) == 0 {
+                    let mut buf = [0u8; 512];
+                    let record = checkpoint_record(
+                        &ledger_id,
+                        t.nodes.size(),
+                        &t.nodes.root(),
+                        Some(&done.receipt.hash.0),
+                        Some(&plan.signer),
+                        &mut buf,
+                    )
+                    .map_err(|e| CliError::Input(format!("checkpoint signing failed: {e}")))?;
+                    let stamp = Stamp { station: entry.station.clone(), ..entry.stamp() };
+                    let cp =
+                        ledger.append(&stamp, &Record::Checkpointed(record)).map_err(storage)?;
+                    t.nodes.push_entry(&cp.receipt.hash.0)?;
+                }
+            }
+            _ => appended.push(done.receipt.hash),
+        }
     }
     let head = ledger.close().map_err(storage)?;
     ack(&mut out, &mut waiting, head)?;
-    crate::tree::extend_nodes(dir, opened.head, &appended)?;
+    match tree {
+        Some(t) => t.nodes.sync()?,
+        None => crate::tree::extend_nodes(dir, opened.head, &appended)?,
+    }
     match bad {
         Some(message) => {
             let before = match head.next_seq.checked_sub(1) {
@@ -116,12 +162,16 @@ struct Verification {
     unknown_kinds: u64,
     head_seq: Option<u64>,
     head_hash: String,
+    /// Checkpoint entries found; each one's root was checked.
+    checkpoint_entries: u64,
+    /// Of those, signed ones whose signature a given key verified.
+    checkpoint_signatures_verified: u64,
     failure: Option<String>,
 }
 
 /// `lotledger verify DIR`: every segment, every frame, every link and every
 /// record; progress on standard error for large ledgers.
-pub fn verify(dir: &Path, format: Format) -> Result<Outcome, CliError> {
+pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Outcome, CliError> {
     let reader = LedgerReader::open(dir).map_err(storage)?;
     let mut entries = reader.entries().map_err(storage)?;
     let progress = io::stderr().is_terminal();
@@ -138,8 +188,13 @@ pub fn verify(dir: &Path, format: Format) -> Result<Outcome, CliError> {
         unknown_kinds: 0,
         head_seq: None,
         head_hash: String::new(),
+        checkpoint_entries: 0,
+        checkpoint_signatures_verified: 0,
         failure: None,
     };
+    // The Merkle tree of the entries so far, for checkpoint entries.
+    let mut tree: CompactTree = CompactTree::new();
+    let mut prev: Option<Digest> = None;
     let mut segments = std::collections::BTreeSet::new();
     for item in entries.by_ref() {
         let e: StoredEntry = match item {
@@ -151,6 +206,26 @@ pub fn verify(dir: &Path, format: Format) -> Result<Outcome, CliError> {
             }
         };
         match e.record() {
+            Ok(Record::Checkpointed(c)) => {
+                v.checkpoint_entries += 1;
+                if c.size != e.header.seq || c.root.0 != tree.root() {
+                    v.ok = false;
+                    v.failure = Some(format!(
+                        "entry {}: checkpoint entry for {} entries does not match the ledger's tree",
+                        e.header.seq, c.size
+                    ));
+                    break;
+                }
+                let mut buf = [0u8; 512];
+                let ledger_id = reader.ledger_id();
+                if !keys.is_empty()
+                    && let Some(note) =
+                        checkpoint_note(&ledger_id, &c, prev.as_ref().map(|d| &d.0), &mut buf)
+                    && Checkpoint::open(note, keys).is_ok()
+                {
+                    v.checkpoint_signatures_verified += 1;
+                }
+            }
             Ok(_) => {}
             Err(lotledger::entry::DecodeError::UnknownKind(_)) => v.unknown_kinds += 1,
             Err(err) => {
@@ -162,6 +237,12 @@ pub fn verify(dir: &Path, format: Format) -> Result<Outcome, CliError> {
                 break;
             }
         }
+        if tree.push_entry(&e.hash.0).is_err() {
+            v.ok = false;
+            v.failure = Some("the Merkle tree is full".into());
+            break;
+        }
+        prev = Some(e.hash);
         segments.insert(e.segment);
         v.entries += 1;
         v.first_time.get_or_insert(e.header.time);
@@ -195,6 +276,13 @@ pub fn verify(dir: &Path, format: Format) -> Result<Outcome, CliError> {
             t.row(["time span".to_owned(), span]);
             t.row(["time went backwards".to_owned(), v.time_regressions.to_string()]);
             t.row(["records of unknown kinds".to_owned(), v.unknown_kinds.to_string()]);
+            t.row([
+                "checkpoint entries (roots checked)".to_owned(),
+                format!(
+                    "{} ({} signatures verified with the keys given)",
+                    v.checkpoint_entries, v.checkpoint_signatures_verified
+                ),
+            ]);
             let head =
                 v.head_seq.map_or("-".to_owned(), |s| format!("entry {s} hash {}", v.head_hash));
             t.row(["head".to_owned(), head]);

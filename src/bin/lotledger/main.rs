@@ -54,6 +54,13 @@ enum Command {
         /// Entries per group commit.
         #[arg(long, default_value_t = 1000)]
         group: u32,
+        /// Write a signed checkpoint entry into the ledger after every N
+        /// entries (needs --key).
+        #[arg(long, value_name = "N", requires = "key")]
+        checkpoint_every: Option<u64>,
+        /// The signer key for checkpoint entries (from `lotledger keygen`).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
@@ -64,7 +71,8 @@ enum Command {
         /// detects a truncated, rolled-back or forked ledger.
         #[arg(long, requires = "keys")]
         checkpoint: Option<PathBuf>,
-        /// A trusted verifier key, or a file of them (with --checkpoint).
+        /// A trusted verifier key, or a file of them: for --checkpoint, and
+        /// to check the signatures of checkpoint entries.
         #[arg(long = "key")]
         keys: Vec<String>,
         /// Print JSON for scripts.
@@ -249,7 +257,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
         }
         Command::Init { dir, ledger_id } => ledger::init(&dir, ledger_id.as_deref()),
-        Command::Append { dir, durability, group } => {
+        Command::Append { dir, durability, group, checkpoint_every, key } => {
             let durability = match durability {
                 DurabilityArg::Sync => Durability::SyncEach,
                 DurabilityArg::Group => {
@@ -257,14 +265,24 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 }
                 DurabilityArg::Buffered => Durability::Buffered,
             };
-            ledger::append(&dir, durability)
+            let secret = key.as_deref().map(std::fs::read_to_string).transpose()?;
+            let plan = match (checkpoint_every, secret.as_deref()) {
+                (Some(every), Some(secret)) => Some(ledger::CheckpointPlan {
+                    every,
+                    signer: lotledger::proof::Ed25519Signer::parse_private(secret.trim())
+                        .map_err(|e| CliError::Input(format!("--key: not a signer key: {e}")))?,
+                }),
+                _ => None,
+            };
+            ledger::append(&dir, durability, plan.as_ref())
         }
         Command::Verify { dir, checkpoint, keys, json } => {
-            let outcome = ledger::verify(&dir, if json { Format::Json } else { Format::Table })?;
+            let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
+            let parsed = proof::parse_keys(&keys)?;
+            let outcome =
+                ledger::verify(&dir, &parsed, if json { Format::Json } else { Format::Table })?;
             match (outcome, checkpoint) {
-                (Outcome::Ok, Some(file)) => {
-                    tree::verify_checkpoint(&dir, &file, &proof::read_keys(&keys)?)
-                }
+                (Outcome::Ok, Some(file)) => tree::verify_checkpoint(&dir, &file, &keys),
                 (outcome, _) => Ok(outcome),
             }
         }
