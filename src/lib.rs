@@ -11,6 +11,9 @@ pub mod chain;
 #[cfg(feature = "std")]
 pub mod demo;
 pub mod entry;
+#[cfg(feature = "flash")]
+pub mod flash;
+pub mod forward;
 pub mod frame;
 /// Interchange formats: GS1 element strings and Digital Link URIs.
 pub mod interop;
