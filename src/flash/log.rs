@@ -700,6 +700,13 @@ impl<F: NorFlash> FlashLog<F> {
         self.tail
     }
 
+    /// The flash address where the next record would go in the current
+    /// page (unless it is [`sealed`](Self::sealed) or full).
+    #[must_use]
+    pub const fn next_address(&self) -> u32 {
+        self.page_addr(self.active) + self.pos
+    }
+
     /// Whether the next record goes to a new page because the current one
     /// ends in bytes recovery could not explain (a torn write).
     #[must_use]
