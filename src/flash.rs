@@ -55,12 +55,17 @@
 //!
 //! - [`FlashLedger::append`] `Ok`: the entry is on flash and will be read
 //!   back until confirmed.
-//! - [`FlashLedger::confirm`] `Ok`: the confirmation is on flash; the entries
-//!   are never offered again and their pages are erased once wholly
-//!   confirmed. An `Err` leaves it unknown whether the confirmation is
-//!   durable; confirming again is always safe.
-//! - [`FlashLedger::read_batch`] writes only to erase pages it has finished
-//!   with (never: it only reads).
+//! - [`FlashLedger::confirm`] `Ok`: the entries are not offered again in
+//!   this session; the confirmation is on flash once
+//!   [`FlashLedger::durable_confirmed`] covers it (at once, unless the page
+//!   being written is full or torn and no page is free; then with the next
+//!   page opened). A page is erased only when every entry on it is durably
+//!   confirmed, so no reboot ever finds an unconfirmed entry missing. An
+//!   unconfirmed-on-flash entry is forwarded again after a reboot, and the
+//!   receiver accepts it once.
+//! - [`FlashLedger::read_batch`] only reads.
+//! - One page is always kept free: `pages - 1` pages hold unconfirmed
+//!   entries; appending beyond that is [`FlashError::Full`].
 //!
 //! [`Chain::follow`]: crate::chain::Chain::follow
 //! [`MultiwriteNorFlash`]: embedded_storage::nor_flash::MultiwriteNorFlash
@@ -228,7 +233,9 @@ impl<E: fmt::Display> fmt::Display for FlashError<E> {
             Self::Corrupted { seq, offset, kind } => {
                 write!(f, "entry {seq} at flash offset {offset}: {kind}")
             }
-            Self::BufferTooSmall { need } => write!(f, "buffer too small: entry needs {need} bytes"),
+            Self::BufferTooSmall { need } => {
+                write!(f, "buffer too small: entry needs {need} bytes")
+            }
             Self::TooLarge { len } => write!(f, "frame of {len} bytes does not fit a flash page"),
             Self::Full => f.write_str("flash full of unconfirmed entries"),
             Self::NotWritten { seq, next_seq } => {
@@ -344,7 +351,15 @@ impl<F: NorFlash, B: AsMut<[u8]>> FlashLedger<F, B> {
     }
 
     /// Records that the receiver holds every entry up to and including
-    /// `up_to_seq`, then erases pages that hold only confirmed entries.
+    /// `up_to_seq`: they are not offered again, and pages holding only
+    /// confirmed entries are erased.
+    ///
+    /// The confirmation is written at once (a 14-byte record) unless the
+    /// page being written cannot take it (full, or ending in a torn write)
+    /// and no page is free; then the next page opened carries it. Until it
+    /// is on flash ([`FlashLedger::durable_confirmed`]) a reboot forwards
+    /// those entries again, which a [`Receiver`](crate::forward::Receiver)
+    /// accepts as duplicates. Confirming again is always safe.
     ///
     /// # Errors
     /// [`FlashError::NotWritten`] for an entry not appended yet;
@@ -369,6 +384,14 @@ impl<F: NorFlash, B: AsMut<[u8]>> FlashLedger<F, B> {
     #[must_use]
     pub const fn confirmed(&self) -> u64 {
         self.writer.storage().confirmed()
+    }
+
+    /// Entries below this sequence number are confirmed on flash; after a
+    /// reboot, entries from here on are forwarded again (the receiver
+    /// accepts them once).
+    #[must_use]
+    pub const fn durable_confirmed(&self) -> u64 {
+        self.writer.storage().durable_confirmed()
     }
 
     /// Entries appended but not yet confirmed.

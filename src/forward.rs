@@ -202,7 +202,8 @@ impl<S: Sink> Receiver<S> {
             return Ok(Accepted { stored: 0, duplicates: 0, head: held });
         }
         let refused = |seq, offset, reason| ReceiveError::Refused { seq, offset, reason };
-        let first = first_seq(batch).map_err(|kind| refused(held.next_seq, 0, Refusal::Invalid(kind)))?;
+        let first =
+            first_seq(batch).map_err(|kind| refused(held.next_seq, 0, Refusal::Invalid(kind)))?;
         if first > held.next_seq {
             return Err(refused(first, 0, Refusal::Gap { expected: held.next_seq }));
         }
@@ -235,8 +236,7 @@ impl<S: Sink> Receiver<S> {
             })?;
             let seq = v.header.seq;
             if seq < held.next_seq {
-                let held_hash =
-                    self.sink.entry_hash(ledger, seq).map_err(ReceiveError::Sink)?;
+                let held_hash = self.sink.entry_hash(ledger, seq).map_err(ReceiveError::Sink)?;
                 match held_hash {
                     Some(h) if h == v.hash => duplicates += 1,
                     Some(h) => {

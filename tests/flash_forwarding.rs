@@ -12,7 +12,8 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::cast_possible_truncation,
-    clippy::std_instead_of_core
+    clippy::std_instead_of_core,
+    clippy::drop_non_drop
 )]
 
 use lotledger::chain::{Anchor, FailureKind, WriteError, Writer, verify};
@@ -102,11 +103,11 @@ fn head_survives_reboot_when_everything_was_forwarded() {
     let mut p = plant(2);
     let mut rx = Receiver::new(MemorySink::new());
     let mut buf = [0u8; 4096];
-    append_n(&mut dev, &mut p, 40);
+    append_n(&mut dev, &mut p, 30);
     let b = dev.read_batch(&mut buf).unwrap();
-    assert_eq!(b.count, 40);
+    assert_eq!(b.count, 30);
     rx.receive(&DEVICE, &buf[..b.len]).unwrap();
-    dev.confirm(39).unwrap();
+    dev.confirm(29).unwrap();
     let head = dev.head();
     drop(dev);
 
@@ -114,17 +115,17 @@ fn head_survives_reboot_when_everything_was_forwarded() {
         let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
         assert_eq!(dev.head(), head);
         assert_eq!(dev.ledger(), DEVICE);
-        assert_eq!((dev.confirmed(), dev.pending()), (40, 0));
+        assert_eq!((dev.confirmed(), dev.pending()), (30, 0));
         assert_eq!(dev.read_batch(&mut buf).unwrap().count, 0);
     }
     // The next entry continues the chain the receiver holds.
     let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
     append_n(&mut dev, &mut p, 1);
     let b = dev.read_batch(&mut buf).unwrap();
-    assert_eq!((b.first_seq, b.count, b.start), (40, 1, head));
+    assert_eq!((b.first_seq, b.count, b.start), (30, 1, head));
     let got = rx.receive(&DEVICE, &buf[..b.len]).unwrap();
     assert_eq!((got.stored, got.head), (1, dev.head()));
-    assert_eq!(rx.sink().frames(&DEVICE), frames(DEVICE, 2, 0, 41));
+    assert_eq!(rx.sink().frames(&DEVICE), frames(DEVICE, 2, 0, 31));
 }
 
 #[test]
@@ -192,7 +193,10 @@ fn gaps_forks_and_other_ledgers_are_refused_storing_nothing() {
     batch[last] ^= 1;
     let (seq, why) = refused(rx.receive(&DEVICE, &batch));
     assert_eq!(seq, 8);
-    assert!(matches!(why, Refusal::Invalid(FailureKind::Frame(frame::FrameError::BadChecksum { .. }))));
+    assert!(matches!(
+        why,
+        Refusal::Invalid(FailureKind::Frame(frame::FrameError::BadChecksum { .. }))
+    ));
     let mut reordered = frames(DEVICE, 5, 6, 7);
     reordered.extend(frames(DEVICE, 5, 5, 6));
     let (seq, _) = refused(rx.receive(&DEVICE, &reordered));
@@ -253,5 +257,7 @@ fn full_flash_refuses_appends_until_forwarded() {
     // ... confirming all of it is.
     dev.confirm(n - 1).unwrap();
     dev.append(&stamp, &record).unwrap();
-    assert!(matches!(dev.confirm(n + 1), Err(FlashError::NotWritten { seq, next_seq }) if seq == n + 1 && next_seq == n + 1));
+    assert!(
+        matches!(dev.confirm(n + 1), Err(FlashError::NotWritten { seq, next_seq }) if seq == n + 1 && next_seq == n + 1)
+    );
 }

@@ -10,10 +10,11 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::cast_possible_truncation,
-    clippy::std_instead_of_core
+    clippy::std_instead_of_core,
+    clippy::drop_non_drop
 )]
 
-use lotledger::chain::{Anchor, FailureKind, Writer};
+use lotledger::chain::{Anchor, FailureKind, WriteError, Writer};
 use lotledger::demo::{Plant, PlantConfig};
 use lotledger::flash::mock::{MockFlash, Tear};
 use lotledger::flash::{FlashError, FlashLedger, Region};
@@ -106,10 +107,15 @@ fn two_interrupted_writes_then_a_clean_one() {
                 let mut acked = 0;
                 loop {
                     let (stamp, record) = p.next().unwrap();
-                    if dev.append(&stamp, &record).is_err() {
-                        break;
+                    match dev.append(&stamp, &record) {
+                        Ok(_) => acked += 1,
+                        Err(WriteError::Storage(FlashError::Full)) => {
+                            if dev.confirm(dev.head().next_seq - 1).is_err() {
+                                break;
+                            }
+                        }
+                        Err(_) => break,
                     }
-                    acked += 1;
                 }
                 drop(dev);
                 flash.power_on();
@@ -122,6 +128,7 @@ fn two_interrupted_writes_then_a_clean_one() {
             }
             let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
             let (stamp, record) = p.next().unwrap();
+            dev.confirm(dev.head().next_seq - 1).unwrap();
             let r = dev.append(&stamp, &record).unwrap();
             drop(dev);
             let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();

@@ -20,7 +20,8 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::cast_possible_truncation,
-    clippy::std_instead_of_core
+    clippy::std_instead_of_core,
+    clippy::drop_non_drop
 )]
 
 use lotledger::chain::{Anchor, Receipt, Verifier, Writer};
@@ -134,7 +135,8 @@ fn forward(
     let up_to = b.first_seq + b.count - 1;
     model.confirm_tried = model.confirm_tried.max(up_to + 1);
     dev.confirm(up_to)?;
-    model.confirmed = model.confirmed.max(up_to + 1);
+    assert_eq!(dev.confirmed(), up_to + 1);
+    model.confirmed = model.confirmed.max(dev.durable_confirmed());
     Ok(())
 }
 
@@ -160,7 +162,8 @@ fn check(dev: &mut Device<'_>, model: &mut Model, rx: &mut Receiver<MemorySink>,
     let head = dev.head();
     let acked = model.acked();
     if head.next_seq == acked + 1 {
-        let op = model.in_flight.take().expect("phantom: an entry appeared that was never appended");
+        let op =
+            model.in_flight.take().expect("phantom: an entry appeared that was never appended");
         model.append(&op.0, &op.1);
         assert_eq!(head, model.anchor(acked + 1), "the entry found is not the one being appended");
     } else {
@@ -198,8 +201,10 @@ fn run_case(ops: &[Op], tear: Tear, seed: u64, cuts: &[u64]) -> usize {
             Some(k) => flash.cut_at(*k),
             None => flash.no_cut(),
         }
-        let mut dev = FlashLedger::open(&mut flash, REGION, LEDGER, [0u8; BUF])
-            .unwrap_or_else(|e| panic!("open after {boot} cuts {cuts:?} refused: {e}"));
+        let mut dev =
+            FlashLedger::open(&mut flash, REGION, LEDGER, [0u8; BUF]).unwrap_or_else(|e| {
+                panic!("seed {seed} {tear:?} cuts {cuts:?}: open after cut {boot} refused: {e}")
+            });
         check(&mut dev, &mut model, &mut rx, &mut buf);
         // Whatever was forwarded before the cut comes again: accepted once.
         let mut cut = forward(&mut dev, &mut rx, &mut model, &mut buf, BATCH).is_err();
@@ -232,7 +237,8 @@ fn run_case(ops: &[Op], tear: Tear, seed: u64, cuts: &[u64]) -> usize {
     }
     // Appending continues the chain across a clean reboot.
     flash.no_cut();
-    let extra = Plant::new(&PlantConfig { seed: seed + 1, ..PlantConfig::default() }).next().unwrap();
+    let extra =
+        Plant::new(&PlantConfig { seed: seed + 1, ..PlantConfig::default() }).next().unwrap();
     let mut dev = FlashLedger::open(&mut flash, REGION, LEDGER, [0u8; BUF]).unwrap();
     check(&mut dev, &mut model, &mut rx, &mut buf);
     let r = dev.append(&extra.0, &extra.1).unwrap();
@@ -253,7 +259,8 @@ fn total_ops(ops: &[Op], seed: u64) -> u64 {
     drop(FlashLedger::format(&mut flash, REGION, LEDGER, [0u8; BUF]).unwrap());
     let start = flash.ops();
     let mut dev = FlashLedger::open(&mut flash, REGION, LEDGER, [0u8; BUF]).unwrap();
-    let (mut model, mut rx, mut buf) = (Model::new(), Receiver::new(MemorySink::new()), vec![0u8; BATCH]);
+    let (mut model, mut rx, mut buf) =
+        (Model::new(), Receiver::new(MemorySink::new()), vec![0u8; BATCH]);
     for op in ops {
         match op {
             Op::Append(op) => {

@@ -70,10 +70,7 @@ impl PageHeader {
         Some(Self {
             page_no: u32::from_le_bytes(take(b, 4)),
             ledger: LedgerId(take(b, 8)),
-            anchor: Anchor {
-                next_seq: u64::from_le_bytes(take(b, 24)),
-                head: Digest(take(b, 32)),
-            },
+            anchor: Anchor { next_seq: u64::from_le_bytes(take(b, 24)), head: Digest(take(b, 32)) },
             confirmed: u64::from_le_bytes(take(b, 64)),
         })
     }
@@ -109,12 +106,18 @@ enum Rec {
 
 /// One step of a walk over the records.
 pub(super) enum Step {
-    Entry { seq: u64, len: usize },
+    Entry {
+        seq: u64,
+        len: usize,
+    },
     Confirm(u64),
     TooBig(usize),
     /// The walk reached the end of the newest page's records at `stop`;
     /// `torn` says why it stopped if not at erased flash.
-    End { stop: u32, torn: Option<(u32, FailureKind)> },
+    End {
+        stop: u32,
+        torn: Option<(u32, FailureKind)>,
+    },
 }
 
 /// A place in the log and the chain's state there.
@@ -158,6 +161,7 @@ pub struct FlashLog<F> {
     ledger: LedgerId,
     chain: Chain,
     confirmed: u64,
+    durable: u64,
     active: u32,
     tail: u32,
     pos: u32,
@@ -177,6 +181,7 @@ impl<F: NorFlash> FlashLog<F> {
             ledger,
             chain: genesis.clone(),
             confirmed: 0,
+            durable: 0,
             active: 0,
             tail: 0,
             pos: 0,
@@ -273,7 +278,11 @@ impl<F: NorFlash> FlashLog<F> {
         }
         log.active = newest.page_no;
         log.tail = oldest.page_no;
-        let start = Cursor { page: oldest.page_no, off: Self::header_len(), chain: Chain::new(oldest.anchor) };
+        let start = Cursor {
+            page: oldest.page_no,
+            off: Self::header_len(),
+            chain: Chain::new(oldest.anchor),
+        };
         let mut at = start.clone();
         let (stop, torn) = loop {
             match log.step(&mut at, buf, log.page_size, &mut gap)? {
@@ -310,6 +319,7 @@ impl<F: NorFlash> FlashLog<F> {
         }
         log.chain = at.chain;
         log.confirmed = confirmed;
+        log.durable = confirmed;
         log.pos = stop;
         log.sealed = torn.is_some();
         log.cursor = start;
@@ -546,27 +556,72 @@ impl<F: NorFlash> FlashLog<F> {
         Ok(true)
     }
 
-    /// Opens the next page: erases it if needed (only if every entry on it
-    /// is confirmed) and writes its header with the chain's anchor and
-    /// `confirmed`. Nothing is written after the old page's last record.
-    fn rotate(&mut self, confirmed: u64) -> Result<(), F::Error> {
+    /// Opens the next page and writes its header with the chain's anchor
+    /// and the confirmed point, which makes the confirmation durable.
+    /// Nothing is ever written after the old page's last record.
+    ///
+    /// One page is always kept free, so that a rotation never has to erase
+    /// a page whose entries are confirmed only in RAM: when opening the
+    /// next page fills the ring, the oldest page must be wholly confirmed,
+    /// and it is erased right after the new header carries that
+    /// confirmation. A cut between the two leaves the ring full; the next
+    /// rotation erases the oldest page first.
+    fn rotate(&mut self) -> Result<(), F::Error> {
+        let pages = u64::from(self.region.pages);
+        if self.live() >= pages {
+            self.free_tail(self.durable)?;
+        }
+        if self.live() + 1 >= pages && self.tail_end()? > self.confirmed {
+            return Err(FlashError::Full);
+        }
         let next = self.active.checked_add(1).ok_or(FlashError::Exhausted)?;
-        if u64::from(self.tail) + u64::from(self.region.pages) == u64::from(next) {
-            // The ring is full: the next page is the oldest one.
-            let successor = self.header(self.tail + 1)?.ok_or(FlashError::Unrecognized)?;
-            if successor.anchor.next_seq > confirmed {
-                return Err(FlashError::Full);
-            }
-            self.erase(self.tail)?;
-            self.drop_tail(successor);
-        } else if !self.blank(self.page_addr(next), self.page_addr(next) + self.page_size)? {
+        let at = self.page_addr(next);
+        if !self.blank(at, at + self.page_size)? {
             self.erase(next)?;
         }
-        let header = PageHeader { page_no: next, ledger: self.ledger, anchor: self.chain.anchor(), confirmed };
-        self.write(self.page_addr(next), &header.encode())?;
+        let confirmed = self.confirmed;
+        let header = PageHeader {
+            page_no: next,
+            ledger: self.ledger,
+            anchor: self.chain.anchor(),
+            confirmed,
+        };
+        self.write(at, &header.encode())?;
         self.active = next;
         self.pos = Self::header_len();
         self.sealed = false;
+        self.durable = confirmed;
+        if self.live() >= pages {
+            self.free_tail(self.durable)?;
+        }
+        Ok(())
+    }
+
+    /// Pages holding records (the oldest through the one being written).
+    fn live(&self) -> u64 {
+        u64::from(self.active) - u64::from(self.tail) + 1
+    }
+
+    /// The sequence number after the oldest page's last entry.
+    fn tail_end(&mut self) -> Result<u64, F::Error> {
+        if self.tail == self.active {
+            return Ok(self.chain.anchor().next_seq);
+        }
+        let successor = self.header(self.tail + 1)?.ok_or(FlashError::Unrecognized)?;
+        Ok(successor.anchor.next_seq)
+    }
+
+    /// Erases the oldest page if `covered` confirms all its entries.
+    fn free_tail(&mut self, covered: u64) -> Result<(), F::Error> {
+        if self.tail == self.active {
+            return Err(FlashError::Full);
+        }
+        let successor = self.header(self.tail + 1)?.ok_or(FlashError::Unrecognized)?;
+        if successor.anchor.next_seq > covered {
+            return Err(FlashError::Full);
+        }
+        self.erase(self.tail)?;
+        self.drop_tail(successor);
         Ok(())
     }
 
@@ -574,8 +629,11 @@ impl<F: NorFlash> FlashLog<F> {
     fn drop_tail(&mut self, successor: PageHeader) {
         self.tail = successor.page_no;
         if self.cursor.page < self.tail {
-            self.cursor =
-                Cursor { page: self.tail, off: Self::header_len(), chain: Chain::new(successor.anchor) };
+            self.cursor = Cursor {
+                page: self.tail,
+                off: Self::header_len(),
+                chain: Chain::new(successor.anchor),
+            };
         }
     }
 
@@ -590,10 +648,15 @@ impl<F: NorFlash> FlashLog<F> {
         }
         let value = up_to_seq + 1;
         if value > self.confirmed {
+            self.confirmed = value;
             let need = Self::align(u(CONFIRM_LEN));
             if self.sealed || self.pos + need > self.page_size {
-                // The new page's header carries the confirmation.
-                self.rotate(value)?;
+                // A new page's header carries the confirmation; if no page
+                // can be opened now, the next rotation will.
+                match self.rotate() {
+                    Ok(()) | Err(FlashError::Full) => {}
+                    Err(e) => return Err(e),
+                }
             } else {
                 let addr = self.page_addr(self.active) + self.pos;
                 if let Err(e) = self.write(addr, &confirm_record(value)) {
@@ -601,17 +664,16 @@ impl<F: NorFlash> FlashLog<F> {
                     return Err(e);
                 }
                 self.pos += need;
+                self.durable = value;
             }
-            self.confirmed = value;
         }
-        // Erase the pages that hold only confirmed entries, oldest first.
+        // Erase the pages whose entries are all durably confirmed, oldest first.
         while self.tail < self.active {
-            let successor = self.header(self.tail + 1)?.ok_or(FlashError::Unrecognized)?;
-            if successor.anchor.next_seq > self.confirmed {
-                break;
+            match self.free_tail(self.durable) {
+                Ok(()) => {}
+                Err(FlashError::Full) => break,
+                Err(e) => return Err(e),
             }
-            self.erase(self.tail)?;
-            self.drop_tail(successor);
         }
         Ok(())
     }
@@ -622,8 +684,12 @@ impl<F: NorFlash> FlashLog<F> {
     /// As there.
     pub fn read_batch(&mut self, out: &mut [u8]) -> Result<Batch, F::Error> {
         let mut at = self.cursor.clone();
-        let mut batch =
-            Batch { first_seq: self.chain.anchor().next_seq, count: 0, len: 0, start: self.chain.anchor() };
+        let mut batch = Batch {
+            first_seq: self.chain.anchor().next_seq,
+            count: 0,
+            len: 0,
+            start: self.chain.anchor(),
+        };
         let mut gap: Gap = None;
         loop {
             let before = at.chain.anchor();
@@ -662,7 +728,11 @@ impl<F: NorFlash> FlashLog<F> {
                 Step::End { stop, torn } => {
                     if let Some((_, kind)) = torn {
                         let offset = self.page_addr(at.page) + stop;
-                        return Err(FlashError::Corrupted { seq: at.chain.anchor().next_seq, offset, kind });
+                        return Err(FlashError::Corrupted {
+                            seq: at.chain.anchor().next_seq,
+                            offset,
+                            kind,
+                        });
                     }
                     return Ok(batch);
                 }
@@ -686,6 +756,13 @@ impl<F: NorFlash> FlashLog<F> {
     #[must_use]
     pub const fn confirmed(&self) -> u64 {
         self.confirmed
+    }
+
+    /// Entries below this sequence number are confirmed on flash: after a
+    /// reboot they are not forwarded again.
+    #[must_use]
+    pub const fn durable_confirmed(&self) -> u64 {
+        self.durable
     }
 
     /// The page number of the page being written (pages opened so far, less one).
@@ -726,7 +803,8 @@ impl<F: NorFlash> Storage for FlashLog<F> {
     /// Stores `frame` if it is an intact frame whose entry continues the
     /// chain; a page is never written after bytes recovery could not explain.
     fn append(&mut self, frame_bytes: &[u8]) -> Result<(), F::Error> {
-        let f = frame::parse(frame_bytes).map_err(|e| FlashError::Refused(FailureKind::Frame(e)))?;
+        let f =
+            frame::parse(frame_bytes).map_err(|e| FlashError::Refused(FailureKind::Frame(e)))?;
         if f.len != frame_bytes.len() {
             let len = frame_bytes.len() as u64;
             return Err(FlashError::Refused(FailureKind::Frame(FrameError::BadLength { len })));
@@ -738,7 +816,7 @@ impl<F: NorFlash> Storage for FlashLog<F> {
             return Err(FlashError::TooLarge { len: f.len });
         }
         if self.sealed || self.pos + need > self.page_size {
-            self.rotate(self.confirmed)?;
+            self.rotate()?;
         }
         let addr = self.page_addr(self.active) + self.pos;
         if let Err(e) = self.write(addr, frame_bytes) {

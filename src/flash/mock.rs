@@ -287,7 +287,8 @@ impl<const WORD: usize, const PAGE: usize> NorFlash for MockFlash<WORD, PAGE> {
         self.stats.writes += 1;
         self.stats.bytes_written += bytes.len() as u64;
         let words = bytes.len() / WORD;
-        let torn_word = if torn { (self.next_random() % words.max(1) as u64) as usize } else { words };
+        let torn_word =
+            if torn { (self.next_random() % words.max(1) as u64) as usize } else { words };
         for (w, chunk) in bytes.chunks(WORD).enumerate() {
             if w > torn_word {
                 break;
