@@ -206,3 +206,51 @@ fn entries_larger_than_the_buffer_are_reported_not_skipped() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_entry_written_but_not_acknowledged_never_surfaces() {
+    // The driver reports an error for a write the flash completed: the
+    // entry is on flash but was not acknowledged.
+    let fifth = frames(DEVICE, 1, 5)[4].clone();
+    let last_op = u64::from(!fifth.len().is_multiple_of(4)); // a padded tail word is a second write
+    let (stamp, record) = plant(1).nth(4).unwrap();
+
+    // After a reboot a complete entry is an entry: it was appended.
+    let mut flash = Flash::new(4);
+    let head = device_with(&mut flash, 4);
+    flash.spurious_at(last_op);
+    let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
+    let at = dev.log().next_address() as usize;
+    assert!(dev.append(&stamp, &record).is_err());
+    assert_eq!(dev.head(), head);
+    drop(dev);
+    assert_eq!(&flash.bytes()[at..at + fifth.len()], fifth, "complete on flash");
+    let dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
+    assert_eq!(dev.head().next_seq, 5);
+    drop(dev);
+
+    // Within the session the error seals the page and the next entry takes
+    // number 4 on a new page. Neither forwarding nor a reboot may bring the
+    // unacknowledged one back.
+    let mut flash = Flash::new(4);
+    device_with(&mut flash, 4);
+    flash.spurious_at(last_op);
+    let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
+    assert!(dev.append(&stamp, &record).is_err());
+    let (stamp, record) = plant(5).next().unwrap();
+    let r = dev.append(&stamp, &record).unwrap();
+    assert_eq!(r.seq, 4);
+    let head = Anchor { next_seq: 5, head: r.hash };
+    let mut buf = [0u8; 4096];
+    let b = dev.read_batch(&mut buf).unwrap();
+    assert_eq!((b.count, dev.head()), (5, head));
+    let expected = buf[..b.len].to_vec();
+    let first_four = frames(DEVICE, 1, 4).concat();
+    assert_eq!(&expected[..first_four.len()], first_four);
+    assert_ne!(&expected[first_four.len()..], fifth, "the new entry 4, not the unacknowledged one");
+    drop(dev);
+    let mut dev = FlashLedger::open(&mut flash, REGION, DEVICE, [0u8; 512]).unwrap();
+    assert_eq!(dev.head(), head);
+    let b = dev.read_batch(&mut buf).unwrap();
+    assert_eq!(&buf[..b.len], expected, "the unacknowledged entry surfaced");
+}

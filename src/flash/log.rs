@@ -126,6 +126,8 @@ struct Cursor {
     page: u32,
     off: u32,
     chain: Chain,
+    /// Where the next page's header says this page's entries end, once read.
+    end_seq: Option<u64>,
 }
 
 /// A discontinuity between pages: entries `from..to` are not on flash.
@@ -186,7 +188,7 @@ impl<F: NorFlash> FlashLog<F> {
             tail: 0,
             pos: 0,
             sealed: false,
-            cursor: Cursor { page: 0, off: 0, chain: genesis },
+            cursor: Cursor { page: 0, off: 0, chain: genesis, end_seq: None },
         })
     }
 
@@ -282,6 +284,7 @@ impl<F: NorFlash> FlashLog<F> {
             page: oldest.page_no,
             off: Self::header_len(),
             chain: Chain::new(oldest.anchor),
+            end_seq: None,
         };
         let mut at = start.clone();
         let (stop, torn) = loop {
@@ -328,9 +331,15 @@ impl<F: NorFlash> FlashLog<F> {
 
     /// Takes one step of a walk from `at`: the next entry or confirm
     /// record, moving on to the next page where one ends. `limit` is where
-    /// records end in the newest page. Between pages, a page whose header
-    /// does not continue the chain where the previous page stopped widens
-    /// `gap` and restarts the chain at its header.
+    /// records end in the newest page.
+    ///
+    /// An older page's entries end where the next page's header anchor
+    /// says: an entry at or past it was written but never acknowledged (its
+    /// write reported an error, and the next page was opened without it),
+    /// so it is not part of the ledger. Between pages, a header that does
+    /// not continue the chain where the previous page stopped widens `gap`
+    /// (entries missing, or disagreeing with the header) and the chain
+    /// restarts at the header.
     fn step(
         &mut self,
         at: &mut Cursor,
@@ -341,6 +350,15 @@ impl<F: NorFlash> FlashLog<F> {
         loop {
             let base = self.page_addr(at.page);
             let end = if at.page == self.active { limit } else { self.page_size };
+            let end_seq = if at.page == self.active {
+                u64::MAX
+            } else if let Some(e) = at.end_seq {
+                e
+            } else {
+                let e = self.header(at.page + 1)?.map_or(u64::MAX, |h| h.anchor.next_seq);
+                at.end_seq = Some(e);
+                e
+            };
             let rec = if at.off < end {
                 self.record_at(base + at.off, base + end, buf)?
             } else {
@@ -356,14 +374,17 @@ impl<F: NorFlash> FlashLog<F> {
                     FailureKind::SequenceGap { expected: at.chain.anchor().next_seq, found: v },
                 )),
                 Rec::Frame(len) => {
+                    let mut chain = at.chain.clone();
                     let followed = frame::parse(buf.get(..len).unwrap_or_default())
                         .map_err(FailureKind::Frame)
-                        .and_then(|f| at.chain.follow(f.body));
+                        .and_then(|f| chain.follow(f.body).map(|f| f.header.seq));
                     match followed {
-                        Ok(f) => {
+                        Ok(seq) if seq < end_seq => {
+                            at.chain = chain;
                             at.off += Self::align(u(len));
-                            return Ok(Step::Entry { seq: f.header.seq, len });
+                            return Ok(Step::Entry { seq, len });
                         }
+                        Ok(_) => None,
                         Err(why) => Some((Self::align(u(len)), why)),
                     }
                 }
@@ -381,11 +402,16 @@ impl<F: NorFlash> FlashLog<F> {
             if h.anchor != here {
                 if h.anchor.next_seq > here.next_seq {
                     widen(gap, here.next_seq, h.anchor.next_seq);
+                } else {
+                    // Not something power loss leaves: the last entries
+                    // disagree with the header written after them.
+                    widen(gap, h.anchor.next_seq.saturating_sub(1), here.next_seq);
                 }
                 at.chain = Chain::new(h.anchor);
             }
             at.page = next;
             at.off = Self::header_len();
+            at.end_seq = None;
         }
     }
 
@@ -633,6 +659,7 @@ impl<F: NorFlash> FlashLog<F> {
                 page: self.tail,
                 off: Self::header_len(),
                 chain: Chain::new(successor.anchor),
+                end_seq: None,
             };
         }
     }

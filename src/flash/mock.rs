@@ -67,6 +67,9 @@ pub enum MockError {
     PowerCut,
     /// The power is off (until [`MockFlash::power_on`]).
     PoweredOff,
+    /// The operation completed, but the driver reported an error anyway
+    /// (see [`MockFlash::spurious_at`]).
+    Spurious,
 }
 
 impl fmt::Display for MockError {
@@ -77,6 +80,7 @@ impl fmt::Display for MockError {
             Self::NotErased { offset } => write!(f, "write to unerased word at {offset}"),
             Self::PowerCut => f.write_str("power cut"),
             Self::PoweredOff => f.write_str("power off"),
+            Self::Spurious => f.write_str("spurious error"),
         }
     }
 }
@@ -99,6 +103,7 @@ pub struct MockFlash<const WORD: usize, const PAGE: usize> {
     mem: Vec<u8>,
     ops: u64,
     cut: Option<u64>,
+    spurious: Option<u64>,
     powered: bool,
     tear: Tear,
     rng: u64,
@@ -114,6 +119,7 @@ impl<const WORD: usize, const PAGE: usize> MockFlash<WORD, PAGE> {
             mem: vec![0xFF; pages * PAGE],
             ops: 0,
             cut: None,
+            spurious: None,
             powered: true,
             tear: Tear::Arbitrary,
             rng: 0x5eed,
@@ -140,6 +146,13 @@ impl<const WORD: usize, const PAGE: usize> MockFlash<WORD, PAGE> {
     /// (0: the next one).
     pub const fn cut_at(&mut self, n: u64) {
         self.cut = Some(self.ops + n);
+    }
+
+    /// Makes the write or erase `n` operations from now complete and then
+    /// report [`MockError::Spurious`], power staying on: a driver that
+    /// times out on an operation the flash finished.
+    pub const fn spurious_at(&mut self, n: u64) {
+        self.spurious = Some(self.ops + n);
     }
 
     /// Cancels a cut that has not happened yet.
@@ -210,6 +223,11 @@ impl<const WORD: usize, const PAGE: usize> MockFlash<WORD, PAGE> {
         Ok(self.cut == Some(n))
     }
 
+    /// Whether the operation just begun reports a spurious error.
+    fn spurious(&self) -> Result<(), MockError> {
+        if self.spurious == Some(self.ops - 1) { Err(MockError::Spurious) } else { Ok(()) }
+    }
+
     fn range(&self, offset: u32, len: usize, align: usize) -> Result<(usize, usize), MockError> {
         let start = offset as usize;
         if !start.is_multiple_of(align) || !len.is_multiple_of(align) {
@@ -257,7 +275,7 @@ impl<const WORD: usize, const PAGE: usize> NorFlash for MockFlash<WORD, PAGE> {
         self.stats.erases += (len / PAGE) as u64;
         if !torn {
             self.mem.get_mut(start..end).ok_or(MockError::OutOfBounds)?.fill(0xFF);
-            return Ok(());
+            return self.spurious();
         }
         for word in (start..end).step_by(WORD) {
             let choice = self.next_random() % 3;
@@ -307,6 +325,6 @@ impl<const WORD: usize, const PAGE: usize> NorFlash for MockFlash<WORD, PAGE> {
             self.powered = false;
             return Err(MockError::PowerCut);
         }
-        Ok(())
+        self.spurious()
     }
 }
