@@ -253,8 +253,9 @@ impl<E: fmt::Debug + fmt::Display> core::error::Error for FlashError<E> {}
 /// core [`Writer`] and hands them out oldest-first for forwarding.
 ///
 /// `B` is the entry buffer (as for [`Writer`]); it must hold the largest
-/// frame stored. Nothing is allocated; RAM is this struct (about 200 bytes
-/// plus `B`) and at most 150 bytes of stack per call besides.
+/// frame stored. Nothing is allocated: RAM is this struct (the flash
+/// handle, `B`, and about 200 bytes of state) plus the caller's batch
+/// buffer for [`FlashLedger::read_batch`].
 ///
 /// ```
 /// use lotledger::entry::Stamp;

@@ -15,7 +15,7 @@
 //!   refuses the whole batch with the sequence number and the reason.
 //!
 //! Where the entries go is a [`Sink`]: the file ledger on a line PC, or
-//! [`MemorySink`] (feature `alloc`) in tests. The receiver itself needs no
+//! `MemorySink` (feature `alloc`) in tests. The receiver itself needs no
 //! allocator.
 
 #[cfg(feature = "alloc")]
