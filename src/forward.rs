@@ -268,3 +268,81 @@ fn first_seq(batch: &[u8]) -> Result<u64, FailureKind> {
         other => FailureKind::Undecodable(other),
     })
 }
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::chain::Writer;
+    use crate::entry::Stamp;
+    use crate::model::{Disposition, DispositionSet, ItemCode, LotId, Record, Text, Timestamp};
+
+    /// The frames of entries `0..n` of `ledger`, one per lot number, and
+    /// where each starts.
+    #[expect(clippy::unwrap_used, reason = "fixed test data always fits")]
+    fn ledger(ledger: LedgerId, n: u8, variant: &str) -> (Vec<u8>, Vec<usize>) {
+        let mut w = Writer::new(Vec::new(), [0u8; 256], Anchor::genesis(&ledger));
+        let mut starts = Vec::new();
+        for i in 0..n {
+            let stamp = Stamp {
+                time: Timestamp(1_772_352_000_000 + i64::from(i)),
+                actor: "qa".parse().unwrap(),
+                station: "QA".parse().unwrap(),
+            };
+            let lot = LotId {
+                item: ItemCode::Internal("FG-1".parse().unwrap()),
+                lot: alloc::format!("{variant}{i}").parse().unwrap(),
+            };
+            let record = Record::DispositionSet(DispositionSet {
+                lot,
+                status: Disposition::Released,
+                reason: Text::default(),
+            });
+            starts.push(w.storage().len());
+            w.append(&stamp, &record).unwrap();
+        }
+        starts.push(w.storage().len());
+        (w.into_parts().0, starts)
+    }
+
+    #[test]
+    fn continue_replay_overlap_gap_fork() {
+        let id = LedgerId([5; 16]);
+        let (bytes, at) = ledger(id, 8, "L");
+        let (other, other_at) = ledger(id, 8, "X");
+        let mut rx = Receiver::new(MemorySink::new());
+        let got = rx.receive(&id, &bytes[..at[3]]).unwrap();
+        assert_eq!((got.stored, got.duplicates, got.head.next_seq), (3, 0, 3));
+        let again = rx.receive(&id, &bytes[..at[3]]).unwrap();
+        assert_eq!((again.stored, again.duplicates, again.head), (0, 3, got.head));
+        let overlap = rx.receive(&id, &bytes[at[1]..at[5]]).unwrap();
+        assert_eq!((overlap.stored, overlap.duplicates), (2, 2));
+        assert_eq!(rx.sink().frames(&id), &bytes[..at[5]]);
+        assert_eq!(rx.sink().appends(), 2);
+
+        let refusal = |r: Result<Accepted, ReceiveError<core::convert::Infallible>>| match r {
+            Err(ReceiveError::Refused { seq, reason, .. }) => (seq, reason),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refusal(rx.receive(&id, &bytes[at[6]..at[7]])),
+            (6, Refusal::Gap { expected: 5 })
+        );
+        let (seq, why) = refusal(rx.receive(&id, &other[other_at[0]..other_at[2]]));
+        assert_eq!(seq, 0);
+        assert!(matches!(why, Refusal::Fork { held: Some(_), received: Some(_) }));
+        assert_eq!(
+            refusal(rx.receive(&LedgerId([6; 16]), &bytes[..at[1]])),
+            (0, Refusal::WrongLedger)
+        );
+        let mut torn = bytes[at[5]..at[7]].to_vec();
+        torn.truncate(torn.len() - 1);
+        let (seq, why) = refusal(rx.receive(&id, &torn));
+        assert_eq!(seq, 6);
+        assert!(matches!(why, Refusal::Invalid(FailureKind::Frame(_))));
+        assert_eq!(rx.sink().frames(&id), &bytes[..at[5]], "refusals store nothing");
+        let empty = rx.receive(&id, &[]).unwrap();
+        assert_eq!((empty.stored, empty.head.next_seq), (0, 5));
+    }
+}
