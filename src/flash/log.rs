@@ -602,9 +602,6 @@ impl<F: NorFlash> FlashLog<F> {
         }
         let next = self.active.checked_add(1).ok_or(FlashError::Exhausted)?;
         let at = self.page_addr(next);
-        if !self.blank(at, at + self.page_size)? {
-            self.erase(next)?;
-        }
         let confirmed = self.confirmed;
         let header = PageHeader {
             page_no: next,
@@ -612,7 +609,17 @@ impl<F: NorFlash> FlashLog<F> {
             anchor: self.chain.anchor(),
             confirmed,
         };
-        self.write(at, &header.encode())?;
+        let opened = match self.blank(at, at + self.page_size) {
+            Ok(true) => self.write(at, &header.encode()),
+            Ok(false) => self.erase(next).and_then(|()| self.write(at, &header.encode())),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = opened {
+            // The new header may be on flash after all: nothing more may be
+            // written to the old page, or it would end up behind that header.
+            self.sealed = true;
+            return Err(e);
+        }
         self.active = next;
         self.pos = Self::header_len();
         self.sealed = false;
