@@ -13,6 +13,9 @@ pub mod demo;
 pub mod entry;
 #[cfg(feature = "std")]
 pub mod file;
+#[cfg(feature = "flash")]
+pub mod flash;
+pub mod forward;
 pub mod frame;
 /// Interchange formats: GS1 element strings and Digital Link URIs.
 pub mod interop;
