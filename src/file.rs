@@ -51,6 +51,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod devices;
 mod error;
 mod io;
 mod ledger;
@@ -64,6 +65,7 @@ use core::fmt;
 use core::time::Duration;
 use std::path::PathBuf;
 
+pub use devices::{DeviceLedgers, RECENT_HASHES};
 pub use error::Error;
 pub use io::{SegmentFile, Wrapper};
 pub use ledger::{Appended, FileLedger};

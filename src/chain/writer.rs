@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::{Anchor, Receipt};
+use super::{Anchor, Chain, FailureKind, Receipt};
 use crate::entry::{self, EncodeError, FORMAT_VERSION, Header, PrevLink, Stamp};
-use crate::frame::{self, CRC_LEN, MAX_BODY_LEN, MAX_LEN_PREFIX};
+use crate::frame::{self, CRC_LEN, FrameError, MAX_BODY_LEN, MAX_LEN_PREFIX};
 use crate::model::Record;
 use crate::storage::Storage;
 
@@ -40,6 +40,9 @@ pub enum WriteError<E> {
     },
     /// The ledger has used every sequence number.
     SequenceExhausted,
+    /// A frame given to [`Writer::append_frame`] is damaged or does not
+    /// continue the chain.
+    NotNext(FailureKind),
 }
 
 impl<E: fmt::Display> fmt::Display for WriteError<E> {
@@ -51,6 +54,7 @@ impl<E: fmt::Display> fmt::Display for WriteError<E> {
                 write!(f, "entry of {len} bytes exceeds the {MAX_BODY_LEN}-byte limit")
             }
             Self::SequenceExhausted => f.write_str("sequence numbers exhausted"),
+            Self::NotNext(kind) => write!(f, "frame does not continue the chain: {kind}"),
         }
     }
 }
@@ -100,6 +104,26 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
         self.storage.append(buf.get(range).unwrap_or_default()).map_err(WriteError::Storage)?;
         self.head = Anchor { next_seq: seq + 1, head: hash };
         Ok(Receipt { seq, hash })
+    }
+
+    /// Appends a frame written elsewhere (forwarded from a device, restored
+    /// from an archive) exactly as it is, after checking that it is one
+    /// intact frame and continues this chain.
+    ///
+    /// # Errors
+    /// [`WriteError::NotNext`] naming what is wrong with it, or the
+    /// storage's error; the writer and the storage are unchanged.
+    pub fn append_frame(&mut self, frame: &[u8]) -> Result<Receipt, WriteError<S::Error>> {
+        let parsed = frame::parse(frame).map_err(|e| WriteError::NotNext(FailureKind::Frame(e)))?;
+        if parsed.len != frame.len() {
+            let extra = FrameError::BadLength { len: frame.len() as u64 };
+            return Err(WriteError::NotNext(FailureKind::Frame(extra)));
+        }
+        let mut chain = Chain::new(self.head);
+        let followed = chain.follow(parsed.body).map_err(WriteError::NotNext)?;
+        self.storage.append(frame).map_err(WriteError::Storage)?;
+        self.head = chain.anchor();
+        Ok(Receipt { seq: followed.header.seq, hash: followed.hash })
     }
 
     /// Where the chain stands: the next sequence number and the last hash.

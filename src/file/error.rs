@@ -149,6 +149,14 @@ pub enum Error {
     },
     /// The ledger has used every sequence number.
     SequenceExhausted,
+    /// A frame given to [`FileLedger::append_frame`](super::FileLedger::append_frame)
+    /// is damaged or does not continue the chain; nothing changed.
+    NotNext {
+        /// The sequence number the next entry must have.
+        seq: u64,
+        /// What is wrong with the frame.
+        kind: crate::chain::FailureKind,
+    },
     /// The options are unusable.
     BadOptions(&'static str),
 }
@@ -219,6 +227,9 @@ impl fmt::Display for Error {
             Self::Encode(e) => write!(f, "{e}"),
             Self::TooLarge { len } => write!(f, "entry of {len} bytes exceeds the frame limit"),
             Self::SequenceExhausted => f.write_str("sequence numbers exhausted"),
+            Self::NotNext { seq, kind } => {
+                write!(f, "frame is not entry {seq} of this ledger: {kind}")
+            }
             Self::BadOptions(why) => write!(f, "bad options: {why}"),
         }
     }

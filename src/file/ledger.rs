@@ -258,6 +258,27 @@ impl FileLedger {
     /// [`Error::SequenceExhausted`] for an entry that cannot be written
     /// (nothing changed).
     pub fn append(&mut self, stamp: &Stamp, record: &Record) -> Result<Appended, Error> {
+        self.append_with(|writer| writer.append(stamp, record))
+    }
+
+    /// Appends a frame written elsewhere exactly as it is (a device's
+    /// forwarded entry, stored under the device's ledger id), after checking
+    /// that it is one intact frame continuing this ledger's chain. Durability
+    /// as for [`append`](Self::append).
+    ///
+    /// # Errors
+    /// [`Error::NotNext`] when the frame is damaged or does not continue the
+    /// chain (nothing changed); otherwise as [`append`](Self::append).
+    pub fn append_frame(&mut self, frame: &[u8]) -> Result<Appended, Error> {
+        self.append_with(|writer| writer.append_frame(frame))
+    }
+
+    fn append_with(
+        &mut self,
+        write: impl FnOnce(
+            &mut Writer<Pending, Vec<u8>>,
+        ) -> Result<Receipt, WriteError<core::convert::Infallible>>,
+    ) -> Result<Appended, Error> {
         self.check_usable()?;
         let segment_len = self.file_len + self.pending_len();
         if segment_len >= self.options.segment_size
@@ -265,9 +286,11 @@ impl FileLedger {
         {
             self.rotate()?;
         }
-        let receipt = self.writer.append(stamp, record).map_err(|e| match e {
+        let next = self.writer.head().next_seq;
+        let receipt = write(&mut self.writer).map_err(|e| match e {
             WriteError::Encode(e) => Error::Encode(e),
             WriteError::TooLarge { len } => Error::TooLarge { len },
+            WriteError::NotNext(kind) => Error::NotNext { seq: next, kind },
             // `Pending` cannot fail; the remaining case is exhaustion.
             _ => Error::SequenceExhausted,
         })?;
