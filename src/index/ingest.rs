@@ -1,0 +1,413 @@
+//! Adding one verified entry: its columns, then the rows its record makes.
+
+use std::vec::Vec;
+
+use super::*;
+use crate::chain::Verified;
+use crate::entry::DecodeError;
+use crate::model::{
+    ComplaintRegistered, Corrected, LotId, Packable, PartyId, Produced, Quantity, RecallStep,
+    Record, Subject,
+};
+
+fn full(what: &'static str) -> IngestError {
+    IngestError::Full { what }
+}
+
+impl Index {
+    /// Adds entry `v` of ledger number `n` (already checked to be next).
+    pub(super) fn add_entry(
+        &mut self,
+        n: u16,
+        v: &Verified<'_>,
+        frame_len: u64,
+    ) -> Result<(), IngestError> {
+        let e = u32::try_from(self.entries.time.len())
+            .ok()
+            .filter(|&e| e < NONE)
+            .ok_or(full("entries"))?;
+        let actor = self.codes.intern(&v.header.actor).ok_or(full("actors"))?;
+        let station = self.codes.intern(&v.header.station).ok_or(full("stations"))?;
+        let (kind, record) = match v.record() {
+            Ok(r) => (u8::try_from(r.kind().number()).unwrap_or(KIND_UNKNOWN), Some(r)),
+            Err(DecodeError::UnknownKind(_)) => (KIND_UNKNOWN, None),
+            Err(_) => (KIND_UNDECODABLE, None),
+        };
+        let mut h8 = [0u8; 8];
+        h8.iter_mut().zip(v.hash.0.iter()).for_each(|(o, b)| *o = *b);
+        self.entries.ledger.push(n);
+        self.entries.time.push(v.header.time.0);
+        self.entries.offset.push(v.offset);
+        self.entries.actor.push(actor);
+        self.entries.station.push(station);
+        self.entries.kind.push(kind);
+        self.entries.hash8.push(u64::from_le_bytes(h8));
+        if (e / 64) as usize >= self.void.len() {
+            self.void.push(0);
+        }
+        let Some(state) = self.ledgers.get_mut(usize::from(n)) else {
+            return Err(full("ledgers"));
+        };
+        let id = state.id;
+        let seq = v.header.seq;
+        state.globals.push(e);
+        state.head = Anchor { next_seq: seq + 1, head: v.hash };
+        state.first_time.get_or_insert(v.header.time);
+        if state.last_time.is_some_and(|t| v.header.time < t) {
+            state.time_regressions += 1;
+        }
+        state.last_time = Some(v.header.time);
+        state.bytes += frame_len;
+        match record {
+            Some(r) => self.add_record(n, e, seq, r),
+            None => {
+                let kind = if kind == KIND_UNKNOWN {
+                    ProblemKind::UnknownKind
+                } else {
+                    ProblemKind::Undecodable
+                };
+                self.problems.push(Problem { ledger: id, seq, kind });
+                Ok(())
+            }
+        }
+    }
+
+    fn problem(&mut self, n: u16, seq: u64, kind: ProblemKind) {
+        if let Some(l) = self.ledgers.get(usize::from(n)) {
+            self.problems.push(Problem { ledger: l.id, seq, kind });
+        }
+    }
+
+    fn lot(&mut self, lot: &LotId) -> Result<u32, IngestError> {
+        let id = self.lots.intern(lot).ok_or(full("lots"))?;
+        if id as usize == self.lot_nodes.len() {
+            let item = self.items.intern(&lot.item).ok_or(full("items"))?;
+            self.lot_nodes.push(LotNode::default());
+            self.lot_item.push(item);
+        }
+        Ok(id)
+    }
+
+    fn lot_event(&mut self, lot: u32, e: u32) {
+        if let Some(node) = self.lot_nodes.get_mut(lot as usize)
+            && node.events.last() != Some(&e)
+        {
+            node.events.push(e);
+        }
+    }
+
+    fn party(&mut self, p: &PartyId) -> Result<u32, IngestError> {
+        self.parties.intern(p).ok_or(full("parties"))
+    }
+
+    fn qty(&mut self, q: &Quantity) -> Result<Qty, IngestError> {
+        let unit = self.units.intern(&q.unit).ok_or(full("units"))?;
+        Ok(Qty { amount: q.amount, unit, scale: q.scale })
+    }
+
+    fn add_record(&mut self, n: u16, e: u32, seq: u64, record: Record) -> Result<(), IngestError> {
+        match record {
+            Record::MaterialReceived(r) => {
+                let lot = self.lot(&r.lot)?;
+                let supplier = self.party(&r.supplier)?;
+                let supplier_lot = r.supplier_lot.map_or(NONE, |l| self.text.push(l.as_str()));
+                let order = r.order.map_or(NONE, |o| self.text.push(o.as_str()));
+                let qty = self.qty(&r.quantity)?;
+                self.receipts.push(ReceiptRow { entry: e, supplier, supplier_lot, order, qty });
+                self.lot_event(lot, e);
+            }
+            Record::Inspected(r) => {
+                let lot = self.lot(&r.lot)?;
+                let certificate = match r.certificate {
+                    Some(d) => {
+                        let i = u32::try_from(self.certificates.len()).unwrap_or(NONE);
+                        self.certificates.push(d);
+                        i
+                    }
+                    None => NONE,
+                };
+                let report = r.report.map_or(NONE, |x| self.text.push(x.as_str()));
+                self.inspections.push(InspectionRow {
+                    entry: e,
+                    stage: r.stage,
+                    result: r.result,
+                    certificate,
+                    report,
+                });
+                self.lot_event(lot, e);
+            }
+            Record::Produced(p) => self.add_production(e, &p)?,
+            Record::DispositionSet(d) => {
+                let lot = self.lot(&d.lot)?;
+                self.dispositions.push(DispositionRow { entry: e, status: d.status });
+                self.lot_event(lot, e);
+            }
+            Record::Packed(p) => {
+                for c in &p.contents {
+                    if let Packable::Lot(lq) = c {
+                        let lot = self.lot(&lq.lot)?;
+                        self.lot_event(lot, e);
+                    }
+                }
+            }
+            Record::Shipped(s) => {
+                let lot = self.lot(&s.lot)?;
+                let customer = self.party(&s.customer)?;
+                let ship_to = match &s.ship_to {
+                    Some(l) => self.locations.intern(l).ok_or(full("locations"))?,
+                    None => NONE,
+                };
+                let order = self.text.push(s.order.as_str());
+                let q = self.qty(&s.quantity)?;
+                let row = u32::try_from(self.shipments.len()).map_err(|_| full("shipments"))?;
+                self.shipments.push(ShipmentRow {
+                    amount: q.amount,
+                    entry: e,
+                    lot,
+                    customer,
+                    ship_to,
+                    order,
+                    unit: q.unit,
+                    scale: q.scale,
+                });
+                if let Some(node) = self.lot_nodes.get_mut(lot as usize) {
+                    node.shipments.push(row);
+                }
+            }
+            Record::Delivered(_) => {}
+            Record::Returned(r) => {
+                let lot = self.lot(&r.lot)?;
+                let from = self.party(&r.from)?;
+                let qty = self.qty(&r.quantity)?;
+                self.returns.push(ReturnRow { entry: e, from, qty });
+                self.lot_event(lot, e);
+            }
+            Record::ComplaintRegistered(c) => self.add_complaint(n, e, seq, &c)?,
+            Record::ComplaintProgress(p) => {
+                let number = self.refs.intern(&p.complaint).ok_or(full("references"))?;
+                match self.complaint_by_number.get(&number).copied() {
+                    Some(row) => {
+                        let s = u32::try_from(self.steps.len()).map_err(|_| full("steps"))?;
+                        self.steps.push(StepRow { entry: e, step: StepKind::of(&p.step) });
+                        if let Some(c) = self.complaints.get_mut(row as usize) {
+                            c.steps.push(s);
+                        }
+                    }
+                    None => self.problem(n, seq, ProblemKind::UnknownComplaint),
+                }
+            }
+            Record::RecallOpened(r) => {
+                let number = self.refs.intern(&r.recall).ok_or(full("references"))?;
+                if self.recall_by_number.contains_key(&number) {
+                    self.problem(n, seq, ProblemKind::DuplicateRecall);
+                    return Ok(());
+                }
+                let mut lots = Vec::with_capacity(r.lots.len());
+                for l in &r.lots {
+                    let lot = self.lot(l)?;
+                    self.lot_event(lot, e);
+                    lots.push(lot);
+                }
+                let row = u32::try_from(self.recalls.len()).map_err(|_| full("recalls"))?;
+                self.recalls.push(RecallRow {
+                    entry: e,
+                    number,
+                    class: r.class,
+                    lots,
+                    actions: Vec::new(),
+                });
+                self.recall_by_number.insert(number, row);
+            }
+            Record::RecallAction(a) => {
+                let number = self.refs.intern(&a.recall).ok_or(full("references"))?;
+                let action = match &a.step {
+                    RecallStep::CustomerNotified { customer } => {
+                        ActionKind::Notified { customer: self.party(customer)? }
+                    }
+                    RecallStep::Retrieved { customer, lot, quantity } => {
+                        let lot = self.lot(lot)?;
+                        self.lot_event(lot, e);
+                        ActionKind::Retrieved {
+                            customer: self.party(customer)?,
+                            lot,
+                            qty: self.qty(quantity)?,
+                        }
+                    }
+                    RecallStep::Closed { .. } => ActionKind::Closed,
+                };
+                let row = u32::try_from(self.actions.len()).map_err(|_| full("actions"))?;
+                self.actions.push(ActionRow { entry: e, action });
+                match self.recall_by_number.get(&number).copied() {
+                    Some(r) => {
+                        if let Some(recall) = self.recalls.get_mut(r as usize) {
+                            recall.actions.push(row);
+                        }
+                    }
+                    None => self.problem(n, seq, ProblemKind::UnknownRecall),
+                }
+            }
+            Record::Destroyed(d) => {
+                let lot = self.lot(&d.lot)?;
+                let qty = self.qty(&d.quantity)?;
+                self.destructions.push(DestructionRow { entry: e, qty });
+                self.lot_event(lot, e);
+            }
+            Record::Corrected(c) => self.add_correction(n, e, seq, &c)?,
+            Record::Attached(a) => {
+                if let Subject::Lot(l) = &a.subject {
+                    let lot = self.lot(l)?;
+                    self.lot_event(lot, e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn add_production(&mut self, e: u32, p: &Produced) -> Result<(), IngestError> {
+        let row = u32::try_from(self.productions.len()).map_err(|_| full("productions"))?;
+        let inputs_start =
+            u32::try_from(self.lot_qtys.len()).map_err(|_| full("production lots"))?;
+        for (i, lq) in p.inputs.iter().chain(p.outputs.iter()).enumerate() {
+            let lot = self.lot(&lq.lot)?;
+            let qty = self.qty(&lq.quantity)?;
+            self.lot_qtys.push(LotQty { lot, qty });
+            if let Some(node) = self.lot_nodes.get_mut(lot as usize) {
+                let list =
+                    if i < p.inputs.len() { &mut node.consumed_by } else { &mut node.produced_by };
+                if list.last() != Some(&row) {
+                    list.push(row);
+                }
+            }
+        }
+        let work_order = self.text.push(p.work_order.as_str());
+        let line = self.text.push(p.line.as_str());
+        self.productions.push(ProductionRow {
+            entry: e,
+            work_order,
+            line,
+            produced_on: p.produced_on.0,
+            expiry: p.expiry.map_or(i32::MIN, |d| d.0),
+            inputs_start,
+            inputs_len: u8::try_from(p.inputs.len()).unwrap_or(u8::MAX),
+            outputs_len: u8::try_from(p.outputs.len()).unwrap_or(u8::MAX),
+        });
+        Ok(())
+    }
+
+    fn add_complaint(
+        &mut self,
+        n: u16,
+        e: u32,
+        seq: u64,
+        c: &ComplaintRegistered,
+    ) -> Result<(), IngestError> {
+        let number = self.refs.intern(&c.complaint).ok_or(full("references"))?;
+        if self.complaint_by_number.contains_key(&number) {
+            self.problem(n, seq, ProblemKind::DuplicateComplaint);
+            return Ok(());
+        }
+        let lot = match &c.lot {
+            Some(l) => {
+                let lot = self.lot(l)?;
+                self.lot_event(lot, e);
+                lot
+            }
+            None => NONE,
+        };
+        let customer = match c.customer.as_ref().or(c.complainant.organisation.as_ref()) {
+            Some(p) => self.party(p)?,
+            None => NONE,
+        };
+        let product = self.text.push(c.product.as_str());
+        let row = u32::try_from(self.complaints.len()).map_err(|_| full("complaints"))?;
+        self.complaints.push(ComplaintRow {
+            entry: e,
+            number,
+            received_at: c.received_at.0,
+            severity: c.severity,
+            kind: c.kind,
+            customer,
+            lot,
+            product,
+            steps: Vec::new(),
+        });
+        self.complaint_by_number.insert(number, row);
+        Ok(())
+    }
+
+    fn add_correction(
+        &mut self,
+        n: u16,
+        e: u32,
+        seq: u64,
+        c: &Corrected,
+    ) -> Result<(), IngestError> {
+        let target = if c.target.seq < seq { self.entry_of(n, c.target.seq) } else { None };
+        let status = match target {
+            None => CorrectionStatus::UnknownTarget,
+            Some(t) => {
+                let mut h8 = [0u8; 8];
+                h8.iter_mut().zip(c.target.hash.0.iter()).for_each(|(o, b)| *o = *b);
+                if self.entries.hash8.get(t as usize) == Some(&u64::from_le_bytes(h8)) {
+                    CorrectionStatus::Applied
+                } else {
+                    CorrectionStatus::HashMismatch
+                }
+            }
+        };
+        let first = self.ledgers.get(usize::from(n)).map_or(0, |l| l.start.next_seq);
+        if c.replacements.iter().any(|&r| r >= seq || r < first) {
+            self.problem(n, seq, ProblemKind::CorrectionBadReplacement);
+        }
+        match status {
+            CorrectionStatus::Applied => {}
+            CorrectionStatus::HashMismatch => {
+                self.problem(n, seq, ProblemKind::CorrectionHashMismatch);
+            }
+            CorrectionStatus::UnknownTarget => {
+                self.problem(n, seq, ProblemKind::CorrectionUnknownTarget);
+            }
+        }
+        let row = u32::try_from(self.corrections.len()).map_err(|_| full("corrections"))?;
+        self.corrections.push(CorrectionRow {
+            entry: e,
+            target: target.unwrap_or(NONE),
+            target_seq: c.target.seq,
+            status,
+            reason: c.reason.as_str().into(),
+            replacements: c.replacements.iter().copied().collect(),
+        });
+        self.correction_of.insert(e, row);
+        if let (CorrectionStatus::Applied, Some(t)) = (status, target) {
+            self.voiders.entry(t).or_default().push(e);
+            self.refresh_void(t);
+        }
+        Ok(())
+    }
+
+    /// Recomputes whether `t` is void, and follows the change down a chain
+    /// of corrections of corrections (iteratively: no recursion on input).
+    fn refresh_void(&mut self, mut t: u32) {
+        loop {
+            let now_void =
+                self.voiders.get(&t).is_some_and(|cs| cs.iter().any(|&c| !self.is_void(c)));
+            if now_void == self.is_void(t) {
+                return;
+            }
+            if let Some(w) = self.void.get_mut((t / 64) as usize) {
+                *w ^= 1 << (t % 64);
+            }
+            // If `t` is an applied correction, its own target changes too.
+            let next = self
+                .correction_of
+                .get(&t)
+                .and_then(|&r| self.corrections.get(r as usize))
+                .filter(|c| c.status == CorrectionStatus::Applied)
+                .map(|c| c.target);
+            match next {
+                Some(target) if target != NONE => t = target,
+                _ => return,
+            }
+        }
+    }
+}
