@@ -75,8 +75,10 @@ pub struct Index {
     pub(crate) lot_item: Vec<u32>,
     pub(crate) parties: Interner<PartyId>,
     pub(crate) locations: Interner<LocationId>,
-    /// Actors and stations.
-    pub(crate) codes: Interner<Code<32>>,
+    /// (actor, station) pairs.
+    pub(crate) stamps: Interner<(Code<32>, Code<32>)>,
+    /// Runs of consecutive entries of one ledger, in entry order.
+    pub(crate) runs: Vec<Run>,
     pub(crate) units: Interner<Unit>,
     /// Complaint and recall numbers.
     pub(crate) refs: Interner<Reference>,
@@ -103,11 +105,10 @@ pub struct Index {
 /// Per-entry columns, indexed by entry number (the order of ingestion).
 #[derive(Debug, Default)]
 pub(crate) struct Entries {
-    pub ledger: Vec<u16>,
     pub time: Vec<i64>,
     pub offset: Vec<u64>,
-    pub actor: Vec<u32>,
-    pub station: Vec<u32>,
+    /// The interned (actor, station) pair.
+    pub stamp: Vec<u32>,
     /// The record kind number; [`KIND_UNKNOWN`] or [`KIND_UNDECODABLE`].
     pub kind: Vec<u8>,
     /// The first 8 bytes of the entry hash.
@@ -119,14 +120,25 @@ pub(crate) const KIND_UNKNOWN: u8 = 0xff;
 /// Kind byte of an entry whose record could not be decoded.
 pub(crate) const KIND_UNDECODABLE: u8 = 0xfe;
 
+/// Consecutive entry numbers holding consecutive entries of one ledger.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run {
+    pub first_entry: u32,
+    pub first_seq: u64,
+    pub len: u32,
+    pub ledger: u16,
+}
+
 /// What the index knows of one ledger.
 #[derive(Debug)]
 pub(crate) struct LedgerState {
     pub id: LedgerId,
     pub start: Anchor,
     pub head: Anchor,
-    /// Entry numbers of this ledger's entries, by `seq - start.next_seq`.
-    pub globals: Vec<u32>,
+    /// Its runs (indices into `Index::runs`), in sequence order.
+    pub runs: Vec<u32>,
+    /// How many of its entries are indexed.
+    pub entries: u64,
     pub first_time: Option<Timestamp>,
     pub last_time: Option<Timestamp>,
     pub bytes: u64,
@@ -353,7 +365,8 @@ impl Index {
             id: *id,
             start,
             head: start,
-            globals: Vec::new(),
+            runs: Vec::new(),
+            entries: 0,
             first_time: None,
             last_time: None,
             bytes: 0,
@@ -458,7 +471,46 @@ impl Index {
             seg.entries += added;
             seg.bytes += end as u64;
         }
+        // After a bulk load, give back what doubling growth reserved.
+        if added >= 4096 && added.saturating_mul(4) >= self.entries() {
+            self.shrink_to_fit();
+        }
         result.map(|()| added)
+    }
+
+    /// Gives back spare capacity (vectors grow by doubling, so up to half
+    /// of an index built entry by entry can be spare). The index does this
+    /// itself after a bulk load of a quarter or more of its entries.
+    pub fn shrink_to_fit(&mut self) {
+        let e = &mut self.entries;
+        e.time.shrink_to_fit();
+        e.offset.shrink_to_fit();
+        e.stamp.shrink_to_fit();
+        e.kind.shrink_to_fit();
+        e.hash8.shrink_to_fit();
+        self.void.shrink_to_fit();
+        self.runs.shrink_to_fit();
+        for node in &mut self.lot_nodes {
+            node.produced_by.shrink_to_fit();
+            node.consumed_by.shrink_to_fit();
+            node.shipments.shrink_to_fit();
+            node.events.shrink_to_fit();
+        }
+        self.lot_nodes.shrink_to_fit();
+        self.lot_item.shrink_to_fit();
+        self.lots.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.certificates.shrink_to_fit();
+        self.receipts.shrink_to_fit();
+        self.inspections.shrink_to_fit();
+        self.productions.shrink_to_fit();
+        self.lot_qtys.shrink_to_fit();
+        self.dispositions.shrink_to_fit();
+        self.shipments.shrink_to_fit();
+        self.returns.shrink_to_fit();
+        self.destructions.shrink_to_fit();
+        self.steps.shrink_to_fit();
+        self.actions.shrink_to_fit();
     }
 
     fn ingest_numbered(
@@ -530,23 +582,38 @@ impl Index {
         self.lots.get(lot).is_some()
     }
 
+    /// The run holding entry number `e`.
+    fn run_of(&self, e: u32) -> Option<&Run> {
+        let i = self.runs.partition_point(|r| r.first_entry <= e).checked_sub(1)?;
+        self.runs.get(i).filter(|r| e - r.first_entry < r.len)
+    }
+
+    /// The ledger number of entry number `e`.
+    pub(crate) fn ledger_of(&self, e: u32) -> Option<u16> {
+        self.run_of(e).map(|r| r.ledger)
+    }
+
     /// Where entry number `e` lives.
     pub(crate) fn place(&self, e: u32) -> Option<EntryPlace> {
-        let i = e as usize;
-        let ledger = self.ledgers.get(usize::from(*self.entries.ledger.get(i)?))?;
-        let pos = ledger.globals.partition_point(|&g| g < e);
+        let run = self.run_of(e)?;
+        let ledger = self.ledgers.get(usize::from(run.ledger))?;
         Some(EntryPlace {
             ledger: ledger.id,
-            seq: ledger.start.next_seq + pos as u64,
-            offset: *self.entries.offset.get(i)?,
+            seq: run.first_seq + u64::from(e - run.first_entry),
+            offset: *self.entries.offset.get(e as usize)?,
         })
     }
 
     /// The entry number of `seq` in ledger number `n`.
     pub(crate) fn entry_of(&self, n: u16, seq: u64) -> Option<u32> {
         let ledger = self.ledgers.get(usize::from(n))?;
-        let pos = usize::try_from(seq.checked_sub(ledger.start.next_seq)?).ok()?;
-        ledger.globals.get(pos).copied()
+        let runs = &ledger.runs;
+        let i = runs
+            .partition_point(|&r| self.runs.get(r as usize).is_some_and(|r| r.first_seq <= seq))
+            .checked_sub(1)?;
+        let run = self.runs.get(*runs.get(i)? as usize)?;
+        let k = seq - run.first_seq;
+        (k < u64::from(run.len)).then(|| run.first_entry + u32::try_from(k).unwrap_or(0))
     }
 
     /// The ledger number of `id`.
@@ -569,8 +636,21 @@ impl Index {
         self.entries.kind.get(e as usize).copied().unwrap_or(KIND_UNKNOWN)
     }
 
-    /// The interned code (actor or station) `id`, as text.
-    pub(crate) fn code(&self, id: u32) -> &str {
-        self.codes.value(id).map_or("", Code::as_str)
+    /// Who made entry `e`.
+    pub(crate) fn actor(&self, e: u32) -> &str {
+        self.entries
+            .stamp
+            .get(e as usize)
+            .and_then(|&s| self.stamps.value(s))
+            .map_or("", |(a, _)| a.as_str())
+    }
+
+    /// Where entry `e` was made.
+    pub(crate) fn station(&self, e: u32) -> &str {
+        self.entries
+            .stamp
+            .get(e as usize)
+            .and_then(|&s| self.stamps.value(s))
+            .map_or("", |(_, s)| s.as_str())
     }
 }

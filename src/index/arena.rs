@@ -32,6 +32,11 @@ impl TextArena {
         offset
     }
 
+    /// Gives back spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
     /// The text at `offset`; empty for [`NONE`] or a bad offset.
     pub(crate) fn get(&self, offset: u32) -> &str {
         if offset == NONE {

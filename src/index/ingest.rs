@@ -6,8 +6,9 @@ use super::*;
 use crate::chain::Verified;
 use crate::entry::DecodeError;
 use crate::model::{
-    ComplaintRegistered, Corrected, LotId, Packable, PartyId, Produced, Quantity, RecallStep,
-    Record, Subject,
+    Attached, ComplaintProgress, ComplaintRegistered, Corrected, Delivered, Destroyed,
+    DispositionSet, Inspected, LotId, MaterialReceived, Packable, Packed, PartyId, Produced,
+    Quantity, RecallAction, RecallOpened, RecallStep, RecordKind, Returned, Shipped, Subject,
 };
 
 fn full(what: &'static str) -> IngestError {
@@ -26,21 +27,28 @@ impl Index {
             .ok()
             .filter(|&e| e < NONE)
             .ok_or(full("entries"))?;
-        let actor = self.codes.intern(&v.header.actor).ok_or(full("actors"))?;
-        let station = self.codes.intern(&v.header.station).ok_or(full("stations"))?;
-        let (kind, record) = match v.record() {
-            Ok(r) => (u8::try_from(r.kind().number()).unwrap_or(KIND_UNKNOWN), Some(r)),
-            Err(DecodeError::UnknownKind(_)) => (KIND_UNKNOWN, None),
-            Err(_) => (KIND_UNDECODABLE, None),
+        let stamp = self
+            .stamps
+            .intern(&(v.header.actor.clone(), v.header.station.clone()))
+            .ok_or(full("actors and stations"))?;
+        // Decode only the record's own type, not the whole `Record` enum:
+        // it is sized by its largest kind, and moving it dominates ingest.
+        let bytes = v.record_bytes();
+        let (kind, rest) = match (v.kind(), crate::varint::decode(bytes)) {
+            (Ok(k), Ok((_, len))) => (Some(k), bytes.get(len..).unwrap_or_default()),
+            _ => (None, bytes),
+        };
+        let kind_byte = match (kind, v.kind()) {
+            (Some(k), _) => u8::try_from(k.number()).unwrap_or(KIND_UNKNOWN),
+            (None, Err(DecodeError::UnknownKind(_))) => KIND_UNKNOWN,
+            (None, _) => KIND_UNDECODABLE,
         };
         let mut h8 = [0u8; 8];
         h8.iter_mut().zip(v.hash.0.iter()).for_each(|(o, b)| *o = *b);
-        self.entries.ledger.push(n);
         self.entries.time.push(v.header.time.0);
         self.entries.offset.push(v.offset);
-        self.entries.actor.push(actor);
-        self.entries.station.push(station);
-        self.entries.kind.push(kind);
+        self.entries.stamp.push(stamp);
+        self.entries.kind.push(kind_byte);
         self.entries.hash8.push(u64::from_le_bytes(h8));
         if (e / 64) as usize >= self.void.len() {
             self.void.push(0);
@@ -50,7 +58,20 @@ impl Index {
         };
         let id = state.id;
         let seq = v.header.seq;
-        state.globals.push(e);
+        state.entries += 1;
+        let seq_run = self.runs.last_mut().filter(|r| {
+            r.ledger == n
+                && u64::from(r.first_entry) + u64::from(r.len) == u64::from(e)
+                && r.first_seq + u64::from(r.len) == seq
+        });
+        match seq_run {
+            Some(r) => r.len += 1,
+            None => {
+                let run = u32::try_from(self.runs.len()).map_err(|_| full("runs"))?;
+                self.runs.push(Run { first_entry: e, first_seq: seq, len: 1, ledger: n });
+                state.runs.push(run);
+            }
+        }
         state.head = Anchor { next_seq: seq + 1, head: v.hash };
         state.first_time.get_or_insert(v.header.time);
         if state.last_time.is_some_and(|t| v.header.time < t) {
@@ -58,18 +79,22 @@ impl Index {
         }
         state.last_time = Some(v.header.time);
         state.bytes += frame_len;
-        match record {
-            Some(r) => self.add_record(n, e, seq, r),
-            None => {
-                let kind = if kind == KIND_UNKNOWN {
-                    ProblemKind::UnknownKind
-                } else {
-                    ProblemKind::Undecodable
-                };
-                self.problems.push(Problem { ledger: id, seq, kind });
-                Ok(())
-            }
+        let decoded = match kind {
+            Some(k) => self.add_record(n, e, seq, k, rest)?,
+            None => false,
+        };
+        if !decoded {
+            let problem = if kind_byte == KIND_UNKNOWN {
+                ProblemKind::UnknownKind
+            } else {
+                if let Some(k) = self.entries.kind.last_mut() {
+                    *k = KIND_UNDECODABLE;
+                }
+                ProblemKind::Undecodable
+            };
+            self.problems.push(Problem { ledger: id, seq, kind: problem });
         }
+        Ok(())
     }
 
     fn problem(&mut self, n: u16, seq: u64, kind: ProblemKind) {
@@ -105,9 +130,27 @@ impl Index {
         Ok(Qty { amount: q.amount, unit, scale: q.scale })
     }
 
-    fn add_record(&mut self, n: u16, e: u32, seq: u64, record: Record) -> Result<(), IngestError> {
-        match record {
-            Record::MaterialReceived(r) => {
+    /// Decodes the record of kind `kind` from `rest` (its bytes after the
+    /// kind number) and adds its rows; `Ok(false)` when it does not decode.
+    fn add_record(
+        &mut self,
+        n: u16,
+        e: u32,
+        seq: u64,
+        kind: RecordKind,
+        rest: &[u8],
+    ) -> Result<bool, IngestError> {
+        macro_rules! take {
+            ($t:ty) => {
+                match postcard::take_from_bytes::<$t>(rest) {
+                    Ok((value, [])) => value,
+                    _ => return Ok(false),
+                }
+            };
+        }
+        match kind {
+            RecordKind::MaterialReceived => {
+                let r: MaterialReceived = take!(MaterialReceived);
                 let lot = self.lot(&r.lot)?;
                 let supplier = self.party(&r.supplier)?;
                 let supplier_lot = r.supplier_lot.map_or(NONE, |l| self.text.push(l.as_str()));
@@ -116,7 +159,8 @@ impl Index {
                 self.receipts.push(ReceiptRow { entry: e, supplier, supplier_lot, order, qty });
                 self.lot_event(lot, e);
             }
-            Record::Inspected(r) => {
+            RecordKind::Inspected => {
+                let r: Inspected = take!(Inspected);
                 let lot = self.lot(&r.lot)?;
                 let certificate = match r.certificate {
                     Some(d) => {
@@ -136,13 +180,18 @@ impl Index {
                 });
                 self.lot_event(lot, e);
             }
-            Record::Produced(p) => self.add_production(e, &p)?,
-            Record::DispositionSet(d) => {
+            RecordKind::Produced => {
+                let p: Produced = take!(Produced);
+                self.add_production(e, &p)?;
+            }
+            RecordKind::DispositionSet => {
+                let d: DispositionSet = take!(DispositionSet);
                 let lot = self.lot(&d.lot)?;
                 self.dispositions.push(DispositionRow { entry: e, status: d.status });
                 self.lot_event(lot, e);
             }
-            Record::Packed(p) => {
+            RecordKind::Packed => {
+                let p: Packed = take!(Packed);
                 for c in &p.contents {
                     if let Packable::Lot(lq) = c {
                         let lot = self.lot(&lq.lot)?;
@@ -150,7 +199,8 @@ impl Index {
                     }
                 }
             }
-            Record::Shipped(s) => {
+            RecordKind::Shipped => {
+                let s: Shipped = take!(Shipped);
                 let lot = self.lot(&s.lot)?;
                 let customer = self.party(&s.customer)?;
                 let ship_to = match &s.ship_to {
@@ -174,16 +224,23 @@ impl Index {
                     node.shipments.push(row);
                 }
             }
-            Record::Delivered(_) => {}
-            Record::Returned(r) => {
+            RecordKind::Delivered => {
+                let _d: Delivered = take!(Delivered);
+            }
+            RecordKind::Returned => {
+                let r: Returned = take!(Returned);
                 let lot = self.lot(&r.lot)?;
                 let from = self.party(&r.from)?;
                 let qty = self.qty(&r.quantity)?;
                 self.returns.push(ReturnRow { entry: e, from, qty });
                 self.lot_event(lot, e);
             }
-            Record::ComplaintRegistered(c) => self.add_complaint(n, e, seq, &c)?,
-            Record::ComplaintProgress(p) => {
+            RecordKind::ComplaintRegistered => {
+                let c: ComplaintRegistered = take!(ComplaintRegistered);
+                self.add_complaint(n, e, seq, &c)?;
+            }
+            RecordKind::ComplaintProgress => {
+                let p: ComplaintProgress = take!(ComplaintProgress);
                 let number = self.refs.intern(&p.complaint).ok_or(full("references"))?;
                 match self.complaint_by_number.get(&number).copied() {
                     Some(row) => {
@@ -196,11 +253,12 @@ impl Index {
                     None => self.problem(n, seq, ProblemKind::UnknownComplaint),
                 }
             }
-            Record::RecallOpened(r) => {
+            RecordKind::RecallOpened => {
+                let r: RecallOpened = take!(RecallOpened);
                 let number = self.refs.intern(&r.recall).ok_or(full("references"))?;
                 if self.recall_by_number.contains_key(&number) {
                     self.problem(n, seq, ProblemKind::DuplicateRecall);
-                    return Ok(());
+                    return Ok(true);
                 }
                 let mut lots = Vec::with_capacity(r.lots.len());
                 for l in &r.lots {
@@ -218,7 +276,8 @@ impl Index {
                 });
                 self.recall_by_number.insert(number, row);
             }
-            Record::RecallAction(a) => {
+            RecordKind::RecallAction => {
+                let a: RecallAction = take!(RecallAction);
                 let number = self.refs.intern(&a.recall).ok_or(full("references"))?;
                 let action = match &a.step {
                     RecallStep::CustomerNotified { customer } => {
@@ -246,21 +305,26 @@ impl Index {
                     None => self.problem(n, seq, ProblemKind::UnknownRecall),
                 }
             }
-            Record::Destroyed(d) => {
+            RecordKind::Destroyed => {
+                let d: Destroyed = take!(Destroyed);
                 let lot = self.lot(&d.lot)?;
                 let qty = self.qty(&d.quantity)?;
                 self.destructions.push(DestructionRow { entry: e, qty });
                 self.lot_event(lot, e);
             }
-            Record::Corrected(c) => self.add_correction(n, e, seq, &c)?,
-            Record::Attached(a) => {
+            RecordKind::Corrected => {
+                let c: Corrected = take!(Corrected);
+                self.add_correction(n, e, seq, &c)?;
+            }
+            RecordKind::Attached => {
+                let a: Attached = take!(Attached);
                 if let Subject::Lot(l) = &a.subject {
                     let lot = self.lot(l)?;
                     self.lot_event(lot, e);
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     fn add_production(&mut self, e: u32, p: &Produced) -> Result<(), IngestError> {

@@ -166,6 +166,12 @@ impl<T: Hash + Eq + Clone> Interner<T> {
         self.values.get(id as usize)
     }
 
+    /// Gives back spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.values.shrink_to_fit();
+        self.by_hash.shrink_to_fit();
+    }
+
     /// How many distinct values.
     pub(crate) fn len(&self) -> usize {
         self.values.len()

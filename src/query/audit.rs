@@ -124,14 +124,13 @@ impl View<'_> {
     fn audit_row(&self, e: u32) -> AuditRow {
         let ix = self.ix;
         let place = self.place(e);
-        let get = |v: &Vec<u32>| v.get(e as usize).copied().unwrap_or(NONE);
         AuditRow {
             ledger: place.ledger,
             seq: place.seq,
             offset: place.offset,
             time: ix.time(e),
-            actor: ix.code(get(&ix.entries.actor)).into(),
-            station: ix.code(get(&ix.entries.station)).into(),
+            actor: ix.actor(e).into(),
+            station: ix.station(e).into(),
             kind: kind_name(ix.kind(e)),
             void: ix.is_void(e),
         }
@@ -143,12 +142,16 @@ impl View<'_> {
 #[must_use]
 pub fn audit_entries(index: &Index, filter: &AuditFilter) -> Vec<AuditRow> {
     let view = View::new(index);
-    let code = |c: &Option<String>| {
-        c.as_ref().map(|s| {
-            crate::model::Code::<32>::new(s).ok().and_then(|c| index.codes.get(&c)).unwrap_or(NONE)
+    // Which interned (actor, station) pairs pass the filter.
+    let stamps: Vec<bool> = (0..index.stamps.len())
+        .map(|s| {
+            let pair = u32::try_from(s).ok().and_then(|s| index.stamps.value(s));
+            pair.is_some_and(|(a, st)| {
+                filter.actor.as_ref().is_none_or(|x| x == a.as_str())
+                    && filter.station.as_ref().is_none_or(|x| x == st.as_str())
+            })
         })
-    };
-    let (actor, station) = (code(&filter.actor), code(&filter.station));
+        .collect();
     let kind = filter.kind.as_ref().map(|k| {
         RecordKind::from_name(k).and_then(|k| u8::try_from(k.number()).ok()).unwrap_or(0xfd)
     });
@@ -159,9 +162,8 @@ pub fn audit_entries(index: &Index, filter: &AuditFilter) -> Vec<AuditRow> {
         .filter_map(|i| u32::try_from(i).ok())
         .filter(|&i| {
             let i = i as usize;
-            ledger.is_none_or(|l| l.is_some_and(|l| e.ledger.get(i) == Some(&l)))
-                && actor.is_none_or(|a| e.actor.get(i) == Some(&a))
-                && station.is_none_or(|s| e.station.get(i) == Some(&s))
+            e.stamp.get(i).is_some_and(|&s| stamps.get(s as usize) == Some(&true))
+                && ledger.is_none_or(|l| l.is_some_and(|l| index.ledger_of(i as u32) == Some(l)))
                 && kind.is_none_or(|k| e.kind.get(i) == Some(&k))
                 && filter.from.is_none_or(|t| e.time.get(i).is_some_and(|&x| x >= t.0))
                 && filter.to.is_none_or(|t| e.time.get(i).is_some_and(|&x| x < t.0))
@@ -180,7 +182,7 @@ pub fn corrections(index: &Index) -> Vec<CorrectionLine> {
         .corrections
         .iter()
         .map(|c| {
-            let ledger = index.entries.ledger.get(c.entry as usize).copied().unwrap_or(u16::MAX);
+            let ledger = index.ledger_of(c.entry).unwrap_or(u16::MAX);
             CorrectionLine {
                 correction: view.audit_row(c.entry),
                 reason: c.reason.clone(),
@@ -224,7 +226,7 @@ pub fn verification(index: &Index) -> VerificationReport {
             .iter()
             .map(|l| LedgerReport {
                 ledger: l.id,
-                entries: l.globals.len() as u64,
+                entries: l.entries,
                 bytes: l.bytes,
                 start: l.start,
                 head: l.head,

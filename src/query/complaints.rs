@@ -513,10 +513,8 @@ pub fn complaint_timeline(
             detail,
             at,
             elapsed_ms: at.since(Timestamp(row.received_at)),
-            actor: index.code(index.entries.actor.get(e as usize).copied().unwrap_or(NONE)).into(),
-            station: index
-                .code(index.entries.station.get(e as usize).copied().unwrap_or(NONE))
-                .into(),
+            actor: index.actor(e).into(),
+            station: index.station(e).into(),
             ledger: place.ledger,
             seq: place.seq,
         }

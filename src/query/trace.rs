@@ -292,9 +292,7 @@ pub fn trace_backward(index: &Index, lot: &LotId) -> Result<BackwardTrace, Query
                 certificate: index.certificates.get(row.certificate as usize).copied(),
                 report: view.text(row.report),
                 inspected_at: index.time(e),
-                actor: index
-                    .code(index.entries.actor.get(e as usize).copied().unwrap_or(NONE))
-                    .into(),
+                actor: index.actor(e).into(),
                 ledger: place.ledger,
                 seq: place.seq,
             });
