@@ -358,13 +358,14 @@ struct State<'a> {
 }
 
 impl<'a> View<'a> {
-    fn state(&self, row: &'a Row) -> State<'a> {
+    /// The complaint as it stood at `now`: steps recorded later are not seen.
+    fn state(&self, row: &'a Row, now: Timestamp) -> State<'a> {
         let ix = self.ix;
         let steps: Vec<(u32, StepKind)> = row
             .steps
             .iter()
             .filter_map(|&s| ix.steps.get(s as usize))
-            .filter(|s| !ix.is_void(s.entry))
+            .filter(|s| !ix.is_void(s.entry) && ix.time(s.entry) <= now)
             .map(|s| (s.entry, s.step))
             .collect();
         let mut st = State {
@@ -449,8 +450,9 @@ fn overdue_of(deadlines: &[Deadline]) -> Vec<Commitment> {
     deadlines.iter().filter(|d| d.status == DeadlineStatus::Overdue).map(|d| d.commitment).collect()
 }
 
-/// Complaints matching `filter`, in order of receipt; "overdue" is judged
-/// at `now` against `commitments`.
+/// Complaints matching `filter` as they stood at `now` (complaints received
+/// and steps recorded later are not seen), in order of receipt; "overdue"
+/// is judged at `now` against `commitments`.
 #[must_use]
 pub fn complaints(
     index: &Index,
@@ -467,8 +469,9 @@ pub fn complaints(
         .filter(|r| customer.is_none_or(|c| r.customer == c))
         .filter(|r| filter.from.is_none_or(|t| r.received_at >= t.0))
         .filter(|r| filter.to.is_none_or(|t| r.received_at < t.0))
+        .filter(|r| r.received_at <= now.0)
         .filter_map(|r| {
-            let st = view.state(r);
+            let st = view.state(r, now);
             if filter.open.is_some_and(|o| o != st.open)
                 || filter.severity.is_some_and(|s| s != st.severity)
                 || filter.kind.is_some_and(|k| k != st.kind)
@@ -486,8 +489,8 @@ pub fn complaints(
     out
 }
 
-/// One complaint's full timeline (registration and every step in force,
-/// with elapsed times) and its deadlines against `commitments` at `now`.
+/// One complaint's full timeline (registration and every step in force up
+/// to `now`, with elapsed times) and its deadlines against `commitments` at `now`.
 ///
 /// # Errors
 /// [`super::QueryError::UnknownComplaint`] when no complaint has this number.
@@ -502,7 +505,7 @@ pub fn complaint_timeline(
     let row = index.complaint_by_number.get(&n).and_then(|&r| index.complaints.get(r as usize));
     let row = row.filter(|r| !index.is_void(r.entry)).ok_or_else(unknown)?;
     let view = View::new(index);
-    let st = view.state(row);
+    let st = view.state(row, now);
     let deadlines = view.deadlines(&st, commitments, now);
     let mut steps = Vec::with_capacity(st.steps.len() + 1);
     let entry_step = |e: u32, step: &'static str, detail: Option<String>| {
@@ -615,7 +618,7 @@ pub fn complaint_counts(
         if from.is_some_and(|t| r.received_at < t.0) || to.is_some_and(|t| r.received_at >= t.0) {
             continue;
         }
-        let st = view.state(r);
+        let st = view.state(r, Timestamp(i64::MAX));
         total += 1;
         bump(&mut by_type, type_name(st.kind));
         bump(&mut by_root_cause, cause_name(st.root_cause));
