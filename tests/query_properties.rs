@@ -54,7 +54,9 @@ fn lots_of(records: &[(u64, Digest, Record)]) -> Vec<LotId> {
         };
         match r {
             Record::MaterialReceived(m) => add(&m.lot),
-            Record::Produced(p) => p.inputs.iter().chain(p.outputs.iter()).for_each(|q| add(&q.lot)),
+            Record::Produced(p) => {
+                p.inputs.iter().chain(p.outputs.iter()).for_each(|q| add(&q.lot))
+            }
             _ => {}
         }
     }
@@ -158,7 +160,10 @@ fn check_balances(index: &Index, model: &Model) -> usize {
             assert_eq!(amount(&b.shipped, unit), shipped, "{lot} {unit}");
             assert_eq!(amount(&b.destroyed, unit), destroyed, "{lot} {unit}");
             // In minus out minus on hand is zero, exactly.
-            let balance = received + produced + returned - consumed - shipped - destroyed
+            let balance = received + produced + returned
+                - consumed
+                - shipped
+                - destroyed
                 - amount(&b.on_hand, unit);
             assert_eq!(balance, 0, "{lot} {unit}");
         }
@@ -173,7 +178,8 @@ fn check_balances(index: &Index, model: &Model) -> usize {
 fn closed_plant_balances_to_zero() {
     // A plant never told its receipts makes no corrections: a closed plant.
     let id = LedgerId([9; 16]);
-    let mut w = Writer::new(Vec::new(), vec![0u8; lotledger::frame::MAX_FRAME_LEN], Anchor::genesis(&id));
+    let mut w =
+        Writer::new(Vec::new(), vec![0u8; lotledger::frame::MAX_FRAME_LEN], Anchor::genesis(&id));
     for (stamp, record) in Plant::new(&PlantConfig::default()).take(ENTRIES) {
         w.append(&stamp, &record).unwrap();
     }
@@ -221,8 +227,9 @@ fn fed_in_pieces_equals_built_at_once() {
     let d = demo();
     let mut ix = Index::new();
     // Feed growing prefixes cut at frame boundaries, as an appender would.
-    let offsets: Vec<usize> =
-        Verifier::new(&d.bytes, Anchor::genesis(&d.id)).map(|v| v.unwrap().offset as usize).collect();
+    let offsets: Vec<usize> = Verifier::new(&d.bytes, Anchor::genesis(&d.id))
+        .map(|v| v.unwrap().offset as usize)
+        .collect();
     let mut fed = 0;
     for (k, &cut) in offsets.iter().enumerate().step_by(997) {
         fed += ix.ingest_bytes(&d.id, &d.bytes[..cut]).unwrap();
