@@ -12,6 +12,7 @@
     clippy::cast_possible_truncation,
     clippy::std_instead_of_core,
     clippy::print_stdout,
+    clippy::panic,
     missing_docs
 )]
 

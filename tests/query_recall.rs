@@ -5,7 +5,8 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
-    clippy::std_instead_of_core
+    clippy::std_instead_of_core,
+    clippy::cast_possible_truncation
 )]
 
 mod query_plant;

@@ -160,10 +160,10 @@ pub fn audit_entries(index: &Index, filter: &AuditFilter) -> Vec<AuditRow> {
     let limit = filter.limit.unwrap_or(usize::MAX);
     (0..e.time.len())
         .filter_map(|i| u32::try_from(i).ok())
-        .filter(|&i| {
-            let i = i as usize;
+        .filter(|&n| {
+            let i = n as usize;
             e.stamp.get(i).is_some_and(|&s| stamps.get(s as usize) == Some(&true))
-                && ledger.is_none_or(|l| l.is_some_and(|l| index.ledger_of(i as u32) == Some(l)))
+                && ledger.is_none_or(|l| l.is_some_and(|l| index.ledger_of(n) == Some(l)))
                 && kind.is_none_or(|k| e.kind.get(i) == Some(&k))
                 && filter.from.is_none_or(|t| e.time.get(i).is_some_and(|&x| x >= t.0))
                 && filter.to.is_none_or(|t| e.time.get(i).is_some_and(|&x| x < t.0))

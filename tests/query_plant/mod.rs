@@ -24,7 +24,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::std_instead_of_core
+    clippy::std_instead_of_core,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
 )]
 
 use lotledger::chain::{Anchor, Receipt, Writer};
