@@ -115,6 +115,11 @@ pub(crate) struct Entries {
     pub hash8: Vec<u64>,
 }
 
+/// Bulk loads at least this large verify on a second thread.
+const PIPELINE_MIN_BYTES: usize = 1 << 20;
+/// Entries handed from the verifying thread at a time.
+const PIPELINE_BATCH: usize = 4096;
+
 /// Kind byte of an entry whose record kind this version does not know.
 pub(crate) const KIND_UNKNOWN: u8 = 0xff;
 /// Kind byte of an entry whose record could not be decoded.
@@ -446,36 +451,116 @@ impl Index {
                 bytes: 0,
             });
         }
-        let mut verifier = Verifier::new(bytes, head).with_base_offset(base);
-        let mut added = 0;
-        let mut result = Ok(());
-        let mut end = 0usize;
-        while let Some(item) = verifier.next() {
-            let v = match item {
-                Ok(v) => v,
-                Err(failure) => {
-                    result = Err(IngestError::Chain { ledger: id, failure });
-                    break;
-                }
-            };
-            let frame_len = (verifier.verified_len() - end) as u64;
-            if let Err(e) = self.ingest_numbered(n, &v, Some(frame_len)) {
-                result = Err(e);
-                break;
-            }
-            end = verifier.verified_len();
-            added += 1;
-        }
+        let verifier = Verifier::new(bytes, head).with_base_offset(base);
+        let parallel = bytes.len() >= PIPELINE_MIN_BYTES
+            && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+        let (added, end, result) = if parallel {
+            self.ingest_pipelined(n, id, verifier)
+        } else {
+            self.ingest_serial(n, id, verifier)
+        };
         if let Some(seg) = self.ledgers.get_mut(usize::from(n)).and_then(|l| l.segments.last_mut())
         {
             seg.entries += added;
-            seg.bytes += end as u64;
+            seg.bytes += end;
         }
         // After a bulk load, give back what doubling growth reserved.
         if added >= 4096 && added.saturating_mul(4) >= self.entries() {
             self.shrink_to_fit();
         }
         result.map(|()| added)
+    }
+
+    /// Verifies and adds entries one after the other.
+    fn ingest_serial(
+        &mut self,
+        n: u16,
+        id: LedgerId,
+        mut verifier: Verifier<'_>,
+    ) -> (u64, u64, Result<(), IngestError>) {
+        let (mut added, mut end) = (0, 0usize);
+        while let Some(item) = verifier.next() {
+            let v = match item {
+                Ok(v) => v,
+                Err(failure) => {
+                    return (added, end as u64, Err(IngestError::Chain { ledger: id, failure }));
+                }
+            };
+            let frame_len = (verifier.verified_len() - end) as u64;
+            if let Err(e) = self.ingest_numbered(n, &v, Some(frame_len)) {
+                return (added, end as u64, Err(e));
+            }
+            end = verifier.verified_len();
+            added += 1;
+        }
+        (added, end as u64, Ok(()))
+    }
+
+    /// Verifies on a second thread while this one adds what was verified:
+    /// the hash chain is sequential, but checking it and indexing it are
+    /// independent, so a bulk load takes about the longer of the two.
+    fn ingest_pipelined(
+        &mut self,
+        n: u16,
+        id: LedgerId,
+        mut verifier: Verifier<'_>,
+    ) -> (u64, u64, Result<(), IngestError>) {
+        type Batch<'b> = Vec<(Verified<'b>, u64)>;
+        let (mut added, mut end) = (0u64, 0u64);
+        let mut result = Ok(());
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<'_>, Failure>>(4);
+            s.spawn(move || {
+                let mut batch = Vec::with_capacity(PIPELINE_BATCH);
+                let mut done = 0;
+                loop {
+                    match verifier.next() {
+                        Some(Ok(v)) => {
+                            let len = (verifier.verified_len() - done) as u64;
+                            done = verifier.verified_len();
+                            batch.push((v, len));
+                            if batch.len() == PIPELINE_BATCH {
+                                let full = core::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(PIPELINE_BATCH),
+                                );
+                                if tx.send(Ok(full)).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Some(Err(failure)) => {
+                            let _ = tx.send(Ok(batch));
+                            let _ = tx.send(Err(failure));
+                            return;
+                        }
+                        None => {
+                            let _ = tx.send(Ok(batch));
+                            return;
+                        }
+                    }
+                }
+            });
+            'feed: for message in rx {
+                match message {
+                    Ok(batch) => {
+                        for (v, len) in &batch {
+                            if let Err(e) = self.ingest_numbered(n, v, Some(*len)) {
+                                result = Err(e);
+                                break 'feed;
+                            }
+                            added += 1;
+                            end += len;
+                        }
+                    }
+                    Err(failure) => {
+                        result = Err(IngestError::Chain { ledger: id, failure });
+                        break 'feed;
+                    }
+                }
+            }
+        });
+        (added, end, result)
     }
 
     /// Gives back spare capacity (vectors grow by doubling, so up to half
