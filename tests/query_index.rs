@@ -125,3 +125,21 @@ fn unreadable_records_are_reported_not_fatal() {
     assert_eq!(ix.entries(), 2);
     assert_eq!(ix.ledgers().count(), 2);
 }
+
+#[test]
+fn a_large_tampered_ledger_stops_where_it_fails() {
+    // Over 1 MiB: verified on a second thread while indexed on this one.
+    let (id, mut bytes) = lotledger::demo::ledger(20_000);
+    assert!(bytes.len() > 1 << 20);
+    let at =
+        Verifier::new(&bytes, Anchor::genesis(&id)).nth(12_345).unwrap().unwrap().offset as usize;
+    bytes[at + 3] ^= 0x40;
+    let mut ix = Index::new();
+    let err = ix.ingest_bytes(&id, &bytes).unwrap_err();
+    let IngestError::Chain { failure, .. } = err else { panic!("{err:?}") };
+    assert_eq!((failure.seq, failure.offset), (12_345, at as u64));
+    assert_eq!(ix.entries(), 12_345);
+    assert_eq!(ix.head(&id).unwrap().next_seq, 12_345);
+    let v = query::verification(&ix);
+    assert_eq!((v.ledgers[0].segments[0].entries, v.ledgers[0].bytes), (12_345, at as u64));
+}
