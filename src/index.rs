@@ -93,10 +93,17 @@ pub struct Index {
     pub(crate) returns: Vec<ReturnRow>,
     pub(crate) destructions: Vec<DestructionRow>,
     pub(crate) complaints: Vec<ComplaintRow>,
-    pub(crate) complaint_by_number: HashMap<u32, u32, FastBuild>,
+    /// Registration rows of each complaint number (a corrected registration
+    /// may be replaced by one with the same number).
+    pub(crate) complaint_by_number: HashMap<u32, Vec<u32>, FastBuild>,
+    /// Step rows of each complaint number.
+    pub(crate) complaint_steps: HashMap<u32, Vec<u32>, FastBuild>,
     pub(crate) steps: Vec<StepRow>,
     pub(crate) recalls: Vec<RecallRow>,
-    pub(crate) recall_by_number: HashMap<u32, u32, FastBuild>,
+    /// Opening rows of each recall number.
+    pub(crate) recall_by_number: HashMap<u32, Vec<u32>, FastBuild>,
+    /// Action rows of each recall number.
+    pub(crate) recall_actions: HashMap<u32, Vec<u32>, FastBuild>,
     pub(crate) actions: Vec<ActionRow>,
     pub(crate) corrections: Vec<CorrectionRow>,
     pub(crate) problems: Vec<Problem>,
@@ -187,11 +194,13 @@ pub enum ProblemKind {
     UnknownKind,
     /// The record does not decode although its entry verified.
     Undecodable,
-    /// A complaint number registered a second time (the first is kept).
+    /// A complaint number registered again while its registration is in
+    /// force (the later one counts).
     DuplicateComplaint,
     /// A step for a complaint number never registered.
     UnknownComplaint,
-    /// A recall number opened a second time (the first is kept).
+    /// A recall number opened again while its opening is in force (the
+    /// later one counts).
     DuplicateRecall,
     /// An action for a recall number never opened.
     UnknownRecall,
@@ -719,6 +728,25 @@ impl Index {
     /// The record kind byte of entry `e`.
     pub(crate) fn kind(&self, e: u32) -> u8 {
         self.entries.kind.get(e as usize).copied().unwrap_or(KIND_UNKNOWN)
+    }
+
+    /// The registration in force of complaint number `number`: the last
+    /// one not voided.
+    pub(crate) fn complaint_in_force(&self, number: u32) -> Option<&ComplaintRow> {
+        let rows = self.complaint_by_number.get(&number)?;
+        rows.iter()
+            .rev()
+            .filter_map(|&r| self.complaints.get(r as usize))
+            .find(|c| !self.is_void(c.entry))
+    }
+
+    /// The opening in force of recall number `number`.
+    pub(crate) fn recall_in_force(&self, number: u32) -> Option<&RecallRow> {
+        let rows = self.recall_by_number.get(&number)?;
+        rows.iter()
+            .rev()
+            .filter_map(|&r| self.recalls.get(r as usize))
+            .find(|c| !self.is_void(c.entry))
     }
 
     /// Who made entry `e`.

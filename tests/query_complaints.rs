@@ -283,3 +283,45 @@ fn clusters_and_counts() {
     let counts = query::complaint_counts(&ix, Some(t(5)), Some(t(95)));
     assert_eq!(counts.total, 3, "CMP-4, CMP-5, CMP-6");
 }
+
+#[test]
+fn a_corrected_registration_is_replaced_under_the_same_number() {
+    let mut p = plant();
+    let id = p.id(SALES);
+    let bytes = p.bytes(SALES).to_vec();
+    let wrong = lotledger::chain::Verifier::new(&bytes, lotledger::chain::Anchor::genesis(&id))
+        .map(Result::unwrap)
+        .find(|v| matches!(v.record().unwrap(), Record::ComplaintRegistered(c) if c.complaint.as_str() == "CMP-3"))
+        .unwrap();
+    register(
+        &mut p,
+        t(1),
+        "CMP-3",
+        Severity::General,
+        ComplaintType::Logistics,
+        Some(fg("F2")),
+        Some("C-1"),
+        "Patch",
+    );
+    p.correct(
+        SALES,
+        99,
+        EntryRef { seq: wrong.header.seq, hash: wrong.hash },
+        "severity keyed wrong",
+    );
+    let ix = p.index();
+    let rc = ResponseCommitments::default();
+    let filter = ComplaintFilter { overdue: true, ..ComplaintFilter::default() };
+    let rows = query::complaints(&ix, &filter, &rc, t(100));
+    let cmp3: Vec<_> = rows.iter().filter(|r| r.complaint == "CMP-3").collect();
+    assert_eq!(cmp3.len(), 1);
+    // Now general: ack (h5), resolve (h25) and answer (h73) are overdue.
+    use Commitment::*;
+    assert_eq!(cmp3[0].severity, Severity::General);
+    assert_eq!(cmp3[0].overdue, [Acknowledge, ResolveGeneral, DefiniteAnswer]);
+    assert_eq!(query::complaint_counts(&ix, None, None).total, 7);
+    // Written before the correction, the replacement was a duplicate then.
+    assert!(
+        ix.problems().iter().any(|p| p.kind == lotledger::index::ProblemKind::DuplicateComplaint)
+    );
+}

@@ -242,23 +242,18 @@ impl Index {
             RecordKind::ComplaintProgress => {
                 let p: ComplaintProgress = take!(ComplaintProgress);
                 let number = self.refs.intern(&p.complaint).ok_or(full("references"))?;
-                match self.complaint_by_number.get(&number).copied() {
-                    Some(row) => {
-                        let s = u32::try_from(self.steps.len()).map_err(|_| full("steps"))?;
-                        self.steps.push(StepRow { entry: e, step: StepKind::of(&p.step) });
-                        if let Some(c) = self.complaints.get_mut(row as usize) {
-                            c.steps.push(s);
-                        }
-                    }
-                    None => self.problem(n, seq, ProblemKind::UnknownComplaint),
+                if !self.complaint_by_number.contains_key(&number) {
+                    self.problem(n, seq, ProblemKind::UnknownComplaint);
                 }
+                let s = u32::try_from(self.steps.len()).map_err(|_| full("steps"))?;
+                self.steps.push(StepRow { entry: e, step: StepKind::of(&p.step) });
+                self.complaint_steps.entry(number).or_default().push(s);
             }
             RecordKind::RecallOpened => {
                 let r: RecallOpened = take!(RecallOpened);
                 let number = self.refs.intern(&r.recall).ok_or(full("references"))?;
-                if self.recall_by_number.contains_key(&number) {
+                if self.recall_in_force(number).is_some() {
                     self.problem(n, seq, ProblemKind::DuplicateRecall);
-                    return Ok(true);
                 }
                 let mut lots = Vec::with_capacity(r.lots.len());
                 for l in &r.lots {
@@ -267,14 +262,8 @@ impl Index {
                     lots.push(lot);
                 }
                 let row = u32::try_from(self.recalls.len()).map_err(|_| full("recalls"))?;
-                self.recalls.push(RecallRow {
-                    entry: e,
-                    number,
-                    class: r.class,
-                    lots,
-                    actions: Vec::new(),
-                });
-                self.recall_by_number.insert(number, row);
+                self.recalls.push(RecallRow { entry: e, number, class: r.class, lots });
+                self.recall_by_number.entry(number).or_default().push(row);
             }
             RecordKind::RecallAction => {
                 let a: RecallAction = take!(RecallAction);
@@ -296,14 +285,10 @@ impl Index {
                 };
                 let row = u32::try_from(self.actions.len()).map_err(|_| full("actions"))?;
                 self.actions.push(ActionRow { entry: e, action });
-                match self.recall_by_number.get(&number).copied() {
-                    Some(r) => {
-                        if let Some(recall) = self.recalls.get_mut(r as usize) {
-                            recall.actions.push(row);
-                        }
-                    }
-                    None => self.problem(n, seq, ProblemKind::UnknownRecall),
+                if !self.recall_by_number.contains_key(&number) {
+                    self.problem(n, seq, ProblemKind::UnknownRecall);
                 }
+                self.recall_actions.entry(number).or_default().push(row);
             }
             RecordKind::Destroyed => {
                 let d: Destroyed = take!(Destroyed);
@@ -366,9 +351,8 @@ impl Index {
         c: &ComplaintRegistered,
     ) -> Result<(), IngestError> {
         let number = self.refs.intern(&c.complaint).ok_or(full("references"))?;
-        if self.complaint_by_number.contains_key(&number) {
+        if self.complaint_in_force(number).is_some() {
             self.problem(n, seq, ProblemKind::DuplicateComplaint);
-            return Ok(());
         }
         let lot = match &c.lot {
             Some(l) => {
@@ -393,9 +377,8 @@ impl Index {
             customer,
             lot,
             product,
-            steps: Vec::new(),
         });
-        self.complaint_by_number.insert(number, row);
+        self.complaint_by_number.entry(number).or_default().push(row);
         Ok(())
     }
 

@@ -142,7 +142,6 @@ pub(crate) struct ComplaintRow {
     pub lot: u32,
     /// Text arena offset of the product name as given.
     pub product: u32,
-    pub steps: Vec<u32>,
 }
 
 /// What a complaint step was, without its free text.
@@ -189,7 +188,6 @@ pub(crate) struct RecallRow {
     pub number: u32,
     pub class: RecallClass,
     pub lots: Vec<u32>,
-    pub actions: Vec<u32>,
 }
 
 /// A recall action.

@@ -361,8 +361,11 @@ impl<'a> View<'a> {
     /// The complaint as it stood at `now`: steps recorded later are not seen.
     fn state(&self, row: &'a Row, now: Timestamp) -> State<'a> {
         let ix = self.ix;
-        let steps: Vec<(u32, StepKind)> = row
-            .steps
+        let steps: Vec<(u32, StepKind)> = ix
+            .complaint_steps
+            .get(&row.number)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
             .filter_map(|&s| ix.steps.get(s as usize))
             .filter(|s| !ix.is_void(s.entry) && ix.time(s.entry) <= now)
@@ -442,7 +445,10 @@ impl<'a> View<'a> {
 
     fn in_force(&self) -> impl Iterator<Item = &'a Row> + 'a {
         let ix = self.ix;
-        ix.complaints.iter().filter(move |c| !ix.is_void(c.entry))
+        ix.complaints.iter().filter(move |c| {
+            !ix.is_void(c.entry)
+                && ix.complaint_in_force(c.number).is_some_and(|f| f.entry == c.entry)
+        })
     }
 }
 
@@ -502,8 +508,7 @@ pub fn complaint_timeline(
 ) -> Result<ComplaintTimeline, super::QueryError> {
     let unknown = || super::QueryError::UnknownComplaint(complaint.as_str().into());
     let n = index.refs.get(complaint).ok_or_else(unknown)?;
-    let row = index.complaint_by_number.get(&n).and_then(|&r| index.complaints.get(r as usize));
-    let row = row.filter(|r| !index.is_void(r.entry)).ok_or_else(unknown)?;
+    let row = index.complaint_in_force(n).ok_or_else(unknown)?;
     let view = View::new(index);
     let st = view.state(row, now);
     let deadlines = view.deadlines(&st, commitments, now);

@@ -358,7 +358,8 @@ impl View<'_> {
         let mut notified: Vec<u32> = Vec::new();
         let mut retrieved = Sums::default();
         let mut closed_at = None;
-        for a in row.actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
+        let actions = ix.recall_actions.get(&row.number).map(Vec::as_slice).unwrap_or_default();
+        for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
             if ix.is_void(a.entry) {
                 continue;
             }
@@ -397,7 +398,7 @@ impl View<'_> {
         let recalls: Vec<&crate::index::RecallRow> = ix
             .recalls
             .iter()
-            .filter(|r| !ix.is_void(r.entry))
+            .filter(|r| ix.recall_in_force(r.number).is_some_and(|f| f.entry == r.entry))
             .filter(|r| {
                 r.lots.iter().any(|l| in_scope.contains(l))
                     || self.closure(&r.lots, true).lots.iter().any(|(l, _)| seeds.contains(l))
@@ -405,7 +406,8 @@ impl View<'_> {
             .collect();
         let mut notified: HashSet<u32> = HashSet::new();
         for r in &recalls {
-            for a in r.actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
+            let actions = ix.recall_actions.get(&r.number).map(Vec::as_slice).unwrap_or_default();
+            for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
                 if let ActionKind::Notified { customer } = a.action
                     && !ix.is_void(a.entry)
                 {
@@ -516,8 +518,7 @@ pub fn recall(index: &Index, lots: &[LotId]) -> Result<RecallReport, QueryError>
 pub fn recall_by_number(index: &Index, number: &Reference) -> Result<RecallReport, QueryError> {
     let unknown = || QueryError::UnknownRecall(number.as_str().into());
     let n = index.refs.get(number).ok_or_else(unknown)?;
-    let row = index.recall_by_number.get(&n).and_then(|&r| index.recalls.get(r as usize));
-    let row = row.ok_or_else(unknown)?;
+    let row = index.recall_in_force(n).ok_or_else(unknown)?;
     Ok(View::new(index).recall_report(&row.lots))
 }
 
