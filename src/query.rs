@@ -12,6 +12,27 @@
 //! Queries are graph walks over the index's adjacency lists (lot →
 //! productions consuming it → output lots; lot → shipments), never scans of
 //! the ledger. See `docs/QUERIES.md` for every query with a JSON example.
+//!
+//! ```
+//! use lotledger::index::Index;
+//! use lotledger::query::{self, ComplaintFilter, ResponseCommitments};
+//!
+//! // The demo plant opens recall RC-2026-001 on a raw-material lot on day 60.
+//! let (id, bytes) = lotledger::demo::ledger(12_000);
+//! let index = Index::from_ledgers([(id, bytes.as_slice())])?;
+//!
+//! let recall = query::recall_by_number(&index, &"RC-2026-001".parse()?)?;
+//! let lot = &recall.recalled[0];
+//! assert!(recall.lots.len() > 1, "{lot} went into other lots");
+//! assert!(recall.customers.iter().all(|c| !c.shipped.is_zero()));
+//!
+//! let overdue = ComplaintFilter { overdue: true, ..ComplaintFilter::default() };
+//! let now = query::verification(&index).ledgers[0].last_time.unwrap_or_default();
+//! for row in query::complaints(&index, &overdue, &ResponseCommitments::default(), now) {
+//!     assert!(row.open && !row.overdue.is_empty());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod amount;
 mod audit;
