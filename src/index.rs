@@ -402,6 +402,30 @@ impl Index {
         self.ingest_numbered(n, entry, None)
     }
 
+    /// Adds verified entries of any ledgers from any source, in order within
+    /// each ledger (ledgers may interleave). Returns how many were added.
+    ///
+    /// # Errors
+    /// The first [`IngestError`]; the entries before it were added.
+    pub fn ingest_all<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = (LedgerId, Verified<'a>)>,
+    ) -> Result<u64, IngestError> {
+        let mut added = 0u64;
+        let mut result = Ok(());
+        for (ledger, v) in entries {
+            if let Err(e) = self.ingest(&ledger, &v) {
+                result = Err(e);
+                break;
+            }
+            added += 1;
+        }
+        if added >= 4096 && added.saturating_mul(4) >= self.entries() {
+            self.shrink_to_fit();
+        }
+        result.map(|()| added)
+    }
+
     /// Adds the entries of an in-memory ledger that the index has not seen:
     /// `bytes` is the whole ledger as stored so far, and only what follows
     /// the bytes already indexed is verified and added. Call it again after
