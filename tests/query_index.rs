@@ -173,7 +173,7 @@ fn interleaved_ledgers_from_any_source() {
     f.shipments.sort_by_key(|s| (s.ledger, s.seq));
     g.shipments.sort_by_key(|s| (s.ledger, s.seq));
     assert_eq!(f, g);
-    assert_eq!(query::recall(&ix, &[a1.clone()]).unwrap().customer_lots.len(), 3);
+    assert_eq!(query::recall(&ix, std::slice::from_ref(&a1)).unwrap().customer_lots.len(), 3);
     let rows = query::audit_entries(
         &ix,
         &AuditFilter { ledger: Some(p.id(SALES)), ..AuditFilter::default() },
