@@ -9,6 +9,9 @@
 //! (one per line controller, device or site); lots, items, parties and
 //! locations are interned across all of them, so one query spans the plant.
 //!
+//! A bulk load (a megabyte or more of frames) verifies on a second thread
+//! while this one indexes, so it takes about the longer of the two.
+//!
 //! It is kept small on purpose (well under 100 bytes per entry): identities
 //! are `u32` numbers, each event is one compact row, texts that only need to
 //! be shown are packed in one buffer, and no decoded record is kept whole.
@@ -257,6 +260,16 @@ pub enum IngestError {
         /// The entry.
         seq: u64,
     },
+    /// The ledger's bytes are shorter than what was already indexed from
+    /// them: it was truncated or rolled back.
+    Shrunk {
+        /// The ledger.
+        ledger: LedgerId,
+        /// Bytes already indexed.
+        indexed: u64,
+        /// Bytes given now.
+        found: u64,
+    },
     /// A ledger was added twice with different starts.
     StartConflict {
         /// The ledger.
@@ -279,6 +292,10 @@ impl fmt::Display for IngestError {
             Self::Forked { ledger, seq } => {
                 write!(f, "ledger {ledger}: entry {seq} does not link to the indexed head")
             }
+            Self::Shrunk { ledger, indexed, found } => write!(
+                f,
+                "ledger {ledger} is {found} bytes, shorter than the {indexed} already indexed: truncated or rolled back"
+            ),
             Self::StartConflict { ledger } => {
                 write!(f, "ledger {ledger} added twice with different starts")
             }
@@ -432,12 +449,19 @@ impl Index {
     /// appending to keep the index current. Returns how many entries were added.
     ///
     /// # Errors
-    /// The first [`IngestError`]; the entries before it were added.
+    /// [`IngestError::Shrunk`] when `bytes` is shorter than what was indexed;
+    /// otherwise the first [`IngestError`], the entries before it added.
     pub fn ingest_bytes(&mut self, ledger: &LedgerId, bytes: &[u8]) -> Result<u64, IngestError> {
         let n = self.ledger_number(ledger, Anchor::genesis(ledger))?;
         let done = self.ledgers.get(usize::from(n)).map_or(0, |l| l.bytes);
         let from = usize::try_from(done).unwrap_or(usize::MAX);
-        let tail = bytes.get(from..).unwrap_or_default();
+        let Some(tail) = bytes.get(from..) else {
+            return Err(IngestError::Shrunk {
+                ledger: *ledger,
+                indexed: done,
+                found: bytes.len() as u64,
+            });
+        };
         let continuing = self
             .ledgers
             .get(usize::from(n))

@@ -180,3 +180,25 @@ fn interleaved_ledgers_from_any_source() {
     );
     assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_ledger_shorter_than_indexed_is_refused() {
+    let p = standard();
+    let (id, bytes) = (p.id(SALES), p.bytes(SALES));
+    let mut ix = Index::new();
+    ix.ingest_bytes(&id, bytes).unwrap();
+    let cut = &bytes[..bytes.len() - 10];
+    let err = ix.ingest_bytes(&id, cut).unwrap_err();
+    assert_eq!(
+        err,
+        IngestError::Shrunk { ledger: id, indexed: bytes.len() as u64, found: cut.len() as u64 }
+    );
+    assert!(err.to_string().contains("truncated or rolled back"));
+    // The same bytes again add nothing; bytes from another ledger after
+    // them do not continue this chain.
+    assert_eq!(ix.ingest_bytes(&id, bytes).unwrap(), 0);
+    let mut spliced = bytes.to_vec();
+    spliced.extend_from_slice(p.bytes(LINE));
+    assert!(matches!(ix.ingest_bytes(&id, &spliced), Err(IngestError::Chain { .. })));
+    assert_eq!(ix.head(&id), Some(p.ledgers[SALES].1.head()));
+}
