@@ -17,10 +17,14 @@ pub mod file;
 pub mod flash;
 pub mod forward;
 pub mod frame;
+#[cfg(feature = "std")]
+pub mod index;
 /// Interchange formats: GS1 element strings and Digital Link URIs.
 pub mod interop;
 pub mod model;
 /// Merkle tree, signed checkpoints, inclusion and consistency proofs (RFC 9162, C2SP).
 pub mod proof;
+#[cfg(feature = "std")]
+pub mod query;
 pub mod storage;
 pub mod varint;

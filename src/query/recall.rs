@@ -1,0 +1,534 @@
+//! Recall scope: affected lots, the customers holding them, mass balance,
+//! and how far an open recall has got.
+//!
+//! Outstanding at a customer = shipped − returned − retrieved (by a recall
+//! action), per lot and unit. On hand at the plant = received + produced +
+//! returned + retrieved − consumed − shipped − destroyed.
+
+use std::collections::{HashMap, HashSet};
+use std::string::String;
+use std::vec::Vec;
+
+use serde::Serialize;
+
+use super::{Decimal, LotRef, QueryError, Sums, Totals, View, find_row, lot_numbers};
+use crate::index::{ActionKind, Index};
+use crate::model::{Date, Disposition, LotId, RecallClass, RecordKind, Reference, Timestamp};
+
+/// A lot in a recall's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AffectedLot {
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// Production steps from the nearest recalled lot (0: named in the recall).
+    pub depth: u32,
+    /// The current status.
+    pub status: Option<Disposition>,
+    /// The expiry date, if any.
+    pub expiry: Option<Date>,
+    /// The quantity still at the plant.
+    pub on_hand: Totals,
+}
+
+/// Something in a mass balance that does not add up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Discrepancy {
+    /// More left the lot than came in.
+    NegativeOnHand {
+        /// The unit.
+        unit: String,
+        /// The (negative) balance.
+        on_hand: Decimal,
+    },
+    /// The lot's records use more than one unit; sums are kept apart.
+    MixedUnits,
+    /// The lot was used, shipped or destroyed but never received or produced.
+    NoSource,
+    /// A customer returned more of the lot than was shipped to them.
+    MoreBackThanShipped {
+        /// The customer.
+        customer: String,
+        /// The unit.
+        unit: String,
+    },
+}
+
+/// The mass balance of one lot, per unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MassBalance {
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// Received from suppliers.
+    pub received: Totals,
+    /// Produced (as a production output).
+    pub produced: Totals,
+    /// Returned by customers.
+    pub returned: Totals,
+    /// Retrieved from customers by recall actions.
+    pub retrieved: Totals,
+    /// Consumed (as a production input).
+    pub consumed: Totals,
+    /// Shipped to customers.
+    pub shipped: Totals,
+    /// Destroyed.
+    pub destroyed: Totals,
+    /// What is left: in − out.
+    pub on_hand: Totals,
+    /// What does not add up; empty when the lot balances.
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+/// One customer's holding of one lot, in one unit (a CSV row).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CustomerLotLine {
+    /// The customer.
+    pub customer: String,
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// The unit.
+    pub unit: String,
+    /// Shipped to the customer.
+    pub shipped: Decimal,
+    /// Returned by the customer.
+    pub returned: Decimal,
+    /// Retrieved from the customer by recall actions.
+    pub retrieved: Decimal,
+    /// Still in the customer's hands.
+    pub outstanding: Decimal,
+}
+
+/// A customer who received affected lots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecallCustomer {
+    /// The customer.
+    pub customer: String,
+    /// Ship-to locations used (empty: only the main address).
+    pub ship_to: Vec<String>,
+    /// Whether any shipment went to the main address (no ship-to).
+    pub main_address: bool,
+    /// Shipped, over all affected lots.
+    pub shipped: Totals,
+    /// Returned.
+    pub returned: Totals,
+    /// Retrieved by recall actions.
+    pub retrieved: Totals,
+    /// Still in the customer's hands.
+    pub outstanding: Totals,
+    /// Whether a recall in this report recorded notifying them.
+    pub notified: bool,
+}
+
+/// How far a recall has got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecallProgress {
+    /// The recall number.
+    pub recall: String,
+    /// Its class.
+    pub class: RecallClass,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// The lots it names.
+    pub lots: Vec<LotRef>,
+    /// Customers who received any lot in its scope.
+    pub customers: usize,
+    /// Customers notified so far.
+    pub notified: Vec<String>,
+    /// Customers in scope not yet notified.
+    pub not_notified: Vec<String>,
+    /// Quantity retrieved so far.
+    pub retrieved: Totals,
+    /// Quantity still in the field in its scope.
+    pub outstanding: Totals,
+    /// When it was closed, if it was.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// Everything a recall investigator needs for one or more lots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecallReport {
+    /// The lots the recall starts from.
+    pub recalled: Vec<LotRef>,
+    /// Those lots and every lot derived from them.
+    pub lots: Vec<AffectedLot>,
+    /// Customers who received affected lots, with quantities.
+    pub customers: Vec<RecallCustomer>,
+    /// The same per customer, lot and unit (CSV rows).
+    pub customer_lots: Vec<CustomerLotLine>,
+    /// The mass balance of each affected lot.
+    pub balances: Vec<MassBalance>,
+    /// Recalls already opened on any of these lots, with their progress.
+    pub recalls: Vec<RecallProgress>,
+}
+
+#[derive(Default)]
+struct Balance {
+    received: Sums,
+    produced: Sums,
+    returned: Sums,
+    retrieved: Sums,
+    consumed: Sums,
+    shipped: Sums,
+    destroyed: Sums,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Held {
+    shipped: i128,
+    returned: i128,
+    retrieved: i128,
+}
+
+impl View<'_> {
+    fn balance(&self, lot: u32) -> Balance {
+        let ix = self.ix;
+        let mut b = Balance::default();
+        for e in self.lot_events(lot, RecordKind::MaterialReceived) {
+            if let Some(r) = find_row(&ix.receipts, |r| r.entry, e) {
+                b.received.add(r.qty.unit, r.qty.normalized());
+            }
+        }
+        for e in self.lot_events(lot, RecordKind::Returned) {
+            if let Some(r) = find_row(&ix.returns, |r| r.entry, e) {
+                b.returned.add(r.qty.unit, r.qty.normalized());
+            }
+        }
+        for e in self.lot_events(lot, RecordKind::Destroyed) {
+            if let Some(r) = find_row(&ix.destructions, |r| r.entry, e) {
+                b.destroyed.add(r.qty.unit, r.qty.normalized());
+            }
+        }
+        for e in self.lot_events(lot, RecordKind::RecallAction) {
+            if let Some(ActionKind::Retrieved { lot: l, qty, .. }) =
+                find_row(&ix.actions, |r| r.entry, e).map(|a| a.action)
+                && l == lot
+            {
+                b.retrieved.add(qty.unit, qty.normalized());
+            }
+        }
+        if let Some(node) = ix.lot_nodes.get(lot as usize) {
+            for (_, p) in self.productions(&node.produced_by) {
+                for lq in self.outputs(p).iter().filter(|lq| lq.lot == lot) {
+                    b.produced.add(lq.qty.unit, lq.qty.normalized());
+                }
+            }
+            for (_, p) in self.productions(&node.consumed_by) {
+                for lq in self.inputs(p).iter().filter(|lq| lq.lot == lot) {
+                    b.consumed.add(lq.qty.unit, lq.qty.normalized());
+                }
+            }
+        }
+        for s in self.shipments(lot) {
+            b.shipped.add(s.unit, s.qty().normalized());
+        }
+        b
+    }
+
+    fn on_hand(b: &Balance) -> Sums {
+        let mut s = Sums::default();
+        for (sums, sign) in [
+            (&b.received, 1),
+            (&b.produced, 1),
+            (&b.returned, 1),
+            (&b.retrieved, 1),
+            (&b.consumed, -1),
+            (&b.shipped, -1),
+            (&b.destroyed, -1),
+        ] {
+            s.add_all(sums, sign);
+        }
+        s
+    }
+
+    pub(crate) fn mass_balance_of(&self, lot: u32) -> MassBalance {
+        let b = self.balance(lot);
+        let on_hand = Self::on_hand(&b);
+        let mut discrepancies = Vec::new();
+        for &(u, v) in &on_hand.0 {
+            if v < 0 {
+                discrepancies
+                    .push(Discrepancy::NegativeOnHand { unit: self.unit(u), on_hand: Decimal(v) });
+            }
+        }
+        if on_hand.0.len() > 1 {
+            discrepancies.push(Discrepancy::MixedUnits);
+        }
+        let sourced = !(b.received.0.is_empty() && b.produced.0.is_empty());
+        let used = !(b.consumed.0.is_empty() && b.shipped.0.is_empty() && b.destroyed.0.is_empty());
+        if used && !sourced {
+            discrepancies.push(Discrepancy::NoSource);
+        }
+        for ((customer, unit), held) in self.holdings(&[lot]).1 {
+            if held.shipped - held.returned - held.retrieved < 0 {
+                discrepancies.push(Discrepancy::MoreBackThanShipped {
+                    customer: self.party(customer),
+                    unit: self.unit(unit),
+                });
+            }
+        }
+        let r = self.lot_ref(lot);
+        MassBalance {
+            item: r.item,
+            lot: r.lot,
+            received: self.totals(&b.received),
+            produced: self.totals(&b.produced),
+            returned: self.totals(&b.returned),
+            retrieved: self.totals(&b.retrieved),
+            consumed: self.totals(&b.consumed),
+            shipped: self.totals(&b.shipped),
+            destroyed: self.totals(&b.destroyed),
+            on_hand: self.totals(&on_hand),
+            discrepancies,
+        }
+    }
+
+    /// Per (customer, lot, unit) holdings of `lots` in first-shipped order,
+    /// and the same summed per (customer, unit) for the last lot only when
+    /// one lot is given (used by the mass balance).
+    #[expect(clippy::type_complexity, reason = "two views of one pass, private")]
+    fn holdings(&self, lots: &[u32]) -> (Vec<((u32, u32, u32), Held)>, Vec<((u32, u32), Held)>) {
+        let ix = self.ix;
+        let mut order: HashMap<(u32, u32, u32), usize> = HashMap::new();
+        let mut rows: Vec<((u32, u32, u32), Held)> = Vec::new();
+        let mut slot = |key: (u32, u32, u32), rows: &mut Vec<((u32, u32, u32), Held)>| {
+            let n = rows.len();
+            let i = *order.entry(key).or_insert(n);
+            if i == n {
+                rows.push((key, Held::default()));
+            }
+            i
+        };
+        for &lot in lots {
+            for s in self.shipments(lot) {
+                let i = slot((s.customer, lot, s.unit), &mut rows);
+                if let Some((_, h)) = rows.get_mut(i) {
+                    h.shipped += s.qty().normalized();
+                }
+            }
+            for e in self.lot_events(lot, RecordKind::Returned) {
+                if let Some(r) = find_row(&ix.returns, |r| r.entry, e) {
+                    let i = slot((r.from, lot, r.qty.unit), &mut rows);
+                    if let Some((_, h)) = rows.get_mut(i) {
+                        h.returned += r.qty.normalized();
+                    }
+                }
+            }
+            for e in self.lot_events(lot, RecordKind::RecallAction) {
+                if let Some(ActionKind::Retrieved { customer, lot: l, qty }) =
+                    find_row(&ix.actions, |r| r.entry, e).map(|a| a.action)
+                    && l == lot
+                {
+                    let i = slot((customer, lot, qty.unit), &mut rows);
+                    if let Some((_, h)) = rows.get_mut(i) {
+                        h.retrieved += qty.normalized();
+                    }
+                }
+            }
+        }
+        let per_customer = rows.iter().map(|&((c, _, u), h)| ((c, u), h)).collect();
+        (rows, per_customer)
+    }
+
+    /// Outstanding per (customer, lot, unit) for `lots`.
+    pub(crate) fn holdings_of(&self, lots: &[u32]) -> Vec<((u32, u32, u32), i128)> {
+        let (rows, _) = self.holdings(lots);
+        rows.into_iter().map(|(k, h)| (k, h.shipped - h.returned - h.retrieved)).collect()
+    }
+
+    fn progress(&self, row: &crate::index::RecallRow) -> RecallProgress {
+        let ix = self.ix;
+        let scope = self.closure(&row.lots, true);
+        let lots: Vec<u32> = scope.lots.iter().map(|&(l, _)| l).collect();
+        let (held, _) = self.holdings(&lots);
+        let mut customers: Vec<u32> = Vec::new();
+        let mut outstanding = Sums::default();
+        for &((c, _, u), h) in &held {
+            if h.shipped > 0 && !customers.contains(&c) {
+                customers.push(c);
+            }
+            outstanding.add(u, h.shipped - h.returned - h.retrieved);
+        }
+        let mut notified: Vec<u32> = Vec::new();
+        let mut retrieved = Sums::default();
+        let mut closed_at = None;
+        let actions = ix.recall_actions.get(&row.number).map(Vec::as_slice).unwrap_or_default();
+        for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
+            if ix.is_void(a.entry) {
+                continue;
+            }
+            match a.action {
+                ActionKind::Notified { customer } => {
+                    if !notified.contains(&customer) {
+                        notified.push(customer);
+                    }
+                }
+                ActionKind::Retrieved { qty, .. } => retrieved.add(qty.unit, qty.normalized()),
+                ActionKind::Closed => closed_at = Some(ix.time(a.entry)),
+            }
+        }
+        let not_notified =
+            customers.iter().filter(|c| !notified.contains(c)).map(|&c| self.party(c)).collect();
+        RecallProgress {
+            recall: ix.refs.value(row.number).map(|r| r.as_str().into()).unwrap_or_default(),
+            class: row.class,
+            opened_at: ix.time(row.entry),
+            lots: row.lots.iter().map(|&l| self.lot_ref(l)).collect(),
+            customers: customers.len(),
+            notified: notified.iter().map(|&c| self.party(c)).collect(),
+            not_notified,
+            retrieved: self.totals(&retrieved),
+            outstanding: self.totals(&outstanding),
+            closed_at,
+        }
+    }
+
+    fn recall_report(&self, seeds: &[u32]) -> RecallReport {
+        let ix = self.ix;
+        let closure = self.closure(seeds, true);
+        let lots: Vec<u32> = closure.lots.iter().map(|&(l, _)| l).collect();
+        let in_scope: HashSet<u32> = lots.iter().copied().collect();
+        // Recalls already opened that touch this scope.
+        let recalls: Vec<&crate::index::RecallRow> = ix
+            .recalls
+            .iter()
+            .filter(|r| ix.recall_in_force(r.number).is_some_and(|f| f.entry == r.entry))
+            .filter(|r| {
+                r.lots.iter().any(|l| in_scope.contains(l))
+                    || self.closure(&r.lots, true).lots.iter().any(|(l, _)| seeds.contains(l))
+            })
+            .collect();
+        let mut notified: HashSet<u32> = HashSet::new();
+        for r in &recalls {
+            let actions = ix.recall_actions.get(&r.number).map(Vec::as_slice).unwrap_or_default();
+            for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
+                if let ActionKind::Notified { customer } = a.action
+                    && !ix.is_void(a.entry)
+                {
+                    notified.insert(customer);
+                }
+            }
+        }
+        let (held, _) = self.holdings(&lots);
+        let mut customer_order: Vec<u32> = Vec::new();
+        let mut per_customer: HashMap<u32, [Sums; 4]> = HashMap::new();
+        let mut customer_lots = Vec::with_capacity(held.len());
+        for &((c, l, u), h) in &held {
+            if !customer_order.contains(&c) {
+                customer_order.push(c);
+            }
+            let sums = per_customer.entry(c).or_default();
+            let out = h.shipped - h.returned - h.retrieved;
+            for (s, v) in sums.iter_mut().zip([h.shipped, h.returned, h.retrieved, out]) {
+                s.add(u, v);
+            }
+            let r = self.lot_ref(l);
+            customer_lots.push(CustomerLotLine {
+                customer: self.party(c),
+                item: r.item,
+                lot: r.lot,
+                unit: self.unit(u),
+                shipped: Decimal(h.shipped),
+                returned: Decimal(h.returned),
+                retrieved: Decimal(h.retrieved),
+                outstanding: Decimal(out),
+            });
+        }
+        let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();
+        for &l in &lots {
+            for s in self.shipments(l) {
+                let (list, main) = ship_tos.entry(s.customer).or_default();
+                if s.ship_to == crate::index::NONE {
+                    *main = true;
+                } else if !list.contains(&s.ship_to) {
+                    list.push(s.ship_to);
+                }
+            }
+        }
+        let customers = customer_order
+            .iter()
+            .map(|&c| {
+                let sums = per_customer.remove(&c).unwrap_or_default();
+                let [shipped, returned, retrieved, outstanding] = sums;
+                let (locs, main_address) = ship_tos.remove(&c).unwrap_or_default();
+                RecallCustomer {
+                    customer: self.party(c),
+                    ship_to: locs.iter().filter_map(|&l| self.location(l)).collect(),
+                    main_address,
+                    shipped: self.totals(&shipped),
+                    returned: self.totals(&returned),
+                    retrieved: self.totals(&retrieved),
+                    outstanding: self.totals(&outstanding),
+                    notified: notified.contains(&c),
+                }
+            })
+            .collect();
+        let balances: Vec<MassBalance> = lots.iter().map(|&l| self.mass_balance_of(l)).collect();
+        let affected = closure
+            .lots
+            .iter()
+            .zip(&balances)
+            .map(|(&(l, depth), b)| {
+                let r = self.lot_ref(l);
+                AffectedLot {
+                    item: r.item,
+                    lot: r.lot,
+                    depth,
+                    status: self.status(l),
+                    expiry: self.expiry(l),
+                    on_hand: b.on_hand.clone(),
+                }
+            })
+            .collect();
+        RecallReport {
+            recalled: seeds.iter().map(|&l| self.lot_ref(l)).collect(),
+            lots: affected,
+            customers,
+            customer_lots,
+            balances,
+            recalls: recalls.iter().map(|r| self.progress(r)).collect(),
+        }
+    }
+}
+
+/// The recall scope of `lots`: every lot derived from them with its status
+/// and quantity on hand; every customer who received any of them, with
+/// shipped, returned, retrieved and outstanding quantities and ship-to
+/// locations; the mass balance of each affected lot with discrepancies
+/// flagged; and the progress of recalls already opened on them.
+///
+/// # Errors
+/// [`QueryError::UnknownLot`] for a lot no record names.
+pub fn recall(index: &Index, lots: &[LotId]) -> Result<RecallReport, QueryError> {
+    let view = View::new(index);
+    let seeds = lot_numbers(&view, lots)?;
+    Ok(view.recall_report(&seeds))
+}
+
+/// As [`recall`], for the lots an opened recall names.
+///
+/// # Errors
+/// [`QueryError::UnknownRecall`] when no recall with this number was opened.
+pub fn recall_by_number(index: &Index, number: &Reference) -> Result<RecallReport, QueryError> {
+    let unknown = || QueryError::UnknownRecall(number.as_str().into());
+    let n = index.refs.get(number).ok_or_else(unknown)?;
+    let row = index.recall_in_force(n).ok_or_else(unknown)?;
+    Ok(View::new(index).recall_report(&row.lots))
+}
+
+/// The mass balance of one lot: received or produced against consumed,
+/// shipped, destroyed and on hand, with discrepancies flagged.
+///
+/// # Errors
+/// [`QueryError::UnknownLot`] when no record names the lot.
+pub fn mass_balance(index: &Index, lot: &LotId) -> Result<MassBalance, QueryError> {
+    let view = View::new(index);
+    let l = view.lot_no(lot)?;
+    Ok(view.mass_balance_of(l))
+}
