@@ -7,10 +7,12 @@
     reason = "a command-line tool talks to its terminal through std"
 )]
 
+mod demo;
 mod gs1;
 mod ledger;
 mod output;
 mod proof;
+mod queries;
 mod tree;
 
 use std::process::ExitCode;
@@ -123,6 +125,154 @@ enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+    },
+    /// Trace a lot forward (every lot made from it, every shipment of
+    /// them) or backward (every input lot, supplier, receipt, inspection).
+    Trace {
+        /// The ledger directories (lots and parties join across them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The lot: ITEM/LOT (gtin:09506000134352/B260001, RM-0042/R260001) or a GS1 scan.
+        #[arg(long)]
+        lot: String,
+        /// Trace backward instead of forward.
+        #[arg(long)]
+        backward: bool,
+        /// Print the lot's genealogy as a graph: `dot` (Graphviz) or `mermaid`.
+        #[arg(long, value_parser = ["dot", "mermaid"])]
+        graph: Option<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// A recall report: affected lots with status and stock, customers with
+    /// shipped, returned and outstanding quantities and ship-to locations,
+    /// mass balances with discrepancies flagged, progress of open recalls.
+    Recall {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// A lot to recall (repeatable); derived lots are found by tracing forward.
+        #[arg(long = "lot")]
+        lots: Vec<String>,
+        /// Or the number of a recall recorded in the ledger.
+        #[arg(long, conflicts_with = "lots")]
+        recall: Option<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Complaints: filter, one complaint's timeline against the response
+    /// commitments (4 h acknowledge; 24/48/72 h), clusters, counts.
+    Complaints {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Only open complaints.
+        #[arg(long, conflicts_with = "closed")]
+        open: bool,
+        /// Only closed complaints.
+        #[arg(long)]
+        closed: bool,
+        /// Only those with a response commitment overdue (at --now).
+        #[arg(long)]
+        overdue: bool,
+        /// general, major or crisis.
+        #[arg(long)]
+        severity: Option<String>,
+        /// product_quality, service_attitude, logistics, contract_dispute, misleading_advertising.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Only those naming this lot (ITEM/LOT).
+        #[arg(long)]
+        lot: Option<String>,
+        /// Only those of this customer (gln:... or the internal code).
+        #[arg(long)]
+        customer: Option<String>,
+        /// Received at or after (date or RFC 3339 time).
+        #[arg(long)]
+        from: Option<String>,
+        /// Received before.
+        #[arg(long)]
+        to: Option<String>,
+        /// The time to judge deadlines at (default: now).
+        #[arg(long)]
+        now: Option<String>,
+        /// Show one complaint's full timeline (JSON).
+        #[arg(long, value_name = "NUMBER")]
+        timeline: Option<String>,
+        /// Show clusters of at least N complaints on one lot or product (JSON).
+        #[arg(long, value_name = "N")]
+        clusters: Option<usize>,
+        /// The cluster window in hours.
+        #[arg(long, default_value_t = 720)]
+        window_hours: i64,
+        /// Show counts by type and root cause (JSON).
+        #[arg(long)]
+        counts: bool,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Lots expiring before a date: stock on hand, quantities in the field,
+    /// and the customers holding them.
+    Expiring {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Expiring before this date (YYYY-MM-DD).
+        #[arg(long)]
+        before: String,
+        /// And on or after this date.
+        #[arg(long)]
+        from: Option<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Audit views: entries by actor, station, kind and time; corrections
+    /// with what they correct; the verification report.
+    Audit {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Only entries by this actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only entries made at this station.
+        #[arg(long)]
+        station: Option<String>,
+        /// Only records of this kind (e.g. shipped, corrected).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Made at or after (date or RFC 3339 time).
+        #[arg(long)]
+        from: Option<String>,
+        /// Made before.
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many rows.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Show every correction with the entry it corrects.
+        #[arg(long, conflicts_with = "report")]
+        corrections: bool,
+        /// Show the verification report (entries, time span, heads, segments).
+        #[arg(long)]
+        report: bool,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Write a realistic demo plant from a fixed seed (suppliers, multi-stage
+    /// production, QC holds, shipments to hundreds of customers, returns,
+    /// complaints, corrections, a recall in progress), then run a mock
+    /// recall drill on it and print the report with its timings.
+    Demo {
+        /// A new directory for the plant's ledger.
+        #[arg(long)]
+        out: PathBuf,
+        /// How many entries to write (thousands to 10 million).
+        #[arg(long, default_value_t = 100_000)]
+        events: u64,
+        /// The seed: the same seed writes the same plant.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
     /// Export the ledger.
     Export {
@@ -297,6 +447,105 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             if json { Format::Json } else { Format::Table },
         ),
         Command::Export { dir, format: ExportFormat::Json } => ledger::export_json(&dir),
+        Command::Trace { dirs, lot, backward, graph, format } => {
+            queries::trace(&dirs, &lot, backward, graph.as_deref(), format.format())
+        }
+        Command::Recall { dirs, lots, recall, format } => {
+            if lots.is_empty() && recall.is_none() {
+                return Err(CliError::Usage(
+                    "give --lot LOT (repeatable) or --recall NUMBER".into(),
+                ));
+            }
+            queries::recall(&dirs, &lots, recall.as_deref(), format.format())
+        }
+        Command::Complaints {
+            dirs,
+            open,
+            closed,
+            overdue,
+            severity,
+            kind,
+            lot,
+            customer,
+            from,
+            to,
+            now,
+            timeline,
+            clusters,
+            window_hours,
+            counts,
+            format,
+        } => {
+            let filter = lotledger::query::ComplaintFilter {
+                open: if open {
+                    Some(true)
+                } else if closed {
+                    Some(false)
+                } else {
+                    None
+                },
+                overdue,
+                severity: severity.as_deref().map(queries::parse_severity).transpose()?,
+                kind: kind.as_deref().map(queries::parse_type).transpose()?,
+                lot: lot.as_deref().map(queries::parse_lot).transpose()?,
+                customer: customer.as_deref().map(queries::parse_party).transpose()?,
+                from: from.as_deref().map(queries::parse_time).transpose()?,
+                to: to.as_deref().map(queries::parse_time).transpose()?,
+            };
+            let now = match now {
+                Some(t) => queries::parse_time(&t)?,
+                None => lotledger::model::Timestamp(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+                ),
+            };
+            let args = queries::ComplaintsArgs {
+                filter,
+                now,
+                timeline,
+                clusters: clusters
+                    .map(|n| (n, window_hours.saturating_mul(lotledger::model::Timestamp::HOUR))),
+                counts,
+            };
+            queries::complaints(&dirs, &args, format.format())
+        }
+        Command::Expiring { dirs, before, from, format } => queries::expiring(
+            &dirs,
+            queries::parse_date(&before)?,
+            from.as_deref().map(queries::parse_date).transpose()?,
+            format.format(),
+        ),
+        Command::Audit {
+            dirs,
+            actor,
+            station,
+            kind,
+            from,
+            to,
+            limit,
+            corrections,
+            report,
+            format,
+        } => {
+            let view = if report {
+                queries::AuditView::Report
+            } else if corrections {
+                queries::AuditView::Corrections
+            } else {
+                queries::AuditView::Entries(lotledger::query::AuditFilter {
+                    ledger: None,
+                    actor,
+                    station,
+                    kind,
+                    from: from.as_deref().map(queries::parse_time).transpose()?,
+                    to: to.as_deref().map(queries::parse_time).transpose()?,
+                    limit,
+                })
+            };
+            queries::audit(&dirs, &view, format.format())
+        }
+        Command::Demo { out, events, seed } => demo::run(&out, events, seed),
         Command::Keygen { name, dir } => proof::keygen(&name, &dir),
         Command::VerifyProof { bundle, keys, json } => {
             let keys = proof::read_keys(&keys)?;

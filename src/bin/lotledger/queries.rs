@@ -1,0 +1,576 @@
+//! The investigator's and auditor's commands: `trace`, `recall`,
+//! `complaints`, `expiring`, `audit`. Each opens any number of ledger
+//! directories into one index (lots, parties and items join across them)
+//! and prints a table, `--json` or `--csv`.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use lotledger::file::{LedgerReader, segment};
+use lotledger::index::Index;
+use lotledger::interop::gs1::ElementString;
+use lotledger::model::{
+    ComplaintType, Date, ItemCode, LotId, PartyId, Reference, Severity, Timestamp,
+};
+use lotledger::query::{
+    self, AuditFilter, ClusterSpec, ComplaintFilter, ResponseCommitments, Totals,
+};
+
+use crate::output::{self, Format, Table};
+use crate::{CliError, Outcome};
+
+/// An index over the ledgers in `dirs`, and how long opening took.
+pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
+    let started = Instant::now();
+    let mut index = Index::new();
+    for dir in dirs {
+        let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
+        let mut segments: Vec<(u64, PathBuf)> = fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let first = e.file_name().to_str().and_then(segment::parse_file_name)?;
+                Some((first, e.path()))
+            })
+            .collect();
+        segments.sort_unstable();
+        for (_, path) in segments {
+            let bytes = fs::read(&path)?;
+            let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
+            let label = path.file_name().and_then(|n| n.to_str()).unwrap_or("segment").to_owned();
+            index
+                .ingest_segment(&id, &label, frames)
+                .map_err(|e| CliError::Check(format!("{}: {e}", path.display())))?;
+        }
+    }
+    index.shrink_to_fit();
+    Ok((index, started.elapsed()))
+}
+
+/// A lot as people type it: `ITEM/LOT` (`gtin:09506000134352/B260001`,
+/// `RM-ACRYL-ADH/R260001`), or a GS1 scan naming GTIN and batch.
+pub fn parse_lot(text: &str) -> Result<LotId, CliError> {
+    if text.starts_with('(') || text.starts_with(']') || text.starts_with("http") {
+        let scan = ElementString::parse(text)
+            .map_err(|e| CliError::Usage(format!("lot {text:?}: {e}")))?;
+        return scan
+            .lot_id()
+            .ok_or_else(|| CliError::Usage(format!("the scan {text:?} names no GTIN and batch")));
+    }
+    let (item, lot) = text.rsplit_once('/').ok_or_else(|| {
+        CliError::Usage(format!("lot {text:?}: write ITEM/LOT, e.g. gtin:09506000134352/B260001"))
+    })?;
+    let bad = |what: &str| CliError::Usage(format!("lot {text:?}: {what}"));
+    let item = match item.strip_prefix("gtin:") {
+        Some(g) => {
+            ItemCode::Gtin(lotledger::model::Gtin::parse(g).map_err(|e| bad(&e.to_string()))?)
+        }
+        None => ItemCode::Internal(
+            item.parse().map_err(|e: lotledger::model::IdErrorKind| bad(&e.to_string()))?,
+        ),
+    };
+    Ok(LotId {
+        item,
+        lot: lot.parse().map_err(|e: lotledger::model::IdErrorKind| bad(&e.to_string()))?,
+    })
+}
+
+/// A party as people type it: `gln:` and 13 digits, or the internal code.
+pub fn parse_party(text: &str) -> Result<PartyId, CliError> {
+    let bad = |what: String| CliError::Usage(format!("customer {text:?}: {what}"));
+    match text.strip_prefix("gln:") {
+        Some(g) => {
+            lotledger::model::Gln::parse(g).map(PartyId::Gln).map_err(|e| bad(e.to_string()))
+        }
+        None => text
+            .parse()
+            .map(PartyId::Internal)
+            .map_err(|e: lotledger::model::IdErrorKind| bad(e.to_string())),
+    }
+}
+
+/// A time as people type it: RFC 3339, or a date (its start, UTC).
+pub fn parse_time(text: &str) -> Result<Timestamp, CliError> {
+    Timestamp::parse_rfc3339(text)
+        .ok()
+        .or_else(|| parse_date(text).ok().map(Date::start))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{text:?} is not a time (2026-03-02T08:00:00Z) or a date (2026-03-02)"
+            ))
+        })
+}
+
+/// A date, `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<Date, CliError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Date::from_naive)
+        .map_err(|_| CliError::Usage(format!("{text:?} is not a date (2026-03-02)")))
+}
+
+fn status(s: Option<lotledger::model::Disposition>) -> String {
+    s.map_or("-".into(), |d| format!("{d:?}").to_lowercase())
+}
+
+fn render(format: Format, table: &Table) -> Result<(), CliError> {
+    output::print(&if format == Format::Csv { table.csv() } else { table.render() })?;
+    Ok(())
+}
+
+/// `lotledger trace DIR... --lot LOT [--backward]`.
+pub fn trace(
+    dirs: &[PathBuf],
+    lot: &str,
+    backward: bool,
+    graph: Option<&str>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let (index, _) = open_index(dirs)?;
+    let lot = parse_lot(lot)?;
+    let q = |e: query::QueryError| CliError::Usage(e.to_string());
+    if let Some(kind) = graph {
+        let g = query::genealogy(&index, &lot).map_err(q)?;
+        output::print(&if kind == "dot" { g.to_dot() } else { g.to_mermaid() })?;
+        return Ok(Outcome::Ok);
+    }
+    if backward {
+        let t = query::trace_backward(&index, &lot).map_err(q)?;
+        if format == Format::Json {
+            output::print_json(&t)?;
+            return Ok(Outcome::Ok);
+        }
+        let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry"]);
+        for l in &t.lots {
+            lots.row([
+                l.depth.to_string(),
+                l.item.clone(),
+                l.lot.clone(),
+                status(l.status),
+                l.expiry.map_or("-".into(), |d| d.to_string()),
+            ]);
+        }
+        let mut receipts = Table::new(&[
+            "item",
+            "lot",
+            "supplier",
+            "supplier lot",
+            "quantity",
+            "order",
+            "received",
+        ]);
+        for r in &t.receipts {
+            receipts.row([
+                r.item.clone(),
+                r.lot.clone(),
+                r.supplier.clone(),
+                r.supplier_lot.clone().unwrap_or_default(),
+                format!("{} {}", r.quantity, r.unit),
+                r.order.clone().unwrap_or_default(),
+                r.received_at.to_string(),
+            ]);
+        }
+        let mut inspections =
+            Table::new(&["item", "lot", "stage", "result", "certificate", "at", "by"]);
+        for i in &t.inspections {
+            inspections.row([
+                i.item.clone(),
+                i.lot.clone(),
+                format!("{:?}", i.stage).to_lowercase(),
+                format!("{:?}", i.result).to_lowercase(),
+                i.certificate.map_or("-".into(), |c| c.to_string()),
+                i.inspected_at.to_string(),
+                i.actor.clone(),
+            ]);
+        }
+        if format == Format::Csv {
+            return render(format, &lots).map(|()| Outcome::Ok);
+        }
+        output::print(&format!("backward trace of {}: {} lots in it\n\n", t.start, t.lots.len()))?;
+        render(format, &lots)?;
+        output::print(&format!("\nreceipts ({})\n", t.receipts.len()))?;
+        render(format, &receipts)?;
+        output::print(&format!("\ninspections ({})\n", t.inspections.len()))?;
+        render(format, &inspections)?;
+        return Ok(Outcome::Ok);
+    }
+    let t = query::trace_forward(&index, &lot).map_err(q)?;
+    if format == Format::Json {
+        output::print_json(&t)?;
+        return Ok(Outcome::Ok);
+    }
+    let mut shipments =
+        Table::new(&["item", "lot", "customer", "ship to", "quantity", "shipped", "order"]);
+    for s in &t.shipments {
+        shipments.row([
+            s.item.clone(),
+            s.lot.clone(),
+            s.customer.clone(),
+            s.ship_to.clone().unwrap_or_default(),
+            format!("{} {}", s.quantity, s.unit),
+            s.shipped_at.to_string(),
+            s.order.clone(),
+        ]);
+    }
+    if format == Format::Csv {
+        return render(format, &shipments).map(|()| Outcome::Ok);
+    }
+    let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry"]);
+    for l in &t.lots {
+        lots.row([
+            l.depth.to_string(),
+            l.item.clone(),
+            l.lot.clone(),
+            status(l.status),
+            l.expiry.map_or("-".into(), |d| d.to_string()),
+        ]);
+    }
+    output::print(&format!(
+        "forward trace of {}: {} lots derived, {} shipments\n\n",
+        t.start,
+        t.lots.len(),
+        t.shipments.len()
+    ))?;
+    render(format, &lots)?;
+    output::print("\nshipments\n")?;
+    render(format, &shipments)?;
+    Ok(Outcome::Ok)
+}
+
+fn totals(t: &Totals) -> String {
+    let s = t.to_string();
+    if s.is_empty() { "0".into() } else { s }
+}
+
+/// `lotledger recall DIR... --lot LOT... | --recall NUMBER`.
+pub fn recall(
+    dirs: &[PathBuf],
+    lots: &[String],
+    number: Option<&str>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let (index, _) = open_index(dirs)?;
+    let q = |e: query::QueryError| CliError::Usage(e.to_string());
+    let report = match number {
+        Some(n) => {
+            let n: Reference =
+                n.parse().map_err(|e| CliError::Usage(format!("recall number {n:?}: {e}")))?;
+            query::recall_by_number(&index, &n).map_err(q)?
+        }
+        None => {
+            let lots = lots.iter().map(|l| parse_lot(l)).collect::<Result<Vec<_>, _>>()?;
+            query::recall(&index, &lots).map_err(q)?
+        }
+    };
+    print_recall(&report, format)?;
+    Ok(Outcome::Ok)
+}
+
+/// Prints a recall report in the chosen form.
+pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), CliError> {
+    if format == Format::Json {
+        output::print_json(report)?;
+        return Ok(());
+    }
+    let mut lines = Table::new(&[
+        "customer",
+        "item",
+        "lot",
+        "unit",
+        "shipped",
+        "returned",
+        "retrieved",
+        "outstanding",
+    ]);
+    for c in &report.customer_lots {
+        lines.row([
+            c.customer.clone(),
+            c.item.clone(),
+            c.lot.clone(),
+            c.unit.clone(),
+            c.shipped.to_string(),
+            c.returned.to_string(),
+            c.retrieved.to_string(),
+            c.outstanding.to_string(),
+        ]);
+    }
+    if format == Format::Csv {
+        return render(format, &lines);
+    }
+    let recalled: Vec<String> = report.recalled.iter().map(ToString::to_string).collect();
+    output::print(&format!(
+        "recall of {}: {} affected lots, {} customers\n\naffected lots\n",
+        recalled.join(", "),
+        report.lots.len(),
+        report.customers.len()
+    ))?;
+    let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry", "on hand"]);
+    for l in &report.lots {
+        lots.row([
+            l.depth.to_string(),
+            l.item.clone(),
+            l.lot.clone(),
+            status(l.status),
+            l.expiry.map_or("-".into(), |d| d.to_string()),
+            totals(&l.on_hand),
+        ]);
+    }
+    render(format, &lots)?;
+    output::print("\ncustomers to contact\n")?;
+    let mut customers = Table::new(&[
+        "customer",
+        "ship to",
+        "shipped",
+        "returned",
+        "retrieved",
+        "outstanding",
+        "notified",
+    ]);
+    for c in &report.customers {
+        let ship_to =
+            if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") };
+        customers.row([
+            c.customer.clone(),
+            ship_to,
+            totals(&c.shipped),
+            totals(&c.returned),
+            totals(&c.retrieved),
+            totals(&c.outstanding),
+            if c.notified { "yes".into() } else { "NO".into() },
+        ]);
+    }
+    render(format, &customers)?;
+    output::print("\nmass balance\n")?;
+    let mut balances = Table::new(&[
+        "item",
+        "lot",
+        "received",
+        "produced",
+        "consumed",
+        "shipped",
+        "destroyed",
+        "on hand",
+        "discrepancies",
+    ]);
+    for b in &report.balances {
+        let flags: Vec<String> = b.discrepancies.iter().map(|d| format!("{d:?}")).collect();
+        balances.row([
+            b.item.clone(),
+            b.lot.clone(),
+            totals(&b.received),
+            totals(&b.produced),
+            totals(&b.consumed),
+            totals(&b.shipped),
+            totals(&b.destroyed),
+            totals(&b.on_hand),
+            flags.join(" "),
+        ]);
+    }
+    render(format, &balances)?;
+    for r in &report.recalls {
+        output::print(&format!(
+            "\nrecall {} (class {:?}, opened {}): {} of {} customers notified, retrieved {}, outstanding {}{}\n",
+            r.recall,
+            r.class,
+            r.opened_at,
+            r.notified.len(),
+            r.customers,
+            totals(&r.retrieved),
+            totals(&r.outstanding),
+            r.closed_at.map(|t| format!(", closed {t}")).unwrap_or_default()
+        ))?;
+    }
+    Ok(())
+}
+
+/// What `complaints` shows.
+pub struct ComplaintsArgs {
+    pub filter: ComplaintFilter,
+    pub now: Timestamp,
+    pub timeline: Option<String>,
+    pub clusters: Option<(usize, i64)>,
+    pub counts: bool,
+}
+
+/// `lotledger complaints DIR... [filters]`.
+pub fn complaints(
+    dirs: &[PathBuf],
+    args: &ComplaintsArgs,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let (index, _) = open_index(dirs)?;
+    let commitments = ResponseCommitments::default();
+    if let Some(number) = &args.timeline {
+        let n: Reference =
+            number.parse().map_err(|e| CliError::Usage(format!("complaint {number:?}: {e}")))?;
+        let t = query::complaint_timeline(&index, &n, &commitments, args.now)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        output::print_json(&t)?;
+        return Ok(Outcome::Ok);
+    }
+    if let Some((min, window_ms)) = args.clusters {
+        let c = query::complaint_clusters(&index, &ClusterSpec { min, window_ms });
+        output::print_json(&c)?;
+        return Ok(Outcome::Ok);
+    }
+    if args.counts {
+        let c = query::complaint_counts(&index, args.filter.from, args.filter.to);
+        output::print_json(&c)?;
+        return Ok(Outcome::Ok);
+    }
+    let rows = query::complaints(&index, &args.filter, &commitments, args.now);
+    if format == Format::Json {
+        output::print_json(&rows)?;
+        return Ok(Outcome::Ok);
+    }
+    let mut t = Table::new(&[
+        "complaint",
+        "received",
+        "severity",
+        "type",
+        "customer",
+        "lot",
+        "open",
+        "last step",
+        "overdue",
+    ]);
+    for r in &rows {
+        let overdue: Vec<String> =
+            r.overdue.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
+        t.row([
+            r.complaint.clone(),
+            r.received_at.to_string(),
+            format!("{:?}", r.severity).to_lowercase(),
+            format!("{:?}", r.kind).to_lowercase(),
+            r.customer.clone().unwrap_or_default(),
+            r.lot.clone().unwrap_or_default(),
+            if r.open { "open".into() } else { "closed".into() },
+            r.last_step.unwrap_or("registered").to_owned(),
+            overdue.join(" "),
+        ]);
+    }
+    render(format, &t)?;
+    Ok(Outcome::Ok)
+}
+
+/// `lotledger expiring DIR... --before DATE`.
+pub fn expiring(
+    dirs: &[PathBuf],
+    before: Date,
+    from: Option<Date>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let (index, _) = open_index(dirs)?;
+    let report = query::expiring(&index, before, from);
+    if format == Format::Json {
+        output::print_json(&report)?;
+        return Ok(Outcome::Ok);
+    }
+    let mut customers =
+        Table::new(&["customer", "ship to", "item", "lot", "expiry", "outstanding"]);
+    for c in &report.customers {
+        customers.row([
+            c.customer.clone(),
+            c.ship_to.join(" "),
+            c.item.clone(),
+            c.lot.clone(),
+            c.expiry.to_string(),
+            format!("{} {}", c.outstanding, c.unit),
+        ]);
+    }
+    if format == Format::Csv {
+        return render(format, &customers).map(|()| Outcome::Ok);
+    }
+    let mut lots = Table::new(&["item", "lot", "expiry", "status", "on hand", "in the field"]);
+    for l in &report.lots {
+        lots.row([
+            l.item.clone(),
+            l.lot.clone(),
+            l.expiry.to_string(),
+            status(l.status),
+            totals(&l.on_hand),
+            totals(&l.in_field),
+        ]);
+    }
+    output::print(&format!("lots expiring before {}: {}\n\n", report.before, report.lots.len()))?;
+    render(format, &lots)?;
+    output::print("\ncustomers to notify\n")?;
+    render(format, &customers)?;
+    Ok(Outcome::Ok)
+}
+
+/// What `audit` shows.
+pub enum AuditView {
+    /// Entries matching the filter.
+    Entries(AuditFilter),
+    /// Every correction with the entry it corrects.
+    Corrections,
+    /// The verification report.
+    Report,
+}
+
+/// `lotledger audit DIR...`.
+pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outcome, CliError> {
+    let (index, _) = open_index(dirs)?;
+    match view {
+        AuditView::Report => output::print_json(&query::verification(&index))?,
+        AuditView::Corrections => {
+            let c = query::corrections(&index);
+            if format == Format::Json {
+                output::print_json(&c)?;
+            } else {
+                let mut t = Table::new(&["correction", "at", "by", "corrects", "status", "reason"]);
+                for line in &c {
+                    let target = line.target.as_ref().map_or("-".into(), |r| {
+                        format!("entry {} ({}, {})", r.seq, r.kind, r.time)
+                    });
+                    t.row([
+                        format!("entry {}", line.correction.seq),
+                        line.correction.time.to_string(),
+                        line.correction.actor.clone(),
+                        target,
+                        line.status.to_owned(),
+                        line.reason.clone(),
+                    ]);
+                }
+                render(format, &t)?;
+            }
+        }
+        AuditView::Entries(filter) => {
+            let rows = query::audit_entries(&index, filter);
+            if format == Format::Json {
+                output::print_json(&rows)?;
+            } else {
+                let mut t =
+                    Table::new(&["ledger", "seq", "time", "actor", "station", "kind", "void"]);
+                for r in &rows {
+                    t.row([
+                        r.ledger.to_string(),
+                        r.seq.to_string(),
+                        r.time.to_string(),
+                        r.actor.clone(),
+                        r.station.clone(),
+                        r.kind.to_owned(),
+                        if r.void { "VOID".into() } else { String::new() },
+                    ]);
+                }
+                render(format, &t)?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Parses `--severity`.
+pub fn parse_severity(s: &str) -> Result<Severity, CliError> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| CliError::Usage(format!("severity {s:?}: general, major or crisis")))
+}
+
+/// Parses `--type`.
+pub fn parse_type(s: &str) -> Result<ComplaintType, CliError> {
+    serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| {
+        CliError::Usage(format!(
+            "type {s:?}: product_quality, service_attitude, logistics, contract_dispute or misleading_advertising"
+        ))
+    })
+}
