@@ -20,6 +20,10 @@ use crate::model::{Digest, LedgerId, Record};
 
 /// A read-only view of a ledger directory. It takes no lock and never
 /// changes a file.
+///
+/// While a writer appends, a reader sees what the writer has handed to the
+/// operating system, which may be more than is durable yet (see
+/// [`FileLedger::durable_head`](super::FileLedger::durable_head)).
 #[derive(Clone, Debug)]
 pub struct LedgerReader {
     dir: PathBuf,
