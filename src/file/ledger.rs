@@ -120,6 +120,9 @@ impl FileLedger {
     pub fn open(dir: impl AsRef<Path>, options: Options) -> Result<(Self, OpenReport), Error> {
         options.check()?;
         let dir = dir.as_ref();
+        if !dir.exists() {
+            return Err(Error::NoLedger { dir: dir.to_path_buf() });
+        }
         let lock = Lock::acquire(dir)?;
         let (segments, temps) = segment::list(dir)?;
         remove_temps(&temps)?;

@@ -89,6 +89,9 @@ impl LedgerReader {
     /// the first segment's header.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, Error> {
         let dir = dir.as_ref();
+        if !dir.exists() {
+            return Err(Error::NoLedger { dir: dir.to_path_buf() });
+        }
         let (segments, _) = segment::list(dir)?;
         let (_, first) = segments.first().ok_or_else(|| Error::NoLedger { dir: dir.into() })?;
         let mut head = [0u8; segment::HEADER_LEN];
