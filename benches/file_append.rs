@@ -43,8 +43,8 @@ fn append(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     let modes = [
         ("sync_each", Durability::SyncEach, 200u64),
-        ("group_commit_1000", Durability::GroupCommit { entries: 1000, millis: 0 }, 20_000),
-        ("group_commit_1000_fg", Durability::GroupCommit { entries: 1000, millis: 0 }, 20_000),
+        ("group_commit_1000", Durability::GroupCommit { entries: 1000, millis: 0 }, 100_000),
+        ("group_commit_1000_fg", Durability::GroupCommit { entries: 1000, millis: 0 }, 100_000),
         ("group_commit_100", Durability::GroupCommit { entries: 100, millis: 0 }, 20_000),
         ("group_commit_10ms", Durability::GroupCommit { entries: u32::MAX, millis: 10 }, 20_000),
         ("buffered", Durability::Buffered, 20_000),
