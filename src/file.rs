@@ -187,7 +187,7 @@ impl Options {
     /// append that completes the group (`false`). Either way an entry is
     /// acknowledged durable only after a sync covering it has returned;
     /// in the background, groups requested while a sync runs share the
-    /// next one, and appending waits when more than eight groups are not
+    /// next one, and appending waits when more than 64 groups are not
     /// yet durable.
     #[must_use]
     pub const fn background_sync(mut self, on: bool) -> Self {

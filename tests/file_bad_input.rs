@@ -68,6 +68,13 @@ fn an_empty_directory_is_not_a_ledger() {
 }
 
 #[test]
+fn a_missing_directory_is_not_a_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    both_fail(&dir.path().join("nowhere"), |e| matches!(e, Error::NoLedger { .. }));
+    assert!(!dir.path().join("nowhere").exists(), "opening must not create it");
+}
+
+#[test]
 fn a_file_that_is_not_a_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(file_name(0));

@@ -121,7 +121,7 @@ fn a_rewritten_frame_with_a_valid_checksum_is_corruption_even_at_the_tail() {
     };
     let body_at = start + frame_len - body_len - frame::CRC_LEN;
     let crc_at = body_at + body_len;
-    bytes[body_at + 1] ^= 0x01; // the sequence number
+    bytes[body_at + 1] ^= 0x02; // the sequence number: 49 becomes 51
     let crc = frame::crc32c(&bytes[start..crc_at]);
     bytes[crc_at..crc_at + frame::CRC_LEN].copy_from_slice(&crc.to_le_bytes());
     fs::write(&path, &bytes).unwrap();

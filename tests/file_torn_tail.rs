@@ -314,3 +314,31 @@ fn random_offsets() {
     }
     println!("torn tail, random offsets: {n} cases");
 }
+
+/// Stale bytes that begin exactly at a frame boundary with whole copies of
+/// earlier frames (an old block after the end of the file): a torn tail,
+/// not corruption. (Found by the long run: case 4111, cut at 15075.)
+#[test]
+fn stale_whole_frames_at_a_frame_boundary() {
+    let reference = Reference::new(LedgerId([0x34; 16]), 14, 60);
+    let stream = clean_stream(&reference, Options::new().durability(Durability::Buffered)).concat();
+    let ends = frame_ends(&stream);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(lotledger::file::segment::file_name(0));
+    let mut ran = 0;
+    for (k, &end) in ends.iter().enumerate().skip(1).step_by(3) {
+        for from in [lotledger::file::segment::HEADER_LEN as u64, ends[0], ends[k / 2]] {
+            let end = end as usize;
+            let mut bytes = stream[..end].to_vec();
+            // Whole earlier frames, then a cut inside one.
+            bytes.extend_from_slice(&stream[from as usize..end.min(from as usize + 250)]);
+            fs::write(&path, &bytes).unwrap();
+            check_recovery(dir.path(), &reference, k + 1, k + 1, &format!("stale at {end}"));
+            for e in fs::read_dir(dir.path()).unwrap() {
+                fs::remove_file(e.unwrap().path()).unwrap();
+            }
+            ran += 1;
+        }
+    }
+    println!("stale frames at a boundary: {ran} cases");
+}

@@ -59,7 +59,7 @@ pub enum Error {
         /// The ledger directory.
         dir: PathBuf,
     },
-    /// The directory holds no segment: it is not a ledger.
+    /// The directory holds no segment (or does not exist): it is not a ledger.
     NoLedger {
         /// The directory.
         dir: PathBuf,

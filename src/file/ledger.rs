@@ -21,6 +21,11 @@ use crate::frame::MAX_FRAME_LEN;
 use crate::model::{LedgerId, Record};
 use crate::storage::Storage;
 
+/// Under background group commit, appending waits once this many groups
+/// are not yet durable (a disk stalling for longer than that many groups
+/// take to append).
+const MAX_GROUPS_WAITING: u64 = 64;
+
 /// Frames appended but not yet handed to the operating system.
 #[derive(Debug, Default)]
 struct Pending(Vec<u8>);
@@ -120,6 +125,9 @@ impl FileLedger {
     pub fn open(dir: impl AsRef<Path>, options: Options) -> Result<(Self, OpenReport), Error> {
         options.check()?;
         let dir = dir.as_ref();
+        if !dir.exists() {
+            return Err(Error::NoLedger { dir: dir.to_path_buf() });
+        }
         let lock = Lock::acquire(dir)?;
         let (segments, temps) = segment::list(dir)?;
         remove_temps(&temps)?;
@@ -450,14 +458,14 @@ impl FileLedger {
     }
 
     /// Writes the group out and asks the syncer to sync it; waits only
-    /// when more than eight groups are waiting for a sync.
+    /// when more than [`MAX_GROUPS_WAITING`] groups are waiting for a sync.
     fn sync_in_background(&mut self, entries: u32) -> Result<(), Error> {
         self.write_out()?;
         let Some(syncer) = &self.syncer else { return Ok(()) };
         syncer.request(self.file_len, self.written);
         self.since_sync = 0;
         self.last_sync = Instant::now();
-        let backlog = u64::from(entries).saturating_mul(8);
+        let backlog = u64::from(entries).saturating_mul(MAX_GROUPS_WAITING);
         let head = self.written.next_seq;
         if head.saturating_sub(self.durable.next_seq) > backlog {
             drop(syncer.wait_until(|s| s.durable.next_seq.saturating_add(backlog) >= head));

@@ -20,6 +20,10 @@ use crate::model::{Digest, LedgerId, Record};
 
 /// A read-only view of a ledger directory. It takes no lock and never
 /// changes a file.
+///
+/// While a writer appends, a reader sees what the writer has handed to the
+/// operating system, which may be more than is durable yet (see
+/// [`FileLedger::durable_head`](super::FileLedger::durable_head)).
 #[derive(Clone, Debug)]
 pub struct LedgerReader {
     dir: PathBuf,
@@ -85,6 +89,9 @@ impl LedgerReader {
     /// the first segment's header.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, Error> {
         let dir = dir.as_ref();
+        if !dir.exists() {
+            return Err(Error::NoLedger { dir: dir.to_path_buf() });
+        }
         let (segments, _) = segment::list(dir)?;
         let (_, first) = segments.first().ok_or_else(|| Error::NoLedger { dir: dir.into() })?;
         let mut head = [0u8; segment::HEADER_LEN];

@@ -14,11 +14,15 @@
 //!
 //! The rule, applied the same way by the writer's recovery and by readers:
 //!
-//! - a frame that parses (length and CRC-32C) but does not chain (sequence
-//!   gap, broken link, unreadable header) is corruption, wherever it is;
+//! - a frame that parses (length and CRC-32C) but does not chain (broken
+//!   link, unreadable header, a sequence number other than the next one)
+//!   is corruption, wherever it is, with one exception: a whole copy of an
+//!   *earlier* entry (its sequence number lower than the one expected) is
+//!   stale bytes, treated like a frame that does not parse;
 //! - a frame that does not parse is a torn tail only in the last segment,
-//!   and only when no intact frame of a later entry starts anywhere after
-//!   it; otherwise it is corruption.
+//!   and only when no intact frame of a later entry (sequence number at
+//!   least the one expected) starts anywhere after it; otherwise it is
+//!   corruption.
 //!
 //! Segments before the last were synced before the next one was created,
 //! so nothing in them can be torn.
@@ -117,8 +121,12 @@ impl Walk {
 /// Whether `failure`, found in the last segment's `bytes`, is a torn tail
 /// (see the module documentation) rather than corruption.
 pub(super) fn is_torn_tail(bytes: &[u8], failure: &Failure) -> bool {
-    if !matches!(failure.kind, FailureKind::Frame(_)) {
-        return false;
+    match failure.kind {
+        FailureKind::Frame(_) => {}
+        // A whole frame of an entry already in the chain: stale bytes
+        // (an old block, a replayed copy), not a competing later entry.
+        FailureKind::SequenceGap { expected, found } if found < expected => {}
+        _ => return false,
     }
     let Ok(from) = usize::try_from(failure.offset) else { return false };
     !(from.saturating_add(1)..bytes.len())
@@ -178,5 +186,19 @@ mod tests {
     fn a_chain_failure_is_never_torn() {
         let f = Failure { kind: FailureKind::SequenceGap { expected: 3, found: 5 }, ..failure(0) };
         assert!(!is_torn_tail(&[0; 10], &f));
+        let f = Failure {
+            kind: FailureKind::BrokenLink {
+                expected: crate::entry::PrevLink([1; 8]),
+                found: crate::entry::PrevLink([2; 8]),
+            },
+            ..failure(0)
+        };
+        assert!(!is_torn_tail(&[0; 10], &f));
+    }
+
+    #[test]
+    fn a_stale_copy_of_an_earlier_entry_is_torn() {
+        let f = Failure { kind: FailureKind::SequenceGap { expected: 3, found: 1 }, ..failure(0) };
+        assert!(is_torn_tail(&[0; 10], &f));
     }
 }
