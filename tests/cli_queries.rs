@@ -1,0 +1,133 @@
+//! The investigator's commands on a demo plant: the drill, traces, recall,
+//! complaints, expiry and audit views, their output forms, and exit codes
+//! for bad input.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// One demo plant shared by the tests (written once).
+fn plant() -> &'static str {
+    static DIR: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("plant").to_str().unwrap().to_owned();
+        let (code, out, err) = run(&["demo", "--out", &dir, "--events", "30000"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("MOCK RECALL DRILL"), "{out}");
+        assert!(out.contains("recall report:") && out.contains("customers to contact"), "{out}");
+        (tmp, dir)
+    })
+    .1
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn demo_refuses_a_used_directory() {
+    let (code, _, err) = run(&["demo", "--out", plant(), "--events", "100"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not empty"), "{err}");
+}
+
+#[test]
+fn recall_then_trace_the_recalled_lot_both_ways() {
+    let dir = plant();
+    let report = json(&["recall", dir, "--recall", "RC-2026-001", "--json"]);
+    let recalled = &report["recalled"][0];
+    let lot =
+        format!("{}/{}", recalled["item"].as_str().unwrap(), recalled["lot"].as_str().unwrap());
+    assert!(!report["customers"].as_array().unwrap().is_empty());
+    assert_eq!(report["recalls"][0]["recall"], "RC-2026-001");
+
+    let forward = json(&["trace", dir, "--lot", &lot, "--json"]);
+    let lots = forward["lots"].as_array().unwrap();
+    assert!(lots.len() > 1, "a raw lot feeds products: {forward}");
+    // Every derived lot traces back to the recalled one.
+    for l in lots.iter().skip(1).take(5) {
+        let derived = format!("{}/{}", l["item"].as_str().unwrap(), l["lot"].as_str().unwrap());
+        let back = json(&["trace", dir, "--lot", &derived, "--backward", "--json"]);
+        let found = back["lots"].as_array().unwrap().iter().any(|b| b["lot"] == recalled["lot"]);
+        assert!(found, "{derived} does not trace back to {lot}");
+    }
+    // The same recall by lot: the same customers.
+    let by_lot = json(&["recall", dir, "--lot", &lot, "--json"]);
+    assert_eq!(
+        by_lot["customers"].as_array().unwrap().len(),
+        report["customers"].as_array().unwrap().len()
+    );
+    // Tables and CSV.
+    let (code, out, _) = run(&["trace", dir, "--lot", &lot]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("forward trace of {lot}")), "{out}");
+    let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
+    assert!(
+        csv.starts_with("customer,item,lot,unit,shipped,returned,retrieved,outstanding\r\n"),
+        "{csv}"
+    );
+    let (_, dot, _) = run(&["trace", dir, "--lot", &lot, "--graph", "dot"]);
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let (_, mermaid, _) = run(&["trace", dir, "--lot", &lot, "--graph", "mermaid"]);
+    assert!(mermaid.starts_with("flowchart") || mermaid.starts_with("graph"), "{mermaid}");
+}
+
+#[test]
+fn complaints_expiry_and_audit_views() {
+    let dir = plant();
+    let overdue =
+        json(&["complaints", dir, "--open", "--overdue", "--now", "2030-01-01", "--json"]);
+    let rows = overdue.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["open"] == true && !r["overdue"].as_array().unwrap().is_empty()));
+    let crisis = json(&["complaints", dir, "--severity", "crisis", "--json"]);
+    assert!(crisis.as_array().unwrap().iter().all(|r| r["severity"] == "crisis"));
+    let first = rows[0]["complaint"].as_str().unwrap().to_owned();
+    let timeline = json(&["complaints", dir, "--timeline", &first, "--now", "2030-01-01"]);
+    assert_eq!(timeline["complaint"], first.as_str());
+    assert!(!timeline["deadlines"].as_array().unwrap().is_empty());
+
+    let (code, csv, _) = run(&["expiring", dir, "--before", "2030-01-01", "--csv"]);
+    assert_eq!(code, 0);
+    assert!(csv.starts_with("customer,ship to,item,lot,expiry,outstanding\r\n"), "{csv}");
+    assert!(csv.lines().count() > 1);
+
+    let corrected = json(&["audit", dir, "--kind", "corrected", "--json"]);
+    assert!(corrected.as_array().unwrap().iter().all(|r| r["kind"] == "corrected"));
+    let corrections = json(&["audit", dir, "--corrections", "--json"]);
+    assert_eq!(corrections.as_array().unwrap().len(), corrected.as_array().unwrap().len());
+    let report = json(&["audit", dir, "--report"]);
+    assert_eq!(report["entries"], 30000);
+}
+
+#[test]
+fn bad_input_exits_2_and_a_missing_ledger_4() {
+    let dir = plant();
+    for args in [
+        vec!["trace", dir, "--lot", "no-slash"],
+        vec!["trace", dir, "--lot", "gtin:09506000134353/B1"],
+        vec!["trace", dir, "--lot", "RM-NOTHING/R0"],
+        vec!["recall", dir],
+        vec!["complaints", dir, "--severity", "catastrophic"],
+        vec!["expiring", dir, "--before", "2030-13-01"],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("lotledger: ") || err.contains("error:"), "{err}");
+    }
+    let (code, _, _) = run(&["trace", "/nonexistent/ledger", "--lot", "A/B"]);
+    assert_eq!(code, 4);
+}
