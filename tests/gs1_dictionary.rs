@@ -64,9 +64,7 @@ fn parse_dictionary(text: &str) -> Vec<Entry> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (body, title) = line
-            .split_once('#')
-            .map_or((line, ""), |(b, t)| (b, t.trim()));
+        let (body, title) = line.split_once('#').map_or((line, ""), |(b, t)| (b, t.trim()));
         let mut toks = body.split_whitespace().peekable();
         let ais = toks.next().unwrap();
         let (first, last) = ais.split_once('-').unwrap_or((ais, ais));
@@ -157,41 +155,27 @@ fn table_matches_dictionary() {
     let mut diffs = String::new();
     for d in &dict {
         match ours.iter().find(|o| o.first == d.first) {
-            None => writeln!(
-                diffs,
-                "({}) is in the dictionary but not in the table",
-                d.first
-            )
-            .unwrap(),
-            Some(o) if o != d => writeln!(
-                diffs,
-                "({}) differs:\n  dictionary: {d:?}\n  table:      {o:?}",
-                d.first
-            )
-            .unwrap(),
+            None => {
+                writeln!(diffs, "({}) is in the dictionary but not in the table", d.first).unwrap()
+            }
+            Some(o) if o != d => {
+                writeln!(diffs, "({}) differs:\n  dictionary: {d:?}\n  table:      {o:?}", d.first)
+                    .unwrap()
+            }
             Some(_) => {}
         }
         for c in &d.components {
             for l in c.split(',').skip(1) {
                 if Linter::from_name(l).is_none() {
-                    writeln!(
-                        diffs,
-                        "({}) uses linter {l:?}, unknown to the crate",
-                        d.first
-                    )
-                    .unwrap();
+                    writeln!(diffs, "({}) uses linter {l:?}, unknown to the crate", d.first)
+                        .unwrap();
                 }
             }
         }
     }
     for o in &ours {
         if !dict.iter().any(|d| d.first == o.first) {
-            writeln!(
-                diffs,
-                "({}) is in the table but not in the dictionary",
-                o.first
-            )
-            .unwrap();
+            writeln!(diffs, "({}) is in the table but not in the dictionary", o.first).unwrap();
         }
     }
     assert!(diffs.is_empty(), "AI table differs from {path}:\n{diffs}");

@@ -1,10 +1,7 @@
 //! Property tests: encoding then parsing gives back the same AIs, and no
 //! input makes any parser panic.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test code: a failed unwrap or index is a failed test"
-)]
+#![expect(clippy::unwrap_used, reason = "test code: a failed unwrap or index is a failed test")]
 
 use lotledger::interop::gs1::{ElementString, ParseOptions};
 use proptest::prelude::*;
@@ -48,45 +45,39 @@ fn trade_item() -> impl Strategy<Value = Vec<(String, String)>> {
         prop::option::of(cset82(30)),
         prop::option::of(digits(2)),
     )
-        .prop_flat_map(
-            |(gtin, batch, expiry, serial, weight, internal, order, variant)| {
-                let mut v = vec![("01".to_string(), gtin)];
-                if let Some(b) = batch {
-                    v.push(("10".into(), b));
-                }
-                if let Some(e) = expiry {
-                    v.push(("17".into(), e));
-                }
-                if let Some(s) = serial {
-                    v.push(("21".into(), s));
-                }
-                if let Some((d, w)) = weight {
-                    v.push((format!("310{d}"), w));
-                }
-                if let Some(i) = internal {
-                    v.push(("99".into(), i));
-                }
-                if let Some(o) = order {
-                    v.push(("400".into(), o));
-                }
-                if let Some(n) = variant {
-                    v.push(("20".into(), n));
-                }
-                Just(v).prop_shuffle()
-            },
-        )
+        .prop_flat_map(|(gtin, batch, expiry, serial, weight, internal, order, variant)| {
+            let mut v = vec![("01".to_string(), gtin)];
+            if let Some(b) = batch {
+                v.push(("10".into(), b));
+            }
+            if let Some(e) = expiry {
+                v.push(("17".into(), e));
+            }
+            if let Some(s) = serial {
+                v.push(("21".into(), s));
+            }
+            if let Some((d, w)) = weight {
+                v.push((format!("310{d}"), w));
+            }
+            if let Some(i) = internal {
+                v.push(("99".into(), i));
+            }
+            if let Some(o) = order {
+                v.push(("400".into(), o));
+            }
+            if let Some(n) = variant {
+                v.push(("20".into(), n));
+            }
+            Just(v).prop_shuffle()
+        })
 }
 
 fn pairs(es: &ElementString) -> Vec<(String, String)> {
-    es.iter()
-        .map(|(ai, v)| (ai.to_string(), v.to_string()))
-        .collect()
+    es.iter().map(|(ai, v)| (ai.to_string(), v.to_string())).collect()
 }
 
 fn bracketed_input(ais: &[(String, String)]) -> String {
-    ais.iter()
-        .map(|(ai, v)| format!("({ai}){}", v.replace('(', "\\(")))
-        .collect()
+    ais.iter().map(|(ai, v)| format!("({ai}){}", v.replace('(', "\\("))).collect()
 }
 
 proptest! {

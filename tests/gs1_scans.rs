@@ -22,9 +22,7 @@ fn lenient() -> ParseOptions {
 }
 
 fn raw(s: &str) -> Vec<u8> {
-    s.bytes()
-        .map(|b| if b == b'^' { 0x1d } else { b })
-        .collect()
+    s.bytes().map(|b| if b == b'^' { 0x1d } else { b }).collect()
 }
 
 #[track_caller]
@@ -112,66 +110,27 @@ fn engine_linters() {
         ("(8026)123456789012310100", Some(ZeroTotalPieces)),
         ("(8026)123456789012310302", Some(PieceNumberExceedsTotal)),
         ("(4300)ABC%0g", Some(InvalidPercentSequence)),
-        (
-            "(8112)201234561234560123456",
-            Some(Coupon(CouponError::InvalidFormatCode)),
-        ),
+        ("(8112)201234561234560123456", Some(Coupon(CouponError::InvalidFormatCode))),
         ("(8112)0", Some(Coupon(CouponError::MissingFunderVli))),
         ("(8112)07", Some(Coupon(CouponError::InvalidFunderLength))),
         ("(8112)01123456", Some(Coupon(CouponError::TruncatedFunder))),
-        (
-            "(8112)00123456",
-            Some(Coupon(CouponError::TruncatedOfferCode)),
-        ),
-        (
-            "(8112)00123456123456",
-            Some(Coupon(CouponError::MissingSerialNumberVli)),
-        ),
-        (
-            "(8112)001234561234560",
-            Some(Coupon(CouponError::TruncatedSerialNumber)),
-        ),
-        (
-            "(8110)71234567890123",
-            Some(Coupon(CouponError::InvalidGcpLength)),
-        ),
+        ("(8112)00123456", Some(Coupon(CouponError::TruncatedOfferCode))),
+        ("(8112)00123456123456", Some(Coupon(CouponError::MissingSerialNumberVli))),
+        ("(8112)001234561234560", Some(Coupon(CouponError::TruncatedSerialNumber))),
+        ("(8110)71234567890123", Some(Coupon(CouponError::InvalidGcpLength))),
         ("(8110)012345", Some(Coupon(CouponError::TruncatedGcp))),
-        (
-            "(8110)0123456123456",
-            Some(Coupon(CouponError::MissingSaveValueVli)),
-        ),
-        (
-            "(8110)01234561234560",
-            Some(Coupon(CouponError::InvalidSaveValueLength)),
-        ),
-        (
-            "(8110)01234561234561",
-            Some(Coupon(CouponError::TruncatedSaveValue)),
-        ),
-        (
-            "(8110)012345612345611",
-            Some(Coupon(CouponError::Missing1stPurchaseRequirementVli)),
-        ),
+        ("(8110)0123456123456", Some(Coupon(CouponError::MissingSaveValueVli))),
+        ("(8110)01234561234560", Some(Coupon(CouponError::InvalidSaveValueLength))),
+        ("(8110)01234561234561", Some(Coupon(CouponError::TruncatedSaveValue))),
+        ("(8110)012345612345611", Some(Coupon(CouponError::Missing1stPurchaseRequirementVli))),
         (
             "(8110)0123456123456116123456",
             Some(Coupon(CouponError::Invalid1stPurchaseRequirementLength)),
         ),
-        (
-            "(8110)0123456123456111",
-            Some(Coupon(CouponError::Truncated1stPurchaseRequirement)),
-        ),
-        (
-            "(8110)01234561234561111",
-            Some(Coupon(CouponError::Missing1stPurchaseRequirementCode)),
-        ),
-        (
-            "(8110)012345612345611115",
-            Some(Coupon(CouponError::Invalid1stPurchaseRequirementCode)),
-        ),
-        (
-            "(8110)012345612345611119",
-            Some(Coupon(CouponError::Truncated1stPurchaseFamilyCode)),
-        ),
+        ("(8110)0123456123456111", Some(Coupon(CouponError::Truncated1stPurchaseRequirement))),
+        ("(8110)01234561234561111", Some(Coupon(CouponError::Missing1stPurchaseRequirementCode))),
+        ("(8110)012345612345611115", Some(Coupon(CouponError::Invalid1stPurchaseRequirementCode))),
+        ("(8110)012345612345611119", Some(Coupon(CouponError::Truncated1stPurchaseFamilyCode))),
         (
             "(8110)0123456123456111101231",
             Some(Coupon(CouponError::MissingAdditionalPurchaseRulesCode)),
@@ -240,82 +199,34 @@ fn engine_linters() {
             "(8110)0123456123456111101232110",
             Some(Coupon(CouponError::Truncated3rdPurchaseFamilyCode)),
         ),
-        (
-            "(8110)0123456123456111101232110123",
-            Some(Coupon(CouponError::Missing3rdPurchaseGcpVli)),
-        ),
+        ("(8110)0123456123456111101232110123", Some(Coupon(CouponError::Missing3rdPurchaseGcpVli))),
         (
             "(8110)012345612345611110123211012371234567890123",
             Some(Coupon(CouponError::Invalid3rdPurchaseGcpLength)),
         ),
-        (
-            "(8110)01234561234561111012321101230",
-            Some(Coupon(CouponError::Truncated3rdPurchaseGcp)),
-        ),
-        (
-            "(8110)0123456123456111101233",
-            Some(Coupon(CouponError::TooShortForExpirationDate)),
-        ),
-        (
-            "(8110)0123456123456111101233200010",
-            Some(Coupon(CouponError::InvalidExpirationDate)),
-        ),
-        (
-            "(8110)0123456123456111101234",
-            Some(Coupon(CouponError::TooShortForStartDate)),
-        ),
-        (
-            "(8110)0123456123456111101234200010",
-            Some(Coupon(CouponError::InvalidStartDate)),
-        ),
+        ("(8110)01234561234561111012321101230", Some(Coupon(CouponError::Truncated3rdPurchaseGcp))),
+        ("(8110)0123456123456111101233", Some(Coupon(CouponError::TooShortForExpirationDate))),
+        ("(8110)0123456123456111101233200010", Some(Coupon(CouponError::InvalidExpirationDate))),
+        ("(8110)0123456123456111101234", Some(Coupon(CouponError::TooShortForStartDate))),
+        ("(8110)0123456123456111101234200010", Some(Coupon(CouponError::InvalidStartDate))),
         (
             "(8110)01234561234561111012335006064500607",
             Some(Coupon(CouponError::ExpirationBeforeStart)),
         ),
-        (
-            "(8110)0123456123456111101236",
-            Some(Coupon(CouponError::MissingRetailerGcpOrGlnVli)),
-        ),
-        (
-            "(8110)01234561234561111012360",
-            Some(Coupon(CouponError::InvalidRetailerGcpOrGlnLength)),
-        ),
-        (
-            "(8110)01234561234561111012361",
-            Some(Coupon(CouponError::TruncatedRetailerGcpOrGln)),
-        ),
-        (
-            "(8110)0123456123456111101239",
-            Some(Coupon(CouponError::MissingSaveValueCode)),
-        ),
-        (
-            "(8110)01234561234561111012393",
-            Some(Coupon(CouponError::InvalidSaveValueCode)),
-        ),
-        (
-            "(8110)01234561234561111012390",
-            Some(Coupon(CouponError::MissingSaveValueAppliesToItem)),
-        ),
+        ("(8110)0123456123456111101236", Some(Coupon(CouponError::MissingRetailerGcpOrGlnVli))),
+        ("(8110)01234561234561111012360", Some(Coupon(CouponError::InvalidRetailerGcpOrGlnLength))),
+        ("(8110)01234561234561111012361", Some(Coupon(CouponError::TruncatedRetailerGcpOrGln))),
+        ("(8110)0123456123456111101239", Some(Coupon(CouponError::MissingSaveValueCode))),
+        ("(8110)01234561234561111012393", Some(Coupon(CouponError::InvalidSaveValueCode))),
+        ("(8110)01234561234561111012390", Some(Coupon(CouponError::MissingSaveValueAppliesToItem))),
         (
             "(8110)012345612345611110123903",
             Some(Coupon(CouponError::InvalidSaveValueAppliesToItem)),
         ),
-        (
-            "(8110)012345612345611110123900",
-            Some(Coupon(CouponError::MissingStoreCouponFlag)),
-        ),
-        (
-            "(8110)0123456123456111101239000",
-            Some(Coupon(CouponError::MissingDontMultiplyFlag)),
-        ),
-        (
-            "(8110)01234561234561111012390002",
-            Some(Coupon(CouponError::InvalidDontMultiplyFlag)),
-        ),
-        (
-            "(8110)012345612345611110123900000",
-            Some(Coupon(CouponError::ExcessData)),
-        ),
+        ("(8110)012345612345611110123900", Some(Coupon(CouponError::MissingStoreCouponFlag))),
+        ("(8110)0123456123456111101239000", Some(Coupon(CouponError::MissingDontMultiplyFlag))),
+        ("(8110)01234561234561111012390002", Some(Coupon(CouponError::InvalidDontMultiplyFlag))),
+        ("(8110)012345612345611110123900000", Some(Coupon(CouponError::ExcessData))),
         ("(4309)18000000010000000000", Some(InvalidLatitude)),
         ("(4309)00000000003600000001", Some(InvalidLongitude)),
         ("(4330)000000X", Some(NotHyphen)),
@@ -451,10 +362,7 @@ fn engine_associations() {
         (false, "(02)12345678901231(99)AAA(37)123"),
         (false, "(02)12345678901231(37)123(99)AAA"),
         (true, "(02)12345678901231(37)123(00)123456789012345675"),
-        (
-            true,
-            "(91)XXX(02)12345678901231(92)YYY(37)123(93)ZZZ(00)123456789012345675",
-        ),
+        (true, "(91)XXX(02)12345678901231(92)YYY(37)123(93)ZZZ(00)123456789012345675"),
         (false, "(21)ABC123"),
         (true, "(21)ABC123(01)12345678901231"),
         (true, "(21)ABC123(8006)123456789012310510"),
@@ -554,17 +462,13 @@ fn engine_process_scan_data() {
         assert_eq!(r.is_ok(), *ok, "{input}: {r:?}");
     }
     // AI extraction checks from the same test.
-    let es = ElementString::parse_scan(
-        b"]Q1https://example.com/01/12312312312333?99=TEST",
-        &lenient(),
-    )
-    .unwrap();
+    let es =
+        ElementString::parse_scan(b"]Q1https://example.com/01/12312312312333?99=TEST", &lenient())
+            .unwrap();
     assert_eq!(es.element_string('^').to_string(), "011231231231233399TEST");
-    let es = ElementString::parse_scan(
-        b"]Q1HtTps://example.com/01/12312312312333?99=TEST",
-        &lenient(),
-    )
-    .unwrap();
+    let es =
+        ElementString::parse_scan(b"]Q1HtTps://example.com/01/12312312312333?99=TEST", &lenient())
+            .unwrap();
     assert!(es.is_empty());
     let es = ElementString::parse_scan(b"]E02112345678900", &lenient()).unwrap();
     assert_eq!(es.gtin(), Some("02112345678900"));
@@ -582,69 +486,27 @@ fn engine_parse_dl_uri() {
         ("http://a/", None),
         ("http://a/b", None),
         ("http://a/b/", None),
-        (
-            "http://a/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
-        (
-            "HTTP://a/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
-        (
-            "https://a/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
-        (
-            "HTTPS://a/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
+        ("http://a/00/006141411234567890", Some("00006141411234567890")),
+        ("HTTP://a/00/006141411234567890", Some("00006141411234567890")),
+        ("https://a/00/006141411234567890", Some("00006141411234567890")),
+        ("HTTPS://a/00/006141411234567890", Some("00006141411234567890")),
         ("HtTp://a/b/00/006141411234567890", None),
         ("https://00/006141411234567890", None),
         ("https://a/01/12312312312333", Some("0112312312312333")),
-        (
-            "https://xn--fsq.xn--0zwm56d/01/12312312312333",
-            Some("0112312312312333"),
-        ),
+        ("https://xn--fsq.xn--0zwm56d/01/12312312312333", Some("0112312312312333")),
         ("https://a./01/12312312312333", Some("0112312312312333")),
-        (
-            "https://a:65535/01/12312312312333",
-            Some("0112312312312333"),
-        ),
-        (
-            "https://192.0.2.1/01/12312312312333",
-            Some("0112312312312333"),
-        ),
-        (
-            "https://3232235777/01/12312312312333",
-            Some("0112312312312333"),
-        ),
-        (
-            "https://0300.0250.01.01/01/12312312312333",
-            Some("0112312312312333"),
-        ),
-        (
-            "https://0xC0.0xA8.0x01.0x01/01/12312312312333",
-            Some("0112312312312333"),
-        ),
-        (
-            "https://[2001:db8::1]/01/12312312312333",
-            Some("0112312312312333"),
-        ),
+        ("https://a:65535/01/12312312312333", Some("0112312312312333")),
+        ("https://192.0.2.1/01/12312312312333", Some("0112312312312333")),
+        ("https://3232235777/01/12312312312333", Some("0112312312312333")),
+        ("https://0300.0250.01.01/01/12312312312333", Some("0112312312312333")),
+        ("https://0xC0.0xA8.0x01.0x01/01/12312312312333", Some("0112312312312333")),
+        ("https://[2001:db8::1]/01/12312312312333", Some("0112312312312333")),
         ("https://[fe80::1%25lo]/01/12312312312333", None),
         ("https://$a/006141411234567890", None),
         ("https://a$/006141411234567890", None),
-        (
-            "https://a/stem/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
-        (
-            "https://a/more/stem/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
-        (
-            "https://a/00/faux/00/006141411234567890",
-            Some("00006141411234567890"),
-        ),
+        ("https://a/stem/00/006141411234567890", Some("00006141411234567890")),
+        ("https://a/more/stem/00/006141411234567890", Some("00006141411234567890")),
+        ("https://a/00/faux/00/006141411234567890", Some("00006141411234567890")),
         ("https://a/gtin/12312312312333", None),
         ("https://a/01/2112345678900", None),
         ("https://a/01/416000336108", None),
@@ -653,37 +515,16 @@ fn engine_parse_dl_uri() {
             "https://a/01/12312312312333/22/TEST/10/ABC/21/XYZ",
             Some("011231231231233322TEST^10ABC^21XYZ"),
         ),
-        (
-            "https://a/01/12312312312333/235/TEST",
-            Some("0112312312312333235TEST"),
-        ),
+        ("https://a/01/12312312312333/235/TEST", Some("0112312312312333235TEST")),
         ("https://a/253/1231231231232", Some("2531231231231232")),
-        (
-            "https://a/253/1231231231232TEST5678901234567",
-            Some("2531231231231232TEST5678901234567"),
-        ),
+        ("https://a/253/1231231231232TEST5678901234567", Some("2531231231231232TEST5678901234567")),
         ("https://a/253/1231231231232TEST56789012345678", None),
-        (
-            "https://a/8018/123456789012345675/8019/123",
-            Some("8018123456789012345675^8019123"),
-        ),
+        ("https://a/8018/123456789012345675/8019/123", Some("8018123456789012345675^8019123")),
         ("https://a/stem/00/006141411234567890/", None),
-        (
-            "https://a/stem/00/006141411234567890?",
-            Some("00006141411234567890"),
-        ),
-        (
-            "https://a/stem/00/006141411234567890?99=ABC",
-            Some("0000614141123456789099ABC"),
-        ),
-        (
-            "https://a/stem/401/12345678?99=ABC",
-            Some("40112345678^99ABC"),
-        ),
-        (
-            "https://a/01/12312312312333?99=ABC&98=XYZ",
-            Some("011231231231233399ABC^98XYZ"),
-        ),
+        ("https://a/stem/00/006141411234567890?", Some("00006141411234567890")),
+        ("https://a/stem/00/006141411234567890?99=ABC", Some("0000614141123456789099ABC")),
+        ("https://a/stem/401/12345678?99=ABC", Some("40112345678^99ABC")),
+        ("https://a/01/12312312312333?99=ABC&98=XYZ", Some("011231231231233399ABC^98XYZ")),
         ("https://a/01/12312312312333?99=", None),
         ("https://a/01/12312312312333?99=ABC&999=faux", None),
         (
@@ -730,10 +571,7 @@ fn engine_parse_dl_uri() {
             "https://a/01/12312312312333/22/ABC+123?99=ABC&98=XYZ%2f987",
             Some("011231231231233322ABC+123^99ABC^98XYZ/987"),
         ),
-        (
-            "https://a/01/12312312312333/22/ABC%2d123?99=ABC&98=XYZ+987",
-            None,
-        ),
+        ("https://a/01/12312312312333/22/ABC%2d123?99=ABC&98=XYZ+987", None),
         (
             "https://a/01/12312312312333/22/test/10/abc/21/xyz#",
             Some("011231231231233322test^10abc^21xyz"),
@@ -742,38 +580,17 @@ fn engine_parse_dl_uri() {
             "https://a/01/12312312312333/22/test/10/abc/21/xyz#fragment",
             Some("011231231231233322test^10abc^21xyz"),
         ),
-        (
-            "https://a/stem/00/006141411234567890?99=ABC#",
-            Some("0000614141123456789099ABC"),
-        ),
-        (
-            "https://a/stem/00/006141411234567890?99=ABC#fragment",
-            Some("0000614141123456789099ABC"),
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788",
-            Some("0109520123456788"),
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788/22/2A",
-            Some("0109520123456788222A"),
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788/10/ABC123",
-            Some("010952012345678810ABC123"),
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788/21/12345",
-            Some("01095201234567882112345"),
-        ),
+        ("https://a/stem/00/006141411234567890?99=ABC#", Some("0000614141123456789099ABC")),
+        ("https://a/stem/00/006141411234567890?99=ABC#fragment", Some("0000614141123456789099ABC")),
+        ("https://id.gs1.org/01/09520123456788", Some("0109520123456788")),
+        ("https://id.gs1.org/01/09520123456788/22/2A", Some("0109520123456788222A")),
+        ("https://id.gs1.org/01/09520123456788/10/ABC123", Some("010952012345678810ABC123")),
+        ("https://id.gs1.org/01/09520123456788/21/12345", Some("01095201234567882112345")),
         (
             "https://id.gs1.org/01/09520123456788/10/ABC1/21/12345?17=180426",
             Some("010952012345678810ABC1^2112345^17180426"),
         ),
-        (
-            "https://id.gs1.org/01/09520123456788?3103=000195",
-            Some("01095201234567883103000195"),
-        ),
+        ("https://id.gs1.org/01/09520123456788?3103=000195", Some("01095201234567883103000195")),
         (
             "https://example.com/01/09520123456788?3103=000195&3922=0299&17=201225",
             Some("0109520123456788310300019539220299^17201225"),
@@ -782,22 +599,13 @@ fn engine_parse_dl_uri() {
             "https://id.gs1.org/01/09520123456788?17=201225&3103=000195&3922=0299",
             Some("010952012345678817201225310300019539220299"),
         ),
-        (
-            "https://id.gs1.org/00/952012345678912345",
-            Some("00952012345678912345"),
-        ),
+        ("https://id.gs1.org/00/952012345678912345", Some("00952012345678912345")),
         (
             "https://id.gs1.org/00/952012345678912345?02=09520123456788&37=25&10=ABC123",
             Some("0095201234567891234502095201234567883725^10ABC123"),
         ),
-        (
-            "https://id.gs1.org/414/9520123456788",
-            Some("4149520123456788"),
-        ),
-        (
-            "https://id.gs1.org/414/9520123456788/254/32a%2Fb",
-            Some("414952012345678825432a/b"),
-        ),
+        ("https://id.gs1.org/414/9520123456788", Some("4149520123456788")),
+        ("https://id.gs1.org/414/9520123456788/254/32a%2Fb", Some("414952012345678825432a/b")),
         (
             "https://example.com/8004/9520614141234567?01=9520123456788",
             Some("80049520614141234567^0109520123456788"),
@@ -807,26 +615,11 @@ fn engine_parse_dl_uri() {
             "https://id.gs1.org/01/09520123456788/235/XYZ?10=ABC123",
             Some("0109520123456788235XYZ^10ABC123"),
         ),
-        (
-            "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&01=09520123456788",
-            None,
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&10=ABC123",
-            None,
-        ),
-        (
-            "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&99=XYZ789",
-            None,
-        ),
-        (
-            "https://example.com/01/09520123456788/89/ABC123?99=XYZ",
-            None,
-        ),
-        (
-            "https://example.com/01/09520123456788?99=XYZ&89=ABC123",
-            None,
-        ),
+        ("https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&01=09520123456788", None),
+        ("https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&10=ABC123", None),
+        ("https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&99=XYZ789", None),
+        ("https://example.com/01/09520123456788/89/ABC123?99=XYZ", None),
+        ("https://example.com/01/09520123456788?99=XYZ&89=ABC123", None),
     ];
     for (input, expect) in cases {
         let r = ElementString::parse_digital_link(input.as_bytes(), &lenient());
@@ -843,10 +636,7 @@ fn engine_parse_dl_uri() {
         ("https://a/01/2112345678900", "02112345678900"),
         ("https://a/01/416000336108", "00416000336108"),
         ("https://a/01/02345673", "00000002345673"),
-        (
-            "https://brand.example.com/some-extra/pathinfo/01/9520123456788",
-            "09520123456788",
-        ),
+        ("https://brand.example.com/some-extra/pathinfo/01/9520123456788", "09520123456788"),
     ] {
         let es = ElementString::parse_digital_link(input.as_bytes(), &opts).unwrap();
         assert_eq!(es.gtin(), Some(gtin), "{input}");
@@ -863,10 +653,7 @@ fn engine_api() {
         .unwrap();
     assert_eq!(es.get("8020"), Some("REF00112991225"));
     let es = ElementString::parse(raw("^011231231231233310ABC(123").as_slice()).unwrap();
-    assert_eq!(
-        es.bracketed().to_string(),
-        "(01)12312312312333(10)ABC\\(123"
-    );
+    assert_eq!(es.bracketed().to_string(), "(01)12312312312333(10)ABC\\(123");
     let es = ElementString::parse(b"https://example.org/01/12312312312333/10/ABC123").unwrap();
     assert_eq!(es.bracketed().to_string(), "(01)12312312312333(10)ABC123");
     assert!(ElementString::parse(b"HtTp://example.org/01/12312312312333/10/ABC123").is_err());
@@ -875,21 +662,10 @@ fn engine_api() {
     )
     .unwrap();
     let got: Vec<String> = es.iter().map(|(ai, v)| format!("({ai}) {v}")).collect();
-    assert_eq!(
-        got,
-        [
-            "(01) 12312312312333",
-            "(22) TESTING",
-            "(99) ABC-123",
-            "(98) XYZ"
-        ]
-    );
+    assert_eq!(got, ["(01) 12312312312333", "(22) TESTING", "(99) ABC-123", "(98) XYZ"]);
     let es = ElementString::parse(b"]e0011231231231233310ABC123\x1d99XYZ").unwrap();
     assert_eq!(es.symbology(), Some("e0"));
-    assert_eq!(
-        es.element_string('^').to_string(),
-        "011231231231233310ABC123^99XYZ"
-    );
+    assert_eq!(es.element_string('^').to_string(), "011231231231233310ABC123^99XYZ");
 }
 
 /// The line's own cases: day 00, pairing of 10/17 and 37, keyboard wedges.

@@ -53,10 +53,7 @@ fn writes_the_golden_bytes() {
     assert_eq!(root_at(&store, 3).unwrap().to_vec(), unhex(ROOT_3));
 
     let cp = Checkpoint {
-        head: Some(ChainHead {
-            seq: 4,
-            hash: [4; 32],
-        }),
+        head: Some(ChainHead { seq: 4, hash: [4; 32] }),
         ..Checkpoint::new(origin.as_str(), 5, store.root())
     };
     let mut buf = [0u8; 512];
@@ -64,21 +61,13 @@ fn writes_the_golden_bytes() {
     assert_eq!(&buf[..n], SIGNED_CHECKPOINT);
 
     let path = prove_inclusion(&store, 2, 5).unwrap();
-    let proof = InclusionProof {
-        leaf_index: 2,
-        tree_size: 5,
-        path: path.as_slice(),
-    };
+    let proof = InclusionProof { leaf_index: 2, tree_size: 5, path: path.as_slice() };
     let mut out = vec![0u8; proof.encoded_len()];
     proof.encode(&mut out).unwrap();
     assert_eq!(out, unhex(INCLUSION_2_5));
 
     let path = prove_consistency(&store, 3, 5).unwrap();
-    let proof = ConsistencyProof {
-        old_size: 3,
-        new_size: 5,
-        path: path.as_slice(),
-    };
+    let proof = ConsistencyProof { old_size: 3, new_size: 5, path: path.as_slice() };
     let mut out = vec![0u8; proof.encoded_len()];
     proof.encode(&mut out).unwrap();
     assert_eq!(out, unhex(CONSISTENCY_3_5));
@@ -89,13 +78,7 @@ fn reads_the_golden_bytes() {
     let key = VerifierKey::parse(VERIFIER_KEY).unwrap();
     let cp = Checkpoint::open(SIGNED_CHECKPOINT, &[key]).unwrap();
     assert_eq!(cp.size, 5);
-    assert_eq!(
-        cp.head,
-        Some(ChainHead {
-            seq: 4,
-            hash: [4; 32]
-        })
-    );
+    assert_eq!(cp.head, Some(ChainHead { seq: 4, hash: [4; 32] }));
 
     let bytes = unhex(INCLUSION_2_5);
     let proof = InclusionProof::parse(&bytes).unwrap();

@@ -56,9 +56,7 @@ fn altered_sum_golang_org_checkpoint_fails() {
     msg[28] = b'7';
     assert_eq!(
         Checkpoint::open(&msg, &[key]),
-        Err(CheckpointError::Note(NoteError::InvalidSignature {
-            key_id: key.key_id()
-        }))
+        Err(CheckpointError::Note(NoteError::InvalidSignature { key_id: key.key_id() }))
     );
     // The note still parses; only the signature check fails.
     assert!(Note::parse(&msg).is_ok());

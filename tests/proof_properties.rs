@@ -72,11 +72,7 @@ fn subproof(m: usize, d: &[Hash], b: bool) -> Vec<Hash> {
 
 /// PROOF(m, D[n]); empty for m = 0 or m = n.
 fn proof(m: usize, d: &[Hash]) -> Vec<Hash> {
-    if m == 0 || m == d.len() {
-        vec![]
-    } else {
-        subproof(m, d, true)
-    }
+    if m == 0 || m == d.len() { vec![] } else { subproof(m, d, true) }
 }
 
 fn leaves(n: usize, seed: u64) -> Vec<Hash> {
@@ -286,11 +282,7 @@ fn incl_shape(m: u64, n: u64) -> Vec<bool> {
         return vec![];
     }
     let k = k(n as usize) as u64;
-    let mut s = if m < k {
-        incl_shape(m, k)
-    } else {
-        incl_shape(m - k, n - k)
-    };
+    let mut s = if m < k { incl_shape(m, k) } else { incl_shape(m - k, n - k) };
     s.push(m >= k);
     s
 }
@@ -304,11 +296,7 @@ fn cons_shape(m: u64, n: u64) -> Vec<u8> {
             return if b { vec![] } else { vec![2] };
         }
         let k = k(n as usize) as u64;
-        let mut s = if m <= k {
-            sub(m, k, b)
-        } else {
-            sub(m - k, n - k, false)
-        };
+        let mut s = if m <= k { sub(m, k, b) } else { sub(m - k, n - k, false) };
         s.push(u8::from(m > k));
         s
     }

@@ -34,10 +34,7 @@ fn auditor_detects_truncation_and_rewrite() {
     let mut tree: CompactTree = CompactTree::new();
     grow(&mut store, &mut tree, 0, 10, 0);
     let cp10 = Checkpoint {
-        head: Some(ChainHead {
-            seq: 9,
-            hash: entry(9, 0),
-        }),
+        head: Some(ChainHead { seq: 9, hash: entry(9, 0) }),
         ..Checkpoint::new(origin.as_str(), tree.size(), tree.root())
     };
     let mut signed10 = [0u8; 512];
@@ -53,27 +50,16 @@ fn auditor_detects_truncation_and_rewrite() {
     let old = Checkpoint::open(&signed10[..n10], &[key]).unwrap();
     let new = Checkpoint::open(&signed25[..n25], &[key]).unwrap();
     let path = prove_consistency(&store, 10, 25).unwrap();
-    let proof = ConsistencyProof {
-        old_size: 10,
-        new_size: 25,
-        path: path.as_slice(),
-    };
+    let proof = ConsistencyProof { old_size: 10, new_size: 25, path: path.as_slice() };
     assert_eq!(proof.verify_checkpoints(&old, &new), Ok(()));
 
     // Entry 9 (the chain head of the old checkpoint) is in both trees.
     let incl = prove_inclusion(&store, 9, 10).unwrap();
-    let incl = InclusionProof {
-        leaf_index: 9,
-        tree_size: 10,
-        path: incl.as_slice(),
-    };
+    let incl = InclusionProof { leaf_index: 9, tree_size: 10, path: incl.as_slice() };
     assert_eq!(incl.verify_entry(&old.head.unwrap().hash, &old), Ok(()));
     assert_eq!(
         incl.verify_entry(&entry(9, 0), &new),
-        Err(VerifyError::SizeMismatch {
-            proof: 10,
-            checkpoint: 25
-        })
+        Err(VerifyError::SizeMismatch { proof: 10, checkpoint: 25 })
     );
 
     // A ledger truncated to 8 entries and rewritten from there cannot prove
@@ -84,15 +70,8 @@ fn auditor_detects_truncation_and_rewrite() {
     grow(&mut forged, &mut forged_tree, 8, 30, 1);
     let forged_cp = Checkpoint::new(origin.as_str(), 30, forged_tree.root());
     let path = prove_consistency(&forged, 10, 30).unwrap();
-    let proof = ConsistencyProof {
-        old_size: 10,
-        new_size: 30,
-        path: path.as_slice(),
-    };
-    assert_eq!(
-        proof.verify_checkpoints(&old, &forged_cp),
-        Err(VerifyError::OldRootMismatch)
-    );
+    let proof = ConsistencyProof { old_size: 10, new_size: 30, path: path.as_slice() };
+    assert_eq!(proof.verify_checkpoints(&old, &forged_cp), Err(VerifyError::OldRootMismatch));
     assert_ne!(root_at(&forged, 10).unwrap(), old.root);
 
     // A rolled-back ledger (fewer entries than the old checkpoint) cannot
@@ -103,15 +82,8 @@ fn auditor_detects_truncation_and_rewrite() {
     let other = LedgerOrigin::new(&[0x43; 16]);
     let other_cp = Checkpoint::new(other.as_str(), 25, new.root);
     let path = prove_consistency(&store, 10, 25).unwrap();
-    let proof = ConsistencyProof {
-        old_size: 10,
-        new_size: 25,
-        path: path.as_slice(),
-    };
-    assert_eq!(
-        proof.verify_checkpoints(&old, &other_cp),
-        Err(VerifyError::OriginMismatch)
-    );
+    let proof = ConsistencyProof { old_size: 10, new_size: 25, path: path.as_slice() };
+    assert_eq!(proof.verify_checkpoints(&old, &other_cp), Err(VerifyError::OriginMismatch));
 }
 
 #[test]

@@ -125,11 +125,7 @@ impl AiEntry {
     /// Shortest valid value length.
     #[must_use]
     pub fn min_len(&self) -> usize {
-        self.components
-            .iter()
-            .filter(|c| !c.optional)
-            .map(|c| usize::from(c.min))
-            .sum()
+        self.components.iter().filter(|c| !c.optional).map(|c| usize::from(c.min)).sum()
     }
 
     /// Longest valid value length.
@@ -151,11 +147,7 @@ pub fn lookup(ai: &str) -> Option<&'static AiEntry> {
 
 /// Finds the entry whose AI is a prefix of `data`.
 pub(crate) fn lookup_prefix(data: &[u8]) -> Option<&'static AiEntry> {
-    (2..=4).find_map(|n| {
-        data.get(..n)
-            .and_then(|p| core::str::from_utf8(p).ok())
-            .and_then(lookup)
-    })
+    (2..=4).find_map(|n| data.get(..n).and_then(|p| core::str::from_utf8(p).ok()).and_then(lookup))
 }
 
 /// An Application Identifier: two to four digits.
@@ -175,10 +167,7 @@ impl Ai {
         }
         let mut digits = [0u8; 4];
         digits.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
-        Some(Ai {
-            digits,
-            len: u8::try_from(b.len()).ok()?,
-        })
+        Some(Ai { digits, len: u8::try_from(b.len()).ok()? })
     }
 
     /// The AI's digits.
@@ -230,11 +219,7 @@ impl Date {
                 _ => None,
             }
         };
-        Some(Date {
-            yy: two(0)?,
-            month: two(2)?,
-            raw_day: two(4)?,
-        })
+        Some(Date { yy: two(0)?, month: two(2)?, raw_day: two(4)? })
     }
 
     /// The day, or `None` for day `00` (the last day of the month).
@@ -347,9 +332,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// The symbology identifier of the scan this came from, without `]`.
     #[must_use]
     pub fn symbology(&self) -> Option<&str> {
-        self.symbology
-            .as_ref()
-            .and_then(|s| core::str::from_utf8(s).ok())
+        self.symbology.as_ref().and_then(|s| core::str::from_utf8(s).ok())
     }
 
     fn value_of(&self, f: &Field) -> &str {
@@ -365,10 +348,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// The value of the first occurrence of `ai` (e.g. `"10"`).
     #[must_use]
     pub fn get(&self, ai: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|f| f.ai.as_str() == ai)
-            .map(|f| self.value_of(f))
+        self.fields.iter().find(|f| f.ai.as_str() == ai).map(|f| self.value_of(f))
     }
 
     /// GTIN, AI (01), as its 14 digits.
@@ -418,11 +398,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     pub fn date(&self, ai: &str) -> Option<Date> {
         let entry = lookup(ai)?;
         let first = entry.components.first()?;
-        if !first
-            .linters
-            .iter()
-            .any(|l| matches!(l, Linter::Yymmdd | Linter::Yymmd0))
-        {
+        if !first.linters.iter().any(|l| matches!(l, Linter::Yymmdd | Linter::Yymmd0)) {
             return None;
         }
         self.get(ai).and_then(Date::parse)
@@ -449,10 +425,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// Global Location Numbers, AIs (410) to (417), as (AI, 13 digits).
     pub fn glns(&self) -> impl Iterator<Item = (Ai, &str)> + '_ {
         self.iter().filter(|(ai, _)| {
-            matches!(
-                ai.as_str(),
-                "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417"
-            )
+            matches!(ai.as_str(), "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417")
         })
     }
 
@@ -471,17 +444,9 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
         path: Option<u8>,
     ) -> Result<(), Error> {
         let start = self.data.len();
-        self.data
-            .extend_from_slice(value)
-            .map_err(|_| Error::Capacity { pos })?;
+        self.data.extend_from_slice(value).map_err(|_| Error::Capacity { pos })?;
         self.fields
-            .push(Field {
-                ai,
-                start,
-                len: value.len(),
-                pos,
-                path,
-            })
+            .push(Field { ai, start, len: value.len(), pos, path })
             .map_err(|_| Error::Capacity { pos })
     }
 
@@ -496,34 +461,14 @@ mod tests {
 
     #[test]
     fn century_window() {
-        let d = |yy| Date {
-            yy,
-            month: 1,
-            raw_day: 1,
-        };
+        let d = |yy| Date { yy, month: 1, raw_day: 1 };
         assert_eq!(d(75).year(2026), 2075);
         assert_eq!(d(77).year(2026), 1977);
         assert_eq!(d(30).year(2090), 2130);
         assert_eq!(d(41).year(2090), 2041);
         assert_eq!(d(40).year(2090), 2140);
-        assert_eq!(
-            Date {
-                yy: 24,
-                month: 2,
-                raw_day: 0
-            }
-            .to_ymd(2025),
-            (2024, 2, 29)
-        );
-        assert_eq!(
-            Date {
-                yy: 25,
-                month: 2,
-                raw_day: 0
-            }
-            .to_ymd(2025),
-            (2025, 2, 28)
-        );
+        assert_eq!(Date { yy: 24, month: 2, raw_day: 0 }.to_ymd(2025), (2024, 2, 29));
+        assert_eq!(Date { yy: 25, month: 2, raw_day: 0 }.to_ymd(2025), (2025, 2, 28));
     }
 
     #[test]
@@ -540,10 +485,7 @@ mod tests {
     #[test]
     fn dates_only_for_date_ais() {
         let es = ElementString::parse(b"(01)09506000134352(11)250101(15)250200(10)X").unwrap();
-        assert_eq!(
-            es.production_date().map(|d| d.to_ymd(2025)),
-            Some((2025, 1, 1))
-        );
+        assert_eq!(es.production_date().map(|d| d.to_ymd(2025)), Some((2025, 1, 1)));
         assert_eq!(es.best_before().map(|d| d.day()), Some(None));
         assert_eq!(es.date("10"), None);
         assert_eq!(es.expiry(), None);

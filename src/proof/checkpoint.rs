@@ -202,13 +202,7 @@ impl<'a> Checkpoint<'a> {
     /// A checkpoint without chain head or extensions.
     #[must_use]
     pub const fn new(origin: &'a str, size: u64, root: Hash) -> Self {
-        Self {
-            origin,
-            size,
-            root,
-            head: None,
-            extensions: "",
-        }
+        Self { origin, size, root, head: None, extensions: "" }
     }
 
     /// Parses a checkpoint body (the text of the signed note).
@@ -228,24 +222,14 @@ impl<'a> Checkpoint<'a> {
             CheckpointError::Unterminated
         })?;
         let mut lines = body.split('\n');
-        let origin = lines
-            .next()
-            .ok_or(CheckpointError::MissingLine { line: 1 })?;
+        let origin = lines.next().ok_or(CheckpointError::MissingLine { line: 1 })?;
         if origin.is_empty() || origin.bytes().any(|b| b < 0x20) {
             return Err(CheckpointError::Origin);
         }
-        let size = parse_decimal(
-            lines
-                .next()
-                .ok_or(CheckpointError::MissingLine { line: 2 })?,
-        )
-        .ok_or(CheckpointError::Size)?;
-        let root = parse_hash(
-            lines
-                .next()
-                .ok_or(CheckpointError::MissingLine { line: 3 })?,
-        )
-        .ok_or(CheckpointError::Root)?;
+        let size = parse_decimal(lines.next().ok_or(CheckpointError::MissingLine { line: 2 })?)
+            .ok_or(CheckpointError::Size)?;
+        let root = parse_hash(lines.next().ok_or(CheckpointError::MissingLine { line: 3 })?)
+            .ok_or(CheckpointError::Root)?;
         // Extension lines start after the third newline.
         let ext_begin = origin.len() + 1 + size_line_len(body, origin.len()) + HASH_B64_LEN + 1;
         let mut head = None;
@@ -266,21 +250,15 @@ impl<'a> Checkpoint<'a> {
                 kept += line.len() + 1;
             }
         }
-        Ok(Self {
-            origin,
-            size,
-            root,
-            head,
-            extensions: text.get(kept..).unwrap_or_default(),
-        })
+        Ok(Self { origin, size, root, head, extensions: text.get(kept..).unwrap_or_default() })
     }
 
     /// Length of the body [`write_body`](Self::write_body) produces.
     #[must_use]
     pub fn body_len(&self) -> usize {
-        let head = self.head.map_or(0, |h| {
-            HEAD_EXTENSION.len() + 1 + decimal_len(h.seq) + 1 + HASH_B64_LEN + 1
-        });
+        let head = self
+            .head
+            .map_or(0, |h| HEAD_EXTENSION.len() + 1 + decimal_len(h.seq) + 1 + HASH_B64_LEN + 1);
         self.origin.len()
             + 1
             + decimal_len(self.size)
@@ -311,9 +289,8 @@ impl<'a> Checkpoint<'a> {
         }
         let needed = self.body_len();
         let available = out.len();
-        let out = out
-            .get_mut(..needed)
-            .ok_or(CheckpointError::BufferTooSmall { needed, available })?;
+        let out =
+            out.get_mut(..needed).ok_or(CheckpointError::BufferTooSmall { needed, available })?;
         let mut w = Writer { out, at: 0 };
         w.put(self.origin.as_bytes());
         w.put(b"\n");
@@ -368,9 +345,7 @@ impl<'a> Checkpoint<'a> {
 
 /// Length of line 2 plus its newline, found after the origin line.
 fn size_line_len(body: &str, origin_len: usize) -> usize {
-    body.get(origin_len + 1..)
-        .and_then(|rest| rest.find('\n'))
-        .map_or(0, |n| n + 1)
+    body.get(origin_len + 1..).and_then(|rest| rest.find('\n')).map_or(0, |n| n + 1)
 }
 
 /// A canonical decimal `u64`: digits only, no leading zero unless "0".
@@ -399,10 +374,7 @@ fn parse_hash(s: &str) -> Option<Hash> {
 fn parse_head(line: &str) -> Option<ChainHead> {
     let rest = line.strip_prefix(HEAD_EXTENSION)?.strip_prefix(' ')?;
     let (seq, hash) = rest.split_once(' ')?;
-    Some(ChainHead {
-        seq: parse_decimal(seq)?,
-        hash: parse_hash(hash)?,
-    })
+    Some(ChainHead { seq: parse_decimal(seq)?, hash: parse_hash(hash)? })
 }
 
 /// Number of decimal digits of `n`.
@@ -462,10 +434,7 @@ mod tests {
             0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
             0xee, 0xff,
         ];
-        assert_eq!(
-            LedgerOrigin::new(&id).as_str(),
-            "lotledger/00112233445566778899aabbccddeeff"
-        );
+        assert_eq!(LedgerOrigin::new(&id).as_str(), "lotledger/00112233445566778899aabbccddeeff");
     }
 
     #[test]
@@ -487,10 +456,7 @@ mod tests {
     #[test]
     fn exact_body_with_head() {
         let cp = Checkpoint {
-            head: Some(ChainHead {
-                seq: 41,
-                hash: [0xff; 32],
-            }),
+            head: Some(ChainHead { seq: 41, hash: [0xff; 32] }),
             ..Checkpoint::new("lotledger/00000000000000000000000000000001", 42, [0; 32])
         };
         let mut buf = [0u8; 256];
@@ -507,10 +473,7 @@ mod tests {
     fn extensions_are_kept() {
         let text = "o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\nlotledger-head 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\nx y\n";
         let cp = Checkpoint::parse(text).unwrap();
-        assert_eq!(
-            cp.root,
-            h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        );
+        assert_eq!(cp.root, h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
         assert_eq!(cp.extensions, "x y\n");
         assert_eq!(cp.head.unwrap().seq, 0);
         let no_head = "o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\na\nb\n";
@@ -529,19 +492,10 @@ mod tests {
             (&["\n1\n", root, "\n"], CheckpointError::Origin),
             (&["o\n01\n", root, "\n"], CheckpointError::Size),
             (&["o\n+1\n", root, "\n"], CheckpointError::Size),
-            (
-                &["o\n18446744073709551616\n", root, "\n"],
-                CheckpointError::Size,
-            ),
+            (&["o\n18446744073709551616\n", root, "\n"], CheckpointError::Size),
             (&["o\n1\nAAAA\n"], CheckpointError::Root),
-            (
-                &["o\n1\n", root, "\n\n"],
-                CheckpointError::Extension { line: 4 },
-            ),
-            (
-                &["o\n1\n", root, "\nlotledger-head 1\n"],
-                CheckpointError::Head { line: 4 },
-            ),
+            (&["o\n1\n", root, "\n\n"], CheckpointError::Extension { line: 4 }),
+            (&["o\n1\n", root, "\nlotledger-head 1\n"], CheckpointError::Head { line: 4 }),
         ];
         for (parts, want) in cases {
             let mut at = 0;
@@ -555,10 +509,7 @@ mod tests {
         let dup = "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\
                    lotledger-head 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\
                    lotledger-head 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
-        assert_eq!(
-            Checkpoint::parse(dup),
-            Err(CheckpointError::DuplicateHead { line: 5 })
-        );
+        assert_eq!(Checkpoint::parse(dup), Err(CheckpointError::DuplicateHead { line: 5 }));
     }
 
     #[test]
@@ -566,10 +517,7 @@ mod tests {
         let origin = LedgerOrigin::new(&[7; 16]);
         let signer = Ed25519Signer::from_seed(origin.as_str(), &[3; 32]).unwrap();
         let cp = Checkpoint {
-            head: Some(ChainHead {
-                seq: 9,
-                hash: [5; 32],
-            }),
+            head: Some(ChainHead { seq: 9, hash: [5; 32] }),
             ..Checkpoint::new(origin.as_str(), 10, [4; 32])
         };
         let mut buf = [0u8; 512];
@@ -581,16 +529,12 @@ mod tests {
         buf[pos] = b'1';
         assert_eq!(
             Checkpoint::open(&buf[..n], &[key]),
-            Err(CheckpointError::Note(NoteError::InvalidSignature {
-                key_id: key.key_id()
-            }))
+            Err(CheckpointError::Note(NoteError::InvalidSignature { key_id: key.key_id() }))
         );
         let mut small = [0u8; 10];
         assert!(matches!(
             cp.sign(&signer, &mut small),
-            Err(SignError::Checkpoint(
-                CheckpointError::BufferTooSmall { .. }
-            ))
+            Err(SignError::Checkpoint(CheckpointError::BufferTooSmall { .. }))
         ));
     }
 }

@@ -38,11 +38,7 @@ impl<'a> ConsistencyProof<'a> {
         let expected =
             consistency_path_len(header.first, header.second).map_err(ParseError::Range)?;
         let hashes = path::parse_hashes(&header, expected)?;
-        Ok(Self {
-            old_size: header.first,
-            new_size: header.second,
-            path: hashes,
-        })
+        Ok(Self { old_size: header.first, new_size: header.second, path: hashes })
     }
 
     /// Length of the byte encoding.
@@ -57,13 +53,7 @@ impl<'a> ConsistencyProof<'a> {
     ///
     /// [`BufferTooSmall`] if `out` is shorter than [`encoded_len`](Self::encoded_len).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        path::encode(
-            CONSISTENCY_KIND,
-            self.old_size,
-            self.new_size,
-            self.path,
-            out,
-        )
+        path::encode(CONSISTENCY_KIND, self.old_size, self.new_size, self.path, out)
     }
 
     /// Checks that `old_root` (of `old_size`) and `new_root` (of `new_size`)
@@ -122,11 +112,7 @@ pub fn consistency_path_len(old: u64, new: u64) -> Result<usize, VerifyError> {
         count += 1;
     }
     // The seed hash (first element) is omitted when `old` is a power of two.
-    Ok(if old.is_power_of_two() {
-        count
-    } else {
-        count + 1
-    })
+    Ok(if old.is_power_of_two() { count } else { count + 1 })
 }
 
 /// Steps 3 and 4 of §2.1.4.2: the node indexes after skipping the levels
@@ -177,24 +163,13 @@ pub fn verify_consistency(
 ) -> Result<(), VerifyError> {
     let expected = consistency_path_len(old, new)?;
     if proof.len() != expected {
-        return Err(VerifyError::PathLength {
-            expected,
-            found: proof.len(),
-        });
+        return Err(VerifyError::PathLength { expected, found: proof.len() });
     }
     if old == 0 {
-        return if *old_root == EMPTY_ROOT {
-            Ok(())
-        } else {
-            Err(VerifyError::OldRootMismatch)
-        };
+        return if *old_root == EMPTY_ROOT { Ok(()) } else { Err(VerifyError::OldRootMismatch) };
     }
     if old == new {
-        return if old_root == new_root {
-            Ok(())
-        } else {
-            Err(VerifyError::RootMismatch)
-        };
+        return if old_root == new_root { Ok(()) } else { Err(VerifyError::RootMismatch) };
     }
     // Step 2: for a power-of-two old size the old root is the seed.
     let (seed, rest) = if old.is_power_of_two() {
@@ -241,10 +216,7 @@ pub fn prove_consistency<S: NodeSource>(
 ) -> Result<ProofPath, ProveError<S::Error>> {
     let available = source.size();
     if new > available {
-        return Err(ProveError::SizeOutOfRange {
-            size: new,
-            available,
-        });
+        return Err(ProveError::SizeOutOfRange { size: new, available });
     }
     if old > new {
         return Err(ProveError::SizeDecreased { old, new });
@@ -385,30 +357,18 @@ mod tests {
         // transparency-dev/merkle proof/verify_test.go TestVerifyConsistency
         // cases, adapted: we also require the empty root for size 0.
         let (r1, r2) = ([1u8; 32], [2u8; 32]);
-        assert_eq!(
-            verify_consistency(0, 0, &[], &EMPTY_ROOT, &EMPTY_ROOT),
-            Ok(())
-        );
+        assert_eq!(verify_consistency(0, 0, &[], &EMPTY_ROOT, &EMPTY_ROOT), Ok(()));
         assert_eq!(verify_consistency(0, 1, &[], &EMPTY_ROOT, &r2), Ok(()));
-        assert_eq!(
-            verify_consistency(0, 1, &[], &r1, &r2),
-            Err(VerifyError::OldRootMismatch)
-        );
+        assert_eq!(verify_consistency(0, 1, &[], &r1, &r2), Err(VerifyError::OldRootMismatch));
         assert_eq!(verify_consistency(1, 1, &[], &r2, &r2), Ok(()));
-        assert_eq!(
-            verify_consistency(1, 1, &[], &r1, &r2),
-            Err(VerifyError::RootMismatch)
-        );
+        assert_eq!(verify_consistency(1, 1, &[], &r1, &r2), Err(VerifyError::RootMismatch));
         assert_eq!(
             verify_consistency(2, 1, &[], &r1, &r2),
             Err(VerifyError::SizeDecreased { old: 2, new: 1 })
         );
         assert_eq!(
             verify_consistency(1, 2, &[], &r1, &r2),
-            Err(VerifyError::PathLength {
-                expected: 1,
-                found: 0
-            })
+            Err(VerifyError::PathLength { expected: 1, found: 0 })
         );
         assert!(verify_consistency(1, 1, &[EMPTY_ROOT], &EMPTY_ROOT, &EMPTY_ROOT).is_err());
     }
@@ -416,11 +376,7 @@ mod tests {
     #[test]
     fn encoding_round_trip() {
         let path = [[7u8; 32], [8; 32]];
-        let proof = ConsistencyProof {
-            old_size: 2,
-            new_size: 5,
-            path: &path,
-        };
+        let proof = ConsistencyProof { old_size: 2, new_size: 5, path: &path };
         let mut buf = [0u8; 100];
         let n = proof.encode(&mut buf).unwrap();
         assert_eq!(n, proof.encoded_len());
@@ -428,19 +384,13 @@ mod tests {
         buf[1] = 1;
         assert_eq!(
             ConsistencyProof::parse(&buf[..n]),
-            Err(ParseError::Kind {
-                expected: 2,
-                found: 1
-            })
+            Err(ParseError::Kind { expected: 2, found: 1 })
         );
         buf[1] = 2;
         buf[17] = 1;
         assert_eq!(
             ConsistencyProof::parse(&buf[..n]),
-            Err(ParseError::Range(VerifyError::SizeDecreased {
-                old: 2,
-                new: 1
-            }))
+            Err(ParseError::Range(VerifyError::SizeDecreased { old: 2, new: 1 }))
         );
     }
 }

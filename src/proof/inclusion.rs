@@ -35,11 +35,7 @@ impl<'a> InclusionProof<'a> {
         let expected =
             inclusion_path_len(header.first, header.second).map_err(ParseError::Range)?;
         let hashes = path::parse_hashes(&header, expected)?;
-        Ok(Self {
-            leaf_index: header.first,
-            tree_size: header.second,
-            path: hashes,
-        })
+        Ok(Self { leaf_index: header.first, tree_size: header.second, path: hashes })
     }
 
     /// Length of the byte encoding.
@@ -54,13 +50,7 @@ impl<'a> InclusionProof<'a> {
     ///
     /// [`BufferTooSmall`] if `out` is shorter than [`encoded_len`](Self::encoded_len).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        path::encode(
-            INCLUSION_KIND,
-            self.leaf_index,
-            self.tree_size,
-            self.path,
-            out,
-        )
+        path::encode(INCLUSION_KIND, self.leaf_index, self.tree_size, self.path, out)
     }
 
     /// Checks that `leaf_hash` is leaf `leaf_index` of the tree with `root`.
@@ -147,20 +137,13 @@ pub fn root_from_inclusion(
 ) -> Result<Hash, VerifyError> {
     let expected = inclusion_path_len(index, size)?;
     if proof.len() != expected {
-        return Err(VerifyError::PathLength {
-            expected,
-            found: proof.len(),
-        });
+        return Err(VerifyError::PathLength { expected, found: proof.len() });
     }
     let (mut fnode, mut snode) = (index, size - 1);
     let mut r = *leaf_hash;
     for p in proof {
         step(&mut fnode, &mut snode, |left| {
-            r = if left {
-                node_hash(p, &r)
-            } else {
-                node_hash(&r, p)
-            };
+            r = if left { node_hash(p, &r) } else { node_hash(&r, p) };
         });
     }
     Ok(r)
@@ -281,11 +264,7 @@ pub(crate) mod tests {
                 "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
             ],
         ),
-        (
-            2,
-            3,
-            &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-        ),
+        (2, 3, &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
         (
             1,
             5,
@@ -349,10 +328,7 @@ pub(crate) mod tests {
         }
         assert_eq!(
             verify_inclusion(0, 2, &some, &[], &some),
-            Err(VerifyError::PathLength {
-                expected: 1,
-                found: 0
-            })
+            Err(VerifyError::PathLength { expected: 1, found: 0 })
         );
         assert_eq!(verify_inclusion(0, 1, &some, &[], &some), Ok(()));
     }
@@ -360,45 +336,26 @@ pub(crate) mod tests {
     #[test]
     fn encoding_round_trip() {
         let path = [[1u8; 32], [2; 32], [3; 32]];
-        let proof = InclusionProof {
-            leaf_index: 5,
-            tree_size: 8,
-            path: &path,
-        };
+        let proof = InclusionProof { leaf_index: 5, tree_size: 8, path: &path };
         let mut buf = [0u8; 200];
         let n = proof.encode(&mut buf).unwrap();
         assert_eq!(n, 19 + 96);
-        assert_eq!(
-            buf[..19],
-            [1, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 8, 3]
-        );
+        assert_eq!(buf[..19], [1, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 8, 3]);
         assert_eq!(InclusionProof::parse(&buf[..n]), Ok(proof));
-        assert_eq!(
-            InclusionProof::parse(&buf[..n + 1]),
-            Err(ParseError::TrailingBytes { at: n })
-        );
+        assert_eq!(InclusionProof::parse(&buf[..n + 1]), Err(ParseError::TrailingBytes { at: n }));
         assert_eq!(
             InclusionProof::parse(&buf[..n - 1]),
-            Err(ParseError::Truncated {
-                needed: n,
-                found: n - 1
-            })
+            Err(ParseError::Truncated { needed: n, found: n - 1 })
         );
         buf[18] = 2;
         assert_eq!(
             InclusionProof::parse(&buf[..n]),
-            Err(ParseError::Count {
-                expected: 3,
-                found: 2
-            })
+            Err(ParseError::Count { expected: 3, found: 2 })
         );
         buf[9] = 9;
         assert_eq!(
             InclusionProof::parse(&buf[..n]),
-            Err(ParseError::Range(VerifyError::IndexOutOfRange {
-                index: 9,
-                size: 8
-            }))
+            Err(ParseError::Range(VerifyError::IndexOutOfRange { index: 9, size: 8 }))
         );
     }
 }

@@ -84,11 +84,7 @@ impl NodeId {
             return if self.index == 0 { Some(0) } else { None };
         }
         let first = self.index << self.level;
-        if first >> self.level == self.index {
-            Some(first)
-        } else {
-            None
-        }
+        if first >> self.level == self.index { Some(first) } else { None }
     }
 
     /// The number of leaves after which this node is complete (its last leaf + 1),
@@ -224,10 +220,7 @@ impl<const LEVELS: usize> CompactTree<LEVELS> {
     /// An empty tree.
     #[must_use]
     pub const fn new() -> Self {
-        Self {
-            size: 0,
-            peaks: [[0; HASH_LEN]; LEVELS],
-        }
+        Self { size: 0, peaks: [[0; HASH_LEN]; LEVELS] }
     }
 
     /// Rebuilds a tree from its size and peaks (largest subtree first), as
@@ -243,10 +236,7 @@ impl<const LEVELS: usize> CompactTree<LEVELS> {
         }
         let expected = size.count_ones();
         if usize::try_from(expected).ok() != Some(peaks.len()) {
-            return Err(RestoreError::PeakCount {
-                expected,
-                found: peaks.len(),
-            });
+            return Err(RestoreError::PeakCount { expected, found: peaks.len() });
         }
         let mut tree = Self::new();
         tree.size = size;
@@ -425,10 +415,7 @@ mod tests {
         assert_eq!(back, tree);
         assert_eq!(
             CompactTree::<64>::restore(6, tree.peaks()),
-            Err(RestoreError::PeakCount {
-                expected: 2,
-                found: 3
-            })
+            Err(RestoreError::PeakCount { expected: 2, found: 3 })
         );
         assert_eq!(
             CompactTree::<2>::restore(4, &[[0; 32]]),

@@ -138,11 +138,7 @@ impl<'n> Ed25519Signer<'n> {
     /// The matching verifier key, to publish.
     #[must_use]
     pub fn verifier_key(&self) -> VerifierKey<'n> {
-        VerifierKey {
-            name: self.name,
-            id: self.id,
-            key: self.key.verifying_key(),
-        }
+        VerifierKey { name: self.name, id: self.id, key: self.key.verifying_key() }
     }
 }
 
@@ -181,11 +177,7 @@ impl<'a> VerifierKey<'a> {
         if !is_valid_name(name) {
             return Err(NoteError::InvalidName);
         }
-        Ok(Self {
-            name,
-            id: key_id(name, key.as_bytes()),
-            key,
-        })
+        Ok(Self { name, id: key_id(name, key.as_bytes()), key })
     }
 
     /// Parses `<name>+<8 hex digits>+<base64(0x01 || 32-byte key)>`.
@@ -201,9 +193,7 @@ impl<'a> VerifierKey<'a> {
         if !is_valid_name(name) || hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(NoteError::VerifierKey);
         }
-        let id = u32::from_str_radix(hex, 16)
-            .map_err(|_| NoteError::VerifierKey)?
-            .to_be_bytes();
+        let id = u32::from_str_radix(hex, 16).map_err(|_| NoteError::VerifierKey)?.to_be_bytes();
         let mut raw = [0u8; 33];
         let decoded = Base64::decode(b64, &mut raw).map_err(|_| NoteError::VerifierKey)?;
         let (&alg, public) = decoded.split_first().ok_or(NoteError::VerifierKey)?;
@@ -212,11 +202,7 @@ impl<'a> VerifierKey<'a> {
         }
         let public: [u8; 32] = public.try_into().map_err(|_| NoteError::VerifierKey)?;
         let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::VerifierKey)?;
-        let this = Self {
-            name,
-            id: key_id(name, &public),
-            key,
-        };
+        let this = Self { name, id: key_id(name, &public), key };
         if this.id != id {
             return Err(NoteError::KeyIdMismatch);
         }
@@ -245,9 +231,7 @@ impl<'a> VerifierKey<'a> {
     /// verification: canonical encodings, no small-order keys).
     #[must_use]
     pub fn verify(&self, msg: &[u8], signature: &[u8; 64]) -> bool {
-        self.key
-            .verify_strict(msg, &Signature::from_bytes(signature))
-            .is_ok()
+        self.key.verify_strict(msg, &Signature::from_bytes(signature)).is_ok()
     }
 }
 
@@ -260,13 +244,7 @@ impl fmt::Display for VerifierKey<'_> {
         public.copy_from_slice(self.key.as_bytes());
         let mut b64 = [0u8; 44];
         let b64 = Base64::encode(&raw, &mut b64).map_err(|_| fmt::Error)?;
-        write!(
-            f,
-            "{}+{:08x}+{}",
-            self.name,
-            u32::from_be_bytes(self.id),
-            b64
-        )
+        write!(f, "{}+{:08x}+{}", self.name, u32::from_be_bytes(self.id), b64)
     }
 }
 
@@ -330,11 +308,9 @@ impl fmt::Display for NoteError {
             Self::NoSignatures => f.write_str("no signature block after blank line"),
             Self::SignatureLine { line } => write!(f, "malformed signature line {line}"),
             Self::TooManySignatures => f.write_str("too many signatures"),
-            Self::InvalidSignature { key_id } => write!(
-                f,
-                "invalid signature for key {:08x}",
-                u32::from_be_bytes(*key_id)
-            ),
+            Self::InvalidSignature { key_id } => {
+                write!(f, "invalid signature for key {:08x}", u32::from_be_bytes(*key_id))
+            }
             Self::NoKnownSignature => f.write_str("no signature from a known key"),
             Self::InvalidName => f.write_str("invalid key name"),
             Self::InvalidText => f.write_str("note text must be non-empty and end in newline"),
@@ -392,9 +368,7 @@ impl<E> From<NoteError> for SignError<E> {
 
 /// Checks UTF-8 and the absence of control characters other than `\n`.
 fn check_chars(msg: &[u8]) -> Result<&str, NoteError> {
-    let text = core::str::from_utf8(msg).map_err(|e| NoteError::NotUtf8 {
-        at: e.valid_up_to(),
-    })?;
+    let text = core::str::from_utf8(msg).map_err(|e| NoteError::NotUtf8 { at: e.valid_up_to() })?;
     match text.bytes().position(|b| b < 0x20 && b != b'\n') {
         Some(at) => Err(NoteError::ControlCharacter { at }),
         None => Ok(text),
@@ -444,11 +418,7 @@ fn parse_signature_line(line: &str, number: usize) -> Result<SignatureLine<'_>, 
         let chunk = scratch.get_mut(..n).ok_or(bad)?;
         decoder.decode(chunk).map_err(|_| bad)?;
     }
-    Ok(SignatureLine {
-        name,
-        key_id,
-        base64: b64,
-    })
+    Ok(SignatureLine { name, key_id, base64: b64 })
 }
 
 /// A parsed signed note, borrowing the input.
@@ -499,9 +469,7 @@ impl<'a> Note<'a> {
 
     /// The signature lines, in order.
     pub fn signatures(&self) -> impl Iterator<Item = SignatureLine<'a>> + use<'a> {
-        self.lines()
-            .enumerate()
-            .filter_map(|(i, line)| parse_signature_line(line, i + 1).ok())
+        self.lines().enumerate().filter_map(|(i, line)| parse_signature_line(line, i + 1).ok())
     }
 
     /// Verifies the signatures from `keys`: every signature whose name and
@@ -518,10 +486,7 @@ impl<'a> Note<'a> {
         let mut verified = 0usize;
         for (k, key) in keys.iter().enumerate() {
             // A key listed twice counts once.
-            if keys
-                .get(..k)
-                .is_some_and(|before| before.iter().any(|b| b == key))
-            {
+            if keys.get(..k).is_some_and(|before| before.iter().any(|b| b == key)) {
                 continue;
             }
             let mut signed = false;
@@ -529,9 +494,8 @@ impl<'a> Note<'a> {
                 if sig.name != key.name || sig.key_id != key.id {
                     continue;
                 }
-                let ok = sig
-                    .ed25519_signature()
-                    .is_some_and(|s| key.verify(self.text.as_bytes(), &s));
+                let ok =
+                    sig.ed25519_signature().is_some_and(|s| key.verify(self.text.as_bytes(), &s));
                 if !ok {
                     return Err(NoteError::InvalidSignature { key_id: key.id });
                 }
@@ -580,10 +544,9 @@ impl<'b> NoteWriter<'b> {
     /// [`NoteError::BufferTooSmall`].
     pub fn new(buf: &'b mut [u8], text: &str) -> Result<Self, NoteError> {
         let available = buf.len();
-        let dst = buf.get_mut(..text.len()).ok_or(NoteError::BufferTooSmall {
-            needed: text.len() + 1,
-            available,
-        })?;
+        let dst = buf
+            .get_mut(..text.len())
+            .ok_or(NoteError::BufferTooSmall { needed: text.len() + 1, available })?;
         dst.copy_from_slice(text.as_bytes());
         Self::with_text(buf, text.len())
     }
@@ -595,10 +558,8 @@ impl<'b> NoteWriter<'b> {
     ///
     /// As for [`new`](Self::new).
     pub fn with_text(buf: &'b mut [u8], text_len: usize) -> Result<Self, NoteError> {
-        let too_small = NoteError::BufferTooSmall {
-            needed: text_len.saturating_add(1),
-            available: buf.len(),
-        };
+        let too_small =
+            NoteError::BufferTooSmall { needed: text_len.saturating_add(1), available: buf.len() };
         let text = buf.get(..text_len).ok_or(too_small)?;
         check_chars(text)?;
         if !text.ends_with(b"\n") {
@@ -606,12 +567,7 @@ impl<'b> NoteWriter<'b> {
         }
         let blank = buf.get_mut(text_len).ok_or(too_small)?;
         *blank = b'\n';
-        Ok(Self {
-            buf,
-            text_len,
-            len: text_len + 1,
-            signatures: 0,
-        })
+        Ok(Self { buf, text_len, len: text_len + 1, signatures: 0 })
     }
 
     /// Signs the text with `signer` and appends its signature line.
@@ -720,10 +676,7 @@ mod tests {
     impl core::fmt::Write for Cursor<'_> {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
             let end = self.1 + s.len();
-            self.0
-                .get_mut(self.1..end)
-                .ok_or(core::fmt::Error)?
-                .copy_from_slice(s.as_bytes());
+            self.0.get_mut(self.1..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
             self.1 = end;
             Ok(())
         }
@@ -790,16 +743,11 @@ mod tests {
 
         // Invalid signature: "ABCD" spliced in at byte 60 of the line.
         let mut bad = [0u8; 512];
-        let bad = concat(
-            &mut bad,
-            &[TEXT, "\n", &PETER_SIG[..60], "ABCD", &PETER_SIG[60..]],
-        );
+        let bad = concat(&mut bad, &[TEXT, "\n", &PETER_SIG[..60], "ABCD", &PETER_SIG[60..]]);
         let note = Note::parse(bad).unwrap();
         assert_eq!(
             note.verify(&[peter]),
-            Err(NoteError::InvalidSignature {
-                key_id: [0xc7, 0x4f, 0x20, 0xa3]
-            })
+            Err(NoteError::InvalidSignature { key_id: [0xc7, 0x4f, 0x20, 0xa3] })
         );
     }
 
@@ -811,10 +759,7 @@ mod tests {
             (&[TEXT], NoteError::NoSignatures),
             (&[TEXT, "\n"], NoteError::NoSignatures),
             (&[TEXT, "\n", no_nl], NoteError::NoSignatures),
-            (
-                &["\x01", TEXT, "\n", PETER_SIG],
-                NoteError::ControlCharacter { at: 0 },
-            ),
+            (&["\x01", TEXT, "\n", PETER_SIG], NoteError::ControlCharacter { at: 0 }),
             (
                 &[
                     TEXT,
@@ -823,10 +768,7 @@ mod tests {
                 ],
                 NoteError::SignatureLine { line: 1 },
             ),
-            (
-                &[TEXT, "\n", PETER_SIG, "Unexpected line.\n"],
-                NoteError::SignatureLine { line: 2 },
-            ),
+            (&[TEXT, "\n", PETER_SIG, "Unexpected line.\n"], NoteError::SignatureLine { line: 2 }),
         ];
         for (parts, want) in cases {
             let msg = concat(&mut buf, parts);
@@ -835,10 +777,7 @@ mod tests {
         let mut raw = [0u8; 300];
         raw[..TEXT.len()].copy_from_slice(TEXT.as_bytes());
         raw[3] = 0xff;
-        assert_eq!(
-            Note::parse(&raw[..TEXT.len()]),
-            Err(NoteError::NotUtf8 { at: 3 })
-        );
+        assert_eq!(Note::parse(&raw[..TEXT.len()]), Err(NoteError::NotUtf8 { at: 3 }));
     }
 
     #[test]
@@ -859,32 +798,17 @@ mod tests {
     fn writer_errors() {
         let signer = peter_signer();
         let mut small = [0u8; 4];
-        assert!(matches!(
-            NoteWriter::new(&mut small, TEXT),
-            Err(NoteError::BufferTooSmall { .. })
-        ));
+        assert!(matches!(NoteWriter::new(&mut small, TEXT), Err(NoteError::BufferTooSmall { .. })));
         let mut buf = [0u8; 150];
         assert_eq!(
             NoteWriter::with_text(&mut buf, usize::MAX).err(),
-            Some(NoteError::BufferTooSmall {
-                needed: usize::MAX,
-                available: 150
-            })
+            Some(NoteError::BufferTooSmall { needed: usize::MAX, available: 150 })
         );
-        assert_eq!(
-            NoteWriter::new(&mut buf, "no newline").err(),
-            Some(NoteError::InvalidText)
-        );
+        assert_eq!(NoteWriter::new(&mut buf, "no newline").err(), Some(NoteError::InvalidText));
         let mut w = NoteWriter::new(&mut buf, TEXT).unwrap();
-        assert!(matches!(
-            w.sign(&signer),
-            Err(SignError::Note(NoteError::BufferTooSmall { .. }))
-        ));
+        assert!(matches!(w.sign(&signer), Err(SignError::Note(NoteError::BufferTooSmall { .. }))));
         assert_eq!(w.as_bytes().len(), TEXT.len() + 1);
-        assert_eq!(
-            Ed25519Signer::from_seed("a+b", &[0; 32]).err(),
-            Some(NoteError::InvalidName)
-        );
+        assert_eq!(Ed25519Signer::from_seed("a+b", &[0; 32]).err(), Some(NoteError::InvalidName));
     }
 
     #[test]
@@ -900,9 +824,6 @@ mod tests {
         let note = Note::parse(&buf[..n]).unwrap();
         assert_eq!(note.verify(&[old.verifier_key()]), Ok(1));
         assert_eq!(note.verify(&[new.verifier_key()]), Ok(1));
-        assert_eq!(
-            note.verify(&[old.verifier_key(), new.verifier_key()]),
-            Ok(2)
-        );
+        assert_eq!(note.verify(&[old.verifier_key(), new.verifier_key()]), Ok(2));
     }
 }

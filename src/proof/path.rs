@@ -45,10 +45,7 @@ impl ProofPath {
     /// An empty path.
     #[must_use]
     pub const fn new() -> Self {
-        Self {
-            len: 0,
-            hashes: [[0; HASH_LEN]; MAX_PROOF_HASHES],
-        }
+        Self { len: 0, hashes: [[0; HASH_LEN]; MAX_PROOF_HASHES] }
     }
 
     /// The hashes, in RFC 9162 order.
@@ -156,10 +153,7 @@ impl fmt::Display for VerifyError {
             Self::RootMismatch => f.write_str("root does not match proof"),
             Self::OldRootMismatch => f.write_str("old root does not match proof"),
             Self::SizeMismatch { proof, checkpoint } => {
-                write!(
-                    f,
-                    "proof for size {proof}, checkpoint has size {checkpoint}"
-                )
+                write!(f, "proof for size {proof}, checkpoint has size {checkpoint}")
             }
             Self::OriginMismatch => f.write_str("checkpoints have different origins"),
         }
@@ -214,10 +208,9 @@ impl fmt::Display for ParseError {
                 write!(f, "proof truncated: {found} of {needed} bytes")
             }
             Self::Version { found } => write!(f, "unknown proof version {found:#04x} at byte 0"),
-            Self::Kind { expected, found } => write!(
-                f,
-                "proof kind {found:#04x} at byte 1, expected {expected:#04x}"
-            ),
+            Self::Kind { expected, found } => {
+                write!(f, "proof kind {found:#04x} at byte 1, expected {expected:#04x}")
+            }
             Self::Range(e) => write!(f, "invalid proof header: {e}"),
             Self::Count { expected, found } => {
                 write!(f, "hash count {found} at byte 18, expected {expected}")
@@ -248,11 +241,7 @@ pub struct BufferTooSmall {
 
 impl fmt::Display for BufferTooSmall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "buffer too small: need {} bytes, have {}",
-            self.needed, self.available
-        )
+        write!(f, "buffer too small: need {} bytes, have {}", self.needed, self.available)
     }
 }
 
@@ -277,32 +266,18 @@ fn be_u64(bytes: &[u8], at: usize) -> u64 {
 /// Checks version, kind and the header length; returns the fields.
 pub(crate) fn parse_header(bytes: &[u8], kind: u8) -> Result<Header<'_>, ParseError> {
     let Some((head, hashes)) = bytes.split_at_checked(PROOF_HEADER_LEN) else {
-        return Err(ParseError::Truncated {
-            needed: PROOF_HEADER_LEN,
-            found: bytes.len(),
-        });
+        return Err(ParseError::Truncated { needed: PROOF_HEADER_LEN, found: bytes.len() });
     };
     let [version, found_kind, .., count] = *head else {
-        return Err(ParseError::Truncated {
-            needed: PROOF_HEADER_LEN,
-            found: bytes.len(),
-        });
+        return Err(ParseError::Truncated { needed: PROOF_HEADER_LEN, found: bytes.len() });
     };
     if version != PROOF_VERSION {
         return Err(ParseError::Version { found: version });
     }
     if found_kind != kind {
-        return Err(ParseError::Kind {
-            expected: kind,
-            found: found_kind,
-        });
+        return Err(ParseError::Kind { expected: kind, found: found_kind });
     }
-    Ok(Header {
-        first: be_u64(head, 2),
-        second: be_u64(head, 10),
-        count,
-        hashes,
-    })
+    Ok(Header { first: be_u64(head, 2), second: be_u64(head, 10), count, hashes })
 }
 
 /// Checks the count against the prescribed length and splits the hashes.
@@ -311,10 +286,7 @@ pub(crate) fn parse_hashes<'a>(
     expected: usize,
 ) -> Result<&'a [Hash], ParseError> {
     if usize::from(header.count) != expected {
-        return Err(ParseError::Count {
-            expected,
-            found: header.count,
-        });
+        return Err(ParseError::Count { expected, found: header.count });
     }
     let body = expected * HASH_LEN;
     if header.hashes.len() < body {
@@ -324,9 +296,7 @@ pub(crate) fn parse_hashes<'a>(
         });
     }
     if header.hashes.len() > body {
-        return Err(ParseError::TrailingBytes {
-            at: PROOF_HEADER_LEN + body,
-        });
+        return Err(ParseError::TrailingBytes { at: PROOF_HEADER_LEN + body });
     }
     // Length checked above: no remainder.
     let (hashes, _) = header.hashes.as_chunks::<HASH_LEN>();
@@ -347,10 +317,8 @@ pub(crate) fn encode(
     out: &mut [u8],
 ) -> Result<usize, BufferTooSmall> {
     let needed = encoded_len(path.len());
-    let count = u8::try_from(path.len()).map_err(|_| BufferTooSmall {
-        needed,
-        available: out.len(),
-    })?;
+    let count =
+        u8::try_from(path.len()).map_err(|_| BufferTooSmall { needed, available: out.len() })?;
     let available = out.len();
     let Some(out) = out.get_mut(..needed) else {
         return Err(BufferTooSmall { needed, available });
@@ -389,26 +357,14 @@ mod tests {
     fn header_errors() {
         assert_eq!(
             parse_header(&[1, 1], 1).err(),
-            Some(ParseError::Truncated {
-                needed: 19,
-                found: 2
-            })
+            Some(ParseError::Truncated { needed: 19, found: 2 })
         );
         let mut b = [0u8; 19];
         b[0] = 2;
-        assert_eq!(
-            parse_header(&b, 1).err(),
-            Some(ParseError::Version { found: 2 })
-        );
+        assert_eq!(parse_header(&b, 1).err(), Some(ParseError::Version { found: 2 }));
         b[0] = 1;
         b[1] = 2;
-        assert_eq!(
-            parse_header(&b, 1).err(),
-            Some(ParseError::Kind {
-                expected: 1,
-                found: 2
-            })
-        );
+        assert_eq!(parse_header(&b, 1).err(), Some(ParseError::Kind { expected: 1, found: 2 }));
     }
 
     #[test]
@@ -416,10 +372,7 @@ mod tests {
         let mut out = [0u8; 50];
         assert_eq!(
             encode(1, 0, 2, &[[0; 32]; 2], &mut out),
-            Err(BufferTooSmall {
-                needed: 83,
-                available: 50
-            })
+            Err(BufferTooSmall { needed: 83, available: 50 })
         );
     }
 }

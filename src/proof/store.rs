@@ -286,15 +286,9 @@ mod tests {
         }
         assert_eq!(
             root_at(&store, 71),
-            Err(ProveError::SizeOutOfRange {
-                size: 71,
-                available: 70
-            })
+            Err(ProveError::SizeOutOfRange { size: 71, available: 70 })
         );
-        assert_eq!(
-            store.nodes().len() as u64,
-            crate::proof::stored_nodes(70).unwrap()
-        );
+        assert_eq!(store.nodes().len() as u64, crate::proof::stored_nodes(70).unwrap());
     }
 
     #[test]

@@ -43,14 +43,12 @@ fn unescape<const N: usize>(
 ) -> Result<(), Option<usize>> {
     let mut i = 0;
     while let Some(&b) = src.get(i) {
-        let escape = match (
-            b,
-            src.get(i + 1).copied().and_then(hex),
-            src.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => Some((hi << 4) | lo),
-            _ => None,
-        };
+        let escape =
+            match (b, src.get(i + 1).copied().and_then(hex), src.get(i + 2).copied().and_then(hex))
+            {
+                (b'%', Some(hi), Some(lo)) => Some((hi << 4) | lo),
+                _ => None,
+            };
         let byte = match escape {
             Some(0) => return Err(Some(i)),
             Some(v) => {
@@ -104,25 +102,19 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
         .map(|s| s.len())
         .ok_or(Error::Uri { pos: base })?;
     let after = input.get(scheme_len..).unwrap_or(&[]);
-    let dom_len = after.iter().position(|b| *b == b'/').ok_or(Error::Uri {
-        pos: base + scheme_len,
-    })?;
+    let dom_len =
+        after.iter().position(|b| *b == b'/').ok_or(Error::Uri { pos: base + scheme_len })?;
     let domain = after.get(..dom_len).unwrap_or(&[]);
     if domain.is_empty() {
-        return Err(Error::Uri {
-            pos: base + scheme_len,
-        });
+        return Err(Error::Uri { pos: base + scheme_len });
     }
     if let Some(p) = domain.iter().position(|b| !is_domain_char(*b)) {
-        return Err(Error::Uri {
-            pos: base + scheme_len + p,
-        });
+        return Err(Error::Uri { pos: base + scheme_len + p });
     }
     let pi_start = scheme_len + dom_len;
     let rest = input.get(pi_start..).unwrap_or(&[]);
-    let rest = rest
-        .get(..rest.iter().position(|b| *b == b'#').unwrap_or(rest.len()))
-        .unwrap_or(&[]);
+    let rest =
+        rest.get(..rest.iter().position(|b| *b == b'#').unwrap_or(rest.len())).unwrap_or(&[]);
     let q = rest.iter().position(|b| *b == b'?');
     let path = rest.get(..q.unwrap_or(rest.len())).unwrap_or(&[]);
     let query = q.and_then(|q| rest.get(q + 1..)).unwrap_or(&[]);
@@ -133,29 +125,21 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
     let mut start = 1usize;
     for (i, b) in path.iter().enumerate().skip(1) {
         if *b == b'/' {
-            comps.push((start, i)).map_err(|_| Error::Uri {
-                pos: base + pi_start + i,
-            })?;
+            comps.push((start, i)).map_err(|_| Error::Uri { pos: base + pi_start + i })?;
             start = i + 1;
         }
     }
-    comps.push((start, path.len())).map_err(|_| Error::Uri {
-        pos: base + pi_start + start,
-    })?;
+    comps.push((start, path.len())).map_err(|_| Error::Uri { pos: base + pi_start + start })?;
     let text = |(s, e): (usize, usize)| {
-        path.get(s..e)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .unwrap_or("")
+        path.get(s..e).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("")
     };
 
     // Walk back in (AI, value) pairs to the rightmost primary key.
     let mut key_at = None;
     let mut k = comps.len();
     while k >= 2 {
-        let Some(ai) = comps
-            .get(k - 2)
-            .and_then(|c| Ai::new(text(*c)))
-            .filter(|a| a.entry().is_some())
+        let Some(ai) =
+            comps.get(k - 2).and_then(|c| Ai::new(text(*c))).filter(|a| a.entry().is_some())
         else {
             break;
         };
@@ -173,12 +157,8 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
         let (Some(&a), Some(&v)) = (pair.first(), pair.get(1)) else {
             break;
         };
-        let ai = Ai::new(text(a)).ok_or(Error::UnknownAi {
-            pos: base + pi_start + a.0,
-        })?;
-        let entry = ai.entry().ok_or(Error::UnknownAi {
-            pos: base + pi_start + a.0,
-        })?;
+        let ai = Ai::new(text(a)).ok_or(Error::UnknownAi { pos: base + pi_start + a.0 })?;
+        let entry = ai.entry().ok_or(Error::UnknownAi { pos: base + pi_start + a.0 })?;
         let vpos = base + pi_start + v.0;
         let raw = path.get(v.0..v.1).unwrap_or(&[]);
         let mut value: heapless::Vec<u8, { MAX_VALUE_BUF }> = heapless::Vec::new();
@@ -191,8 +171,7 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
         }
         check_length(entry, ai, &value, vpos)?;
         let order = u8::try_from(order).map_err(|_| Error::Capacity { pos: vpos })?;
-        seq.push(ai)
-            .map_err(|_| Error::InvalidKeyQualifiers { ai, pos: vpos })?;
+        seq.push(ai).map_err(|_| Error::InvalidKeyQualifiers { ai, pos: vpos })?;
         out.push_raw(ai, &value, vpos, Some(order))?;
     }
     let path_count = out.fields.len();
@@ -227,47 +206,31 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
 
     if !is_valid_sequence(&seq) {
         let key = seq.first().copied().ok_or(Error::NoPrimaryKey)?;
-        return Err(Error::InvalidKeyQualifiers {
-            ai: key,
-            pos: base + pi_start,
-        });
+        return Err(Error::InvalidKeyQualifiers { ai: key, pos: base + pi_start });
     }
     for (n, f) in out.fields.iter().enumerate() {
         if let Some(dup) = out.fields.iter().skip(n + 1).find(|g| g.ai == f.ai) {
-            return Err(Error::DuplicateAi {
-                ai: f.ai,
-                pos: dup.pos,
-            });
+            return Err(Error::DuplicateAi { ai: f.ai, pos: dup.pos });
         }
     }
     for f in out.fields.iter().skip(path_count) {
         let entry = f.ai.entry().ok_or(Error::UnknownAi { pos: f.pos })?;
         if !entry.dl_data_attr {
-            return Err(Error::NotDataAttribute {
-                ai: f.ai,
-                pos: f.pos,
-            });
+            return Err(Error::NotDataAttribute { ai: f.ai, pos: f.pos });
         }
         for j in 1..=seq.len() {
             let mut trial: heapless::Vec<Ai, { MAX_PATH_AIS + 1 }> = heapless::Vec::new();
             for (n, a) in seq.iter().enumerate() {
                 if n == j {
-                    trial
-                        .push(f.ai)
-                        .map_err(|_| Error::Capacity { pos: f.pos })?;
+                    trial.push(f.ai).map_err(|_| Error::Capacity { pos: f.pos })?;
                 }
                 trial.push(*a).map_err(|_| Error::Capacity { pos: f.pos })?;
             }
             if j == seq.len() {
-                trial
-                    .push(f.ai)
-                    .map_err(|_| Error::Capacity { pos: f.pos })?;
+                trial.push(f.ai).map_err(|_| Error::Capacity { pos: f.pos })?;
             }
             if is_valid_sequence(&trial) {
-                return Err(Error::ShouldBeInPath {
-                    ai: f.ai,
-                    pos: f.pos,
-                });
+                return Err(Error::ShouldBeInPath { ai: f.ai, pos: f.pos });
             }
         }
     }
@@ -275,10 +238,7 @@ pub(crate) fn read<const AIS: usize, const DATA: usize>(
         let entry = f.ai.entry().ok_or(Error::UnknownAi { pos: f.pos })?;
         let value = out.value_bytes(f);
         if validate_value(entry, f.ai, value, f.pos)? != value.len() {
-            return Err(Error::TooLong {
-                ai: f.ai,
-                pos: f.pos,
-            });
+            return Err(Error::TooLong { ai: f.ai, pos: f.pos });
         }
     }
     Ok(())
@@ -292,11 +252,7 @@ fn pad_gtin<const N: usize>(value: &mut heapless::Vec<u8, N>) {
     if matches!(value.len(), 8 | 12 | 13) {
         let mut padded = [b'0'; 14];
         let skip = 14 - value.len();
-        padded
-            .iter_mut()
-            .skip(skip)
-            .zip(value.iter())
-            .for_each(|(d, s)| *d = *s);
+        padded.iter_mut().skip(skip).zip(value.iter()).for_each(|(d, s)| *d = *s);
         value.clear();
         // 14 bytes always fit: N is at least MAX_VALUE_BUF.
         let _ = value.extend_from_slice(&padded);

@@ -60,14 +60,8 @@ struct SliceWriter<'a> {
 
 impl SliceWriter<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self
-            .len
-            .checked_add(bytes.len())
-            .ok_or(Error::BufferTooSmall)?;
-        let dst = self
-            .buf
-            .get_mut(self.len..end)
-            .ok_or(Error::BufferTooSmall)?;
+        let end = self.len.checked_add(bytes.len()).ok_or(Error::BufferTooSmall)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(Error::BufferTooSmall)?;
         dst.copy_from_slice(bytes);
         self.len = end;
         Ok(())
@@ -84,10 +78,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
     /// The element string with `separator` for FNC1, for `{}` formatting.
     #[must_use]
     pub fn element_string(&self, separator: char) -> Unbracketed<'_, AIS, DATA> {
-        Unbracketed {
-            es: self,
-            separator,
-        }
+        Unbracketed { es: self, separator }
     }
 
     /// Writes the element string (no symbology identifier, no leading FNC1)

@@ -227,10 +227,7 @@ impl fmt::Display for Error {
                 write!(f, "ai ({ai}) at {pos}: requires one of {rule}")
             }
             Error::DigSigNeedsSerial { ai, pos } => {
-                write!(
-                    f,
-                    "ai ({ai}) at {pos}: needs a serial component with a digital signature"
-                )
+                write!(f, "ai ({ai}) at {pos}: needs a serial component with a digital signature")
             }
             Error::Uri { pos } => write!(f, "malformed digital link uri at {pos}"),
             Error::NoPrimaryKey => f.write_str("no primary key in digital link path"),

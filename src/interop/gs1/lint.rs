@@ -451,12 +451,7 @@ fn cset64(data: &[u8]) -> Result<(), (LintError, usize)> {
     if pads > 2 || (pads > 0 && !data.len().is_multiple_of(3)) {
         return Err((LintError::InvalidCset64Padding, len));
     }
-    match data
-        .get(..len)
-        .unwrap_or(&[])
-        .iter()
-        .position(|b| !is_cset64(*b))
-    {
+    match data.get(..len).unwrap_or(&[]).iter().position(|b| !is_cset64(*b)) {
         Some(p) => Err((LintError::InvalidCset64Character, p)),
         None => Ok(()),
     }
@@ -490,9 +485,8 @@ fn csum(data: &[u8]) -> Result<(), (LintError, usize)> {
     }
 }
 
-const PRIMES: [u32; 23] = [
-    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83,
-];
+const PRIMES: [u32; 23] =
+    [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83];
 
 fn csumalpha(data: &[u8]) -> Result<(), (LintError, usize)> {
     if data.len() < 2 {
@@ -546,10 +540,7 @@ fn number(data: &[u8]) -> Option<u64> {
     if data.is_empty() || data.len() > 19 || !data.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(
-        data.iter()
-            .fold(0u64, |acc, b| acc * 10 + u64::from(digit(*b))),
-    )
+    Some(data.iter().fold(0u64, |acc, b| acc * 10 + u64::from(digit(*b))))
 }
 
 fn hour(data: &[u8]) -> Result<(), (LintError, usize)> {
@@ -642,28 +633,16 @@ fn iban(data: &[u8]) -> Result<(), (LintError, usize)> {
         return Err((LintError::IbanTooShort, 0));
     }
     let mut rem = 0u32;
-    let rotated = data
-        .iter()
-        .enumerate()
-        .skip(4)
-        .chain(data.iter().enumerate().take(4));
+    let rotated = data.iter().enumerate().skip(4).chain(data.iter().enumerate().take(4));
     for (pos, b) in rotated {
         let v = match b {
             b'0'..=b'9' => digit(*b),
             b'A'..=b'Z' => u32::from(b - b'A') + 10,
             _ => return Err((LintError::InvalidIbanCharacter, pos)),
         };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
-    if rem == 1 {
-        Ok(())
-    } else {
-        Err((LintError::IncorrectIbanChecksum, 2))
-    }
+    if rem == 1 { Ok(()) } else { Err((LintError::IncorrectIbanChecksum, 2)) }
 }
 
 fn pcenc(data: &[u8]) -> Result<(), (LintError, usize)> {
@@ -700,10 +679,7 @@ fn piece_of_total(data: &[u8]) -> Result<(), (LintError, usize)> {
 fn pos_in_seq(data: &[u8]) -> Result<(), (LintError, usize)> {
     let slash = data.iter().position(|b| *b == b'/');
     let (pos, end) = match slash {
-        Some(s) => (
-            data.get(..s).unwrap_or(&[]),
-            data.get(s + 1..).unwrap_or(&[]),
-        ),
+        Some(s) => (data.get(..s).unwrap_or(&[]), data.get(s + 1..).unwrap_or(&[])),
         None => return Err((LintError::PositionInSequenceMalformed, 0)),
     };
     let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
@@ -836,10 +812,7 @@ mod tests {
             csumalpha(b"123456ABOO").map_err(|e| e.0),
             Err(LintError::InvalidCset32Character)
         );
-        assert_eq!(
-            csumalpha(b"A").map_err(|e| e.0),
-            Err(LintError::TooShortForCheckPair)
-        );
+        assert_eq!(csumalpha(b"A").map_err(|e| e.0), Err(LintError::TooShortForCheckPair));
     }
 
     #[test]
@@ -854,10 +827,7 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(
-            cset64(b"AB C").map_err(|e| e.0),
-            Err(LintError::InvalidCset64Character)
-        );
+        assert_eq!(cset64(b"AB C").map_err(|e| e.0), Err(LintError::InvalidCset64Character));
     }
 
     #[test]
@@ -865,18 +835,9 @@ mod tests {
         assert_eq!(date(b"200229", false, false), Ok(()));
         assert!(date(b"210229", false, false).is_err());
         assert_eq!(date(b"201200", false, true), Ok(()));
-        assert_eq!(
-            date(b"201200", false, false).map_err(|e| e.0),
-            Err(LintError::IllegalDay)
-        );
-        assert_eq!(
-            date(b"201300", false, true).map_err(|e| e.0),
-            Err(LintError::IllegalMonth)
-        );
-        assert_eq!(
-            date(b"19000229", true, false).map_err(|e| e.0),
-            Err(LintError::IllegalDay)
-        );
+        assert_eq!(date(b"201200", false, false).map_err(|e| e.0), Err(LintError::IllegalDay));
+        assert_eq!(date(b"201300", false, true).map_err(|e| e.0), Err(LintError::IllegalMonth));
+        assert_eq!(date(b"19000229", true, false).map_err(|e| e.0), Err(LintError::IllegalDay));
         assert_eq!(date(b"20000229", true, false), Ok(()));
     }
 
@@ -917,22 +878,13 @@ mod tests {
     #[test]
     fn small_linters() {
         assert_eq!(pos_in_seq(b"1/2"), Ok(()));
-        assert_eq!(
-            pos_in_seq(b"3/2").map_err(|e| e.0),
-            Err(LintError::PositionExceedsEnd)
-        );
-        assert_eq!(
-            pos_in_seq(b"0/2").map_err(|e| e.0),
-            Err(LintError::IllegalZeroPrefix)
-        );
+        assert_eq!(pos_in_seq(b"3/2").map_err(|e| e.0), Err(LintError::PositionExceedsEnd));
+        assert_eq!(pos_in_seq(b"0/2").map_err(|e| e.0), Err(LintError::IllegalZeroPrefix));
         assert_eq!(
             pos_in_seq(b"12/").map_err(|e| e.0),
             Err(LintError::PositionInSequenceMalformed)
         );
-        assert_eq!(
-            pcenc(b"ABC%0g").map_err(|e| e.0),
-            Err(LintError::InvalidPercentSequence)
-        );
+        assert_eq!(pcenc(b"ABC%0g").map_err(|e| e.0), Err(LintError::InvalidPercentSequence));
         assert_eq!(pcenc(b"A%20B"), Ok(()));
         assert_eq!(
             piece_of_total(b"0302").map_err(|e| e.0),

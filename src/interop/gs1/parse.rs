@@ -74,9 +74,7 @@ impl Default for ParseOptions {
 }
 
 fn ai_of(entry: &AiEntry, data: &[u8]) -> Option<Ai> {
-    data.get(..entry.ai_len())
-        .and_then(|b| core::str::from_utf8(b).ok())
-        .and_then(Ai::new)
+    data.get(..entry.ai_len()).and_then(|b| core::str::from_utf8(b).ok()).and_then(Ai::new)
 }
 
 /// Validates `value` component by component; returns how many bytes the
@@ -199,10 +197,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             return Err(Error::MissingSymbologyId);
         };
         let mut out = Self::new();
-        let sym = [
-            id.first().copied().unwrap_or(0),
-            id.get(1).copied().unwrap_or(0),
-        ];
+        let sym = [id.first().copied().unwrap_or(0), id.get(1).copied().unwrap_or(0)];
         match id {
             b"d2" | b"C1" | b"e0" | b"Q3" => {
                 out.read_element_string(rest, 3, opts.separator)?;
@@ -224,17 +219,12 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                     return Err(Error::BadPrimary { pos: 3 });
                 }
                 let mut gtin = [b'0'; 14];
-                gtin.iter_mut()
-                    .skip(14 - n)
-                    .zip(primary)
-                    .for_each(|(d, s)| *d = *s);
+                gtin.iter_mut().skip(14 - n).zip(primary).for_each(|(d, s)| *d = *s);
                 let ai = Ai::new("01").ok_or(Error::BadPrimary { pos: 3 })?;
                 out.push_raw(ai, &gtin, 3, None)?;
                 let tail = rest.get(n..).unwrap_or(&[]);
                 if !tail.is_empty() {
-                    let cc = tail
-                        .strip_prefix(b"|]e0")
-                        .ok_or(Error::BadPrimary { pos: 3 + n })?;
+                    let cc = tail.strip_prefix(b"|]e0").ok_or(Error::BadPrimary { pos: 3 + n })?;
                     out.read_element_string(cc, 3 + n + 4, opts.separator)?;
                 }
             }
@@ -281,10 +271,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
             let region = tail.get(..end).unwrap_or(&[]);
             let used = validate_value(entry, ai, region, base + vstart)?;
             if !entry.fixed_length && used != region.len() {
-                return Err(Error::TooLong {
-                    ai,
-                    pos: base + vstart,
-                });
+                return Err(Error::TooLong { ai, pos: base + vstart });
             }
             self.push_raw(ai, region.get(..used).unwrap_or(&[]), base + vstart, None)?;
             i = vstart + used;
@@ -313,14 +300,9 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                 return Err(Error::Syntax { pos: i });
             }
             let after = input.get(i + 1..).unwrap_or(&[]);
-            let close = after
-                .iter()
-                .position(|b| *b == b')')
-                .ok_or(Error::Syntax { pos: i })?;
-            let ai_text = after
-                .get(..close)
-                .and_then(|b| core::str::from_utf8(b).ok())
-                .unwrap_or("");
+            let close = after.iter().position(|b| *b == b')').ok_or(Error::Syntax { pos: i })?;
+            let ai_text =
+                after.get(..close).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
             let entry = lookup(ai_text).ok_or(Error::UnknownAi { pos: i + 1 })?;
             let ai = Ai::new(ai_text).ok_or(Error::UnknownAi { pos: i + 1 })?;
             let vpos = i + 1 + close + 1;
@@ -396,10 +378,7 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                 _ => false,
             };
             if unserialised {
-                return Err(Error::DigSigNeedsSerial {
-                    ai: f.ai,
-                    pos: f.pos,
-                });
+                return Err(Error::DigSigNeedsSerial { ai: f.ai, pos: f.pos });
             }
         }
         for (n, f) in self.fields.iter().enumerate() {
@@ -410,35 +389,22 @@ impl<const AIS: usize, const DATA: usize> ElementStringBuf<AIS, DATA> {
                 .skip(n + 1)
                 .find(|g| g.ai == f.ai && self.value_bytes(g) != value)
             {
-                return Err(Error::RepeatedAiDiffers {
-                    ai: f.ai,
-                    pos: later.pos,
-                });
+                return Err(Error::RepeatedAiDiffers { ai: f.ai, pos: later.pos });
             }
             let Some(entry) = f.ai.entry() else { continue };
             for ex in entry.ex {
                 for pat in ex.split(',') {
                     if let Some(with) = self.find_pattern(pat, f.ai) {
-                        return Err(Error::InvalidPairing {
-                            ai: f.ai,
-                            with,
-                            pos: f.pos,
-                        });
+                        return Err(Error::InvalidPairing { ai: f.ai, with, pos: f.pos });
                     }
                 }
             }
             for rule in entry.req.iter().filter(|_| requisites) {
                 let met = rule.split(',').any(|group| {
-                    group
-                        .split('+')
-                        .all(|pat| self.find_pattern(pat, f.ai).is_some())
+                    group.split('+').all(|pat| self.find_pattern(pat, f.ai).is_some())
                 });
                 if !met {
-                    return Err(Error::MissingRequired {
-                        ai: f.ai,
-                        rule,
-                        pos: f.pos,
-                    });
+                    return Err(Error::MissingRequired { ai: f.ai, rule, pos: f.pos });
                 }
             }
         }
@@ -497,9 +463,7 @@ mod tests {
 
     #[test]
     fn custom_separator() {
-        let opts = ParseOptions::new()
-            .with_separator(b'|')
-            .with_pairings(false);
+        let opts = ParseOptions::new().with_separator(b'|').with_pairings(false);
         let es = ElementString::parse_scan(b"]d210ABC|11991225", &opts).unwrap();
         assert_eq!(es.get("11"), Some("991225"));
     }

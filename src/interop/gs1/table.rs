@@ -12,13 +12,7 @@ use super::{AiEntry, Component, Cset};
 pub const DICTIONARY_RELEASE: &str = "2026-01-27";
 
 const fn c(cset: Cset, min: u8, max: u8, optional: bool, linters: &'static [Linter]) -> Component {
-    Component {
-        cset,
-        min,
-        max,
-        optional,
-        linters,
-    }
+    Component { cset, min, max, optional, linters }
 }
 
 /// Every AI entry of the dictionary, in lexical order of AI.
@@ -914,10 +908,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "3919",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 3, 3, false, &[Linter::Iso4217]),
-            c(Cset::N, 1, 15, false, &[]),
-        ],
+        components: &[c(Cset::N, 3, 3, false, &[Linter::Iso4217]), c(Cset::N, 1, 15, false, &[])],
         req: &["8020"],
         ex: &["391n"],
         dlpkey: None,
@@ -939,10 +930,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "3939",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 3, 3, false, &[Linter::Iso4217]),
-            c(Cset::N, 1, 15, false, &[]),
-        ],
+        components: &[c(Cset::N, 3, 3, false, &[Linter::Iso4217]), c(Cset::N, 1, 15, false, &[])],
         req: &["30,31nn,32nn,35nn,36nn"],
         ex: &["393n"],
         dlpkey: None,
@@ -1118,10 +1106,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "421",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 3, 3, false, &[Linter::Iso3166]),
-            c(Cset::X, 1, 9, false, &[]),
-        ],
+        components: &[c(Cset::N, 3, 3, false, &[Linter::Iso3166]), c(Cset::X, 1, 9, false, &[])],
         req: &[],
         ex: &["4307"],
         dlpkey: None,
@@ -1516,10 +1501,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "4330",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 6, 6, false, &[]),
-            c(Cset::X, 1, 1, true, &[Linter::Hyphen]),
-        ],
+        components: &[c(Cset::N, 6, 6, false, &[]), c(Cset::X, 1, 1, true, &[Linter::Hyphen])],
         req: &["00"],
         ex: &["4331"],
         dlpkey: None,
@@ -1530,10 +1512,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "4331",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 6, 6, false, &[]),
-            c(Cset::X, 1, 1, true, &[Linter::Hyphen]),
-        ],
+        components: &[c(Cset::N, 6, 6, false, &[]), c(Cset::X, 1, 1, true, &[Linter::Hyphen])],
         req: &["00"],
         ex: &["4330"],
         dlpkey: None,
@@ -1544,10 +1523,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "4332",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 6, 6, false, &[]),
-            c(Cset::X, 1, 1, true, &[Linter::Hyphen]),
-        ],
+        components: &[c(Cset::N, 6, 6, false, &[]), c(Cset::X, 1, 1, true, &[Linter::Hyphen])],
         req: &["00"],
         ex: &["4333"],
         dlpkey: None,
@@ -1558,10 +1534,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "4333",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[
-            c(Cset::N, 6, 6, false, &[]),
-            c(Cset::X, 1, 1, true, &[Linter::Hyphen]),
-        ],
+        components: &[c(Cset::N, 6, 6, false, &[]), c(Cset::X, 1, 1, true, &[Linter::Hyphen])],
         req: &["00"],
         ex: &["4332"],
         dlpkey: None,
@@ -2407,13 +2380,7 @@ pub static TABLE: &[AiEntry] = &[
         last: "8013",
         fixed_length: false,
         dl_data_attr: true,
-        components: &[c(
-            Cset::X,
-            1,
-            25,
-            false,
-            &[Linter::Csumalpha, Linter::Gcppos1],
-        )],
+        components: &[c(Cset::X, 1, 25, false, &[Linter::Csumalpha, Linter::Gcppos1])],
         req: &[],
         ex: &[],
         dlpkey: Some(""),

@@ -77,16 +77,10 @@ impl fmt::Display for CouponError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The Debug name is the field and fault; lower-case it for Display.
         let mut buf = [0u8; 48];
-        let mut w = Lower {
-            buf: &mut buf,
-            len: 0,
-        };
+        let mut w = Lower { buf: &mut buf, len: 0 };
         fmt::write(&mut w, format_args!("{self:?}"))?;
         let len = w.len;
-        let text = buf
-            .get(..len)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .unwrap_or("");
+        let text = buf.get(..len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
         write!(f, "coupon: {text}")
     }
 }
@@ -190,11 +184,7 @@ impl Cur<'_> {
     }
 
     fn done(&self) -> R<()> {
-        if self.left() == 0 {
-            Ok(())
-        } else {
-            fail(CouponError::ExcessData, self.p)
-        }
+        if self.left() == 0 { Ok(()) } else { fail(CouponError::ExcessData, self.p) }
     }
 }
 
@@ -231,21 +221,8 @@ pub(crate) fn couponposoffer(d: &[u8]) -> R<()> {
 
 /// One purchase requirement: VLI and value, code, family code.
 fn purchase(c: &mut Cur<'_>, e: [CouponError; 6]) -> R<()> {
-    let [
-        missing_vli,
-        invalid_len,
-        truncated,
-        missing_code,
-        invalid_code,
-        truncated_family,
-    ] = e;
-    c.vli_field(
-        missing_vli,
-        |v| (1..=5).contains(&v),
-        invalid_len,
-        usize::from,
-        truncated,
-    )?;
+    let [missing_vli, invalid_len, truncated, missing_code, invalid_code, truncated_family] = e;
+    c.vli_field(missing_vli, |v| (1..=5).contains(&v), invalid_len, usize::from, truncated)?;
     c.code(missing_code, |v| v <= 4 || v == 9, invalid_code)?;
     c.take(3, truncated_family)
 }
@@ -284,13 +261,7 @@ pub(crate) fn couponcode(d: &[u8]) -> R<()> {
     use CouponError::*;
     all_digits(d)?;
     let mut c = Cur { d, p: 0 };
-    c.vli_field(
-        MissingGcpVli,
-        |v| v <= 6,
-        InvalidGcpLength,
-        |v| usize::from(v) + 6,
-        TruncatedGcp,
-    )?;
+    c.vli_field(MissingGcpVli, |v| v <= 6, InvalidGcpLength, |v| usize::from(v) + 6, TruncatedGcp)?;
     c.take(6, TruncatedOfferCode)?;
     c.vli_field(
         MissingSaveValueVli,
@@ -312,11 +283,7 @@ pub(crate) fn couponcode(d: &[u8]) -> R<()> {
     )?;
     if c.at_field(1) {
         c.p += 1;
-        c.code(
-            MissingAdditionalPurchaseRulesCode,
-            |v| v <= 3,
-            InvalidAdditionalPurchaseRulesCode,
-        )?;
+        c.code(MissingAdditionalPurchaseRulesCode, |v| v <= 3, InvalidAdditionalPurchaseRulesCode)?;
         purchase(
             &mut c,
             [
@@ -358,11 +325,7 @@ pub(crate) fn couponcode(d: &[u8]) -> R<()> {
     let mut expiry = None;
     if c.at_field(3) {
         c.p += 1;
-        expiry = Some(date(
-            &mut c,
-            TooShortForExpirationDate,
-            InvalidExpirationDate,
-        )?);
+        expiry = Some(date(&mut c, TooShortForExpirationDate, InvalidExpirationDate)?);
     }
     if c.at_field(4) {
         c.p += 1;
@@ -396,16 +359,8 @@ pub(crate) fn couponcode(d: &[u8]) -> R<()> {
     }
     if c.at_field(9) {
         c.p += 1;
-        c.code(
-            MissingSaveValueCode,
-            |v| matches!(v, 0..=2 | 5 | 6),
-            InvalidSaveValueCode,
-        )?;
-        c.code(
-            MissingSaveValueAppliesToItem,
-            |v| v <= 2,
-            InvalidSaveValueAppliesToItem,
-        )?;
+        c.code(MissingSaveValueCode, |v| matches!(v, 0..=2 | 5 | 6), InvalidSaveValueCode)?;
+        c.code(MissingSaveValueAppliesToItem, |v| v <= 2, InvalidSaveValueAppliesToItem)?;
         c.code(MissingStoreCouponFlag, |_| true, MissingStoreCouponFlag)?;
         c.code(MissingDontMultiplyFlag, |v| v <= 1, InvalidDontMultiplyFlag)?;
     }
@@ -426,22 +381,10 @@ mod tests {
     #[test]
     fn posoffer() {
         assert_eq!(couponposoffer(b"001234561234560123456"), Ok(()));
-        assert_eq!(
-            couponposoffer(b"061234567890121234569123456789012345"),
-            Ok(())
-        );
-        assert_eq!(
-            kind(couponposoffer(b"")),
-            Some(CouponError::MissingFormatCode)
-        );
-        assert_eq!(
-            kind(couponposoffer(b"07")),
-            Some(CouponError::InvalidFunderLength)
-        );
-        assert_eq!(
-            kind(couponposoffer(b"0012345612345601234567")),
-            Some(CouponError::ExcessData)
-        );
+        assert_eq!(couponposoffer(b"061234567890121234569123456789012345"), Ok(()));
+        assert_eq!(kind(couponposoffer(b"")), Some(CouponError::MissingFormatCode));
+        assert_eq!(kind(couponposoffer(b"07")), Some(CouponError::InvalidFunderLength));
+        assert_eq!(kind(couponposoffer(b"0012345612345601234567")), Some(CouponError::ExcessData));
         assert_eq!(
             couponposoffer(b"a01234561234560123456").map_err(|e| e.0),
             Err(LintError::NonDigitCharacter)
@@ -465,15 +408,8 @@ mod tests {
     #[test]
     fn display_is_lowercase() {
         let mut buf = [0u8; 64];
-        let mut w = Lower {
-            buf: &mut buf,
-            len: 0,
-        };
-        fmt::write(
-            &mut w,
-            format_args!("{}", CouponError::ExpirationBeforeStart),
-        )
-        .unwrap();
+        let mut w = Lower { buf: &mut buf, len: 0 };
+        fmt::write(&mut w, format_args!("{}", CouponError::ExpirationBeforeStart)).unwrap();
         let len = w.len;
         assert_eq!(&buf[..len], b"coupon: expiration before start");
     }
