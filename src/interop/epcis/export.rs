@@ -536,15 +536,24 @@ fn prefixed(v: Value) -> Value {
     }
 }
 
-/// A record's JSON form from its `ll:`-prefixed form (the inverse of the export's).
-pub(crate) fn unprefixed(v: &Value) -> Value {
+/// The record an `ll:record` value holds (the inverse of the export's
+/// form): keys unprefixed, and, if the record does not read as it is,
+/// `"true"`/`"false"` read back as booleans.
+pub(crate) fn record_from(v: &Value) -> Option<Record> {
+    serde_json::from_value(unprefixed(v, false))
+        .or_else(|_| serde_json::from_value(unprefixed(v, true)))
+        .ok()
+}
+
+fn unprefixed(v: &Value, bools: bool) -> Value {
     match v {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.strip_prefix("ll:").unwrap_or(k).to_owned(), unprefixed(v)))
+                .map(|(k, v)| (k.strip_prefix("ll:").unwrap_or(k).to_owned(), unprefixed(v, bools)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(unprefixed).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|i| unprefixed(i, bools)).collect()),
+        Value::String(s) if bools && (s == "true" || s == "false") => Value::Bool(s == "true"),
         other => other.clone(),
     }
 }

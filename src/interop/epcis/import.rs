@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::event_hash::{Canonicalizer, canonical_time};
-use super::export::unprefixed;
+use super::export::record_from;
 use super::scheme::{UriScheme, decode};
 use crate::entry::Stamp;
 use crate::model::{
@@ -301,9 +301,9 @@ impl Importer<'_> {
         }
         if let Some(prefix) = &self.own_prefix {
             if let Some(r) = e.get(&format!("{prefix}:record")) {
-                match serde_json::from_value::<Record>(unprefixed(r)) {
-                    Ok(Record::Corrected(_)) | Err(_) => {}
-                    Ok(record) => {
+                match record_from(r) {
+                    Some(Record::Corrected(_)) | None => {}
+                    Some(record) => {
                         self.out.records.push((self.stamp(time), record));
                         self.out.kept.push(ptr.to_owned());
                         return;
