@@ -2,9 +2,9 @@
 //! traceability events, with CBV 2.0 content-hash event ids.
 //!
 //! Why a separate layer: the ledger's records are compact and exact; EPCIS
-//! is verbose and shared. [`export`] writes ledger entries as an
+//! is verbose and shared. [`export()`] writes ledger entries as an
 //! `EPCISDocument` whose every `eventID` is the CBV 2.0 event hash
-//! ([`event_hash`]); [`import`] turns a partner's document into records
+//! ([`event_hash`]); [`import()`] turns a partner's document into records
 //! plus a report of what had no place in the vocabulary, and keeps the
 //! original by digest so nothing is lost. Identifiers go out as GS1 Digital
 //! Link URIs where they are GS1 keys and through a configurable URI scheme

@@ -74,6 +74,7 @@ pub const COLUMNS: [&str; 20] = [
 
 /// One critical tracking event with its key data elements.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Row {
     /// Which event.
     pub cte: Cte,

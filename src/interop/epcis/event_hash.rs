@@ -202,10 +202,10 @@ impl Canonicalizer {
     /// Adds the CBV terms that `event` uses in its standard vocabulary fields.
     pub fn add_terms(&mut self, event: &Value) {
         let mut add = |v: Option<&Value>, prefix: &str| {
-            if let Some(s) = v.and_then(Value::as_str) {
-                if let Some(t) = self.vocabulary(s, prefix) {
-                    self.terms.insert(t);
-                }
+            if let Some(s) = v.and_then(Value::as_str)
+                && let Some(t) = self.vocabulary(s, prefix)
+            {
+                self.terms.insert(t);
             }
         };
         add(event.get("bizStep"), BIZSTEP);
@@ -394,11 +394,11 @@ impl Canonicalizer {
             }
             scalar => {
                 let mut s = name;
-                if let Some(t) = scalar_text(scalar).map(|t| self.canon(&t)) {
-                    if !t.is_empty() {
-                        s.push('=');
-                        s.push_str(&t);
-                    }
+                if let Some(t) = scalar_text(scalar).map(|t| self.canon(&t))
+                    && !t.is_empty()
+                {
+                    s.push('=');
+                    s.push_str(&t);
                 }
                 std::vec![s]
             }

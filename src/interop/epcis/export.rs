@@ -40,6 +40,7 @@ pub type Entry = (Header, Digest, Record);
 
 /// How to export.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ExportOptions {
     /// The ledger the entries come from (named in every `ll:entry`).
     pub ledger: LedgerId,
@@ -76,6 +77,7 @@ impl ExportOptions {
 
 /// An entry in scope that the export could not represent, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// Its sequence number.
     pub seq: u64,
@@ -87,6 +89,7 @@ pub struct Skipped {
 
 /// The result of an export.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Export {
     /// The `EPCISDocument`.
     pub document: Value,
@@ -175,10 +178,10 @@ pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions)
                 .iter()
                 .filter_map(|s| event_ids.get(s).cloned().map(Value::String))
                 .collect();
-            if let Some(Value::Object(decl)) = event.get_mut("errorDeclaration") {
-                if !ids.is_empty() {
-                    decl.insert("correctiveEventIDs".to_owned(), Value::Array(ids));
-                }
+            if let Some(Value::Object(decl)) = event.get_mut("errorDeclaration")
+                && !ids.is_empty()
+            {
+                decl.insert("correctiveEventIDs".to_owned(), Value::Array(ids));
             }
         }
         let value = Value::Object(event);
@@ -227,10 +230,12 @@ fn declaration(
     index: &BTreeMap<u64, (usize, Digest)>,
 ) -> Result<Option<Map<String, Value>>, &'static str> {
     let Some((at, target_hash)) = index.get(&c.target.seq) else {
-        return if x.o.scope == Scope::all() {
-            Err("corrected entry is not in the export")
-        } else {
+        // Under a lot scope, corrections of entries about other lots are
+        // simply not part of the answer; otherwise a missing target is news.
+        return if x.o.scope.lots.is_some() {
             Ok(None)
+        } else {
+            Err("corrected entry is not in the export (outside the window or not in the ledger)")
         };
     };
     if *target_hash != c.target.hash {
@@ -498,10 +503,10 @@ impl Exporter<'_> {
         if !destinations.is_empty() {
             put("destinationList", Value::Array(destinations));
         }
-        if let Record::Produced(r) = record {
-            if let Some(expiry) = r.expiry {
-                put("ilmd", json!({ "cbvmda:itemExpirationDate": expiry.to_string() }));
-            }
+        if let Record::Produced(r) = record
+            && let Some(expiry) = r.expiry
+        {
+            put("ilmd", json!({ "cbvmda:itemExpirationDate": expiry.to_string() }));
         }
         put("ll:entry", self.entry(header, hash));
         put("ll:record", prefixed(serde_json::to_value(record).unwrap_or_default()));

@@ -24,6 +24,7 @@ use super::event_hash::{Canonicalizer, canonical_time};
 use super::export::record_from;
 use super::scheme::{UriScheme, decode};
 use crate::entry::Stamp;
+use crate::model::RecordKind;
 use crate::model::{
     Actor, Attached, Code, Date, Destroyed, Digest, DocumentKind, Inspected, InspectionResult,
     InspectionStage, LocationId, LotId, LotQuantity, MaterialReceived, Packable, Packed, PartyId,
@@ -33,6 +34,7 @@ use crate::model::{
 
 /// How to import.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ImportOptions {
     /// How URIs map back to identifiers (internal codes under its base).
     pub scheme: UriScheme,
@@ -70,6 +72,7 @@ impl ImportOptions {
 
 /// A field that became no record; it is kept only in the original document.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Unmapped {
     /// Where, as a JSON pointer into the document (RFC 6901).
     pub pointer: String,
@@ -79,6 +82,7 @@ pub struct Unmapped {
 
 /// An event whose `eventID` is a CBV 2.0 hash that differs from the one computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IdMismatch {
     /// The event's JSON pointer.
     pub pointer: String,
@@ -90,6 +94,7 @@ pub struct IdMismatch {
 
 /// The result of an import.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Import {
     /// The records to append, in order; the first is the attachment.
     pub records: Vec<(Stamp, Record)>,
@@ -268,14 +273,14 @@ impl Importer<'_> {
         if !(given.starts_with("ni:///sha-256;") && given.ends_with("?ver=CBV2.0")) {
             return;
         }
-        if let Ok(computed) = canon.event_hash(event) {
-            if !computed.eq_ignore_ascii_case(given) {
-                self.out.id_mismatches.push(IdMismatch {
-                    pointer: format!("{ptr}/eventID"),
-                    given: given.to_owned(),
-                    computed,
-                });
-            }
+        if let Ok(computed) = canon.event_hash(event)
+            && !computed.eq_ignore_ascii_case(given)
+        {
+            self.out.id_mismatches.push(IdMismatch {
+                pointer: format!("{ptr}/eventID"),
+                given: given.to_owned(),
+                computed,
+            });
         }
     }
 
@@ -299,17 +304,14 @@ impl Importer<'_> {
             );
             return;
         }
-        if let Some(prefix) = &self.own_prefix {
-            if let Some(r) = e.get(&format!("{prefix}:record")) {
-                match record_from(r) {
-                    Some(Record::Corrected(_)) | None => {}
-                    Some(record) => {
-                        self.out.records.push((self.stamp(time), record));
-                        self.out.kept.push(ptr.to_owned());
-                        return;
-                    }
-                }
-            }
+        if let Some(prefix) = &self.own_prefix
+            && let Some(r) = e.get(&format!("{prefix}:record"))
+            && let Some(record) = record_from(r)
+            && record.kind() != RecordKind::Corrected
+        {
+            self.out.records.push((self.stamp(time), record));
+            self.out.kept.push(ptr.to_owned());
+            return;
         }
         let kind = e.get("type").and_then(Value::as_str).unwrap_or_default();
         let step = bare(

@@ -326,10 +326,10 @@ fn digital_link(uri: &str) -> Option<String> {
     for (short, ai) in SHORT_NAMES {
         uri = uri.replace(short, ai);
     }
-    if !is_canonical_prefix(&uri) {
-        if let Some(pos) = REBASE_ORDER.iter().find_map(|k| uri.find(k)) {
-            uri = format!("{ID}{}", uri.get(pos..)?);
-        }
+    if !is_canonical_prefix(&uri)
+        && let Some(pos) = REBASE_ORDER.iter().find_map(|k| uri.find(k))
+    {
+        uri = format!("{ID}{}", uri.get(pos..)?);
     }
     if let Some(rest) = uri.strip_prefix("https://id.gs1.org/01/") {
         let pad = match leading_digits(rest) {
