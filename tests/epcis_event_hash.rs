@@ -2,6 +2,7 @@
 //! implementation (github.com/RalphTro/epcis-event-hash-generator): the
 //! documents and the `eventID`s it computes for them (`?ver=CBV2.0`) are in
 //! `tests/data/epcis_hash/` (see its README for the exact source files).
+#![cfg(feature = "std")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -3,6 +3,7 @@
 //! `LOTLEDGER_EPCIS_EXAMPLES` naming GS1's official examples directory
 //! (`../shared/data/epcis/examples/`), every example imports cleanly;
 //! without it, small inline documents exercise the same paths.
+#![cfg(feature = "std")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

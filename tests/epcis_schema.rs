@@ -3,6 +3,7 @@
 //! the event as serialised, and the document validates against GS1's
 //! official JSON schema when `LOTLEDGER_EPCIS_SCHEMA` names it (for
 //! example `../shared/data/epcis/EPCIS-JSON-Schema.json`).
+#![cfg(feature = "std")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

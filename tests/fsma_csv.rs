@@ -1,6 +1,7 @@
 //! The FSMA 204 sortable spreadsheet of a demo ledger: one row per
 //! receiving, shipping and transformation output, selected by lots or by a
 //! time window, written as RFC 4180 CSV that reads back cell for cell.
+#![cfg(feature = "std")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -201,11 +201,18 @@ impl Canonicalizer {
 
     /// Adds the CBV terms that `event` uses in its standard vocabulary fields.
     pub fn add_terms(&mut self, event: &Value) {
+        let terms = self.terms_of(event);
+        self.terms.extend(terms);
+    }
+
+    /// The CBV terms that `event` uses in its standard vocabulary fields.
+    fn terms_of(&self, event: &Value) -> BTreeSet<String> {
+        let mut terms = BTreeSet::new();
         let mut add = |v: Option<&Value>, prefix: &str| {
             if let Some(s) = v.and_then(Value::as_str)
                 && let Some(t) = self.vocabulary(s, prefix)
             {
-                self.terms.insert(t);
+                terms.insert(t);
             }
         };
         add(event.get("bizStep"), BIZSTEP);
@@ -224,6 +231,7 @@ impl Canonicalizer {
                 add(item.get("type"), prefix);
             }
         }
+        terms
     }
 
     /// The web-vocabulary URI of a standard vocabulary value: a bare word
@@ -428,11 +436,10 @@ impl Canonicalizer {
     /// # Errors
     /// [`HashError::NotAnEvent`] when `event` is not an object with a string `type`.
     pub fn prehash(&self, event: &Value) -> Result<String, HashError> {
-        let mut own = Canonicalizer::new();
-        own.add_terms(event);
-        if !own.terms.is_subset(&self.terms) {
+        let own = self.terms_of(event);
+        if !own.is_subset(&self.terms) {
             let mut c = self.clone();
-            c.terms.extend(own.terms);
+            c.terms.extend(own);
             return c.prehash_with_terms(event);
         }
         self.prehash_with_terms(event)
@@ -605,6 +612,9 @@ fn scalar_text(v: &Value) -> Option<String> {
 }
 
 fn web_vocabulary(v: &str) -> String {
+    if !v.contains("urn:epcglobal:cbv:") {
+        return v.to_owned();
+    }
     v.replace("urn:epcglobal:cbv:bizstep:", BIZSTEP)
         .replace("urn:epcglobal:cbv:disp:", DISP)
         .replace("urn:epcglobal:cbv:btt:", BTT)

@@ -52,6 +52,9 @@ pub struct ImportOptions {
     pub received: Timestamp,
     /// The document's file name or title.
     pub name: Text<64>,
+    /// What the attachment record is about; `None` for the first lot
+    /// imported, or order `EPCIS` when no lot was.
+    pub subject: Option<Subject>,
 }
 
 impl ImportOptions {
@@ -66,6 +69,7 @@ impl ImportOptions {
             station,
             received,
             name: Text::default(),
+            subject: None,
         }
     }
 }
@@ -207,13 +211,14 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
         im.event(&ptr, event);
     }
 
-    let subject = im
-        .out
-        .records
-        .iter()
-        .find_map(|(_, r)| crate::interop::scope::record_lots(r).first().map(|l| (*l).clone()))
-        .map(Subject::Lot)
-        .or_else(|| Reference::new("EPCIS").ok().map(Subject::Order));
+    let subject = options.subject.clone().or_else(|| {
+        im.out
+            .records
+            .iter()
+            .find_map(|(_, r)| crate::interop::scope::record_lots(r).first().map(|l| (*l).clone()))
+            .map(Subject::Lot)
+            .or_else(|| Reference::new("EPCIS").ok().map(Subject::Order))
+    });
     if let Some(subject) = subject {
         let stamp = Stamp {
             time: options.received,
