@@ -1,7 +1,7 @@
 //! EPCIS export (with the CBV 2.0 event hash of every event), import of the
 //! export, and the FSMA 204 rows, over the first 2,000 entries of the demo
 //! plant.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lotledger::chain::{Anchor, Verifier};
