@@ -3,4 +3,10 @@
 //! can change without the other. All of it is `no_std` and allocation-free
 //! unless a module says otherwise.
 
+#[cfg(feature = "std")]
+pub mod epcis;
+#[cfg(feature = "std")]
+pub mod fsma;
 pub mod gs1;
+#[cfg(feature = "std")]
+pub mod scope;

@@ -1,0 +1,564 @@
+//! Ledger entries to an EPCIS 2.0 `EPCISDocument`.
+//!
+//! Each entry becomes one event (see `docs/INTEROP.md` for the table);
+//! a correction becomes an error declaration: a copy of the event it
+//! declares wrong, carrying the same event id (the hash ignores
+//! `errorDeclaration`), with the ids of the replacement events as
+//! `correctiveEventIDs`. Every event also carries, in the lotledger
+//! extension namespace (prefix `ll`), the entry it came from (`ll:entry`:
+//! ledger, sequence number, hash, actor, station) and the whole record
+//! (`ll:record`), so complaints, recall steps and every field EPCIS has no
+//! place for travel too, and a lotledger reader can import its own export
+//! without loss.
+
+use std::borrow::ToOwned;
+use std::collections::BTreeMap;
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use serde_json::{Map, Value, json};
+
+use super::event_hash::Canonicalizer;
+use super::scheme::UriScheme;
+use crate::chain::Verified;
+use crate::entry::{DecodeError, Header};
+use crate::interop::scope::Scope;
+use crate::model::{
+    Corrected, Digest, Disposition, InspectionResult, LedgerId, LocationId, LotId, Packable,
+    PartyId, Quantity, RecallStep, Record, RecordKind, Subject, Timestamp,
+};
+
+/// The JSON-LD context of EPCIS 2.0.
+pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+
+/// The default IRI of the lotledger extension namespace (prefix `ll`).
+pub const DEFAULT_NAMESPACE: &str = "urn:lotledger:epcis:";
+
+/// One entry to export: its header, hash and record.
+pub type Entry = (Header, Digest, Record);
+
+/// How to export.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ExportOptions {
+    /// The ledger the entries come from (named in every `ll:entry`).
+    pub ledger: LedgerId,
+    /// How identifiers become URIs.
+    pub scheme: UriScheme,
+    /// IRI of the `ll` extension namespace.
+    pub namespace: String,
+    /// Our own company: the source of shipments, the destination of receipts.
+    pub owner: Option<PartyId>,
+    /// Our site: every event's `bizLocation`.
+    pub site: Option<LocationId>,
+    /// The document's `creationDate` (the caller's clock).
+    pub created: Timestamp,
+    /// Which entries to export.
+    pub scope: Scope,
+}
+
+impl ExportOptions {
+    /// Options for ledger `ledger` with the default scheme and namespace,
+    /// everything in scope, created at `created`.
+    #[must_use]
+    pub fn new(ledger: LedgerId, created: Timestamp) -> Self {
+        Self {
+            ledger,
+            scheme: UriScheme::default(),
+            namespace: DEFAULT_NAMESPACE.to_owned(),
+            owner: None,
+            site: None,
+            created,
+            scope: Scope::all(),
+        }
+    }
+}
+
+/// An entry in scope that the export could not represent, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its record kind.
+    pub kind: RecordKind,
+    /// Why it was left out.
+    pub reason: &'static str,
+}
+
+/// The result of an export.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Export {
+    /// The `EPCISDocument`.
+    pub document: Value,
+    /// Entry sequence number to the `eventID` of its event.
+    pub event_ids: BTreeMap<u64, String>,
+    /// Entries in scope that have no event, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The entries of verified ledger bytes, records decoded.
+///
+/// # Errors
+/// The sequence number and error of the first record that does not decode
+/// (for example a kind written by a newer version).
+pub fn ledger_entries<'a>(
+    verified: impl IntoIterator<Item = Verified<'a>>,
+) -> Result<Vec<Entry>, (u64, DecodeError)> {
+    verified
+        .into_iter()
+        .map(|v| {
+            let record = v.record().map_err(|e| (v.header.seq, e))?;
+            Ok((v.header, v.hash, record))
+        })
+        .collect()
+}
+
+struct Pending {
+    seq: u64,
+    event: Map<String, Value>,
+    /// For an error declaration: the entry it declares wrong and its replacements.
+    declares: Option<(u64, Vec<u64>)>,
+}
+
+/// Writes `entries` (in ledger order) as an EPCIS 2.0 document.
+///
+/// Entries outside `options.scope` are left out; a correction is exported
+/// when the entry it corrects is. Every `eventID` is the CBV 2.0 event hash
+/// of the event as written.
+#[must_use]
+pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions) -> Export {
+    let x = Exporter { o: options };
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut index: BTreeMap<u64, (usize, Digest)> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for (header, hash, record) in entries {
+        let kind = record.kind();
+        let skip = |reason| Skipped { seq: header.seq, kind, reason };
+        if let Record::Corrected(c) = &record {
+            if !time_in(&options.scope, header.time) {
+                continue;
+            }
+            match declaration(&x, &header, &hash, c, &pending, &index) {
+                Ok(Some(event)) => pending.push(Pending {
+                    seq: header.seq,
+                    event,
+                    declares: Some((c.target.seq, c.replacements.iter().copied().collect())),
+                }),
+                Ok(None) => {}
+                Err(reason) => skipped.push(skip(reason)),
+            }
+            continue;
+        }
+        if !options.scope.matches(header.time, &record) {
+            continue;
+        }
+        match x.event(&header, &hash, &record) {
+            Some(event) => {
+                index.insert(header.seq, (pending.len(), hash));
+                pending.push(Pending { seq: header.seq, event, declares: None });
+            }
+            None => skipped.push(skip("time outside years 0000 to 9999 or unknown kind")),
+        }
+    }
+
+    let mut canon = Canonicalizer::new();
+    canon.add_context(&x.context());
+    for p in &pending {
+        canon.add_terms(&Value::Object(p.event.clone()));
+    }
+    let mut event_ids = BTreeMap::new();
+    let mut events = Vec::with_capacity(pending.len());
+    for p in pending {
+        let mut event = p.event;
+        if let Some((_, replacements)) = &p.declares {
+            let ids: Vec<Value> = replacements
+                .iter()
+                .filter_map(|s| event_ids.get(s).cloned().map(Value::String))
+                .collect();
+            if let Some(Value::Object(decl)) = event.get_mut("errorDeclaration")
+                && !ids.is_empty()
+            {
+                decl.insert("correctiveEventIDs".to_owned(), Value::Array(ids));
+            }
+        }
+        let value = Value::Object(event);
+        let id = canon.event_hash(&value).unwrap_or_default();
+        let Value::Object(event) = value else { continue };
+        if p.declares.is_none() {
+            event_ids.insert(p.seq, id.clone());
+        }
+        events.push(Value::Object(with_id(event, id)));
+    }
+    let document = json!({
+        "@context": x.context(),
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": options.created.to_string(),
+        "epcisBody": { "eventList": events },
+    });
+    Export { document, event_ids, skipped }
+}
+
+fn time_in(scope: &Scope, t: Timestamp) -> bool {
+    !(scope.from.is_some_and(|f| t < f) || scope.until.is_some_and(|u| t >= u))
+}
+
+/// `type` and `eventID` first, then the rest in order.
+fn with_id(event: Map<String, Value>, id: String) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Some(t) = event.get("type") {
+        out.insert("type".to_owned(), t.clone());
+    }
+    out.insert("eventID".to_owned(), Value::String(id));
+    for (k, v) in event {
+        if k != "type" {
+            out.insert(k, v);
+        }
+    }
+    out
+}
+
+fn declaration(
+    x: &Exporter<'_>,
+    header: &Header,
+    hash: &Digest,
+    c: &Corrected,
+    pending: &[Pending],
+    index: &BTreeMap<u64, (usize, Digest)>,
+) -> Result<Option<Map<String, Value>>, &'static str> {
+    let Some((at, target_hash)) = index.get(&c.target.seq) else {
+        // Under a lot scope, corrections of entries about other lots are
+        // simply not part of the answer; otherwise a missing target is news.
+        return if x.o.scope.lots.is_some() {
+            Ok(None)
+        } else {
+            Err("corrected entry is not in the export (outside the window or not in the ledger)")
+        };
+    };
+    if *target_hash != c.target.hash {
+        return Err("corrected entry's hash differs from the one the correction names");
+    }
+    let Some(original) = pending.get(*at) else {
+        return Err("corrected entry is not in the export");
+    };
+    let Some(time) = x.time(header.time) else { return Err("time outside years 0000 to 9999") };
+    let mut event = original.event.clone();
+    let reason = if c.replacements.is_empty() { "did_not_occur" } else { "incorrect_data" };
+    let mut decl = Map::new();
+    decl.insert("declarationTime".to_owned(), Value::String(time));
+    decl.insert("reason".to_owned(), Value::String(reason.to_owned()));
+    decl.insert("ll:entry".to_owned(), x.entry(header, hash));
+    decl.insert(
+        "ll:record".to_owned(),
+        prefixed(serde_json::to_value(Record::Corrected(c.clone())).unwrap_or_default()),
+    );
+    event.insert("errorDeclaration".to_owned(), Value::Object(decl));
+    Ok(Some(event))
+}
+
+struct Exporter<'o> {
+    o: &'o ExportOptions,
+}
+
+/// A `(key, value)` list as a JSON object, in order.
+fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+impl Exporter<'_> {
+    fn context(&self) -> Value {
+        json!([EPCIS_CONTEXT, { "ll": self.o.namespace }, { "cbvmda": "urn:epcglobal:cbv:mda:" }])
+    }
+
+    fn time(&self, t: Timestamp) -> Option<String> {
+        use chrono::Datelike;
+        let dt = t.to_datetime()?;
+        (0..=9999).contains(&dt.year()).then(|| t.to_string())
+    }
+
+    fn entry(&self, header: &Header, hash: &Digest) -> Value {
+        obj([
+            ("ll:ledger", Value::String(self.o.ledger.to_string())),
+            ("ll:seq", Value::String(header.seq.to_string())),
+            ("ll:hash", Value::String(hash.to_string())),
+            ("ll:actor", Value::String(header.actor.to_string())),
+            ("ll:station", Value::String(header.station.to_string())),
+        ])
+    }
+
+    fn class(&self, lot: &LotId, quantity: Option<&Quantity>) -> Value {
+        let mut m = Map::new();
+        m.insert("epcClass".to_owned(), Value::String(self.o.scheme.lot(lot)));
+        if let Some(q) = quantity {
+            m.insert("quantity".to_owned(), number(q));
+            m.insert("uom".to_owned(), Value::String(q.unit.code().to_owned()));
+        }
+        Value::Object(m)
+    }
+
+    fn order(&self, kind: &str, order: &str) -> Value {
+        obj([("type", json!(kind)), ("bizTransaction", json!(self.o.scheme.code("order", order)))])
+    }
+
+    fn party(&self, role: &str, key: &str, party: &PartyId) -> Value {
+        obj([("type", json!(role)), (key, json!(self.o.scheme.party(party)))])
+    }
+
+    fn location(&self, key: &str, location: &LocationId) -> Value {
+        obj([("type", json!("location")), (key, json!(self.o.scheme.location(location)))])
+    }
+
+    /// The event of one entry, without its `eventID`.
+    fn event(&self, header: &Header, hash: &Digest, record: &Record) -> Option<Map<String, Value>> {
+        let time = self.time(header.time)?;
+        let s = &self.o.scheme;
+        let mut e = Map::new();
+        let mut put = |k: &str, v: Value| {
+            e.insert(k.to_owned(), v);
+        };
+        let (event_type, action) = match record {
+            Record::Produced(_) => ("TransformationEvent", None),
+            Record::Packed(_) => ("AggregationEvent", Some("ADD")),
+            Record::Destroyed(_) => ("ObjectEvent", Some("DELETE")),
+            _ => ("ObjectEvent", Some("OBSERVE")),
+        };
+        put("type", json!(event_type));
+        put("eventTime", json!(time));
+        put("eventTimeZoneOffset", json!("+00:00"));
+        let mut quantities: Vec<Value> = Vec::new();
+        let mut biz_step = None;
+        let mut disposition = None;
+        let mut transactions: Vec<Value> = Vec::new();
+        let mut sources: Vec<Value> = Vec::new();
+        let mut destinations: Vec<Value> = Vec::new();
+        let mut body: Vec<(&str, Value)> = Vec::new();
+        match record {
+            Record::MaterialReceived(r) => {
+                quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                biz_step = Some("receiving");
+                disposition = Some("in_progress");
+                if let Some(o) = &r.order {
+                    transactions.push(self.order("po", o.as_str()));
+                }
+                sources.push(self.party("owning_party", "source", &r.supplier));
+                if let Some(owner) = &self.o.owner {
+                    destinations.push(self.party("owning_party", "destination", owner));
+                }
+            }
+            Record::Inspected(r) => {
+                quantities.push(self.class(&r.lot, None));
+                biz_step = Some("inspecting");
+                disposition = Some(match r.result {
+                    InspectionResult::Rejected => "non_conformant",
+                    InspectionResult::Accepted | InspectionResult::Conditional => "conformant",
+                });
+            }
+            Record::Produced(r) => {
+                let inputs: Vec<Value> =
+                    r.inputs.iter().map(|q| self.class(&q.lot, Some(&q.quantity))).collect();
+                let outputs: Vec<Value> =
+                    r.outputs.iter().map(|q| self.class(&q.lot, Some(&q.quantity))).collect();
+                if !inputs.is_empty() {
+                    body.push(("inputQuantityList", Value::Array(inputs)));
+                }
+                if !outputs.is_empty() {
+                    body.push(("outputQuantityList", Value::Array(outputs)));
+                }
+                body.push(("transformationID", json!(s.code("workorder", r.work_order.as_str()))));
+                biz_step = Some("commissioning");
+                transactions.push(obj([
+                    ("type", json!("prodorder")),
+                    ("bizTransaction", json!(s.code("workorder", r.work_order.as_str()))),
+                ]));
+            }
+            Record::DispositionSet(r) => {
+                quantities.push(self.class(&r.lot, None));
+                disposition = Some(match r.status {
+                    Disposition::Released => "active",
+                    Disposition::Quarantine | Disposition::OnHold => "non_sellable_other",
+                    Disposition::Rejected => "non_conformant",
+                });
+            }
+            Record::Packed(r) => {
+                body.push(("parentID", json!(s.container(&r.into))));
+                let children: Vec<Value> = r
+                    .contents
+                    .iter()
+                    .filter_map(|c| match c {
+                        Packable::Container(c) => Some(json!(s.container(c))),
+                        Packable::Lot(_) => None,
+                    })
+                    .collect();
+                let lots: Vec<Value> = r
+                    .contents
+                    .iter()
+                    .filter_map(|c| match c {
+                        Packable::Lot(q) => Some(self.class(&q.lot, Some(&q.quantity))),
+                        Packable::Container(_) => None,
+                    })
+                    .collect();
+                if !children.is_empty() {
+                    body.push(("childEPCs", Value::Array(children)));
+                }
+                if !lots.is_empty() {
+                    body.push(("childQuantityList", Value::Array(lots)));
+                }
+                biz_step = Some("packing");
+            }
+            Record::Shipped(r) => {
+                quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                biz_step = Some("shipping");
+                disposition = Some("in_transit");
+                transactions.push(self.order("po", r.order.as_str()));
+                if let Some(owner) = &self.o.owner {
+                    sources.push(self.party("owning_party", "source", owner));
+                }
+                if let Some(site) = &self.o.site {
+                    sources.push(self.location("source", site));
+                }
+                destinations.push(self.party("owning_party", "destination", &r.customer));
+                if let Some(to) = &r.ship_to {
+                    destinations.push(self.location("destination", to));
+                }
+            }
+            Record::Delivered(r) => {
+                body.push(("epcList", json!([])));
+                biz_step = Some("accepting");
+                transactions.push(self.order("po", r.order.as_str()));
+                destinations.push(self.party("owning_party", "destination", &r.customer));
+            }
+            Record::Returned(r) => {
+                quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                biz_step = Some("receiving");
+                disposition = Some("returned");
+                if let Some(o) = &r.order {
+                    transactions.push(self.order("po", o.as_str()));
+                }
+                sources.push(self.party("owning_party", "source", &r.from));
+            }
+            Record::ComplaintRegistered(r) => match &r.lot {
+                Some(lot) => quantities.push(self.class(lot, r.quantity.as_ref())),
+                None => body.push(("epcList", json!([]))),
+            },
+            Record::ComplaintProgress(_) => body.push(("epcList", json!([]))),
+            Record::Attached(a) => match &a.subject {
+                Subject::Lot(lot) => quantities.push(self.class(lot, None)),
+                _ => body.push(("epcList", json!([]))),
+            },
+            Record::RecallOpened(r) => {
+                quantities.extend(r.lots.iter().map(|l| self.class(l, None)));
+                disposition = Some("recalled");
+            }
+            Record::RecallAction(r) => match &r.step {
+                RecallStep::Retrieved { customer, lot, quantity } => {
+                    quantities.push(self.class(lot, Some(quantity)));
+                    biz_step = Some("receiving");
+                    disposition = Some("recalled");
+                    sources.push(self.party("owning_party", "source", customer));
+                }
+                RecallStep::CustomerNotified { customer } => {
+                    body.push(("epcList", json!([])));
+                    destinations.push(self.party("owning_party", "destination", customer));
+                }
+                _ => body.push(("epcList", json!([]))),
+            },
+            Record::Destroyed(r) => {
+                quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                biz_step = Some("destroying");
+                disposition = Some("destroyed");
+            }
+            _ => return None,
+        }
+        for (k, v) in body.iter().filter(|(k, _)| *k == "parentID" || *k == "epcList") {
+            put(k, v.clone());
+        }
+        if !quantities.is_empty() {
+            put("quantityList", Value::Array(quantities));
+        }
+        for (k, v) in body.iter().filter(|(k, _)| *k != "parentID" && *k != "epcList") {
+            put(k, v.clone());
+        }
+        if let Some(a) = action {
+            put("action", json!(a));
+        }
+        if let Some(b) = biz_step {
+            put("bizStep", json!(b));
+        }
+        if let Some(d) = disposition {
+            put("disposition", json!(d));
+        }
+        put("readPoint", json!({ "id": s.code("station", header.station.as_str()) }));
+        if let Some(site) = &self.o.site {
+            put("bizLocation", json!({ "id": s.location(site) }));
+        }
+        if !transactions.is_empty() {
+            put("bizTransactionList", Value::Array(transactions));
+        }
+        if !sources.is_empty() {
+            put("sourceList", Value::Array(sources));
+        }
+        if !destinations.is_empty() {
+            put("destinationList", Value::Array(destinations));
+        }
+        if let Record::Produced(r) = record
+            && let Some(expiry) = r.expiry
+        {
+            put("ilmd", json!({ "cbvmda:itemExpirationDate": expiry.to_string() }));
+        }
+        put("ll:entry", self.entry(header, hash));
+        put("ll:record", prefixed(serde_json::to_value(record).unwrap_or_default()));
+        Some(e)
+    }
+}
+
+/// A quantity as an exact JSON number.
+fn number(q: &Quantity) -> Value {
+    if q.scale == 0 {
+        return json!(q.amount);
+    }
+    let text = q.to_string();
+    let digits = text.split(' ').next().unwrap_or("0");
+    digits.parse::<f64>().ok().map_or(Value::Null, |f| json!(f))
+}
+
+/// A record's JSON form with every key in the `ll` namespace, nulls
+/// dropped and booleans as strings, so that no key collides with an EPCIS
+/// field and every hasher reads it alike.
+fn prefixed(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (format!("ll:{k}"), prefixed(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(prefixed).collect()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    }
+}
+
+/// The record an `ll:record` value holds (the inverse of the export's
+/// form): keys unprefixed, and, if the record does not read as it is,
+/// `"true"`/`"false"` read back as booleans.
+pub(crate) fn record_from(v: &Value) -> Option<Record> {
+    serde_json::from_value(unprefixed(v, false))
+        .or_else(|_| serde_json::from_value(unprefixed(v, true)))
+        .ok()
+}
+
+fn unprefixed(v: &Value, bools: bool) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.strip_prefix("ll:").unwrap_or(k).to_owned(), unprefixed(v, bools)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|i| unprefixed(i, bools)).collect()),
+        Value::String(s) if bools && (s == "true" || s == "false") => Value::Bool(s == "true"),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,334 @@
+//! The FSMA 204 electronic sortable spreadsheet, and the crate's one CSV
+//! writer.
+//!
+//! Why: under FSMA 204 (21 CFR 1 subpart S) the FDA may ask for the
+//! traceability records of some lots or some dates, as a sortable
+//! spreadsheet, within 24 hours. [`rows`] picks the critical tracking
+//! events (receiving, transformation, shipping) out of verified entries,
+//! one row per event and traceability lot code (TLC) with its key data
+//! elements; [`Table`] and [`write_csv`] write it. The same [`Table`] and
+//! writer serve every CSV the crate produces (query results in the CLI), so
+//! quoting and injection rules live in one place.
+//!
+//! The traceability lot code is the lot code qualified by its item: a GTIN
+//! lot as the GS1 element string `(01)09506000134352(10)ABC123`, an
+//! internal item as `ITEM/LOT`.
+
+use std::borrow::ToOwned;
+use std::format;
+use std::io::{self, Write};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use crate::entry::Header;
+use crate::interop::scope::Scope;
+use crate::model::{Digest, ItemCode, LedgerId, LotId, LotQuantity, Record};
+
+/// A critical tracking event (21 CFR 1.1310 to 1.1350) the ledger records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Cte {
+    /// Receiving (21 CFR 1.1345): material received from a supplier.
+    Receiving,
+    /// Transformation (21 CFR 1.1350): production from input lots.
+    Transformation,
+    /// Shipping (21 CFR 1.1340): a shipment to a customer.
+    Shipping,
+}
+
+impl Cte {
+    /// The name in the spreadsheet.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Cte::Receiving => "receiving",
+            Cte::Transformation => "transformation",
+            Cte::Shipping => "shipping",
+        }
+    }
+}
+
+/// The spreadsheet's columns, in order.
+pub const COLUMNS: [&str; 20] = [
+    "cte",
+    "event_date",
+    "event_time_utc",
+    "traceability_lot_code",
+    "item",
+    "lot_code",
+    "quantity",
+    "unit",
+    "location",
+    "immediate_previous_source",
+    "ship_from",
+    "ship_to",
+    "tlc_source",
+    "supplier_lot_code",
+    "reference_document_type",
+    "reference_document_number",
+    "input_traceability_lot_codes",
+    "ledger",
+    "entry_seq",
+    "entry_hash",
+];
+
+/// One critical tracking event with its key data elements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Row {
+    /// Which event.
+    pub cte: Cte,
+    /// The event's date (for a transformation, the production date).
+    pub event_date: String,
+    /// The entry's time, RFC 3339 UTC.
+    pub event_time: String,
+    /// The traceability lot code.
+    pub tlc: String,
+    /// The item: GTIN or internal code.
+    pub item: String,
+    /// The lot code alone.
+    pub lot_code: String,
+    /// The quantity, as a decimal.
+    pub quantity: String,
+    /// Its UN/ECE Rec 20 unit.
+    pub unit: String,
+    /// The station where the event was recorded.
+    pub location: String,
+    /// Receiving: the supplier.
+    pub previous_source: String,
+    /// Receiving: the supplier; shipping: empty (our own site).
+    pub ship_from: String,
+    /// Shipping: the customer and ship-to location.
+    pub ship_to: String,
+    /// Where the TLC was assigned: the supplier for receipts, the line for production.
+    pub tlc_source: String,
+    /// Receiving: the supplier's own lot code, when it differs.
+    pub supplier_lot: String,
+    /// Purchase order, work order or sales order.
+    pub reference_type: String,
+    /// Its number.
+    pub reference: String,
+    /// Transformation: the input TLCs with quantities, `;`-separated.
+    pub inputs: String,
+    /// The ledger.
+    pub ledger: String,
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's hash.
+    pub hash: String,
+}
+
+impl Row {
+    /// The row's cells in [`COLUMNS`] order.
+    #[must_use]
+    pub fn cells(&self) -> Vec<String> {
+        std::vec![
+            self.cte.name().to_owned(),
+            self.event_date.clone(),
+            self.event_time.clone(),
+            self.tlc.clone(),
+            self.item.clone(),
+            self.lot_code.clone(),
+            self.quantity.clone(),
+            self.unit.clone(),
+            self.location.clone(),
+            self.previous_source.clone(),
+            self.ship_from.clone(),
+            self.ship_to.clone(),
+            self.tlc_source.clone(),
+            self.supplier_lot.clone(),
+            self.reference_type.clone(),
+            self.reference.clone(),
+            self.inputs.clone(),
+            self.ledger.clone(),
+            self.seq.to_string(),
+            self.hash.clone(),
+        ]
+    }
+}
+
+/// The traceability lot code of a lot.
+#[must_use]
+pub fn traceability_lot_code(lot: &LotId) -> String {
+    match &lot.item {
+        ItemCode::Gtin(g) => format!("(01){g}(10){}", lot.lot),
+        ItemCode::Internal(c) => format!("{c}/{}", lot.lot),
+    }
+}
+
+fn item(lot: &LotId) -> String {
+    match &lot.item {
+        ItemCode::Gtin(g) => g.to_string(),
+        ItemCode::Internal(c) => c.to_string(),
+    }
+}
+
+fn split_quantity(q: &crate::model::Quantity) -> (String, String) {
+    let text = q.to_string();
+    let number = text.split(' ').next().unwrap_or_default().to_owned();
+    (number, q.unit.code().to_owned())
+}
+
+/// The FSMA 204 rows of `entries` (in ledger order) that `scope` selects:
+/// one per receipt, per shipment line, and per output lot of a production.
+#[must_use]
+pub fn rows<'a>(
+    ledger: &LedgerId,
+    entries: impl IntoIterator<Item = (&'a Header, &'a Digest, &'a Record)>,
+    scope: &Scope,
+) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (header, hash, record) in entries {
+        if !scope.matches(header.time, record) {
+            continue;
+        }
+        let base = |cte: Cte, lot: &LotId, q: &crate::model::Quantity| {
+            let (quantity, unit) = split_quantity(q);
+            Row {
+                cte,
+                event_date: header.time.date().to_string(),
+                event_time: header.time.to_string(),
+                tlc: traceability_lot_code(lot),
+                item: item(lot),
+                lot_code: lot.lot.to_string(),
+                quantity,
+                unit,
+                location: header.station.to_string(),
+                previous_source: String::new(),
+                ship_from: String::new(),
+                ship_to: String::new(),
+                tlc_source: String::new(),
+                supplier_lot: String::new(),
+                reference_type: String::new(),
+                reference: String::new(),
+                inputs: String::new(),
+                ledger: ledger.to_string(),
+                seq: header.seq,
+                hash: hash.to_string(),
+            }
+        };
+        match record {
+            Record::MaterialReceived(r) => {
+                let mut row = base(Cte::Receiving, &r.lot, &r.quantity);
+                row.previous_source = r.supplier.to_string();
+                row.ship_from = r.supplier.to_string();
+                row.tlc_source = r.supplier.to_string();
+                row.supplier_lot =
+                    r.supplier_lot.as_ref().map(ToString::to_string).unwrap_or_default();
+                if let Some(o) = &r.order {
+                    row.reference_type = "purchase order".to_owned();
+                    row.reference = o.to_string();
+                }
+                out.push(row);
+            }
+            Record::Shipped(r) => {
+                let mut row = base(Cte::Shipping, &r.lot, &r.quantity);
+                row.ship_to = match &r.ship_to {
+                    Some(to) => format!("{} at {to}", r.customer),
+                    None => r.customer.to_string(),
+                };
+                row.reference_type = "sales order".to_owned();
+                row.reference = r.order.to_string();
+                out.push(row);
+            }
+            Record::Produced(r) => {
+                let inputs = r
+                    .inputs
+                    .iter()
+                    .map(|LotQuantity { lot, quantity }| {
+                        format!("{} {quantity}", traceability_lot_code(lot))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                for o in &r.outputs {
+                    let mut row = base(Cte::Transformation, &o.lot, &o.quantity);
+                    row.event_date = r.produced_on.to_string();
+                    row.tlc_source = format!("line {}", r.line);
+                    row.reference_type = "work order".to_owned();
+                    row.reference = r.work_order.to_string();
+                    row.inputs.clone_from(&inputs);
+                    out.push(row);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A table of text cells: a header row and data rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The FSMA 204 spreadsheet of `rows`.
+    #[must_use]
+    pub fn fsma(rows: &[Row]) -> Self {
+        Self {
+            header: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            rows: rows.iter().map(Row::cells).collect(),
+        }
+    }
+}
+
+/// Writes `table` as CSV (RFC 4180: comma-separated, CRLF line ends,
+/// fields with a comma, quote or line break quoted, quotes doubled).
+///
+/// With `guard_formulas`, a cell that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) is written
+/// with a leading `'`, so opening the file never executes data.
+///
+/// # Errors
+/// The writer's I/O error.
+pub fn write_csv(mut w: impl Write, table: &Table, guard_formulas: bool) -> io::Result<()> {
+    write_row(&mut w, &table.header, guard_formulas)?;
+    for row in &table.rows {
+        write_row(&mut w, row, guard_formulas)?;
+    }
+    w.flush()
+}
+
+fn write_row(w: &mut impl Write, cells: &[String], guard: bool) -> io::Result<()> {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let risky = guard && cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        let quote = risky || cell.contains([',', '"', '\n', '\r']);
+        if quote {
+            w.write_all(b"\"")?;
+            if risky {
+                w.write_all(b"'")?;
+            }
+            w.write_all(cell.replace('"', "\"\"").as_bytes())?;
+            w.write_all(b"\"")?;
+        } else {
+            w.write_all(cell.as_bytes())?;
+        }
+    }
+    w.write_all(b"\r\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting_and_guard() {
+        let table = Table {
+            header: std::vec!["a".to_owned(), "b".to_owned()],
+            rows: std::vec![std::vec!["x,\"y\"".to_owned(), "=1+1".to_owned()]],
+        };
+        let mut out = Vec::new();
+        write_csv(&mut out, &table, true).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,b\r\n\"x,\"\"y\"\"\",\"'=1+1\"\r\n");
+        let mut out = Vec::new();
+        write_csv(&mut out, &table, false).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with(",=1+1\r\n"));
+    }
+}

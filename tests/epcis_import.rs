@@ -1,0 +1,191 @@
+//! EPCIS import: a partner's document becomes records plus a report that
+//! accounts for every event; nothing is dropped silently. With
+//! `LOTLEDGER_EPCIS_EXAMPLES` naming GS1's official examples directory
+//! (`../shared/data/epcis/examples/`), every example imports cleanly;
+//! without it, small inline documents exercise the same paths.
+#![cfg(feature = "std")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core
+)]
+
+use lotledger::chain::{Anchor, Verifier};
+use lotledger::demo;
+use lotledger::interop::epcis::{
+    ExportOptions, ImportErrorKind, ImportOptions, export, import, ledger_entries,
+};
+use lotledger::model::*;
+use sha2::{Digest as _, Sha256};
+
+fn options() -> ImportOptions {
+    ImportOptions::new(
+        PartyId::Gln(Gln::parse("5412345000013").unwrap()),
+        "edi.import".parse().unwrap(),
+        "EDI-GW".parse().unwrap(),
+        Timestamp(1_780_000_000_000),
+    )
+}
+
+/// Every event of the document produced a record or is reported.
+fn accounted(doc: &serde_json::Value, im: &lotledger::interop::epcis::Import, list: &str) {
+    let n = doc.pointer(list).and_then(|l| l.as_array()).map_or(0, Vec::len);
+    for i in 0..n {
+        let p = format!("{list}/{i}");
+        let covered = im
+            .kept
+            .iter()
+            .chain(im.unmapped.iter().map(|u| &u.pointer))
+            .any(|k| k == &p || k.starts_with(&format!("{p}/")));
+        assert!(covered, "event {p} neither mapped nor reported");
+    }
+}
+
+#[test]
+fn supplier_shipment_becomes_receipt_and_shipment_records() {
+    let doc = br#"{
+      "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://ns.example.com/"}],
+      "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T10:00:00Z",
+      "epcisBody": {"eventList": [
+        {"type": "ObjectEvent", "eventTime": "2026-03-01T09:00:00.000+01:00", "eventTimeZoneOffset": "+01:00",
+         "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+         "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.LOT-7", "quantity": 12.5, "uom": "KGM"}],
+         "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO-991"}],
+         "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:9506000.00000"},
+                             {"type": "location", "destination": "https://id.gs1.org/414/9506000000008"}],
+         "ex:temperature": "4"},
+        {"type": "ObjectEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+         "action": "OBSERVE", "bizStep": "receiving",
+         "quantityList": [{"epcClass": "https://id.gs1.org/01/04012345123456/10/LOT-7", "quantity": 12, "uom": "KGM"},
+                          {"epcClass": "urn:epc:idpat:sgtin:4012345.066666.*", "quantity": 1}],
+         "sensorElementList": [{"sensorReport": [{"type": "Temperature", "value": 4}]}]},
+        {"type": "TransactionEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "ADD"}
+      ]}}"#;
+    let im = import(doc, &options()).unwrap();
+    assert_eq!(im.digest, Digest(Sha256::digest(doc).into()));
+    let (first, rest) = im.records.split_first().unwrap();
+    match &first.1 {
+        Record::Attached(a) => {
+            assert_eq!(a.kind, DocumentKind::Interchange);
+            assert_eq!(a.digest, im.digest);
+        }
+        other => panic!("first record is {other:?}"),
+    }
+    assert_eq!(rest.len(), 2, "{rest:#?}");
+    let lot = LotId {
+        item: ItemCode::Gtin(Gtin::parse("04012345123456").unwrap()),
+        lot: "LOT-7".parse().unwrap(),
+    };
+    match &rest[0].1 {
+        Record::Shipped(s) => {
+            assert_eq!(s.lot, lot);
+            assert_eq!(s.quantity, Quantity::new(125, 1, Unit::Kilogram).unwrap());
+            assert_eq!(s.customer, PartyId::Gln(Gln::parse("9506000000008").unwrap()));
+            assert_eq!(s.ship_to, Some(LocationId::Gln(Gln::parse("9506000000008").unwrap())));
+            assert_eq!(s.order.as_str(), "PO-991");
+            assert_eq!(rest[0].0.time, Timestamp::parse_rfc3339("2026-03-01T08:00:00Z").unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
+    match &rest[1].1 {
+        Record::MaterialReceived(r) => {
+            assert_eq!(r.lot, lot);
+            assert_eq!(r.supplier, options().partner, "no source: the partner is the supplier");
+        }
+        other => panic!("{other:?}"),
+    }
+    let unmapped: Vec<&str> = im.unmapped.iter().map(|u| u.pointer.as_str()).collect();
+    for p in [
+        "/epcisBody/eventList/0/ex:temperature",
+        "/epcisBody/eventList/1/quantityList/1",
+        "/epcisBody/eventList/1/sensorElementList",
+        "/epcisBody/eventList/2",
+    ] {
+        assert!(unmapped.contains(&p), "{p} not reported in {unmapped:?}");
+    }
+    accounted(&serde_json::from_slice(doc).unwrap(), &im, "/epcisBody/eventList");
+}
+
+#[test]
+fn bad_input_is_a_typed_error_with_a_pointer() {
+    let e = import(b"{\"type\": ", &options()).unwrap_err();
+    assert!(matches!(e.kind, ImportErrorKind::NotJson { line: 1, .. }), "{e}");
+    let e = import(br#"{"type": "Invoice"}"#, &options()).unwrap_err();
+    assert_eq!((e.kind, e.pointer.as_str()), (ImportErrorKind::NotADocument, "/type"));
+    let e = import(br#"{"type": "EPCISDocument", "epcisBody": {}}"#, &options()).unwrap_err();
+    assert_eq!(
+        (e.kind, e.pointer.as_str()),
+        (ImportErrorKind::NoEventList, "/epcisBody/eventList")
+    );
+    // Odd but valid JSON inside events is reported, not an error.
+    let im = import(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [1, {"type": 2}, {"eventTime": "x"}]}}"#, &options()).unwrap();
+    assert_eq!(im.unmapped.len(), 3);
+}
+
+#[test]
+fn own_export_imports_without_loss() {
+    let (id, bytes) = demo::ledger(1500);
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let ex = export(entries.clone(), &ExportOptions::new(id, Timestamp(1_780_000_000_000)));
+    let text = serde_json::to_vec(&ex.document).unwrap();
+    let im = import(&text, &options()).unwrap();
+    assert!(im.id_mismatches.is_empty(), "{:?}", im.id_mismatches.first());
+    let originals: Vec<&Record> =
+        entries.iter().map(|(_, _, r)| r).filter(|r| r.kind() != RecordKind::Corrected).collect();
+    let imported: Vec<&Record> = im.records.iter().skip(1).map(|(_, r)| r).collect();
+    assert_eq!(imported, originals);
+    for ((stamp, _), (header, _, _)) in im
+        .records
+        .iter()
+        .skip(1)
+        .zip(entries.iter().filter(|(_, _, r)| r.kind() != RecordKind::Corrected))
+    {
+        assert_eq!(stamp.time, header.time);
+    }
+    // Corrections refer to the source ledger's entries: reported, kept in the original.
+    let corrections = entries.len() - originals.len();
+    let declarations =
+        im.unmapped.iter().filter(|u| u.reason.contains("error declaration")).count();
+    assert_eq!(declarations, corrections);
+}
+
+#[test]
+fn gs1_examples_import_cleanly() {
+    let Ok(dir) = std::env::var("LOTLEDGER_EPCIS_EXAMPLES") else {
+        println!("skipped: LOTLEDGER_EPCIS_EXAMPLES is not set");
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut records = 0;
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "jsonld" || e == "json"))
+    {
+        let bytes = std::fs::read(path).unwrap();
+        let im = import(&bytes, &options()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        accounted(&doc, &im, "/epcisBody/eventList");
+        assert!(matches!(im.records[0].1, Record::Attached(_)));
+        records += im.records.len() - 1;
+        println!(
+            "{}: {} records, {} fields kept, {} unmapped, {} eventID mismatches",
+            path.file_name().unwrap().to_string_lossy(),
+            im.records.len() - 1,
+            im.kept.len(),
+            im.unmapped.len(),
+            im.id_mismatches.len()
+        );
+        for u in &im.unmapped {
+            println!("    unmapped {}: {}", u.pointer, u.reason);
+        }
+        for m in &im.id_mismatches {
+            println!("    eventID {} given {} computed {}", m.pointer, m.given, m.computed);
+        }
+    }
+    assert!(records > 0, "the examples hold receipts, transformations or packing");
+}
