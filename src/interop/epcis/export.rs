@@ -155,6 +155,13 @@ pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions)
         if !options.scope.matches(header.time, &record) {
             continue;
         }
+        if let Record::Checkpointed(_) = &record {
+            // A ledger's own anchor, not a traceability event: EPCIS has none.
+            skipped.push(skip(
+                "a checkpoint entry: the ledger's own anchor, not a traceability event",
+            ));
+            continue;
+        }
         match x.event(&header, &hash, &record) {
             Some(event) => {
                 index.insert(header.seq, (pending.len(), hash));
