@@ -9,6 +9,7 @@
 
 mod demo;
 mod gs1;
+mod interchange;
 mod ledger;
 mod output;
 mod proof;
@@ -274,13 +275,47 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
-    /// Export the ledger.
+    /// Export the ledger, or part of it: `json` (one entry a line), `epcis`
+    /// (an EPCIS 2.0 document) or `csv` (the FSMA 204 sortable spreadsheet).
     Export {
         /// The ledger directory.
         dir: PathBuf,
-        /// `json`: one JSON object per entry and line.
+        /// The form.
         #[arg(long, default_value = "json")]
         format: ExportFormat,
+        /// Only entries naming this lot (repeatable; epcis and csv).
+        #[arg(long = "lot")]
+        lots: Vec<String>,
+        /// Only entries naming the lots a recall affects (epcis and csv).
+        #[arg(long)]
+        recall: Option<String>,
+        /// Only entries made at or after (date or RFC 3339 time; epcis and csv).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only entries made before (epcis and csv).
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Import a partner's EPCIS 2.0 document as ledger entries. Fields the
+    /// vocabulary has no place for are reported; the document's digest is
+    /// recorded first, so the original can be kept beside the ledger.
+    ImportEpcis {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The EPCIS document (JSON-LD).
+        file: PathBuf,
+        /// The partner who sent it (gln:... or an internal code).
+        #[arg(long)]
+        partner: String,
+        /// Who imports it.
+        #[arg(long, default_value = "epcis-import")]
+        actor: String,
+        /// Where it is imported.
+        #[arg(long, default_value = "EDI")]
+        station: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Show what a scanned GS1 barcode says, AI by AI, and the lot, expiry
     /// and container it names.
@@ -338,6 +373,10 @@ enum DurabilityArg {
 enum ExportFormat {
     /// One JSON object per entry and line.
     Json,
+    /// An EPCIS 2.0 JSON-LD document.
+    Epcis,
+    /// The FSMA 204 sortable spreadsheet.
+    Csv,
 }
 
 /// The output form.
@@ -446,7 +485,22 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &proof::read_keys(&keys)?,
             if json { Format::Json } else { Format::Table },
         ),
-        Command::Export { dir, format: ExportFormat::Json } => ledger::export_json(&dir),
+        Command::Export { dir, format, lots, recall, from, until } => {
+            let selection = interchange::Selection {
+                lots,
+                recall,
+                from: from.as_deref().map(queries::parse_time).transpose()?,
+                until: until.as_deref().map(queries::parse_time).transpose()?,
+            };
+            match format {
+                ExportFormat::Json => ledger::export_json(&dir),
+                ExportFormat::Epcis => interchange::export_epcis(&dir, &selection),
+                ExportFormat::Csv => interchange::export_csv(&dir, &selection),
+            }
+        }
+        Command::ImportEpcis { dir, file, partner, actor, station, json } => {
+            interchange::import_epcis(&dir, &file, &partner, &actor, &station, json)
+        }
         Command::Trace { dirs, lot, backward, graph, format } => {
             queries::trace(&dirs, &lot, backward, graph.as_deref(), format.format())
         }

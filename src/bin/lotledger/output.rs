@@ -63,24 +63,18 @@ impl Table {
         out
     }
 
-    /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted.
+    /// RFC 4180 CSV, through the crate's one CSV writer
+    /// (`interop::fsma::write_csv`, which also guards against spreadsheet
+    /// formula injection).
     pub fn csv(&self) -> String {
-        let mut out = String::new();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
-        }
-        out
-    }
-}
-
-/// One CSV field, quoted when it needs to be.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
+        let table = lotledger::interop::fsma::Table {
+            header: self.header.clone(),
+            rows: self.rows.clone(),
+        };
+        let mut out = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = lotledger::interop::fsma::write_csv(&mut out, &table, true);
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 
@@ -110,5 +104,9 @@ mod tests {
             "ai  value\n--  --------------\n01  09506000134352\n10  A,B \"x\"\n"
         );
         assert_eq!(t.csv(), "ai,value\r\n01,09506000134352\r\n10,\"A,B \"\"x\"\"\"\r\n");
+        // A cell a spreadsheet would run as a formula is defused.
+        let mut f = Table::new(&["x"]);
+        f.row(["=HYPERLINK(1)"]);
+        assert!(!f.csv().contains("\r\n=HYPERLINK"), "{}", f.csv());
     }
 }

@@ -1,0 +1,104 @@
+//! `export --format epcis|csv` and `import-epcis` through the command:
+//! our own EPCIS export imports back, the FSMA 204 spreadsheet of a recall
+//! names its lots, and GS1's examples import (when their path is given).
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn epcis_out_and_back_in_and_the_fsma_spreadsheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plant = tmp.path().join("plant");
+    let p = plant.to_str().unwrap();
+    assert_eq!(run(&["demo", "--out", p, "--events", "3000"]).0, 0);
+
+    let (code, doc, err) = run(&["export", p, "--format", "epcis", "--until", "2026-01-20"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["type"], "EPCISDocument");
+    let events = v["epcisBody"]["eventList"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["eventID"].as_str().unwrap().starts_with("ni:///sha-256;")));
+
+    // Our export imports into another ledger: one entry per event, after the document's digest.
+    let file = tmp.path().join("export.jsonld");
+    std::fs::write(&file, &doc).unwrap();
+    let other = tmp.path().join("partner");
+    let o = other.to_str().unwrap();
+    assert_eq!(run(&["init", o]).0, 0);
+    let (code, out, err) = run(&[
+        "import-epcis",
+        o,
+        file.to_str().unwrap(),
+        "--partner",
+        "gln:9506000000008",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Error declarations (our corrections) name entries of the sender's
+    // ledger: reported, not turned into corrections of ours.
+    let declarations = events.iter().filter(|e| e.get("errorDeclaration").is_some()).count();
+    assert_eq!(
+        report["entries_written"].as_u64().unwrap(),
+        (events.len() - declarations) as u64 + 1
+    );
+    assert_eq!(report["unmapped"].as_array().unwrap().len(), declarations, "{report}");
+    assert!(report["id_mismatches"].as_array().unwrap().is_empty(), "{report}");
+    let kept = std::path::Path::new(report["original_kept_at"].as_str().unwrap());
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), doc);
+    assert_eq!(run(&["verify", o]).0, 0);
+
+    // The FSMA 204 spreadsheet of a recall's lots.
+    let (code, csv, err) = run(&["export", p, "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = csv.lines();
+    assert!(
+        lines.next().unwrap().starts_with("cte,event_date,event_time_utc,traceability_lot_code")
+    );
+    let ctes: std::collections::BTreeSet<&str> =
+        lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert!(
+        ctes.contains("receiving") && ctes.contains("transformation") && ctes.contains("shipping"),
+        "{ctes:?}"
+    );
+
+    // Not an EPCIS document: exit 3, nothing written.
+    std::fs::write(&file, "{\"hello\": 1}").unwrap();
+    let (code, _, err) = run(&["import-epcis", o, file.to_str().unwrap(), "--partner", "P1"]);
+    assert_eq!(code, 3, "{err}");
+}
+
+#[test]
+fn gs1_examples_import_when_given() {
+    let Some(examples) = std::env::var_os("LOTLEDGER_EPCIS_EXAMPLES") else {
+        eprintln!("skipped: LOTLEDGER_EPCIS_EXAMPLES is not set");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("l");
+    let d = dir.to_str().unwrap();
+    assert_eq!(run(&["init", d]).0, 0);
+    let mut imported = 0;
+    for entry in std::fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "jsonld") {
+            let (code, _, err) =
+                run(&["import-epcis", d, path.to_str().unwrap(), "--partner", "P1", "--json"]);
+            assert_eq!(code, 0, "{}: {err}", path.display());
+            imported += 1;
+        }
+    }
+    assert!(imported >= 10);
+    assert_eq!(run(&["verify", d]).0, 0);
+}
