@@ -751,9 +751,20 @@ impl Plant {
         if self.recall_open || self.day < 60 || self.raw.is_empty() {
             return;
         }
+        // The supplier of an active ingredient or adhesive reports a problem:
+        // the lot that went into the most product (oldest in stock, most used).
+        let Some(lot) = self
+            .raw
+            .iter()
+            .filter(
+                |l| matches!(&l.id.item, ItemCode::Internal(c) if c.as_str().starts_with("RM-")),
+            )
+            .min_by_key(|l| l.on_hand)
+            .map(|l| l.id.clone())
+        else {
+            return;
+        };
         self.recall_open = true;
-        let i = self.rng.index(self.raw.len());
-        let Some(lot) = self.raw.get(i).map(|l| l.id.clone()) else { return };
         let mut lots = heapless::Vec::new();
         let _ = lots.push(lot.clone());
         let s = self.stamp(4, "QA-OFFICE", 10);

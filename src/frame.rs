@@ -26,7 +26,14 @@ pub const CRC_LEN: usize = 4;
 /// The largest frame.
 pub const MAX_FRAME_LEN: usize = MAX_LEN_PREFIX + MAX_BODY_LEN + CRC_LEN;
 
-const CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+/// Slice-by-16 tables (16 KiB) where memory is plentiful; one 1 KiB table
+/// on devices, where flash is counted. Both compute the same CRC.
+#[cfg(feature = "std")]
+type CrcTable = crc::Table<16>;
+#[cfg(not(feature = "std"))]
+type CrcTable = crc::Table<1>;
+
+const CRC32C: crc::Crc<u32, CrcTable> = crc::Crc::<u32, CrcTable>::new(&crc::CRC_32_ISCSI);
 
 /// Why the bytes at some offset are not a whole, intact frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
