@@ -2,21 +2,13 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::process::Command;
+mod cli_common;
 
-fn lotledger(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use cli_common::run;
 
 #[test]
 fn a_scan_prints_its_ais_and_the_lot_it_names() {
-    let (code, out, _) =
-        lotledger(&["gs1", "--year", "2026", "(01)09506000134352(17)261200(10)ABC123"]);
+    let (code, out, _) = run(&["gs1", "--year", "2026", "(01)09506000134352(17)261200(10)ABC123"]);
     assert_eq!(code, 0);
     assert!(out.contains("17  USE BY or EXPIRY  261200"), "{out}");
     assert!(out.contains("lot: gtin:09506000134352/ABC123"), "{out}");
@@ -27,7 +19,7 @@ fn a_scan_prints_its_ais_and_the_lot_it_names() {
 fn json_for_scripts_and_a_remapped_separator() {
     // A keyboard-wedge scanner that sends '|' for FNC1.
     let (code, out, _) =
-        lotledger(&["gs1", "--json", "--separator", "|", "]d20109506000134352|10ABC|17261231"]);
+        run(&["gs1", "--json", "--separator", "|", "]d20109506000134352|10ABC|17261231"]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["symbology"], "d2");
@@ -38,7 +30,7 @@ fn json_for_scripts_and_a_remapped_separator() {
 
 #[test]
 fn a_bad_scan_exits_3_naming_the_ai_and_the_position() {
-    let (code, out, err) = lotledger(&["gs1", "(01)09506000134353(10)X"]);
+    let (code, out, err) = run(&["gs1", "(01)09506000134353(10)X"]);
     assert_eq!(code, 3);
     assert!(out.is_empty());
     assert!(err.contains("(01)") && err.contains("17") && err.contains("check digit"), "{err}");
@@ -46,6 +38,6 @@ fn a_bad_scan_exits_3_naming_the_ai_and_the_position() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let (code, _, err) = lotledger(&["gs1"]);
+    let (code, _, err) = run(&["gs1"]);
     assert_eq!(code, 2, "{err}");
 }

@@ -3,39 +3,11 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io::Write as _;
+mod cli_common;
+
+use cli_common::{example_lines, run_with};
+
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-fn lotledger(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotledger"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-/// The example lines of docs/JSON.md: one entry of every record kind.
-fn example_lines() -> Vec<String> {
-    let doc = include_str!("../docs/JSON.md");
-    let section = doc.split("## One example of each record kind").nth(1).unwrap();
-    section
-        .split("```json\n")
-        .skip(1)
-        .map(|b| b.split("\n```").next().unwrap().to_owned())
-        // The checkpoint example is illustrative: its root belongs to no ledger here.
-        .filter(|l| !l.contains("\"checkpointed\""))
-        .collect()
-}
 
 fn dir_arg(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -47,16 +19,16 @@ fn init_append_verify_export() {
     let dir = tmp.path().join("plant");
     let d = dir_arg(&dir);
     let (code, out, _) =
-        lotledger(&["init", d, "--ledger-id", "000102030405060708090a0b0c0d0e0f"], "");
+        run_with(&["init", d, "--ledger-id", "000102030405060708090a0b0c0d0e0f"], "");
     assert_eq!(code, 0);
     assert!(out.contains("000102030405060708090a0b0c0d0e0f"));
     // A second init on the same directory refuses: exit 4.
-    let (code, _, err) = lotledger(&["init", d], "");
+    let (code, _, err) = run_with(&["init", d], "");
     assert_eq!(code, 4, "{err}");
 
     let lines = example_lines();
     let input = lines.join("\n") + "\n";
-    let (code, out, err) = lotledger(&["append", d, "--durability", "sync"], &input);
+    let (code, out, err) = run_with(&["append", d, "--durability", "sync"], &input);
     assert_eq!(code, 0, "{err}");
     let acks: Vec<serde_json::Value> =
         out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -68,20 +40,20 @@ fn init_append_verify_export() {
     }
 
     // Group commit: every line is still answered, once durable (at the latest at the end).
-    let (code, out, _) = lotledger(&["append", d, "--group", "4"], &input);
+    let (code, out, _) = run_with(&["append", d, "--group", "4"], &input);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), lines.len());
     let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     assert_eq!(last["seq"], 2 * lines.len() - 1);
 
-    let (code, out, _) = lotledger(&["verify", d, "--json"], "");
+    let (code, out, _) = run_with(&["verify", d, "--json"], "");
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["entries"], 2 * lines.len());
     assert_eq!(v["head_hash"], last["hash"]);
 
-    let (code, out, _) = lotledger(&["export", d, "--format", "json"], "");
+    let (code, out, _) = run_with(&["export", d, "--format", "json"], "");
     assert_eq!(code, 0);
     let exported: Vec<serde_json::Value> =
         out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -96,24 +68,24 @@ fn a_bad_line_names_line_and_field_and_writes_nothing_of_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("plant");
     let d = dir_arg(&dir);
-    assert_eq!(lotledger(&["init", d], "").0, 0);
+    assert_eq!(run_with(&["init", d], "").0, 0);
     let lines = example_lines();
     let bad = r#"{"time":"2026-03-02T08:00:00Z","actor":"a","station":"s","record":{"shipped":{"lot":{"item":{"gtin":"09506000134353"},"lot":"B1"},"quantity":"1 H87","customer":{"internal":"C1"},"order":"SO1"}}}"#;
     let input = format!("{}\n{}\n{bad}\n{}\n", lines[0], lines[1], lines[2]);
-    let (code, out, err) = lotledger(&["append", d], &input);
+    let (code, out, err) = run_with(&["append", d], &input);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("line 3") && err.contains("record.shipped.lot.item.gtin"), "{err}");
     // The two good lines before it were written and acknowledged; nothing after.
     assert_eq!(out.lines().count(), 2);
-    let (_, out, _) = lotledger(&["verify", d, "--json"], "");
+    let (_, out, _) = run_with(&["verify", d, "--json"], "");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["entries"], 2);
 
     // Not JSON at all, and an unknown record kind: the same.
-    let (code, _, err) = lotledger(&["append", d], "not json\n");
+    let (code, _, err) = run_with(&["append", d], "not json\n");
     assert_eq!(code, 3);
     assert!(err.contains("line 1"), "{err}");
-    let (code, _, err) = lotledger(
+    let (code, _, err) = run_with(
         &["append", d],
         r#"{"time":0,"actor":"a","station":"s","record":{"teleported":{}}}"#,
     );
@@ -126,9 +98,9 @@ fn verify_names_tampering_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("plant");
     let d = dir_arg(&dir);
-    assert_eq!(lotledger(&["init", d], "").0, 0);
+    assert_eq!(run_with(&["init", d], "").0, 0);
     let input = example_lines().join("\n");
-    assert_eq!(lotledger(&["append", d], &input).0, 0);
+    assert_eq!(run_with(&["append", d], &input).0, 0);
     // Change one byte in the middle of the segment file.
     let segment = std::fs::read_dir(&dir)
         .unwrap()
@@ -139,10 +111,10 @@ fn verify_names_tampering_and_exits_1() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x20;
     std::fs::write(&segment, bytes).unwrap();
-    let (code, out, _) = lotledger(&["verify", d], "");
+    let (code, out, _) = run_with(&["verify", d], "");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAILED"), "{out}");
     // No ledger at all: exit 4.
-    let (code, _, err) = lotledger(&["verify", dir_arg(tmp.path())], "");
+    let (code, _, err) = run_with(&["verify", dir_arg(tmp.path())], "");
     assert_eq!(code, 4, "{err}");
 }

@@ -8,22 +8,15 @@
     clippy::cast_possible_truncation
 )]
 
-use std::process::Command;
+mod cli_common;
+
+use cli_common::run;
 
 use lotledger::chain::{Anchor, Verifier};
 use lotledger::proof::{
     BUNDLE_FORMAT, Checkpoint, Ed25519Signer, InclusionProof, LedgerOrigin, MemoryStore,
     ProofBundle, prove_inclusion,
 };
-
-fn lotledger(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn bundle(signer: &Ed25519Signer<'_>, seq: usize) -> ProofBundle {
     let (id, bytes) = lotledger::demo::ledger(40);
@@ -53,24 +46,23 @@ fn bundle(signer: &Ed25519Signer<'_>, seq: usize) -> ProofBundle {
 fn keygen_then_verify_a_bundle_offline() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let (code, out, err) = lotledger(&["keygen", "--name", "qa.plant1.example", "--dir", d]);
+    let (code, out, err) = run(&["keygen", "--name", "qa.plant1.example", "--dir", d]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("qa.plant1.example+"), "{out}");
     let secret = std::fs::read_to_string(dir.path().join("qa.plant1.example.key")).unwrap();
     let public = dir.path().join("qa.plant1.example.pub");
     let signer = Ed25519Signer::parse_private(secret.trim()).unwrap();
     // A second keygen under the same name refuses to overwrite the key.
-    assert_eq!(lotledger(&["keygen", "--name", "qa.plant1.example", "--dir", d]).0, 2);
+    assert_eq!(run(&["keygen", "--name", "qa.plant1.example", "--dir", d]).0, 2);
 
     let b = bundle(&signer, 21);
     let file = dir.path().join("bundle.json");
     std::fs::write(&file, serde_json::to_string(&b).unwrap()).unwrap();
     let f = file.to_str().unwrap();
-    let (code, out, err) = lotledger(&["verify-proof", f, "--key", public.to_str().unwrap()]);
+    let (code, out, err) = run(&["verify-proof", f, "--key", public.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("verified: entry 21 of ledger "), "{out}");
-    let (code, out, _) =
-        lotledger(&["verify-proof", f, "--key", public.to_str().unwrap(), "--json"]);
+    let (code, out, _) = run(&["verify-proof", f, "--key", public.to_str().unwrap(), "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["verified"], true);
@@ -80,7 +72,7 @@ fn keygen_then_verify_a_bundle_offline() {
     let mut t = b.clone();
     t.frame[12] ^= 4;
     std::fs::write(&file, serde_json::to_string(&t).unwrap()).unwrap();
-    let (code, out, _) = lotledger(&["verify-proof", f, "--key", public.to_str().unwrap()]);
+    let (code, out, _) = run(&["verify-proof", f, "--key", public.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("NOT verified"), "{out}");
 
@@ -88,8 +80,8 @@ fn keygen_then_verify_a_bundle_offline() {
     std::fs::write(&file, serde_json::to_string(&b).unwrap()).unwrap();
     let stranger =
         Ed25519Signer::from_seed("qa.plant1.example", &[9; 32]).unwrap().verifier_key().to_string();
-    assert_eq!(lotledger(&["verify-proof", f, "--key", &stranger]).0, 1);
-    assert_eq!(lotledger(&["verify-proof", f, "--key", "nonsense"]).0, 3);
+    assert_eq!(run(&["verify-proof", f, "--key", &stranger]).0, 1);
+    assert_eq!(run(&["verify-proof", f, "--key", "nonsense"]).0, 3);
     std::fs::write(&file, "{}").unwrap();
-    assert_eq!(lotledger(&["verify-proof", f, "--key", &stranger]).0, 3);
+    assert_eq!(run(&["verify-proof", f, "--key", &stranger]).0, 3);
 }

@@ -4,17 +4,11 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::process::Command;
-use std::sync::OnceLock;
+mod cli_common;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use cli_common::run;
+
+use std::sync::OnceLock;
 
 /// One demo plant shared by the tests (written once).
 fn plant() -> &'static str {

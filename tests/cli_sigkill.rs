@@ -12,6 +12,10 @@
     clippy::std_instead_of_core
 )]
 
+mod cli_common;
+
+use cli_common::example_lines;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
@@ -19,17 +23,6 @@ use std::time::{Duration, Instant};
 
 use lotledger::demo::Rng;
 use lotledger::file::LedgerReader;
-
-fn example_lines() -> Vec<String> {
-    let doc = include_str!("../docs/JSON.md");
-    let section = doc.split("## One example of each record kind").nth(1).unwrap();
-    section
-        .split("```json\n")
-        .skip(1)
-        .map(|b| b.split("\n```").next().unwrap().to_owned())
-        .filter(|l| !l.contains("\"checkpointed\""))
-        .collect()
-}
 
 #[test]
 fn every_answered_line_survives_sigkill() {
