@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lotledger::demo::{Plant, PlantConfig};
 use lotledger::file::{Durability, FileLedger, Options};
@@ -97,13 +97,29 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
         return Ok(Outcome::Ok);
     };
     let q = |e: query::QueryError| CliError::Check(e.to_string());
-    let t = Instant::now();
+    // Each query is timed over 11 runs: the first (cold) and the median.
+    let timed =
+        |f: &mut dyn FnMut() -> Result<(), CliError>| -> Result<(Duration, Duration), CliError> {
+            let mut runs = Vec::new();
+            for _ in 0..11 {
+                let t = Instant::now();
+                f()?;
+                runs.push(t.elapsed());
+            }
+            let first = runs[0];
+            runs.sort();
+            Ok((first, runs[runs.len() / 2]))
+        };
     let forward = query::trace_forward(&index, &lot).map_err(q)?;
     let backward = query::trace_backward(&index, &lot).map_err(q)?;
-    let traced = t.elapsed();
-    let t = Instant::now();
+    let (trace_first, traced) = timed(&mut || {
+        query::trace_forward(&index, &lot).map_err(q)?;
+        query::trace_backward(&index, &lot).map_err(q)?;
+        Ok(())
+    })?;
     let report = query::recall_by_number(&index, &number).map_err(q)?;
-    let recalled = t.elapsed();
+    let (recall_first, recalled) =
+        timed(&mut || query::recall_by_number(&index, &number).map(|_| ()).map_err(q))?;
     let now = last_time.unwrap_or_default();
     let t = Instant::now();
     let overdue = query::complaints(
@@ -114,12 +130,14 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
     );
     let complaints_took = t.elapsed();
     text.push_str(&format!(
-        "  recalled supplier lot {lot} (recall {number})\n  trace forward + backward: {} ({} lots derived, {} shipments; {} lots behind it)\n  recall report: {} ({} affected lots, {} customers to contact)\n  overdue complaints at {now}: {} (found in {})\n\n",
+        "  recalled supplier lot {lot} (recall {number})\n  trace forward + backward: median {} of 11 runs, first {} ({} lots derived, {} shipments; {} lots behind it)\n  recall report: median {}, first {} ({} affected lots, {} customers to contact)\n  overdue complaints at {now}: {} (found in {})\n\n",
         ms(traced),
+        ms(trace_first),
         forward.lots.len(),
         forward.shipments.len(),
         backward.lots.len(),
         ms(recalled),
+        ms(recall_first),
         report.lots.len(),
         report.customers.len(),
         overdue.len(),
