@@ -106,9 +106,9 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
                 f()?;
                 runs.push(t.elapsed());
             }
-            let first = runs[0];
+            let first = runs.first().copied().unwrap_or_default();
             runs.sort();
-            Ok((first, runs[runs.len() / 2]))
+            Ok((first, runs.get(runs.len() / 2).copied().unwrap_or_default()))
         };
     let forward = query::trace_forward(&index, &lot).map_err(q)?;
     let backward = query::trace_backward(&index, &lot).map_err(q)?;
