@@ -48,6 +48,8 @@ const BATCH: usize = 1_000;
 const LEDGER: LedgerId = LedgerId(*b"compare-ledger-1");
 const EPCIS_EVENTS: usize = 20_000;
 const TRACE_RUNS: usize = 11;
+/// Runs of each in-memory, CPU-bound measurement (the median is reported).
+const CPU_RUNS: usize = 3;
 
 struct Args {
     events: usize,
@@ -70,6 +72,19 @@ fn args() -> Args {
         }
     }
     a
+}
+
+/// The median time of `runs` runs of `f`.
+fn median_of(runs: usize, mut f: impl FnMut()) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -229,13 +244,16 @@ fn main() {
 
     // ---- The limits ----
     // Raw SHA-256 over the same bodies, chained as the ledger chains them.
-    let t = Instant::now();
-    let mut prev = [0u8; 32];
-    for &(s, e) in &bodies {
-        prev = link(&prev, &mem[s..e]);
-    }
-    let sha = fig(n, t.elapsed());
-    std::hint::black_box(prev);
+    let sha = fig(
+        n,
+        median_of(CPU_RUNS, || {
+            let mut prev = [0u8; 32];
+            for &(s, e) in &bodies {
+                prev = link(&prev, &mem[s..e]);
+            }
+            std::hint::black_box(prev);
+        }),
+    );
     say(format!("raw SHA-256: {:.2}s, {:.0}/s", sha.secs, sha.rate));
 
     let root = scratch();
@@ -257,17 +275,20 @@ fn main() {
 
     // ---- lotledger ----
     // In-memory append (encode, hash, frame, store).
-    let t = Instant::now();
-    let mut w = Writer::new(
-        Vec::with_capacity(mem.len()),
-        vec![0u8; frame::MAX_FRAME_LEN],
-        Anchor::genesis(&LEDGER),
+    let ll_mem = fig(
+        n,
+        median_of(CPU_RUNS, || {
+            let mut w = Writer::new(
+                Vec::with_capacity(mem.len()),
+                vec![0u8; frame::MAX_FRAME_LEN],
+                Anchor::genesis(&LEDGER),
+            );
+            for (stamp, record) in &records {
+                w.append(stamp, record).unwrap();
+            }
+            assert_eq!(w.into_parts().0, mem, "the same bytes");
+        }),
     );
-    for (stamp, record) in &records {
-        w.append(stamp, record).unwrap();
-    }
-    let ll_mem = fig(n, t.elapsed());
-    assert_eq!(w.into_parts().0, mem, "the same bytes");
     say(format!("lotledger in-memory append: {:.2}s, {:.0}/s", ll_mem.secs, ll_mem.rate));
 
     // Durable file append, group commit every 1,000 entries.
@@ -291,10 +312,13 @@ fn main() {
 
     // Verify: one core over the in-memory bytes, then the segment files on
     // one core and on all cores (each segment header carries its anchor).
-    let t = Instant::now();
-    let report = chain::verify(&mem, Anchor::genesis(&LEDGER)).unwrap();
-    let ll_verify = fig(n, t.elapsed());
-    assert_eq!(report.entries, n as u64);
+    let ll_verify = fig(
+        n,
+        median_of(CPU_RUNS, || {
+            let report = chain::verify(&mem, Anchor::genesis(&LEDGER)).unwrap();
+            assert_eq!(report.entries, n as u64);
+        }),
+    );
     let mut seg_paths: Vec<PathBuf> = fs::read_dir(&ll_dir)
         .unwrap()
         .filter_map(Result::ok)
@@ -312,30 +336,38 @@ fn main() {
         }
         count
     };
-    let t = Instant::now();
-    let one: u64 = segments.iter().zip(&seg_paths).map(|(b, p)| verify_segment(b, p)).sum();
-    let ll_verify_seg1 = fig(n, t.elapsed());
-    assert_eq!(one, n as u64);
-    let t = Instant::now();
-    let all: u64 = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..cores)
-            .map(|c| {
-                let (segments, seg_paths) = (&segments, &seg_paths);
-                s.spawn(move || {
-                    segments
-                        .iter()
-                        .zip(seg_paths)
-                        .skip(c)
-                        .step_by(cores)
-                        .map(|(b, p)| verify_segment(b, p))
-                        .sum::<u64>()
+    let ll_verify_seg1 = fig(
+        n,
+        median_of(CPU_RUNS, || {
+            let one: u64 = segments.iter().zip(&seg_paths).map(|(b, p)| verify_segment(b, p)).sum();
+            assert_eq!(one, n as u64);
+        }),
+    );
+    let verify_all_cores = || -> u64 {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..cores)
+                .map(|c| {
+                    let (segments, seg_paths) = (&segments, &seg_paths);
+                    s.spawn(move || {
+                        segments
+                            .iter()
+                            .zip(seg_paths)
+                            .skip(c)
+                            .step_by(cores)
+                            .map(|(b, p)| verify_segment(b, p))
+                            .sum::<u64>()
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    let ll_verify_par = fig(n, t.elapsed());
-    assert_eq!(all, n as u64);
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        })
+    };
+    let ll_verify_par = fig(
+        n,
+        median_of(CPU_RUNS, || {
+            assert_eq!(verify_all_cores(), n as u64);
+        }),
+    );
     say(format!(
         "lotledger verify: {:.0}/s in memory, {:.0}/s segments on 1 core, {:.0}/s on {cores} cores ({} segments)",
         ll_verify.rate,
