@@ -71,6 +71,7 @@ fn args() -> Args {
             other => panic!("unknown argument {other}; usage: compare [--events N] [--json]"),
         }
     }
+    assert!(a.events > 0, "--events must be at least 1");
     a
 }
 
