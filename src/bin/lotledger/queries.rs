@@ -26,15 +26,7 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
     let mut index = Index::new();
     for dir in dirs {
         let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
-        let mut segments: Vec<(u64, PathBuf)> = fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let first = e.file_name().to_str().and_then(segment::parse_file_name)?;
-                Some((first, e.path()))
-            })
-            .collect();
-        segments.sort_unstable();
-        for (_, path) in segments {
+        for (_, path) in crate::tree::segments(dir)? {
             let bytes = fs::read(&path)?;
             let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
             let label = path.file_name().and_then(|n| n.to_str()).unwrap_or("segment").to_owned();

@@ -38,7 +38,7 @@ pub struct LedgerTree {
 }
 
 /// The segment files of a ledger directory, by first sequence number.
-fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
+pub fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     let mut out = Vec::new();
     for item in fs::read_dir(dir)? {
         let item = item?;
