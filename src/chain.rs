@@ -16,7 +16,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::entry::{self, DecodeError, Header, PrevLink};
+use crate::entry::{self, DecodeError, Header, HeaderRef, PrevLink};
 use crate::frame::FrameError;
 use crate::model::{Digest, LedgerId, Timestamp};
 
@@ -161,6 +161,19 @@ pub struct Followed<'b> {
     pub time_regressed: bool,
 }
 
+/// One entry body that [`Chain::step`] accepted, read in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step<'b> {
+    /// The header, borrowing the body.
+    pub header: HeaderRef<'b>,
+    /// The record's bytes, undecoded.
+    pub record_bytes: &'b [u8],
+    /// The entry's hash.
+    pub hash: Digest,
+    /// Whether its time is earlier than the previous entry's (reported, not fatal).
+    pub time_regressed: bool,
+}
+
 impl Chain {
     /// A chain whose next entry must match `anchor`.
     #[must_use]
@@ -174,12 +187,13 @@ impl Chain {
         self.anchor
     }
 
-    /// Checks that `body` is the next entry and advances past it.
+    /// Checks that `body` is the next entry and advances past it, reading
+    /// the header in place (nothing is copied).
     ///
     /// # Errors
     /// The [`FailureKind`] found; the chain does not advance.
-    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Followed<'b>, FailureKind> {
-        let (header, record_bytes) = entry::decode_header(body).map_err(|e| match e {
+    pub fn step<'b>(&mut self, body: &'b [u8]) -> Result<Step<'b>, FailureKind> {
+        let (header, record_bytes) = entry::decode_header_ref(body).map_err(|e| match e {
             DecodeError::UnknownVersion(v) => FailureKind::UnknownVersion(v),
             other => FailureKind::Undecodable(other),
         })?;
@@ -201,6 +215,27 @@ impl Chain {
         let time_regressed = self.last_time.is_some_and(|t| header.time < t);
         self.anchor = Anchor { next_seq: header.seq + 1, head: hash };
         self.last_time = Some(header.time);
-        Ok(Followed { header, record_bytes, hash, time_regressed })
+        Ok(Step { header, record_bytes, hash, time_regressed })
+    }
+
+    /// As [`Chain::step`], with the header decoded into a [`Header`].
+    ///
+    /// # Errors
+    /// The [`FailureKind`] found; the chain does not advance.
+    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Followed<'b>, FailureKind> {
+        let before = self.clone();
+        let step = self.step(body)?;
+        match step.header.to_header() {
+            Ok(header) => Ok(Followed {
+                header,
+                record_bytes: step.record_bytes,
+                hash: step.hash,
+                time_regressed: step.time_regressed,
+            }),
+            Err(e) => {
+                *self = before;
+                Err(FailureKind::Undecodable(e))
+            }
+        }
     }
 }

@@ -10,7 +10,8 @@
 //!         station: varint len + UTF-8
 //!         record:  varint kind + fields (postcard)
 //!
-//! hash(entry n)     = SHA-256("lotledger.entry.v1\0" || hash(entry n-1) || body n)
+//! hash(entry n)     = SHA-256(ENTRY_DOMAIN || hash(entry n-1) || body n)
+//!                     ENTRY_DOMAIN: "lotledger.entry.v1" and zeros, 64 bytes
 //! hash(entry -1)    = genesis = SHA-256("lotledger.genesis.v1\0" || ledger id)
 //! ```
 //!
@@ -19,7 +20,9 @@
 //! to the previous hash: it lets a verifier without any anchor name the
 //! entry where the chain breaks, while the chain's strength comes from the
 //! full 256-bit hash that every entry hash binds (24 bytes saved on every
-//! entry of a ledger that may hold billions). A reader that does not know the version stops
+//! entry of a ledger that may hold billions). The domain tag fills one
+//! SHA-256 block, so its state is computed once ([`ENTRY_MIDSTATE`]) and
+//! each entry costs the blocks of its previous hash and body alone. A reader that does not know the version stops
 //! with [`DecodeError::UnknownVersion`]; one that does not know a record
 //! kind can still verify the chain, because the chain needs only the
 //! header, and reports [`DecodeError::UnknownKind`] when asked for the record.
@@ -27,6 +30,7 @@
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
+use sha2::block_api::compress256;
 use sha2::{Digest as _, Sha256};
 
 use crate::model::{Actor, Digest, LedgerId, Record, RecordKind, Station, Timestamp};
@@ -34,8 +38,21 @@ use crate::varint;
 
 /// The entry format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
-/// Domain separation tag hashed before every entry body.
-pub const ENTRY_DOMAIN: &[u8] = b"lotledger.entry.v1\0";
+/// Domain separation tag hashed before every entry: the ASCII
+/// `lotledger.entry.v1` padded with zeros to one SHA-256 block (64 bytes).
+pub const ENTRY_DOMAIN: &[u8; 64] = b"lotledger.entry.v1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+/// The SHA-256 state after [`ENTRY_DOMAIN`]: where every entry hash starts
+/// (checked against the block in the tests).
+pub const ENTRY_MIDSTATE: [u32; 8] = [
+    0xe531_2b9f,
+    0x9b1e_17a8,
+    0xb05c_eca9,
+    0xb16f_e34e,
+    0x6307_c0d0,
+    0x25f2_617e,
+    0xdace_f7c2,
+    0x548c_efbd,
+];
 /// Domain separation tag hashed before the ledger id to make the genesis hash.
 pub const GENESIS_DOMAIN: &[u8] = b"lotledger.genesis.v1\0";
 
@@ -122,6 +139,58 @@ pub struct Header {
     pub station: Station,
 }
 
+/// An entry header read in place: the codes borrow the body's bytes, so
+/// following a chain copies nothing. [`HeaderRef::to_header`] makes a
+/// [`Header`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HeaderRef<'a> {
+    /// Format version, [`FORMAT_VERSION`].
+    pub version: u8,
+    /// Sequence number.
+    pub seq: u64,
+    /// When the entry was made.
+    pub time: Timestamp,
+    /// The first bytes of the previous entry's hash.
+    pub link: PrevLink,
+    /// Who made it (checked against the code rule).
+    pub actor: &'a str,
+    /// The station or device (checked against the code rule).
+    pub station: &'a str,
+}
+
+impl HeaderRef<'_> {
+    /// The owned header.
+    ///
+    /// # Errors
+    /// [`DecodeError::BadValue`] when a code breaks the code rule (never
+    /// for a header from [`decode_header_ref`], which checked them).
+    pub fn to_header(&self) -> Result<Header, DecodeError> {
+        Ok(Header {
+            version: self.version,
+            seq: self.seq,
+            time: self.time,
+            link: self.link,
+            actor: Actor::new(self.actor).map_err(|_| DecodeError::BadValue)?,
+            station: Station::new(self.station).map_err(|_| DecodeError::BadValue)?,
+        })
+    }
+}
+
+impl Header {
+    /// The header, borrowed.
+    #[must_use]
+    pub fn as_ref(&self) -> HeaderRef<'_> {
+        HeaderRef {
+            version: self.version,
+            seq: self.seq,
+            time: self.time,
+            link: self.link,
+            actor: self.actor.as_str(),
+            station: self.station.as_str(),
+        }
+    }
+}
+
 /// Why bytes could not be read as an entry or a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -199,9 +268,114 @@ fn from_postcard(e: postcard::Error) -> DecodeError {
 /// # Errors
 /// [`EncodeError::BufferTooSmall`] when `out` cannot hold the body.
 pub fn encode(header: &Header, record: &Record, out: &mut [u8]) -> Result<usize, EncodeError> {
-    postcard::to_slice(&(header, record), out)
-        .map(|written| written.len())
+    encode_parts(&header.as_ref(), record, out)
+}
+
+/// As [`encode`], from a borrowed header (what a writer has: no codes copied).
+///
+/// # Errors
+/// [`EncodeError::BufferTooSmall`] when `out` cannot hold the body.
+pub fn encode_parts(
+    header: &HeaderRef<'_>,
+    record: &Record,
+    out: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let mut w = Cursor { out, pos: 0 };
+    w.bytes(&[header.version])?;
+    w.varint(header.seq)?;
+    w.varint(zigzag(header.time.0))?;
+    w.bytes(&header.link.0)?;
+    w.varint(header.actor.len() as u64)?;
+    w.bytes(header.actor.as_bytes())?;
+    w.varint(header.station.len() as u64)?;
+    w.bytes(header.station.as_bytes())?;
+    let Cursor { out, pos } = w;
+    let rest = out.get_mut(pos..).ok_or(EncodeError::BufferTooSmall)?;
+    postcard::to_slice(record, rest)
+        .map(|written| pos + written.len())
         .map_err(|_| EncodeError::BufferTooSmall)
+}
+
+/// Writes the header fields: postcard's encoding, done by hand because the
+/// header is on every entry's path.
+struct Cursor<'o> {
+    out: &'o mut [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn bytes(&mut self, b: &[u8]) -> Result<(), EncodeError> {
+        let end = self.pos + b.len();
+        self.out.get_mut(self.pos..end).ok_or(EncodeError::BufferTooSmall)?.copy_from_slice(b);
+        self.pos = end;
+        Ok(())
+    }
+
+    fn varint(&mut self, v: u64) -> Result<(), EncodeError> {
+        let mut buf = [0u8; varint::MAX_LEN_U64];
+        let n = varint::encode(v, &mut buf);
+        self.bytes(buf.get(..n).unwrap_or_default())
+    }
+}
+
+const fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+const fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Reads the header fields, with the errors postcard gives for them.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.0.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let (v, n) = varint::decode(self.0).map_err(|e| match e {
+            varint::VarintError::Truncated => DecodeError::Truncated,
+            varint::VarintError::Overflow => DecodeError::Malformed,
+        })?;
+        self.take(n)?;
+        Ok(v)
+    }
+
+    fn code(&mut self) -> Result<&'a str, DecodeError> {
+        let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
+        let s = core::str::from_utf8(self.take(len)?).map_err(|_| DecodeError::Malformed)?;
+        Actor::check(s).map_err(|_| DecodeError::BadValue)?;
+        Ok(s)
+    }
+}
+
+/// Reads the header of an entry body in place and returns it with the
+/// record bytes. This is what following a chain reads of every entry.
+///
+/// # Errors
+/// [`DecodeError::UnknownVersion`] for another format version; otherwise the
+/// reason the header is unreadable.
+pub fn decode_header_ref(body: &[u8]) -> Result<(HeaderRef<'_>, &[u8]), DecodeError> {
+    let version = *body.first().ok_or(DecodeError::Empty)?;
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let mut r = Reader(body.get(1..).unwrap_or_default());
+    let seq = r.varint()?;
+    let time = Timestamp(unzigzag(r.varint()?));
+    let mut link = [0u8; PrevLink::LEN];
+    link.copy_from_slice(r.take(PrevLink::LEN)?);
+    let actor = r.code()?;
+    let station = r.code()?;
+    let header = HeaderRef { version, seq, time, link: PrevLink(link), actor, station };
+    Ok((header, r.0))
 }
 
 /// Reads the header of an entry body and returns it with the record bytes.
@@ -210,11 +384,8 @@ pub fn encode(header: &Header, record: &Record, out: &mut [u8]) -> Result<usize,
 /// [`DecodeError::UnknownVersion`] for another format version; otherwise the
 /// reason the header is unreadable.
 pub fn decode_header(body: &[u8]) -> Result<(Header, &[u8]), DecodeError> {
-    let version = *body.first().ok_or(DecodeError::Empty)?;
-    if version != FORMAT_VERSION {
-        return Err(DecodeError::UnknownVersion(version));
-    }
-    postcard::take_from_bytes::<Header>(body).map_err(from_postcard)
+    let (header, rest) = decode_header_ref(body)?;
+    Ok((header.to_header()?, rest))
 }
 
 /// Reads a record from its bytes (what [`decode_header`] leaves).
@@ -247,13 +418,56 @@ pub fn decode(body: &[u8]) -> Result<(Header, Record), DecodeError> {
 
 /// The hash of an entry: SHA-256 over [`ENTRY_DOMAIN`], the previous
 /// entry's hash (the genesis hash for entry 0), then the body as stored.
+///
+/// It starts from [`ENTRY_MIDSTATE`] and runs the compression function
+/// over the previous hash, the body and the padding: two blocks for a body
+/// of up to 87 bytes, as many as SHA-256 of those bytes alone would take.
 #[must_use]
 pub fn hash(prev: &Digest, body: &[u8]) -> Digest {
-    let mut h = Sha256::new();
-    h.update(ENTRY_DOMAIN);
-    h.update(prev.0);
-    h.update(body);
-    Digest(h.finalize().into())
+    const BLOCK: usize = 64;
+    let mut state = ENTRY_MIDSTATE;
+    let total_bits = ((ENTRY_DOMAIN.len() + prev.0.len() + body.len()) as u64) * 8;
+    // The previous hash and the start of the body fill the first block.
+    let mut buf = [0u8; 2 * BLOCK];
+    let (first, body_rest) = body.split_at(body.len().min(2 * BLOCK - prev.0.len()));
+    buf.get_mut(..prev.0.len()).unwrap_or_default().copy_from_slice(&prev.0);
+    buf.get_mut(prev.0.len()..prev.0.len() + first.len())
+        .unwrap_or_default()
+        .copy_from_slice(first);
+    let mut used = prev.0.len() + first.len();
+    if !body_rest.is_empty() || used + 9 > 2 * BLOCK {
+        // A long body: the two buffered blocks, the body's whole blocks in
+        // place, then its tail.
+        let (whole, tail) = body_rest.as_chunks::<BLOCK>();
+        let (buffered, _) = buf.as_chunks::<BLOCK>();
+        let filled = used / BLOCK;
+        compress256(&mut state, buffered.get(..filled).unwrap_or_default());
+        compress256(&mut state, whole);
+        let mut last = [0u8; 2 * BLOCK];
+        let carried = buf.get(filled * BLOCK..used).unwrap_or_default();
+        last.get_mut(..carried.len()).unwrap_or_default().copy_from_slice(carried);
+        // `carried` is empty when `used` is a multiple of the block size.
+        last.get_mut(carried.len()..carried.len() + tail.len())
+            .unwrap_or_default()
+            .copy_from_slice(tail);
+        used = carried.len() + tail.len();
+        buf = last;
+    }
+    // Padding: 0x80, zeros, the message length in bits.
+    if let Some(b) = buf.get_mut(used) {
+        *b = 0x80;
+    }
+    let blocks = if used + 9 <= BLOCK { 1 } else { 2 };
+    buf.get_mut(blocks * BLOCK - 8..blocks * BLOCK)
+        .unwrap_or_default()
+        .copy_from_slice(&total_bits.to_be_bytes());
+    let (padded, _) = buf.as_chunks::<BLOCK>();
+    compress256(&mut state, padded.get(..blocks).unwrap_or_default());
+    let mut out = [0u8; 32];
+    for (o, w) in out.as_chunks_mut::<4>().0.iter_mut().zip(state) {
+        *o = w.to_be_bytes();
+    }
+    Digest(out)
 }
 
 /// The hash entry 0 links to: SHA-256 over [`GENESIS_DOMAIN`] then the ledger id.
@@ -263,4 +477,110 @@ pub fn genesis(ledger: &LedgerId) -> Digest {
     h.update(GENESIS_DOMAIN);
     h.update(ledger.0);
     Digest(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA256_IV: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+
+    #[test]
+    fn midstate_is_the_domain_block() {
+        let mut state = SHA256_IV;
+        compress256(&mut state, &[*ENTRY_DOMAIN]);
+        assert_eq!(state, ENTRY_MIDSTATE);
+        assert_eq!(ENTRY_DOMAIN.get(..18), Some(&b"lotledger.entry.v1"[..]));
+        assert!(ENTRY_DOMAIN.iter().skip(18).all(|&b| b == 0));
+    }
+
+    /// The block-level hash equals SHA-256 of the whole message for every
+    /// body length across the one-, two- and many-block paths.
+    #[test]
+    fn hash_is_sha256_of_domain_prev_body() {
+        let mut body = [0u8; 400];
+        for (i, b) in (0u32..).zip(body.iter_mut()) {
+            *b = (i.wrapping_mul(40_503) >> 7).to_le_bytes()[0];
+        }
+        let prev = Digest([0xa5; 32]);
+        for len in 0..body.len() {
+            let mut h = Sha256::new();
+            h.update(ENTRY_DOMAIN);
+            h.update(prev.0);
+            h.update(&body[..len]);
+            assert_eq!(hash(&prev, &body[..len]), Digest(h.finalize().into()), "body of {len}");
+        }
+    }
+
+    fn reference_decode(body: &[u8]) -> Result<(Header, &[u8]), DecodeError> {
+        let version = *body.first().ok_or(DecodeError::Empty)?;
+        if version != FORMAT_VERSION {
+            return Err(DecodeError::UnknownVersion(version));
+        }
+        postcard::take_from_bytes::<Header>(body).map_err(from_postcard)
+    }
+
+    proptest::proptest! {
+        /// The hand-written header reader gives postcard's answer, value or
+        /// error, for any bytes after a valid start.
+        #[test]
+        fn header_reader_agrees_with_postcard(
+            seq in proptest::prelude::any::<u64>(),
+            time in proptest::prelude::any::<i64>(),
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            cut in 0usize..120,
+        ) {
+            let mut body = [0u8; 256];
+            let header = HeaderRef {
+                version: FORMAT_VERSION, seq, time: Timestamp(time), link: PrevLink([3; 8]),
+                actor: "qa.mei", station: "LINE-2",
+            };
+            let mut w = Cursor { out: &mut body, pos: 0 };
+            w.bytes(&[header.version]).unwrap();
+            w.varint(header.seq).unwrap();
+            w.varint(zigzag(time)).unwrap();
+            w.bytes(&header.link.0).unwrap();
+            let pos = w.pos;
+            body[pos..pos + tail.len()].copy_from_slice(&tail);
+            let bytes = &body[..(pos + tail.len()).min(cut.max(1))];
+            let ours = decode_header(bytes);
+            let theirs = reference_decode(bytes);
+            proptest::prop_assert_eq!(ours, theirs);
+        }
+
+        /// The hand-written header writer writes postcard's bytes.
+        #[test]
+        fn header_writer_agrees_with_postcard(
+            seq in proptest::prelude::any::<u64>(),
+            time in proptest::prelude::any::<i64>(),
+            link in proptest::prelude::any::<[u8; 8]>(),
+            actor in "[a-z.]{1,32}",
+            station in "[A-Z][A-Z0-9 é-]{0,10}[A-Z]",
+        ) {
+            let header = Header {
+                version: FORMAT_VERSION, seq, time: Timestamp(time), link: PrevLink(link),
+                actor: Actor::new(&actor).unwrap(), station: Station::new(&station).unwrap(),
+            };
+            let record = Record::Delivered(crate::model::Delivered {
+                order: "SO1".parse().unwrap(),
+                customer: crate::model::PartyId::Internal("C1".parse().unwrap()),
+            });
+            let (mut ours, mut theirs) = ([0u8; 256], [0u8; 256]);
+            let n = encode(&header, &record, &mut ours).unwrap();
+            let expected = postcard::to_slice(&(&header, &record), &mut theirs).unwrap();
+            proptest::prop_assert_eq!(&ours[..n], &*expected);
+            let (back, rest) = decode_header(&ours[..n]).unwrap();
+            proptest::prop_assert_eq!(back, header);
+            proptest::prop_assert_eq!(decode_record(rest).unwrap(), record);
+        }
+    }
 }

@@ -196,14 +196,18 @@ impl Report {
 
     /// Adds one verified entry of `frame_len` bytes.
     pub fn add(&mut self, v: &Verified<'_>, frame_len: u64) {
+        self.note(v.header.seq, v.header.time, v.hash, v.time_regressed, frame_len);
+    }
+
+    fn note(&mut self, seq: u64, time: Timestamp, hash: Digest, regressed: bool, frame_len: u64) {
         self.entries += 1;
         self.bytes += frame_len;
-        self.head = Anchor { next_seq: v.header.seq + 1, head: v.hash };
-        self.first_time.get_or_insert(v.header.time);
-        self.last_time = Some(v.header.time);
-        if v.time_regressed {
+        self.head = Anchor { next_seq: seq + 1, head: hash };
+        self.first_time.get_or_insert(time);
+        self.last_time = Some(time);
+        if regressed {
             self.time_regressions += 1;
-            self.first_time_regression.get_or_insert(v.header.seq);
+            self.first_time_regression.get_or_insert(seq);
         }
     }
 
@@ -223,28 +227,30 @@ impl Report {
     }
 }
 
+/// The loop behind [`verify`] and [`verify_records`]: the [`Verifier`]'s
+/// checks, with headers read in place rather than copied out.
 fn run(bytes: &[u8], start: Anchor, check_records: bool) -> Result<Report, Failure> {
     let mut report = Report::new(start);
-    let mut verifier = Verifier::new(bytes, start);
-    let mut end = 0;
-    while let Some(item) = verifier.next() {
-        let v = item?;
+    let mut chain = Chain::new(start);
+    let mut pos = 0;
+    while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
+        let next_seq = chain.anchor().next_seq;
+        let fail = |kind| Failure { seq: next_seq, offset: pos as u64, kind };
+        let frame = frame::parse(rest).map_err(|e| fail(FailureKind::Frame(e)))?;
+        let step = chain.step(frame.body).map_err(fail)?;
         if check_records {
-            match v.record() {
+            match entry::decode_record(step.record_bytes) {
                 Ok(_) => {}
                 Err(DecodeError::UnknownKind(_)) => report.unknown_kinds += 1,
                 Err(e) => {
-                    return Err(Failure {
-                        seq: v.header.seq,
-                        offset: v.offset,
-                        kind: FailureKind::Undecodable(e),
-                    });
+                    let kind = FailureKind::Undecodable(e);
+                    return Err(Failure { seq: step.header.seq, offset: pos as u64, kind });
                 }
             }
         }
-        let next_end = verifier.verified_len() as u64;
-        report.add(&v, next_end - end);
-        end = next_end;
+        let h = step.header;
+        report.note(h.seq, h.time, step.hash, step.time_regressed, frame.len as u64);
+        pos += frame.len;
     }
     Ok(report)
 }

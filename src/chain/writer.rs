@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::{Anchor, Chain, FailureKind, Receipt};
-use crate::entry::{self, EncodeError, FORMAT_VERSION, Header, PrevLink, Stamp};
+use crate::entry::{self, EncodeError, FORMAT_VERSION, HeaderRef, PrevLink, Stamp};
 use crate::frame::{self, CRC_LEN, FrameError, MAX_BODY_LEN, MAX_LEN_PREFIX};
 use crate::model::Record;
 use crate::storage::Storage;
@@ -81,20 +81,21 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
         if seq == u64::MAX {
             return Err(WriteError::SequenceExhausted);
         }
-        let header = Header {
+        let header = HeaderRef {
             version: FORMAT_VERSION,
             seq,
             time: stamp.time,
             link: PrevLink::of(&self.head.head),
-            actor: stamp.actor.clone(),
-            station: stamp.station.clone(),
+            actor: stamp.actor.as_str(),
+            station: stamp.station.as_str(),
         };
         let buf = self.buffer.as_mut();
         let body_end = buf.len().saturating_sub(CRC_LEN);
         let body_area = buf
             .get_mut(MAX_LEN_PREFIX..body_end)
             .ok_or(WriteError::Encode(EncodeError::BufferTooSmall))?;
-        let body_len = entry::encode(&header, record, body_area).map_err(WriteError::Encode)?;
+        let body_len =
+            entry::encode_parts(&header, record, body_area).map_err(WriteError::Encode)?;
         if body_len > MAX_BODY_LEN {
             return Err(WriteError::TooLarge { len: body_len });
         }

@@ -97,6 +97,14 @@ macro_rules! bounded_string {
 
             /// The capacity in bytes.
             pub const CAPACITY: usize = N;
+
+            /// Checks `value` without storing it (what [`Self::new`] checks).
+            ///
+            /// # Errors
+            /// As [`Self::new`].
+            pub fn check(value: &str) -> Result<(), IdError<'_>> {
+                $check(value, N)
+            }
         }
 
         impl<'a, const N: usize> TryFrom<&'a str> for $name<N> {
@@ -188,6 +196,20 @@ fn check_code(value: &str, capacity: usize) -> Result<(), IdError<'_>> {
     if value.is_empty() {
         return Err(IdError { value, kind: IdErrorKind::Empty });
     }
+    // Printable ASCII (almost every code) needs no character decoding.
+    let bytes = value.as_bytes();
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return match (bytes.first(), bytes.last()) {
+            (Some(b' '), _) => {
+                Err(IdError { value, kind: IdErrorKind::BadCharacter { position: 0 } })
+            }
+            (_, Some(b' ')) => Err(IdError {
+                value,
+                kind: IdErrorKind::BadCharacter { position: bytes.len() - 1 },
+            }),
+            _ => Ok(()),
+        };
+    }
     let last = value.len().saturating_sub(1);
     for (position, c) in value.char_indices() {
         let edge_space = c == ' ' && (position == 0 || position == last);
@@ -226,6 +248,42 @@ mod tests {
         assert!(Code::<3>::new("ABC").is_ok());
         let e = Code::<3>::new("ABCD").unwrap_err();
         assert_eq!(e.value, "ABCD");
+    }
+
+    /// The rule as written in FORMAT.md, character by character.
+    fn code_rule(value: &str) -> Result<(), IdErrorKind> {
+        let chars: std::vec::Vec<(usize, char)> = value.char_indices().collect();
+        if chars.is_empty() {
+            return Err(IdErrorKind::Empty);
+        }
+        for (i, &(position, c)) in chars.iter().enumerate() {
+            if c.is_control() || (c == ' ' && (i == 0 || i == chars.len() - 1)) {
+                return Err(IdErrorKind::BadCharacter { position });
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        /// The printable-ASCII shortcut decides exactly as the character rule.
+        #[test]
+        fn code_check_agrees_with_the_rule(value in "[ A\\t~\\x7f\u{85}é\u{2003}]{0,6}") {
+            let fast = check_code(&value, 64).map_err(|e| e.kind);
+            proptest::prop_assert_eq!(fast, code_rule(&value));
+        }
+    }
+
+    #[test]
+    fn edge_spaces_are_refused_where_they_are() {
+        assert_eq!(
+            Code::<8>::new("AB ").unwrap_err().kind,
+            IdErrorKind::BadCharacter { position: 2 }
+        );
+        assert_eq!(
+            Code::<8>::new("é ").unwrap_err().kind,
+            IdErrorKind::BadCharacter { position: 2 }
+        );
+        assert!(Code::<8>::check("A B").is_ok());
     }
 
     #[test]

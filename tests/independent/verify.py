@@ -54,12 +54,13 @@ assert crc32c(b"123456789") == 0xE3069283
 
 # --------------------------------------------------------------------------
 # Constants (section 4). The hex given in the document is authoritative:
-# the string is 18 (resp. 20) characters, plus one NUL = 19 (resp. 21) bytes.
+# the entry tag is 18 characters padded with NULs to one 64-byte block; the
+# genesis tag is 20 characters plus one NUL = 21 bytes.
 # --------------------------------------------------------------------------
 
-ENTRY_DOMAIN = b"lotledger.entry.v1\x00"
+ENTRY_DOMAIN = b"lotledger.entry.v1".ljust(64, b"\x00")
 GENESIS_DOMAIN = b"lotledger.genesis.v1\x00"
-assert ENTRY_DOMAIN.hex() == "6c6f746c65646765722e656e7472792e763100"
+assert ENTRY_DOMAIN.hex() == "6c6f746c65646765722e656e7472792e7631" + "00" * 46
 assert GENESIS_DOMAIN.hex() == "6c6f746c65646765722e67656e657369732e763100"
 
 MAX_LEN = 4096
