@@ -289,32 +289,79 @@ pub fn encode_parts(
     w.bytes(header.actor.as_bytes())?;
     w.varint(header.station.len() as u64)?;
     w.bytes(header.station.as_bytes())?;
-    let Cursor { out, pos } = w;
-    let rest = out.get_mut(pos..).ok_or(EncodeError::BufferTooSmall)?;
-    postcard::to_slice(record, rest)
-        .map(|written| pos + written.len())
-        .map_err(|_| EncodeError::BufferTooSmall)
+    postcard::serialize_with_flavor(record, w).map_err(|_| EncodeError::BufferTooSmall)
 }
 
-/// Writes the header fields: postcard's encoding, done by hand because the
-/// header is on every entry's path.
+/// Where an entry body is written: the header fields by hand (postcard's
+/// encoding; the header is on every entry's path), then the record through
+/// postcard with this as its output.
 struct Cursor<'o> {
     out: &'o mut [u8],
     pos: usize,
 }
 
 impl Cursor<'_> {
+    #[inline(always)]
     fn bytes(&mut self, b: &[u8]) -> Result<(), EncodeError> {
         let end = self.pos + b.len();
-        self.out.get_mut(self.pos..end).ok_or(EncodeError::BufferTooSmall)?.copy_from_slice(b);
+        let dst = self.out.get_mut(self.pos..end).ok_or(EncodeError::BufferTooSmall)?;
+        copy_short(dst, b);
         self.pos = end;
         Ok(())
     }
 
+    #[inline(always)]
     fn varint(&mut self, v: u64) -> Result<(), EncodeError> {
         let mut buf = [0u8; varint::MAX_LEN_U64];
         let n = varint::encode(v, &mut buf);
         self.bytes(buf.get(..n).unwrap_or_default())
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Cursor<'_> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        let slot = self.out.get_mut(self.pos).ok_or(postcard::Error::SerializeBufferFull)?;
+        *slot = byte;
+        self.pos += 1;
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.bytes(data).map_err(|_| postcard::Error::SerializeBufferFull)
+    }
+
+    fn finalize(self) -> postcard::Result<usize> {
+        Ok(self.pos)
+    }
+}
+
+/// Copies `src` into `dst` (of the same length). Codes and texts are a few
+/// bytes long, bodies rarely over 128, and for them a call to `memcpy`
+/// costs more than the copy: two overlapping fixed-size moves do it inline.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn ends<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        n if n != dst.len() => {}
+        0 => {}
+        1..4 => dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s),
+        4..8 => ends::<4>(dst, src),
+        8..16 => ends::<8>(dst, src),
+        16..=32 => ends::<16>(dst, src),
+        33..=64 => ends::<32>(dst, src),
+        65..=128 => ends::<64>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -431,9 +478,7 @@ pub fn hash(prev: &Digest, body: &[u8]) -> Digest {
     let mut buf = [0u8; 2 * BLOCK];
     let (first, body_rest) = body.split_at(body.len().min(2 * BLOCK - prev.0.len()));
     buf.get_mut(..prev.0.len()).unwrap_or_default().copy_from_slice(&prev.0);
-    buf.get_mut(prev.0.len()..prev.0.len() + first.len())
-        .unwrap_or_default()
-        .copy_from_slice(first);
+    copy_short(buf.get_mut(prev.0.len()..prev.0.len() + first.len()).unwrap_or_default(), first);
     let mut used = prev.0.len() + first.len();
     if !body_rest.is_empty() || used + 9 > 2 * BLOCK {
         // A long body: the two buffered blocks, the body's whole blocks in
@@ -518,6 +563,17 @@ mod tests {
             h.update(prev.0);
             h.update(&body[..len]);
             assert_eq!(hash(&prev, &body[..len]), Digest(h.finalize().into()), "body of {len}");
+        }
+    }
+
+    #[test]
+    fn copy_short_copies_every_length() {
+        let src: [u8; 140] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
+        for n in 0..=src.len() {
+            let mut dst = [0u8; 140];
+            copy_short(&mut dst[..n], &src[..n]);
+            assert_eq!(dst[..n], src[..n], "{n}");
+            assert!(dst[n..].iter().all(|&b| b == 0), "{n}");
         }
     }
 

@@ -43,6 +43,12 @@ pub const fn len(value: u64) -> usize {
 /// [`VarintError::Truncated`] when `bytes` end first, [`VarintError::Overflow`]
 /// when the value does not fit in 64 bits.
 pub fn decode(bytes: &[u8]) -> Result<(u64, usize), VarintError> {
+    // One byte: lengths, counts, kinds and small numbers.
+    if let Some(&b) = bytes.first()
+        && b < 0x80
+    {
+        return Ok((u64::from(b), 1));
+    }
     let mut value: u64 = 0;
     for (i, &b) in bytes.iter().take(MAX_LEN_U64).enumerate() {
         let group = u64::from(b & 0x7f);

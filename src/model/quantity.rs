@@ -213,7 +213,7 @@ impl fmt::Display for Quantity {
 }
 
 /// The ledger form: the three fields in order.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename = "Quantity")]
 struct QuantityFields {
     amount: u64,
@@ -221,12 +221,21 @@ struct QuantityFields {
     unit: Unit,
 }
 
+/// [`QuantityFields`] borrowed, for writing without copying the unit.
+#[derive(Serialize)]
+#[serde(rename = "Quantity")]
+struct QuantityFieldsRef<'a> {
+    amount: u64,
+    scale: u8,
+    unit: &'a Unit,
+}
+
 impl Serialize for Quantity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
             s.collect_str(self)
         } else {
-            QuantityFields { amount: self.amount, scale: self.scale, unit: self.unit.clone() }
+            QuantityFieldsRef { amount: self.amount, scale: self.scale, unit: &self.unit }
                 .serialize(s)
         }
     }
