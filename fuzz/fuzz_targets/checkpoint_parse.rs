@@ -13,9 +13,7 @@ const KEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izW
 fn round_trip(text: &str) {
     if let Ok(cp) = Checkpoint::parse(text) {
         let mut buf = vec![0u8; cp.body_len()];
-        let n = cp
-            .write_body(&mut buf)
-            .expect("a parsed checkpoint must be writable");
+        let n = cp.write_body(&mut buf).expect("a parsed checkpoint must be writable");
         assert_eq!(&buf[..n], text.as_bytes(), "checkpoint did not round-trip");
     }
 }

@@ -28,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
     }
     // Field order never changes an event's hash.
     if let Some(obj) = doc.as_object() {
-        let reversed: serde_json::Map<_, _> = obj.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let reversed: serde_json::Map<_, _> =
+            obj.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
         let c = Canonicalizer::new();
         let a = c.event_hash(&doc).ok();
         let b = c.event_hash(&serde_json::Value::Object(reversed)).ok();

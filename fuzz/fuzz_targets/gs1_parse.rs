@@ -18,7 +18,8 @@ fn round_trip(es: &ElementString) {
     assert_eq!(pairs(&back), pairs(es));
 
     let n = es.encode_bracketed(&mut buf).expect("fits");
-    let back = ElementString::parse_bracketed(&buf[..n], &ParseOptions::new()).expect("bracketed parses");
+    let back =
+        ElementString::parse_bracketed(&buf[..n], &ParseOptions::new()).expect("bracketed parses");
     assert_eq!(pairs(&back), pairs(es));
     assert_eq!(es.bracketed().to_string().as_bytes(), &buf[..n]);
 }

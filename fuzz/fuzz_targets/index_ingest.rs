@@ -26,7 +26,9 @@ fn push_varint(out: &mut Vec<u8>, v: u64) {
 fn lots_of(record: &Record, out: &mut Vec<LotId>) {
     match record {
         Record::MaterialReceived(r) => out.push(r.lot.clone()),
-        Record::Produced(p) => out.extend(p.inputs.iter().chain(p.outputs.iter()).map(|q| q.lot.clone())),
+        Record::Produced(p) => {
+            out.extend(p.inputs.iter().chain(p.outputs.iter()).map(|q| q.lot.clone()))
+        }
         Record::Shipped(s) => out.push(s.lot.clone()),
         Record::RecallOpened(r) => out.extend(r.lots.iter().cloned()),
         _ => {}
