@@ -187,3 +187,72 @@ fn unknown_lot_is_an_error() {
     assert_eq!(err, QueryError::UnknownLot(lot("RM-Z", "Z9")));
     assert_eq!(err.to_string(), "lot RM-Z/Z9 is not in any indexed record");
 }
+
+#[test]
+fn a_shipment_line_serializes_as_its_fields_in_order() {
+    let p = standard();
+    let ix = p.index();
+    let f = query::trace_forward(&ix, &lot("RM-A", "A1")).unwrap();
+    let s = f.shipments[0];
+    let expected = format!(
+        r#"{{"item":"{FG}","lot":"F1","customer":"C-1","ship_to":"LOC-1","quantity":"300","unit":"H87","shipped_at":{},"order":"SO-1","ledger":"{}","seq":0}}"#,
+        serde_json::to_string(&s.shipped_at()).unwrap(),
+        p.id(SALES)
+    );
+    assert_eq!(serde_json::to_string(&s).unwrap(), expected);
+    assert_eq!(s, s.clone());
+    assert_ne!(f.shipments[0], f.shipments[1]);
+    assert!(format!("{s:?}").contains(r#"order: "SO-1""#));
+}
+
+/// The forward trace's shipments are exactly the shipment records of the
+/// traced lots, in ledger order, found here by decoding every record.
+#[test]
+fn forward_shipments_match_a_scan_of_the_ledger() {
+    let (id, bytes) = lotledger::demo::ledger(30_000);
+    let ix = lotledger::index::Index::from_ledgers([(id, bytes.as_slice())]).unwrap();
+    let records: Vec<(u64, lotledger::model::Record)> =
+        lotledger::chain::Verifier::new(&bytes, lotledger::chain::Anchor::genesis(&id))
+            .map(|v| {
+                let v = v.unwrap();
+                (v.header.seq, v.record().unwrap())
+            })
+            .collect();
+    let corrected: Vec<u64> = records
+        .iter()
+        .filter_map(|(_, r)| match r {
+            lotledger::model::Record::Corrected(c) => Some(c.target.seq),
+            _ => None,
+        })
+        .collect();
+    let mut checked = 0;
+    for start in records.iter().filter_map(|(_, r)| match r {
+        lotledger::model::Record::MaterialReceived(m) => Some(m.lot.clone()),
+        _ => None,
+    }) {
+        let f = query::trace_forward(&ix, &start).unwrap();
+        let traced: Vec<(String, String)> =
+            f.lots.iter().map(|l| (l.item.to_owned(), l.lot.to_owned())).collect();
+        let expected: Vec<u64> = records
+            .iter()
+            .filter(|(seq, _)| !corrected.contains(seq))
+            .filter_map(|(seq, r)| match r {
+                lotledger::model::Record::Shipped(s)
+                    if traced
+                        .contains(&(s.lot.item.to_string(), s.lot.lot.as_str().to_owned())) =>
+                {
+                    Some(*seq)
+                }
+                _ => None,
+            })
+            .collect();
+        let seqs: Vec<u64> = f.shipments.iter().map(query::ShipmentLine::seq).collect();
+        assert_eq!(seqs, expected, "forward trace of {start}");
+        assert!(f.shipments.iter().all(|s| s.ledger() == id));
+        checked += seqs.len();
+        if checked > 2_000 {
+            break;
+        }
+    }
+    assert!(checked > 0, "some trace reached shipments");
+}

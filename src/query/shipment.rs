@@ -94,7 +94,6 @@ impl<'a> ShipmentLine<'a> {
     }
 
     /// Every field, in the order they serialize.
-    #[expect(clippy::type_complexity, reason = "private, the fields in order")]
     fn fields(
         &self,
     ) -> (

@@ -318,3 +318,31 @@ pub fn trace_backward<'a>(index: &'a Index, lot: &LotId) -> Result<BackwardTrace
         inspections,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_by_entry_orders_by_entry_and_keeps_ties_in_order() {
+        // Entry numbers needing one, two and three 11-bit digits.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for max in [1_000u64, 3_000_000, u64::from(u32::MAX)] {
+            let mut items: Vec<(u64, u32)> =
+                (0..5_000u32).map(|i| (((next() % max) << 32) | u64::from(i % 7), i)).collect();
+            let mut expected = items.clone();
+            expected.sort_by_key(|&(k, _)| k >> 32);
+            sort_by_entry(&mut items);
+            assert_eq!(items, expected, "entries below {max}");
+        }
+        let mut empty: Vec<(u64, u8)> = Vec::new();
+        sort_by_entry(&mut empty);
+        assert!(empty.is_empty());
+    }
+}
