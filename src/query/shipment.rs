@@ -3,9 +3,10 @@
 //! A forward trace from a raw-material lot reaches thousands of shipments.
 //! Copying each line's texts and numbers out of the index would make the
 //! result far larger than the work of finding it, so a line is a small
-//! view of its shipment row (24 bytes): the trace finds the lines, puts
-//! them in ledger order and leaves out voided ones; each field is one
-//! lookup in the index when it is read, and the texts are borrowed from it.
+//! view of its shipment row (48 bytes): the trace finds the lines, puts
+//! them in ledger order and leaves out voided ones, and gives each its
+//! lot's item and lot code; every other field is one lookup in the index
+//! when it is read. The texts are borrowed from the index.
 //! A line serializes exactly as a plain struct of its fields would.
 
 use core::fmt;
@@ -24,25 +25,26 @@ use crate::model::{LedgerId, Timestamp};
 #[derive(Clone, Copy)]
 pub struct ShipmentLine<'a> {
     view: View<'a>,
-    lot: u32,
+    /// The lot's item and lot code.
+    names: (&'a str, &'a str),
     row: &'a ShipmentRow,
 }
 
 impl<'a> ShipmentLine<'a> {
-    pub(crate) fn new(view: View<'a>, lot: u32, row: &'a ShipmentRow) -> Self {
-        Self { view, lot, row }
+    pub(crate) fn new(view: View<'a>, names: (&'a str, &'a str), row: &'a ShipmentRow) -> Self {
+        Self { view, names, row }
     }
 
     /// The item.
     #[must_use]
     pub fn item(&self) -> &'a str {
-        self.view.lot_names(self.lot).0
+        self.names.0
     }
 
     /// The lot code.
     #[must_use]
     pub fn lot(&self) -> &'a str {
-        self.view.lot_names(self.lot).1
+        self.names.1
     }
 
     /// The customer.
@@ -108,7 +110,7 @@ impl<'a> ShipmentLine<'a> {
         LedgerId,
         u64,
     ) {
-        let (item, lot) = self.view.lot_names(self.lot);
+        let (item, lot) = self.names;
         let (ledger, seq) = self.view.ix.seq_near(self.row.entry, &mut 0).unwrap_or_default();
         (
             item,

@@ -185,17 +185,21 @@ impl<'a> View<'a> {
     /// lot by lot and put in entry order by a radix sort on the entry
     /// number.
     pub(crate) fn shipment_lines(&self, lots: impl Iterator<Item = u32>) -> Vec<ShipmentLine<'a>> {
-        // Each line's entry and lot (high and low 32 bits), and its row.
+        // The (item, lot code) of each lot; each line's entry and its lot's
+        // place in `names` (high and low 32 bits), and its row.
+        let mut names: Vec<(&'a str, &'a str)> = Vec::new();
         let mut picked: Vec<(u64, &'a ShipmentRow)> = Vec::new();
         for l in lots {
-            picked
-                .extend(self.shipments(l).map(|s| ((u64::from(s.entry) << 32) | u64::from(l), s)));
+            let at = names.len() as u64;
+            names.push(self.lot_names(l));
+            picked.extend(self.shipments(l).map(|s| ((u64::from(s.entry) << 32) | at, s)));
         }
         sort_by_entry(&mut picked);
         picked
             .iter()
             .map(|&(k, s)| {
-                ShipmentLine::new(*self, u32::try_from(k & 0xffff_ffff).unwrap_or(NONE), s)
+                let at = usize::try_from(k & 0xffff_ffff).unwrap_or(usize::MAX);
+                ShipmentLine::new(*self, names.get(at).copied().unwrap_or_default(), s)
             })
             .collect()
     }
