@@ -442,12 +442,14 @@ fn main() {
     let mut trace_times = Vec::new();
     let mut ll_trace_shipments = 0;
     let mut ll_trace_lots = 0;
+    let mut ll_trace_seqs: Vec<u64> = Vec::new();
     for _ in 0..TRACE_RUNS {
         let t = Instant::now();
         let tr = query::trace_forward(&index, &start).unwrap();
         trace_times.push(t.elapsed());
         ll_trace_shipments = tr.shipments.len();
         ll_trace_lots = tr.lots.len();
+        ll_trace_seqs = tr.shipments.iter().map(query::ShipmentLine::seq).collect();
     }
     let ll_trace = median(trace_times);
     say(format!(
@@ -606,6 +608,7 @@ fn main() {
     }
     let mut sq_times = Vec::new();
     let mut sq_trace_shipments = 0;
+    let mut sq_trace_seqs: Vec<u64> = Vec::new();
     for _ in 0..TRACE_RUNS {
         let t = Instant::now();
         let mut stmt = db.prepare_cached(trace_sql).unwrap();
@@ -618,9 +621,15 @@ fn main() {
             .unwrap();
         sq_times.push(t.elapsed());
         sq_trace_shipments = rows.len();
+        sq_trace_seqs = rows.iter().map(|r| r.0 as u64).collect();
     }
     let sq_trace = median(sq_times);
     say(format!("SQLite trace: {sq_trace:.2?}, {sq_trace_shipments} shipments"));
+    // The same answer: the same shipments, in the same (ledger) order.
+    assert_eq!(
+        ll_trace_seqs, sq_trace_seqs,
+        "lotledger's and SQLite's forward traces of {start} name different shipments"
+    );
     drop(db);
 
     // ---- JSON lines ----

@@ -45,7 +45,7 @@ use crate::model::{
     Code, Digest, ItemCode, LedgerId, LocationId, LotId, PartyId, Reference, Timestamp, Unit,
 };
 
-pub(crate) use arena::TextArena;
+pub(crate) use arena::{LabelKind, Labels, TextArena};
 pub(crate) use intern::{FastBuild, Interner};
 pub(crate) use rows::*;
 
@@ -78,6 +78,10 @@ pub struct Index {
     pub(crate) lot_item: Vec<u32>,
     pub(crate) parties: Interner<PartyId>,
     pub(crate) locations: Interner<LocationId>,
+    /// The text of each item, party and location as results show it
+    /// (`gtin:…`, `gln:…` or the internal code), written once when the
+    /// identity is first seen so that results can borrow it.
+    pub(crate) labels: Labels,
     /// (actor, station) pairs.
     pub(crate) stamps: Interner<(Code<32>, Code<32>)>,
     /// Runs of consecutive entries of one ledger, in entry order.
@@ -92,7 +96,6 @@ pub struct Index {
     pub(crate) productions: Vec<ProductionRow>,
     pub(crate) lot_qtys: Vec<LotQty>,
     pub(crate) dispositions: Vec<DispositionRow>,
-    pub(crate) shipments: Vec<ShipmentRow>,
     pub(crate) returns: Vec<ReturnRow>,
     pub(crate) destructions: Vec<DestructionRow>,
     pub(crate) complaints: Vec<ComplaintRow>,
@@ -640,6 +643,7 @@ impl Index {
         }
         self.lot_nodes.shrink_to_fit();
         self.lot_item.shrink_to_fit();
+        self.labels.shrink_to_fit();
         self.lots.shrink_to_fit();
         self.text.shrink_to_fit();
         self.certificates.shrink_to_fit();
@@ -648,7 +652,6 @@ impl Index {
         self.productions.shrink_to_fit();
         self.lot_qtys.shrink_to_fit();
         self.dispositions.shrink_to_fit();
-        self.shipments.shrink_to_fit();
         self.returns.shrink_to_fit();
         self.destructions.shrink_to_fit();
         self.steps.shrink_to_fit();
@@ -711,7 +714,7 @@ impl Index {
             entries: self.entries(),
             lots: self.lots.len(),
             parties: self.parties.len(),
-            shipments: self.shipments.len(),
+            shipments: self.lot_nodes.iter().map(|n| n.shipments.len()).sum(),
             productions: self.productions.len(),
             complaints: self.complaints.len(),
             corrections: self.corrections.len(),
@@ -733,6 +736,22 @@ impl Index {
     /// The ledger number of entry number `e`.
     pub(crate) fn ledger_of(&self, e: u32) -> Option<u16> {
         self.run_of(e).map(|r| r.ledger)
+    }
+
+    /// The ledger and sequence number of entry number `e`, using and
+    /// updating `run` (a run number) as a hint: entries visited in order
+    /// mostly fall in the run of the one before.
+    pub(crate) fn seq_near(&self, e: u32, run: &mut usize) -> Option<(LedgerId, u64)> {
+        let hit = self.runs.get(*run).filter(|r| e >= r.first_entry && e - r.first_entry < r.len);
+        let r = match hit {
+            Some(r) => r,
+            None => {
+                *run = self.runs.partition_point(|r| r.first_entry <= e).checked_sub(1)?;
+                self.runs.get(*run).filter(|r| e - r.first_entry < r.len)?
+            }
+        };
+        let ledger = self.ledgers.get(usize::from(r.ledger))?;
+        Some((ledger.id, r.first_seq + u64::from(e - r.first_entry)))
     }
 
     /// Where entry number `e` lives.

@@ -40,16 +40,17 @@ mod complaints;
 mod expiry;
 mod genealogy;
 mod recall;
+mod shipment;
 mod trace;
 
 use core::fmt;
 use std::collections::{HashSet, VecDeque};
-use std::string::{String, ToString};
+use std::string::String;
 use std::vec::Vec;
 
 use serde::Serialize;
 
-use crate::index::{EntryPlace, Index, LotQty, NONE, ProductionRow};
+use crate::index::{EntryPlace, FastBuild, Index, LabelKind, LotQty, NONE, ProductionRow};
 use crate::model::{Date, Disposition, LotId, RecordKind};
 
 pub use amount::{Amount, Decimal, Totals};
@@ -68,9 +69,10 @@ pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
     RecallReport, mass_balance, recall, recall_by_number,
 };
+pub use shipment::ShipmentLine;
 pub use trace::{
-    BackwardTrace, ForwardTrace, InspectionLine, Link, ReceiptLine, ShipmentLine, TracedLot,
-    trace_backward, trace_forward,
+    BackwardTrace, ForwardTrace, InspectionLine, Link, ReceiptLine, TracedLot, trace_backward,
+    trace_forward,
 };
 
 /// Why a query has no answer.
@@ -156,27 +158,54 @@ impl<'a> View<'a> {
         self.ix.lots.get(lot).ok_or_else(|| QueryError::UnknownLot(lot.clone()))
     }
 
+    /// The item's text and the lot code of lot number `lot`, borrowed
+    /// from the index.
+    pub(crate) fn lot_names(&self, lot: u32) -> (&'a str, &'a str) {
+        let ix = self.ix;
+        let code = ix.lots.value(lot).map_or("", |l| l.lot.as_str());
+        let item = ix.lot_item.get(lot as usize).map_or("", |&i| ix.labels.get(LabelKind::Item, i));
+        (item, code)
+    }
+
     pub(crate) fn lot_ref(&self, lot: u32) -> LotRef {
-        match self.ix.lots.value(lot) {
-            Some(l) => LotRef { item: l.item.to_string(), lot: l.lot.as_str().into() },
-            None => LotRef { item: String::new(), lot: String::new() },
-        }
+        let (item, lot) = self.lot_names(lot);
+        LotRef { item: item.into(), lot: lot.into() }
+    }
+
+    /// A party as text, borrowed from the index.
+    pub(crate) fn party_name(&self, p: u32) -> &'a str {
+        self.ix.labels.get(LabelKind::Party, p)
     }
 
     pub(crate) fn party(&self, p: u32) -> String {
-        self.ix.parties.value(p).map(ToString::to_string).unwrap_or_default()
+        self.party_name(p).into()
+    }
+
+    /// A location as text, borrowed from the index; none for [`NONE`].
+    pub(crate) fn location_name(&self, l: u32) -> Option<&'a str> {
+        (l != NONE).then(|| self.ix.labels.get(LabelKind::Location, l))
     }
 
     pub(crate) fn location(&self, l: u32) -> Option<String> {
-        (l != NONE).then(|| self.ix.locations.value(l).map(ToString::to_string)).flatten()
+        self.location_name(l).map(Into::into)
+    }
+
+    /// A unit's code, borrowed from the index.
+    pub(crate) fn unit_code(&self, u: u32) -> &'a str {
+        self.ix.units.value(u).map_or("", |u| u.code())
     }
 
     pub(crate) fn unit(&self, u: u32) -> String {
-        self.ix.units.value(u).map(|u| u.code().into()).unwrap_or_default()
+        self.unit_code(u).into()
+    }
+
+    /// A packed text, borrowed from the index; none for [`NONE`].
+    pub(crate) fn text_str(&self, offset: u32) -> Option<&'a str> {
+        (offset != NONE).then(|| self.ix.text.get(offset))
     }
 
     pub(crate) fn text(&self, offset: u32) -> Option<String> {
-        (offset != NONE).then(|| self.ix.text.get(offset).into())
+        self.text_str(offset).map(Into::into)
     }
 
     pub(crate) fn place(&self, e: u32) -> EntryPlace {
@@ -222,7 +251,7 @@ impl<'a> View<'a> {
     /// Walks forward (`true`: lot → productions consuming it → outputs) or
     /// backward (lot → productions making it → inputs) from `seeds`.
     pub(crate) fn closure(&self, seeds: &[u32], forward: bool) -> Closure {
-        let mut seen: HashSet<u32> = seeds.iter().copied().collect();
+        let mut seen: HashSet<u32, FastBuild> = seeds.iter().copied().collect();
         let mut out = Closure::default();
         let mut queue: VecDeque<(u32, u32)> = VecDeque::new();
         for &s in seeds {
@@ -234,6 +263,9 @@ impl<'a> View<'a> {
         while let Some((lot, depth)) = queue.pop_front() {
             let Some(node) = self.ix.lot_nodes.get(lot as usize) else { continue };
             let rows = if forward { &node.consumed_by } else { &node.produced_by };
+            // Every edge found from here has `lot` at this end, so a repeat
+            // can only be among the edges found from here.
+            let first = out.edges.len();
             for (r, p) in self.productions(rows) {
                 let next = if forward { self.outputs(p) } else { self.inputs(p) };
                 for lq in next {
@@ -241,7 +273,7 @@ impl<'a> View<'a> {
                         continue;
                     }
                     let edge = if forward { (lot, lq.lot, r) } else { (lq.lot, lot, r) };
-                    if !out.edges.contains(&edge) {
+                    if !out.edges.get(first..).is_some_and(|new| new.contains(&edge)) {
                         out.edges.push(edge);
                     }
                     if seen.insert(lq.lot) {
@@ -294,7 +326,6 @@ impl<'a> View<'a> {
             .map(|n| n.shipments.as_slice())
             .unwrap_or_default()
             .iter()
-            .filter_map(move |&r| ix.shipments.get(r as usize))
             .filter(move |s| !ix.is_void(s.entry))
     }
 }

@@ -111,7 +111,7 @@ fn correcting_a_correction_restores_the_original() {
         p.correct(SALES, 95, EntryRef { seq: 5, hash: entries[5].hash }, "that shipment was right");
     let ix = p.index();
     let ships = query::trace_forward(&ix, &fg("F2")).unwrap().shipments;
-    assert_eq!(ships.iter().map(|s| s.quantity.to_string()).collect::<Vec<_>>(), ["100", "999"]);
+    assert_eq!(ships.iter().map(|s| s.quantity().to_string()).collect::<Vec<_>>(), ["100", "999"]);
     let lines = query::corrections(&ix);
     assert!(!lines[0].in_force && lines[0].correction.void);
     assert!(lines[1].in_force && lines[1].correction.seq == c.seq);

@@ -170,8 +170,8 @@ fn interleaved_ledgers_from_any_source() {
     let (mut f, mut g) =
         (query::trace_forward(&ix, &a1).unwrap(), query::trace_forward(&bulk, &a1).unwrap());
     // Same answer; only the shipment order follows ingestion order, which is ledger order here too.
-    f.shipments.sort_by_key(|s| (s.ledger, s.seq));
-    g.shipments.sort_by_key(|s| (s.ledger, s.seq));
+    f.shipments.sort_by_key(|s| (s.ledger(), s.seq()));
+    g.shipments.sort_by_key(|s| (s.ledger(), s.seq()));
     assert_eq!(f, g);
     assert_eq!(query::recall(&ix, std::slice::from_ref(&a1)).unwrap().customer_lots.len(), 3);
     let rows = query::audit_entries(

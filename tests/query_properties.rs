@@ -86,13 +86,13 @@ proptest! {
         for l in &fwd.lots {
             let lot = d.lots.iter().find(|x| x.item.to_string() == l.item && x.lot.as_str() == l.lot).unwrap();
             let back = query::trace_backward(&d.index, lot).unwrap();
-            prop_assert!(back.lots.iter().any(|b| (b.item.clone(), b.lot.clone()) == name));
+            prop_assert!(back.lots.iter().any(|b| (b.item, b.lot) == (name.0.as_str(), name.1.as_str())));
         }
         let back = query::trace_backward(&d.index, start).unwrap();
         for l in &back.lots {
             let lot = d.lots.iter().find(|x| x.item.to_string() == l.item && x.lot.as_str() == l.lot).unwrap();
             let fwd = query::trace_forward(&d.index, lot).unwrap();
-            prop_assert!(fwd.lots.iter().any(|f| (f.item.clone(), f.lot.clone()) == name));
+            prop_assert!(fwd.lots.iter().any(|f| (f.item, f.lot) == (name.0.as_str(), name.1.as_str())));
         }
     }
 }

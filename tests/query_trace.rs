@@ -17,7 +17,7 @@ use lotledger::query::{self, QueryError};
 use query_plant::*;
 
 fn names(lots: &[query::TracedLot]) -> Vec<(String, u32)> {
-    lots.iter().map(|l| (l.lot.clone(), l.depth)).collect()
+    lots.iter().map(|l| (l.lot.to_owned(), l.depth)).collect()
 }
 
 #[test]
@@ -41,9 +41,7 @@ fn forward_from_a_raw_lot() {
     let links: Vec<_> = f
         .links
         .iter()
-        .map(|l| {
-            (l.from_lot.as_str(), l.to_lot.as_str(), l.work_order.as_str(), l.consumed.to_string())
-        })
+        .map(|l| (l.from_lot, l.to_lot, l.work_order, l.consumed.to_string()))
         .collect();
     assert_eq!(
         links,
@@ -61,13 +59,13 @@ fn forward_from_a_raw_lot() {
         .iter()
         .map(|s| {
             (
-                s.lot.as_str(),
-                s.customer.as_str(),
-                s.ship_to.as_deref(),
-                s.quantity.to_string(),
-                s.unit.as_str(),
-                s.order.as_str(),
-                s.shipped_at,
+                s.lot(),
+                s.customer(),
+                s.ship_to(),
+                s.quantity().to_string(),
+                s.unit(),
+                s.order(),
+                s.shipped_at(),
             )
         })
         .collect();
@@ -80,7 +78,7 @@ fn forward_from_a_raw_lot() {
         ]
     );
     // The first shipment is entry 0 of the sales ledger.
-    assert_eq!((f.shipments[0].ledger, f.shipments[0].seq), (p.id(SALES), 0));
+    assert_eq!((f.shipments[0].ledger(), f.shipments[0].seq()), (p.id(SALES), 0));
     let json = serde_json::to_value(&f).unwrap();
     assert_eq!(json["shipments"][0]["quantity"], "300");
     assert_eq!(json["lots"][3]["status"], "on_hold");
@@ -101,12 +99,12 @@ fn backward_from_a_finished_lot() {
         .iter()
         .map(|r| {
             (
-                r.lot.as_str(),
-                r.supplier.as_str(),
-                r.supplier_lot.as_deref(),
+                r.lot,
+                r.supplier,
+                r.supplier_lot,
                 r.quantity.to_string(),
-                r.unit.as_str(),
-                r.order.as_deref(),
+                r.unit,
+                r.order,
                 r.received_at,
             )
         })
@@ -119,7 +117,7 @@ fn backward_from_a_finished_lot() {
         ]
     );
     let inspections: Vec<_> =
-        b.inspections.iter().map(|i| (i.lot.as_str(), i.stage, i.result, i.inspected_at)).collect();
+        b.inspections.iter().map(|i| (i.lot, i.stage, i.result, i.inspected_at)).collect();
     assert_eq!(
         inspections,
         [
@@ -129,7 +127,7 @@ fn backward_from_a_finished_lot() {
             ("B1", InspectionStage::Incoming, InspectionResult::Conditional, t(4)),
         ]
     );
-    assert_eq!(b.inspections[0].report.as_deref(), Some("REP-F1"));
+    assert_eq!(b.inspections[0].report, Some("REP-F1"));
     assert_eq!(b.inspections[0].actor, "a.novak");
     // F3 was made from B1 alone.
     let b3 = query::trace_backward(&ix, &fg("F3")).unwrap();
@@ -141,7 +139,7 @@ fn every_forward_lot_traces_back_to_the_start() {
     let ix = standard().index();
     for start in [lot("RM-A", "A1"), lot("RM-B", "B1"), lot("IM-M", "M1")] {
         for l in query::trace_forward(&ix, &start).unwrap().lots {
-            let this = if l.item == FG { fg(&l.lot) } else { lot(&l.item, &l.lot) };
+            let this = if l.item == FG { fg(l.lot) } else { lot(l.item, l.lot) };
             let back = query::trace_backward(&ix, &this).unwrap();
             assert!(
                 back.lots.iter().any(|b| b.lot == start.lot.as_str()),
@@ -188,4 +186,73 @@ fn unknown_lot_is_an_error() {
     let err = query::trace_forward(&ix, &lot("RM-Z", "Z9")).unwrap_err();
     assert_eq!(err, QueryError::UnknownLot(lot("RM-Z", "Z9")));
     assert_eq!(err.to_string(), "lot RM-Z/Z9 is not in any indexed record");
+}
+
+#[test]
+fn a_shipment_line_serializes_as_its_fields_in_order() {
+    let p = standard();
+    let ix = p.index();
+    let f = query::trace_forward(&ix, &lot("RM-A", "A1")).unwrap();
+    let s = f.shipments[0];
+    let expected = format!(
+        r#"{{"item":"{FG}","lot":"F1","customer":"C-1","ship_to":"LOC-1","quantity":"300","unit":"H87","shipped_at":{},"order":"SO-1","ledger":"{}","seq":0}}"#,
+        serde_json::to_string(&s.shipped_at()).unwrap(),
+        p.id(SALES)
+    );
+    assert_eq!(serde_json::to_string(&s).unwrap(), expected);
+    assert_eq!(s, s.clone());
+    assert_ne!(f.shipments[0], f.shipments[1]);
+    assert!(format!("{s:?}").contains(r#"order: "SO-1""#));
+}
+
+/// The forward trace's shipments are exactly the shipment records of the
+/// traced lots, in ledger order, found here by decoding every record.
+#[test]
+fn forward_shipments_match_a_scan_of_the_ledger() {
+    let (id, bytes) = lotledger::demo::ledger(30_000);
+    let ix = lotledger::index::Index::from_ledgers([(id, bytes.as_slice())]).unwrap();
+    let records: Vec<(u64, lotledger::model::Record)> =
+        lotledger::chain::Verifier::new(&bytes, lotledger::chain::Anchor::genesis(&id))
+            .map(|v| {
+                let v = v.unwrap();
+                (v.header.seq, v.record().unwrap())
+            })
+            .collect();
+    let corrected: Vec<u64> = records
+        .iter()
+        .filter_map(|(_, r)| match r {
+            lotledger::model::Record::Corrected(c) => Some(c.target.seq),
+            _ => None,
+        })
+        .collect();
+    let mut checked = 0;
+    for start in records.iter().filter_map(|(_, r)| match r {
+        lotledger::model::Record::MaterialReceived(m) => Some(m.lot.clone()),
+        _ => None,
+    }) {
+        let f = query::trace_forward(&ix, &start).unwrap();
+        let traced: Vec<(String, String)> =
+            f.lots.iter().map(|l| (l.item.to_owned(), l.lot.to_owned())).collect();
+        let expected: Vec<u64> = records
+            .iter()
+            .filter(|(seq, _)| !corrected.contains(seq))
+            .filter_map(|(seq, r)| match r {
+                lotledger::model::Record::Shipped(s)
+                    if traced
+                        .contains(&(s.lot.item.to_string(), s.lot.lot.as_str().to_owned())) =>
+                {
+                    Some(*seq)
+                }
+                _ => None,
+            })
+            .collect();
+        let seqs: Vec<u64> = f.shipments.iter().map(query::ShipmentLine::seq).collect();
+        assert_eq!(seqs, expected, "forward trace of {start}");
+        assert!(f.shipments.iter().all(|s| s.ledger() == id));
+        checked += seqs.len();
+        if checked > 2_000 {
+            break;
+        }
+    }
+    assert!(checked > 0, "some trace reached shipments");
 }

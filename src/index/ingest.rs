@@ -108,6 +108,7 @@ impl Index {
         let id = self.lots.intern(lot).ok_or(full("lots"))?;
         if id as usize == self.lot_nodes.len() {
             let item = self.items.intern(&lot.item).ok_or(full("items"))?;
+            self.labels.note(LabelKind::Item, item, &lot.item);
             self.lot_nodes.push(LotNode::default());
             self.lot_item.push(item);
         }
@@ -123,7 +124,9 @@ impl Index {
     }
 
     fn party(&mut self, p: &PartyId) -> Result<u32, IngestError> {
-        self.parties.intern(p).ok_or(full("parties"))
+        let id = self.parties.intern(p).ok_or(full("parties"))?;
+        self.labels.note(LabelKind::Party, id, p);
+        Ok(id)
     }
 
     fn qty(&mut self, q: &Quantity) -> Result<Qty, IngestError> {
@@ -205,24 +208,26 @@ impl Index {
                 let lot = self.lot(&s.lot)?;
                 let customer = self.party(&s.customer)?;
                 let ship_to = match &s.ship_to {
-                    Some(l) => self.locations.intern(l).ok_or(full("locations"))?,
+                    Some(l) => {
+                        let id = self.locations.intern(l).ok_or(full("locations"))?;
+                        self.labels.note(LabelKind::Location, id, l);
+                        id
+                    }
                     None => NONE,
                 };
                 let order = self.text.push(s.order.as_str());
                 let q = self.qty(&s.quantity)?;
-                let row = u32::try_from(self.shipments.len()).map_err(|_| full("shipments"))?;
-                self.shipments.push(ShipmentRow {
-                    amount: q.amount,
-                    entry: e,
-                    lot,
-                    customer,
-                    ship_to,
-                    order,
-                    unit: q.unit,
-                    scale: q.scale,
-                });
                 if let Some(node) = self.lot_nodes.get_mut(lot as usize) {
-                    node.shipments.push(row);
+                    node.shipments.push(ShipmentRow {
+                        amount: q.amount,
+                        time: self.entries.time.get(e as usize).copied().unwrap_or_default(),
+                        entry: e,
+                        customer,
+                        ship_to,
+                        order,
+                        unit: q.unit,
+                        scale: q.scale,
+                    });
                 }
             }
             RecordKind::Delivered => {

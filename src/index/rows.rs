@@ -25,8 +25,10 @@ pub(crate) struct Qty {
 impl Qty {
     /// The amount at scale 9, for exact sums.
     pub(crate) fn normalized(self) -> i128 {
-        let shift = 9u32.saturating_sub(u32::from(self.scale));
-        i128::from(self.amount) * 10i128.pow(shift)
+        const POW10: [i128; 10] =
+            [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+        let shift = usize::from(9u8.saturating_sub(self.scale));
+        i128::from(self.amount) * POW10.get(shift).copied().unwrap_or(1)
     }
 }
 
@@ -37,8 +39,10 @@ pub(crate) struct LotNode {
     pub produced_by: Vec<u32>,
     /// Production rows that list this lot as an input.
     pub consumed_by: Vec<u32>,
-    /// Shipment rows of this lot.
-    pub shipments: Vec<u32>,
+    /// Shipment lines of this lot, in entry order. They are kept here
+    /// rather than in one list for all lots so that a trace reads each
+    /// lot's shipments as one contiguous run.
+    pub shipments: Vec<ShipmentRow>,
     /// Entries of every other kind that name this lot.
     pub events: Vec<u32>,
 }
@@ -95,12 +99,14 @@ pub(crate) struct DispositionRow {
     pub status: Disposition,
 }
 
-/// A shipment line.
+/// A shipment line, kept with its lot (see [`LotNode::shipments`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ShipmentRow {
     pub amount: u64,
+    /// The entry's time (also in the entry columns; kept here so a trace
+    /// need not look it up there).
+    pub time: i64,
     pub entry: u32,
-    pub lot: u32,
     pub customer: u32,
     pub ship_to: u32,
     /// Text arena offset of the order.

@@ -135,8 +135,8 @@ pub fn trace(
         for l in &t.lots {
             lots.row([
                 l.depth.to_string(),
-                l.item.clone(),
-                l.lot.clone(),
+                l.item.into(),
+                l.lot.into(),
                 status(l.status),
                 l.expiry.map_or("-".into(), |d| d.to_string()),
             ]);
@@ -152,12 +152,12 @@ pub fn trace(
         ]);
         for r in &t.receipts {
             receipts.row([
-                r.item.clone(),
-                r.lot.clone(),
-                r.supplier.clone(),
-                r.supplier_lot.clone().unwrap_or_default(),
+                r.item.into(),
+                r.lot.into(),
+                r.supplier.into(),
+                r.supplier_lot.unwrap_or_default().into(),
                 format!("{} {}", r.quantity, r.unit),
-                r.order.clone().unwrap_or_default(),
+                r.order.unwrap_or_default().into(),
                 r.received_at.to_string(),
             ]);
         }
@@ -165,13 +165,13 @@ pub fn trace(
             Table::new(&["item", "lot", "stage", "result", "certificate", "at", "by"]);
         for i in &t.inspections {
             inspections.row([
-                i.item.clone(),
-                i.lot.clone(),
+                i.item.into(),
+                i.lot.into(),
                 format!("{:?}", i.stage).to_lowercase(),
                 format!("{:?}", i.result).to_lowercase(),
                 i.certificate.map_or("-".into(), |c| c.to_string()),
                 i.inspected_at.to_string(),
-                i.actor.clone(),
+                i.actor.into(),
             ]);
         }
         if format == Format::Csv {
@@ -194,13 +194,13 @@ pub fn trace(
         Table::new(&["item", "lot", "customer", "ship to", "quantity", "shipped", "order"]);
     for s in &t.shipments {
         shipments.row([
-            s.item.clone(),
-            s.lot.clone(),
-            s.customer.clone(),
-            s.ship_to.clone().unwrap_or_default(),
-            format!("{} {}", s.quantity, s.unit),
-            s.shipped_at.to_string(),
-            s.order.clone(),
+            s.item().into(),
+            s.lot().into(),
+            s.customer().into(),
+            s.ship_to().unwrap_or_default().into(),
+            format!("{} {}", s.quantity(), s.unit()),
+            s.shipped_at().to_string(),
+            s.order().into(),
         ]);
     }
     if format == Format::Csv {
@@ -210,8 +210,8 @@ pub fn trace(
     for l in &t.lots {
         lots.row([
             l.depth.to_string(),
-            l.item.clone(),
-            l.lot.clone(),
+            l.item.into(),
+            l.lot.into(),
             status(l.status),
             l.expiry.map_or("-".into(), |d| d.to_string()),
         ]);
