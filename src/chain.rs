@@ -192,6 +192,7 @@ impl Chain {
     ///
     /// # Errors
     /// The [`FailureKind`] found; the chain does not advance.
+    #[inline]
     pub fn step<'b>(&mut self, body: &'b [u8]) -> Result<Step<'b>, FailureKind> {
         let (header, record_bytes) = entry::decode_header_ref(body).map_err(|e| match e {
             DecodeError::UnknownVersion(v) => FailureKind::UnknownVersion(v),

@@ -152,10 +152,50 @@ pub struct HeaderRef<'a> {
     pub time: Timestamp,
     /// The first bytes of the previous entry's hash.
     pub link: PrevLink,
-    /// Who made it (checked against the code rule).
-    pub actor: &'a str,
-    /// The station or device (checked against the code rule).
-    pub station: &'a str,
+    /// Who made it.
+    pub actor: CodeRef<'a>,
+    /// The station or device.
+    pub station: CodeRef<'a>,
+}
+
+/// A code (actor, station) that follows the code rule, borrowed: from an
+/// entry body read in place, or from a [`Code`](crate::model::Code).
+/// Reading a body checks the rule on the bytes; the text is decoded only
+/// when asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct CodeRef<'a>(&'a [u8]);
+
+impl<'a> CodeRef<'a> {
+    /// The code.
+    #[must_use]
+    pub fn as_str(&self) -> &'a str {
+        // Checked when made: valid UTF-8.
+        core::str::from_utf8(self.0).unwrap_or_default()
+    }
+
+    /// The code's bytes as stored.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+impl<'a, const N: usize> From<&'a crate::model::Code<N>> for CodeRef<'a> {
+    fn from(code: &'a crate::model::Code<N>) -> Self {
+        Self(code.as_str().as_bytes())
+    }
+}
+
+impl fmt::Debug for CodeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for CodeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl HeaderRef<'_> {
@@ -170,8 +210,8 @@ impl HeaderRef<'_> {
             seq: self.seq,
             time: self.time,
             link: self.link,
-            actor: Actor::new(self.actor).map_err(|_| DecodeError::BadValue)?,
-            station: Station::new(self.station).map_err(|_| DecodeError::BadValue)?,
+            actor: Actor::new(self.actor.as_str()).map_err(|_| DecodeError::BadValue)?,
+            station: Station::new(self.station.as_str()).map_err(|_| DecodeError::BadValue)?,
         })
     }
 }
@@ -185,8 +225,8 @@ impl Header {
             seq: self.seq,
             time: self.time,
             link: self.link,
-            actor: self.actor.as_str(),
-            station: self.station.as_str(),
+            actor: CodeRef::from(&self.actor),
+            station: CodeRef::from(&self.station),
         }
     }
 }
@@ -285,9 +325,9 @@ pub fn encode_parts(
     w.varint(header.seq)?;
     w.varint(zigzag(header.time.0))?;
     w.bytes(&header.link.0)?;
-    w.varint(header.actor.len() as u64)?;
+    w.varint(header.actor.as_bytes().len() as u64)?;
     w.bytes(header.actor.as_bytes())?;
-    w.varint(header.station.len() as u64)?;
+    w.varint(header.station.as_bytes().len() as u64)?;
     w.bytes(header.station.as_bytes())?;
     postcard::serialize_with_flavor(record, w).map_err(|_| EncodeError::BufferTooSmall)
 }
@@ -395,11 +435,24 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
-    fn code(&mut self) -> Result<&'a str, DecodeError> {
+    /// An actor or station: bytes, then UTF-8 (malformed), then the code
+    /// rule (bad value), in postcard's order. Printable ASCII, which almost
+    /// every code is, is valid UTF-8 and free of control characters, so
+    /// only its length and edge spaces are left to check.
+    #[inline]
+    fn code(&mut self) -> Result<CodeRef<'a>, DecodeError> {
         let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
-        let s = core::str::from_utf8(self.take(len)?).map_err(|_| DecodeError::Malformed)?;
+        let bytes = self.take(len)?;
+        if bytes.iter().all(|&b| b.wrapping_sub(0x20) < 0x5f) {
+            let edge_space = bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ');
+            if bytes.is_empty() || bytes.len() > Actor::CAPACITY || edge_space {
+                return Err(DecodeError::BadValue);
+            }
+            return Ok(CodeRef(bytes));
+        }
+        let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::Malformed)?;
         Actor::check(s).map_err(|_| DecodeError::BadValue)?;
-        Ok(s)
+        Ok(CodeRef(bytes))
     }
 }
 
@@ -409,6 +462,7 @@ impl<'a> Reader<'a> {
 /// # Errors
 /// [`DecodeError::UnknownVersion`] for another format version; otherwise the
 /// reason the header is unreadable.
+#[inline]
 pub fn decode_header_ref(body: &[u8]) -> Result<(HeaderRef<'_>, &[u8]), DecodeError> {
     let version = *body.first().ok_or(DecodeError::Empty)?;
     if version != FORMAT_VERSION {
@@ -585,6 +639,34 @@ mod tests {
         postcard::take_from_bytes::<Header>(body).map_err(from_postcard)
     }
 
+    /// Codes at the edges of the rule read as postcard reads them, through
+    /// the ASCII shortcut and the general path.
+    #[test]
+    fn header_codes_at_the_edges_of_the_rule() {
+        let long = "A".repeat(33);
+        let cases: [&[u8]; 12] = [
+            b"A",
+            b" A",
+            b"A ",
+            b"",
+            long.as_bytes(),
+            &long.as_bytes()[..32],
+            "é".as_bytes(),
+            " é".as_bytes(),
+            b"\x7f",
+            b"A\tB",
+            b"\xff",
+            "\u{85}".as_bytes(),
+        ];
+        for actor in cases {
+            let mut body =
+                std::vec![1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, u8::try_from(actor.len()).unwrap()];
+            body.extend_from_slice(actor);
+            body.extend_from_slice(&[1, b'S', 4]);
+            assert_eq!(decode_header(&body), reference_decode(&body), "{actor:?}");
+        }
+    }
+
     proptest::proptest! {
         /// The hand-written header reader gives postcard's answer, value or
         /// error, for any bytes after a valid start.
@@ -598,7 +680,7 @@ mod tests {
             let mut body = [0u8; 256];
             let header = HeaderRef {
                 version: FORMAT_VERSION, seq, time: Timestamp(time), link: PrevLink([3; 8]),
-                actor: "qa.mei", station: "LINE-2",
+                actor: CodeRef(b"qa.mei"), station: CodeRef(b"LINE-2"),
             };
             let mut w = Cursor { out: &mut body, pos: 0 };
             w.bytes(&[header.version]).unwrap();

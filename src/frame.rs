@@ -102,6 +102,7 @@ pub const fn frame_len(body_len: usize) -> usize {
 ///
 /// # Errors
 /// [`FrameError`] when the bytes are not a whole, intact frame.
+#[inline]
 pub fn parse(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
     let (len, prefix) = varint::decode(bytes).map_err(|e| match e {
         varint::VarintError::Truncated => {

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::{Anchor, Chain, FailureKind, Receipt};
-use crate::entry::{self, EncodeError, FORMAT_VERSION, HeaderRef, PrevLink, Stamp};
+use crate::entry::{self, CodeRef, EncodeError, FORMAT_VERSION, HeaderRef, PrevLink, Stamp};
 use crate::frame::{self, CRC_LEN, FrameError, MAX_BODY_LEN, MAX_LEN_PREFIX};
 use crate::model::Record;
 use crate::storage::Storage;
@@ -86,8 +86,8 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
             seq,
             time: stamp.time,
             link: PrevLink::of(&self.head.head),
-            actor: stamp.actor.as_str(),
-            station: stamp.station.as_str(),
+            actor: CodeRef::from(&stamp.actor),
+            station: CodeRef::from(&stamp.station),
         };
         let buf = self.buffer.as_mut();
         let body_end = buf.len().saturating_sub(CRC_LEN);
