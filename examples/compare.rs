@@ -290,6 +290,21 @@ fn main() {
     drop((store, batch));
     let append_vs_sha = median_ratio(&sha_times, &mem_times);
     let verify_vs_sha = median_ratio(&sha_times, &verify_times);
+    let per_round = |other: &[Duration]| -> String {
+        let r = sha_times.iter().zip(other).map(|(s, o)| s.as_secs_f64() / o.as_secs_f64());
+        r.map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
+    };
+    let ms = |v: &[Duration]| -> String {
+        v.iter().map(|d| format!("{:.0}", d.as_secs_f64() * 1e3)).collect::<Vec<_>>().join(" ")
+    };
+    say(format!(
+        "per round: SHA-256 {} ms, append {} ms ({}× of SHA-256), verify {} ms ({}×)",
+        ms(&sha_times),
+        ms(&mem_times),
+        per_round(&mem_times),
+        ms(&verify_times),
+        per_round(&verify_times)
+    ));
     let sha = fig(n, median(sha_times));
     let ll_mem = fig(n, median(mem_times));
     let ll_verify = fig(n, median(verify_times));
