@@ -203,6 +203,15 @@ fn fixture_is_the_documented_ledger_and_verifies() {
     }
 }
 
+/// FORMAT.md gives the state after the domain block; it is the library's.
+#[test]
+fn entry_midstate_is_documented() {
+    let words: Vec<String> =
+        lotledger::entry::ENTRY_MIDSTATE.iter().map(|w| format!("{w:08x}")).collect();
+    let documented = FORMAT_MD.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(documented.contains(&words.join(" ")), "FORMAT.md should give the words {words:?}");
+}
+
 #[test]
 fn genesis_hash_is_documented() {
     let g = lotledger::entry::genesis(&ledger_id()).to_string();
