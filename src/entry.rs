@@ -439,11 +439,11 @@ impl<'a> Reader<'a> {
     /// rule (bad value), in postcard's order. Printable ASCII, which almost
     /// every code is, is valid UTF-8 and free of control characters, so
     /// only its length and edge spaces are left to check.
-    #[inline]
+    #[inline(always)]
     fn code(&mut self) -> Result<CodeRef<'a>, DecodeError> {
         let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
         let bytes = self.take(len)?;
-        if bytes.iter().all(|&b| b.wrapping_sub(0x20) < 0x5f) {
+        if bytes.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f)) {
             let edge_space = bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ');
             if bytes.is_empty() || bytes.len() > Actor::CAPACITY || edge_space {
                 return Err(DecodeError::BadValue);
@@ -462,7 +462,7 @@ impl<'a> Reader<'a> {
 /// # Errors
 /// [`DecodeError::UnknownVersion`] for another format version; otherwise the
 /// reason the header is unreadable.
-#[inline]
+#[inline(always)]
 pub fn decode_header_ref(body: &[u8]) -> Result<(HeaderRef<'_>, &[u8]), DecodeError> {
     let version = *body.first().ok_or(DecodeError::Empty)?;
     if version != FORMAT_VERSION {
