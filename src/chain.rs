@@ -194,6 +194,30 @@ impl Chain {
     /// The [`FailureKind`] found; the chain does not advance.
     #[inline]
     pub fn step<'b>(&mut self, body: &'b [u8]) -> Result<Step<'b>, FailureKind> {
+        let step = self.check(body)?;
+        self.advance(&step);
+        Ok(step)
+    }
+
+    /// As [`Chain::step`], with the header decoded into a [`Header`].
+    ///
+    /// # Errors
+    /// The [`FailureKind`] found; the chain does not advance.
+    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Followed<'b>, FailureKind> {
+        let step = self.check(body)?;
+        let header = step.header.to_header().map_err(FailureKind::Undecodable)?;
+        self.advance(&step);
+        Ok(Followed {
+            header,
+            record_bytes: step.record_bytes,
+            hash: step.hash,
+            time_regressed: step.time_regressed,
+        })
+    }
+
+    /// Everything [`Chain::step`] checks, without moving the chain.
+    #[inline]
+    fn check<'b>(&self, body: &'b [u8]) -> Result<Step<'b>, FailureKind> {
         let (header, record_bytes) = entry::decode_header_ref(body).map_err(|e| match e {
             DecodeError::UnknownVersion(v) => FailureKind::UnknownVersion(v),
             other => FailureKind::Undecodable(other),
@@ -214,29 +238,13 @@ impl Chain {
         }
         let hash = entry::hash(&self.anchor.head, body);
         let time_regressed = self.last_time.is_some_and(|t| header.time < t);
-        self.anchor = Anchor { next_seq: header.seq + 1, head: hash };
-        self.last_time = Some(header.time);
         Ok(Step { header, record_bytes, hash, time_regressed })
     }
 
-    /// As [`Chain::step`], with the header decoded into a [`Header`].
-    ///
-    /// # Errors
-    /// The [`FailureKind`] found; the chain does not advance.
-    pub fn follow<'b>(&mut self, body: &'b [u8]) -> Result<Followed<'b>, FailureKind> {
-        let before = self.clone();
-        let step = self.step(body)?;
-        match step.header.to_header() {
-            Ok(header) => Ok(Followed {
-                header,
-                record_bytes: step.record_bytes,
-                hash: step.hash,
-                time_regressed: step.time_regressed,
-            }),
-            Err(e) => {
-                *self = before;
-                Err(FailureKind::Undecodable(e))
-            }
-        }
+    /// Moves the chain past an entry [`Chain::check`] accepted.
+    #[inline]
+    fn advance(&mut self, step: &Step<'_>) {
+        self.anchor = Anchor { next_seq: step.header.seq + 1, head: step.hash };
+        self.last_time = Some(step.header.time);
     }
 }

@@ -199,19 +199,20 @@ impl fmt::Display for CodeRef<'_> {
 }
 
 impl HeaderRef<'_> {
-    /// The owned header.
+    /// The owned header. A [`CodeRef`] already follows the code rule, so
+    /// only the capacity is checked.
     ///
     /// # Errors
-    /// [`DecodeError::BadValue`] when a code breaks the code rule (never
-    /// for a header from [`decode_header_ref`], which checked them).
+    /// [`DecodeError::BadValue`] when a code is longer than an [`Actor`] or
+    /// [`Station`] holds (never for a header from [`decode_header_ref`]).
     pub fn to_header(&self) -> Result<Header, DecodeError> {
         Ok(Header {
             version: self.version,
             seq: self.seq,
             time: self.time,
             link: self.link,
-            actor: Actor::new(self.actor.as_str()).map_err(|_| DecodeError::BadValue)?,
-            station: Station::new(self.station.as_str()).map_err(|_| DecodeError::BadValue)?,
+            actor: Actor::from_checked(self.actor.as_str()).ok_or(DecodeError::BadValue)?,
+            station: Station::from_checked(self.station.as_str()).ok_or(DecodeError::BadValue)?,
         })
     }
 }

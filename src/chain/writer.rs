@@ -121,10 +121,10 @@ impl<S: Storage, B: AsMut<[u8]>> Writer<S, B> {
             return Err(WriteError::NotNext(FailureKind::Frame(extra)));
         }
         let mut chain = Chain::new(self.head);
-        let followed = chain.follow(parsed.body).map_err(WriteError::NotNext)?;
+        let step = chain.step(parsed.body).map_err(WriteError::NotNext)?;
         self.storage.append(frame).map_err(WriteError::Storage)?;
         self.head = chain.anchor();
-        Ok(Receipt { seq: followed.header.seq, hash: followed.hash })
+        Ok(Receipt { seq: step.header.seq, hash: step.hash })
     }
 
     /// Where the chain stands: the next sequence number and the last hash.

@@ -181,6 +181,14 @@ bounded_string!(
     "an identifier of 1 to {} bytes"
 );
 
+impl<const N: usize> Code<N> {
+    /// Stores a value already checked against the code rule (a code read
+    /// from an entry); only the capacity is checked again.
+    pub(crate) fn from_checked(value: &str) -> Option<Self> {
+        heapless::String::try_from(value).ok().map(Self)
+    }
+}
+
 bounded_string!(
     /// Free text of at most `N` bytes (UTF-8; may be empty). Longer documents
     /// belong outside the ledger, referenced by digest.
