@@ -295,9 +295,17 @@ fn a_ledger_missing_its_first_segment_is_never_signed() {
         .collect();
     segs.sort();
     assert!(segs.len() >= 2, "{segs:?}");
-    std::fs::remove_file(&segs[0]).unwrap();
-    let _ = std::fs::remove_file(dir.join("merkle.nodes"));
     assert_eq!(run_with(&["keygen", "--name", "qa.example", "--dir", s(t)], "").0, 0);
+    let genuine = t.join("genuine.note");
+    let key = t.join("qa.example.key");
+    assert_eq!(run_with(&["checkpoint", s(&dir), "--key", s(&key), "--out", s(&genuine)], "").0, 0);
+    std::fs::remove_file(&segs[0]).unwrap();
+    let public = t.join("qa.example.pub");
+    let (code, out, _) =
+        run_with(&["verify", s(&dir), "--checkpoint", s(&genuine), "--key", s(&public)], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("checkpoint OK"), "{out}");
+    let _ = std::fs::remove_file(dir.join("merkle.nodes"));
     let out_file = t.join("cp.note");
     let (code, out, err) = run_with(
         &["checkpoint", s(&dir), "--key", s(&t.join("qa.example.key")), "--out", s(&out_file)],

@@ -104,7 +104,8 @@ fn read_verified(
     if failure.is_none() && entries.tail_bytes() > 0 {
         failure = Some(format!(
             "the last segment ends in {} bytes after entry {} that are no complete entry \
-             (a torn write or damage; if a writer is appending, try again)",
+             (a write cut short, which the next `append` recovers, or damage: run `lotledger \
+             verify`; if a writer is appending, try again)",
             entries.tail_bytes(),
             chain.anchor().next_seq.saturating_sub(1)
         ));
@@ -444,8 +445,18 @@ pub fn consistency(
 
 /// `lotledger verify DIR --checkpoint FILE --key KEY`: the ledger against a
 /// checkpoint saved earlier.
+///
+/// A ledger the tree code cannot verify from entry 0 (say, one missing its
+/// first segment) fails the check: `checkpoint FAILED`, exit 1.
 pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = match LedgerTree::open(dir) {
+        Ok(tree) => tree,
+        Err(CliError::Unverified(m)) => {
+            output::print(&format!("checkpoint FAILED: {m}\n"))?;
+            return Ok(Outcome::CheckFailed);
+        }
+        Err(e) => return Err(e),
+    };
     let text = fs::read_to_string(file)?;
     let keys = parse_keys(keys)?;
     let cp = read_checkpoint(&text, &keys, file)?;
