@@ -438,3 +438,25 @@ fn a_checkpoint_no_given_key_verifies_is_refused_in_words() {
         assert!(!err.contains(debug) && !out.contains(debug), "{debug}: {err}");
     }
 }
+
+/// Guards that the tree commands, which take no lock, never cut a running
+/// writer's node file: nodes ahead of the entries they read stay in place.
+#[test]
+fn tree_commands_leave_a_running_writers_nodes_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (dir, key, cp) = checkpointed(t);
+    let nodes = dir.join("merkle.nodes");
+    let mut bytes = std::fs::read(&nodes).unwrap();
+    bytes.extend_from_slice(&[0x5A; 64]);
+    std::fs::write(&nodes, &bytes).unwrap();
+    let again = t.join("again.note");
+    let (code, _, err) =
+        run_with(&["checkpoint", s(&dir), "--key", s(&key), "--out", s(&again)], "");
+    assert_eq!(code, 0, "{err}");
+    let public = t.join("qa.example.pub");
+    let (code, out, _) =
+        run_with(&["verify", s(&dir), "--checkpoint", s(&cp), "--key", s(&public)], "");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(std::fs::read(&nodes).unwrap(), bytes, "a reader changed the node file");
+}

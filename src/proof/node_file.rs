@@ -23,6 +23,8 @@ pub struct NodeFile {
     /// The first leaf whose nodes the file held with other values, when
     /// [`open`](Self::open) rebuilt it from there.
     disagreed_at: Option<u64>,
+    /// Opened by [`open_shared`](Self::open_shared): not to be extended.
+    shared: bool,
 }
 
 /// Up to 65 nodes (a leaf and the parents it completes), as bytes.
@@ -62,7 +64,31 @@ impl NodeFile {
         path: impl AsRef<Path>,
         entry_hashes: impl IntoIterator<Item = Hash>,
     ) -> io::Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::build(path.as_ref(), entry_hashes, false)
+    }
+
+    /// As [`open`](Self::open), for a reader that does not hold the
+    /// ledger's writer lock: when every node the file holds for the entries
+    /// agrees, nodes beyond them (a running writer's, ahead of the entries
+    /// the reader saw) are left in place. A file opened so answers proofs
+    /// and roots but is not extended: [`push_entry`](Self::push_entry)
+    /// fails.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_shared(
+        path: impl AsRef<Path>,
+        entry_hashes: impl IntoIterator<Item = Hash>,
+    ) -> io::Result<Self> {
+        Self::build(path.as_ref(), entry_hashes, true)
+    }
+
+    fn build(
+        path: &Path,
+        entry_hashes: impl IntoIterator<Item = Hash>,
+        shared: bool,
+    ) -> io::Result<Self> {
+        let path = path.to_path_buf();
         let file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
         let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
         let mut writer: Option<BufWriter<File>> = None;
@@ -93,10 +119,12 @@ impl NodeFile {
         }
         match writer {
             Some(mut w) => w.flush()?,
-            // Everything agreed: drop nodes beyond the ledger's end, if any.
+            // Everything agreed: drop nodes beyond the ledger's end, if any,
+            // unless a writer may be adding them.
+            None if shared => {}
             None => file.set_len(stored_nodes(tree.size()).unwrap_or(0) * HASH_LEN as u64)?,
         }
-        Ok(Self { path, file, tree, disagreed_at })
+        Ok(Self { path, file, tree, disagreed_at, shared })
     }
 
     /// Opens the node file at `path` without reading the ledger, trusting it
@@ -123,7 +151,8 @@ impl NodeFile {
         if file.metadata()?.len() < want {
             return Ok(None);
         }
-        let mut this = Self { path, file, tree: CompactTree::new(), disagreed_at: None };
+        let mut this =
+            Self { path, file, tree: CompactTree::new(), disagreed_at: None, shared: false };
         if size > 0
             && this.read(NodeId { level: 0, index: size - 1 })? != leaf_hash(last_entry_hash)
         {
@@ -150,9 +179,13 @@ impl NodeFile {
     /// Appends the leaf for the next entry hash, and the nodes it completes.
     ///
     /// # Errors
-    /// I/O errors; the file may then end in a torn node, which the next
-    /// [`open`](Self::open) cuts off.
+    /// I/O errors, and always for a file opened with
+    /// [`open_shared`](Self::open_shared); the file may then end in a torn
+    /// node, which the next [`open`](Self::open) cuts off.
     pub fn push_entry(&mut self, entry_hash: &Hash) -> io::Result<()> {
+        if self.shared {
+            return Err(io::Error::other("a node file opened shared is not extended"));
+        }
         let emitted = Emitted::of(&mut self.tree, entry_hash)?;
         self.file.write_all(emitted.as_bytes())
     }
@@ -312,6 +345,25 @@ mod tests {
         let mut mem = MemoryStore::new();
         all.iter().for_each(|h| mem.push_entry(h).unwrap());
         assert_eq!(std::fs::read(&path).unwrap(), mem.nodes().concat());
+    }
+
+    /// Guards that a reader without the writer's lock leaves a running
+    /// writer's nodes, ahead of the entries it saw, in place.
+    #[test]
+    fn open_shared_leaves_nodes_beyond_the_entries_and_is_not_extended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tree.nodes");
+        let all = hashes(12);
+        drop(NodeFile::open(&path, all.iter().copied()).unwrap());
+        let whole = std::fs::read(&path).unwrap();
+        let mut shared = NodeFile::open_shared(&path, all[..9].iter().copied()).unwrap();
+        assert_eq!(shared.size(), 9);
+        let mut mem = MemoryStore::new();
+        all[..9].iter().for_each(|h| mem.push_entry(h).unwrap());
+        assert_eq!(shared.root(), mem.root());
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        assert!(shared.push_entry(&[1; 32]).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
     }
 
     #[test]

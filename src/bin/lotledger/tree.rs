@@ -120,26 +120,38 @@ fn read_verified(
 }
 
 impl LedgerTree {
-    /// The tree of the ledger in `dir`, built from its verified entries
-    /// ([`read_verified`]). The node file is a cache: it is checked node by
-    /// node against the leaves recomputed from the entries; where it
-    /// disagrees it is reported on standard error and rebuilt, never
-    /// trusted. Refuses ([`CliError::Unverified`]) a ledger whose chain
-    /// does not verify from entry 0.
+    /// The tree of the ledger in `dir`, for `append`, which holds the
+    /// writer's lock and extends the node file: built from the verified
+    /// entries ([`read_verified`]) with [`NodeFile::open`]. The node file is
+    /// a cache: it is checked node by node against the leaves recomputed
+    /// from the entries; where it disagrees it is reported on standard
+    /// error and rebuilt, never trusted. Refuses ([`CliError::Unverified`])
+    /// a ledger whose chain does not verify from entry 0.
     pub fn open(dir: &Path) -> Result<Self, CliError> {
-        Self::open_visiting(dir, |_, _| {})
+        Self::build(dir, false, |_, _| {})
     }
 
-    /// As [`open`](Self::open), showing `visit` every verified entry with
-    /// the hash it links to.
-    fn open_visiting(
+    /// As [`open`](Self::open), for the tree commands, which take no lock:
+    /// with [`NodeFile::open_shared`], so a running writer's nodes beyond
+    /// the entries read are left alone. `visit` sees every verified entry
+    /// with the hash it links to.
+    fn read(dir: &Path, visit: impl FnMut(&StoredEntry, &Digest)) -> Result<Self, CliError> {
+        Self::build(dir, true, visit)
+    }
+
+    fn build(
         dir: &Path,
+        shared: bool,
         visit: impl FnMut(&StoredEntry, &Digest),
     ) -> Result<Self, CliError> {
         let path = dir.join(NODE_FILE);
         let mut nodes = None;
         let (ledger, head) = read_verified(dir, visit, |hashes| {
-            nodes = Some(NodeFile::open(&path, hashes));
+            nodes = Some(if shared {
+                NodeFile::open_shared(&path, hashes)
+            } else {
+                NodeFile::open(&path, hashes)
+            });
         })?;
         let nodes =
             nodes.ok_or_else(|| CliError::Storage("the node file was not built".into()))??;
@@ -217,7 +229,7 @@ fn signer_from(path: &Path, text: &mut String) -> Result<(), CliError> {
 /// `lotledger checkpoint DIR --key NAME.key`: signs the ledger's current
 /// tree size, root and chain head.
 pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = LedgerTree::read(dir, |_, _| {})?;
     let mut secret = String::new();
     signer_from(key, &mut secret)?;
     let signer = Ed25519Signer::parse_private(secret.trim())
@@ -294,7 +306,7 @@ pub fn prove(
     let keys = parse_keys(keys)?;
     let cp = read_checkpoint(&text, &keys, checkpoint)?;
     let mut entry = None;
-    let tree = LedgerTree::open_visiting(dir, |e, prev| {
+    let tree = LedgerTree::read(dir, |e, prev| {
         if e.header.seq == seq {
             entry = Some((*prev, e.body.clone()));
         }
@@ -397,7 +409,7 @@ pub fn consistency(
     keys: &[String],
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = LedgerTree::read(dir, |_, _| {})?;
     let text = fs::read_to_string(from)?;
     let keys = parse_keys(keys)?;
     let old = read_checkpoint(&text, &keys, from)?;
@@ -449,7 +461,7 @@ pub fn consistency(
 /// A ledger the tree code cannot verify from entry 0 (say, one missing its
 /// first segment) fails the check: `checkpoint FAILED`, exit 1.
 pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Outcome, CliError> {
-    let tree = match LedgerTree::open(dir) {
+    let tree = match LedgerTree::read(dir, |_, _| {}) {
         Ok(tree) => tree,
         Err(CliError::Unverified(m)) => {
             output::print(&format!("checkpoint FAILED: {m}\n"))?;
