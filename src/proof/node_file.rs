@@ -20,6 +20,11 @@ pub struct NodeFile {
     path: PathBuf,
     file: File,
     tree: CompactTree,
+    /// The first leaf whose nodes the file held with other values, when
+    /// [`open`](Self::open) rebuilt it from there.
+    disagreed_at: Option<u64>,
+    /// Opened by [`open_shared`](Self::open_shared): not to be extended.
+    shared: bool,
 }
 
 /// Up to 65 nodes (a leaf and the parents it completes), as bytes.
@@ -37,7 +42,7 @@ impl Emitted {
                 e.len += HASH_LEN;
             }
         })
-        .map_err(|err| io::Error::other(std::format!("{err:?}")))?;
+        .map_err(|err| io::Error::other(std::format!("{err}")))?;
         Ok(e)
     }
 
@@ -59,19 +64,49 @@ impl NodeFile {
         path: impl AsRef<Path>,
         entry_hashes: impl IntoIterator<Item = Hash>,
     ) -> io::Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::build(path.as_ref(), entry_hashes, false)
+    }
+
+    /// As [`open`](Self::open), for a reader that does not hold the
+    /// ledger's writer lock: when every node the file holds for the entries
+    /// agrees, nodes beyond them (a running writer's, ahead of the entries
+    /// the reader saw) are left in place. A file opened so answers proofs
+    /// and roots but is not extended: [`push_entry`](Self::push_entry)
+    /// fails.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_shared(
+        path: impl AsRef<Path>,
+        entry_hashes: impl IntoIterator<Item = Hash>,
+    ) -> io::Result<Self> {
+        Self::build(path.as_ref(), entry_hashes, true)
+    }
+
+    fn build(
+        path: &Path,
+        entry_hashes: impl IntoIterator<Item = Hash>,
+        shared: bool,
+    ) -> io::Result<Self> {
+        let path = path.to_path_buf();
         let file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
         let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
         let mut writer: Option<BufWriter<File>> = None;
         let mut tree = CompactTree::new();
         let mut stored = [0u8; HASH_LEN * 65];
+        let mut disagreed_at = None;
         for hash in entry_hashes {
             let emitted = Emitted::of(&mut tree, &hash)?;
             let new = emitted.as_bytes();
             if writer.is_none() {
                 let old = stored.get_mut(..new.len()).unwrap_or_default();
-                if reader.read_exact(old).is_ok() && old == new {
-                    continue;
+                match reader.read_exact(old) {
+                    Ok(()) if old == new => continue,
+                    // Nodes held with other values: damage, or a file from
+                    // before a recovery. (A file that simply ends is only
+                    // behind the ledger.)
+                    Ok(()) => disagreed_at = Some(tree.size() - 1),
+                    Err(_) => {}
                 }
                 // The file stops agreeing with the ledger here.
                 let keep = stored_nodes(tree.size() - 1).unwrap_or(0) * HASH_LEN as u64;
@@ -84,10 +119,12 @@ impl NodeFile {
         }
         match writer {
             Some(mut w) => w.flush()?,
-            // Everything agreed: drop nodes beyond the ledger's end, if any.
+            // Everything agreed: drop nodes beyond the ledger's end, if any,
+            // unless a writer may be adding them.
+            None if shared => {}
             None => file.set_len(stored_nodes(tree.size()).unwrap_or(0) * HASH_LEN as u64)?,
         }
-        Ok(Self { path, file, tree })
+        Ok(Self { path, file, tree, disagreed_at, shared })
     }
 
     /// Opens the node file at `path` without reading the ledger, trusting it
@@ -114,7 +151,8 @@ impl NodeFile {
         if file.metadata()?.len() < want {
             return Ok(None);
         }
-        let mut this = Self { path, file, tree: CompactTree::new() };
+        let mut this =
+            Self { path, file, tree: CompactTree::new(), disagreed_at: None, shared: false };
         if size > 0
             && this.read(NodeId { level: 0, index: size - 1 })? != leaf_hash(last_entry_hash)
         {
@@ -141,9 +179,13 @@ impl NodeFile {
     /// Appends the leaf for the next entry hash, and the nodes it completes.
     ///
     /// # Errors
-    /// I/O errors; the file may then end in a torn node, which the next
-    /// [`open`](Self::open) cuts off.
+    /// I/O errors, and always for a file opened with
+    /// [`open_shared`](Self::open_shared); the file may then end in a torn
+    /// node, which the next [`open`](Self::open) cuts off.
     pub fn push_entry(&mut self, entry_hash: &Hash) -> io::Result<()> {
+        if self.shared {
+            return Err(io::Error::other("a node file opened shared is not extended"));
+        }
         let emitted = Emitted::of(&mut self.tree, entry_hash)?;
         self.file.write_all(emitted.as_bytes())
     }
@@ -160,6 +202,16 @@ impl NodeFile {
     #[must_use]
     pub fn root(&self) -> Hash {
         self.tree.root()
+    }
+
+    /// The first leaf (entry sequence number) from which the file held
+    /// nodes with values other than the entries give, when
+    /// [`open`](Self::open) found it so and rewrote it from there; `None`
+    /// when every node it held agreed (it may have been behind, and was
+    /// extended).
+    #[must_use]
+    pub const fn disagreed_at(&self) -> Option<u64> {
+        self.disagreed_at
     }
 
     /// Where the file is.
@@ -269,6 +321,49 @@ mod tests {
         let cut = NodeFile::open_at(&path, 20, &all[19]).unwrap().expect("prefix");
         assert_eq!(cut.size(), 20);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), stored_nodes(20).unwrap() * 32);
+    }
+
+    /// Guards that a node file holding wrong values is reported, not just
+    /// silently rewritten, and that one merely behind is not.
+    #[test]
+    fn open_reports_where_a_damaged_file_disagreed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tree.nodes");
+        let all = hashes(16);
+        drop(NodeFile::open(&path, all[..9].iter().copied()).unwrap());
+        let behind = NodeFile::open(&path, all.iter().copied()).unwrap();
+        assert_eq!(behind.disagreed_at(), None);
+        let root = behind.root();
+        drop(behind);
+        // Flip one bit in the node at post-order position 11 (leaf 7's parent chain).
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[11 * 32] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let rebuilt = NodeFile::open(&path, all.iter().copied()).unwrap();
+        assert_eq!(rebuilt.disagreed_at(), Some(7));
+        assert_eq!(rebuilt.root(), root);
+        let mut mem = MemoryStore::new();
+        all.iter().for_each(|h| mem.push_entry(h).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), mem.nodes().concat());
+    }
+
+    /// Guards that a reader without the writer's lock leaves a running
+    /// writer's nodes, ahead of the entries it saw, in place.
+    #[test]
+    fn open_shared_leaves_nodes_beyond_the_entries_and_is_not_extended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tree.nodes");
+        let all = hashes(12);
+        drop(NodeFile::open(&path, all.iter().copied()).unwrap());
+        let whole = std::fs::read(&path).unwrap();
+        let mut shared = NodeFile::open_shared(&path, all[..9].iter().copied()).unwrap();
+        assert_eq!(shared.size(), 9);
+        let mut mem = MemoryStore::new();
+        all[..9].iter().for_each(|h| mem.push_entry(h).unwrap());
+        assert_eq!(shared.root(), mem.root());
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        assert!(shared.push_entry(&[1; 32]).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
     }
 
     #[test]

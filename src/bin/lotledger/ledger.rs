@@ -13,8 +13,7 @@ use lotledger::model::Digest;
 use lotledger::model::Record;
 use lotledger::model::{LedgerId, Timestamp};
 use lotledger::proof::{
-    Checkpoint, CompactTree, Ed25519Signer, NodeSource as _, VerifierKey, checkpoint_note,
-    checkpoint_record,
+    CompactTree, Ed25519Signer, NodeSource as _, VerifierKey, checkpoint_record,
 };
 
 use crate::output::{self, Format, Table};
@@ -66,10 +65,11 @@ pub fn append(
     durability: Durability,
     plan: Option<&CheckpointPlan<'_>>,
 ) -> Result<Outcome, CliError> {
-    // The tree is kept while appending only when checkpoints are written.
-    let mut tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
     let (mut ledger, opened) =
         FileLedger::open(dir, Options::new().durability(durability)).map_err(storage)?;
+    // The tree is kept while appending only when checkpoints are written;
+    // its node file is opened only now that the writer's lock is held.
+    let mut tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
     let ledger_id = LedgerReader::open(dir).map_err(storage)?.ledger_id();
     let mut appended = Vec::new();
     let stdin = io::stdin().lock();
@@ -216,14 +216,23 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
                     ));
                     break;
                 }
-                let mut buf = [0u8; 512];
-                let ledger_id = reader.ledger_id();
-                if !keys.is_empty()
-                    && let Some(note) =
-                        checkpoint_note(&ledger_id, &c, prev.as_ref().map(|d| &d.0), &mut buf)
-                    && Checkpoint::open(note, keys).is_ok()
-                {
-                    v.checkpoint_signatures_verified += 1;
+                if !keys.is_empty() {
+                    let ledger_id = reader.ledger_id();
+                    let seq = e.header.seq;
+                    match crate::tree::check_entry_signature(
+                        &ledger_id,
+                        seq,
+                        &c,
+                        prev.as_ref(),
+                        keys,
+                    ) {
+                        Ok(()) => v.checkpoint_signatures_verified += 1,
+                        Err(why) => {
+                            v.ok = false;
+                            v.failure = Some(why);
+                            break;
+                        }
+                    }
                 }
             }
             Ok(_) => {}

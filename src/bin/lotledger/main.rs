@@ -424,6 +424,9 @@ pub enum CliError {
     /// A check failed (the ledger does not verify, a checkpoint does not
     /// match): exit 1.
     Check(String),
+    /// A tree command (`checkpoint`, `prove`, `consistency`) refused a
+    /// ledger whose chain does not verify: exit 5.
+    Unverified(String),
 }
 
 impl From<std::io::Error> for CliError {
@@ -623,6 +626,7 @@ fn main() -> ExitCode {
                 CliError::Io(e) => (4, e.to_string()),
                 CliError::Storage(m) => (4, m),
                 CliError::Check(m) => (1, m),
+                CliError::Unverified(m) => (5, m),
             };
             eprintln!("lotledger: {message}");
             ExitCode::from(code)

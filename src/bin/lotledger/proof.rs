@@ -12,15 +12,35 @@ use lotledger::proof::{Ed25519Signer, ProofBundle, VerifierKey};
 use crate::output::{self, Format};
 use crate::{CliError, Outcome};
 
+/// The file stem for key `name`: the name with each `/` written as `_`, so
+/// that an origin-style name (`lotledger/<ledger id>`) stays one file in
+/// `--dir`. Refuses names that could reach outside `--dir`: a `\`, a NUL,
+/// a leading `.`, or a `/`-separated part that is empty, `.` or `..`.
+pub fn key_file_stem(name: &str) -> Result<String, CliError> {
+    let bad = name.starts_with('.')
+        || name.contains(['\\', '\0'])
+        || name.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(CliError::Usage(format!(
+            "key name {name:?}: a key name must not start with `.`, contain `\\`, or have an \
+             empty, `.` or `..` part between `/` (it names files in --dir)"
+        )));
+    }
+    Ok(name.replace('/', "_"))
+}
+
 /// Writes `NAME.key` (the secret, readable by its owner only) and
-/// `NAME.pub` (the verifier key to publish) into `dir`.
+/// `NAME.pub` (the verifier key to publish) into `dir`, with each `/` of
+/// the name written as `_` in the file names ([`key_file_stem`]). Each file
+/// appears whole or not at all; an existing key is never overwritten.
 pub fn keygen(name: &str, dir: &Path) -> Result<Outcome, CliError> {
+    let stem = key_file_stem(name)?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))?;
     let signer = Ed25519Signer::from_seed(name, &seed)
         .map_err(|e| CliError::Usage(format!("key name {name:?}: {e}")))?;
-    let secret = dir.join(format!("{name}.key"));
-    let public = dir.join(format!("{name}.pub"));
+    let secret = dir.join(format!("{stem}.key"));
+    let public = dir.join(format!("{stem}.pub"));
     for path in [&secret, &public] {
         if path.exists() {
             return Err(CliError::Usage(format!(
@@ -29,8 +49,12 @@ pub fn keygen(name: &str, dir: &Path) -> Result<Outcome, CliError> {
             )));
         }
     }
-    write_private(&secret, &format!("{}\n", signer.private_key()))?;
-    fs::write(&public, format!("{}\n", signer.verifier_key()))?;
+    write_whole(&secret, &format!("{}\n", signer.private_key()), true)?;
+    if let Err(e) = write_whole(&public, &format!("{}\n", signer.verifier_key()), false) {
+        // No secret without its verifier key: the pair is made again whole.
+        let _ = fs::remove_file(&secret);
+        return Err(e);
+    }
     output::print(&format!(
         "signer key   {} (secret: keep it where only the signer can read it)\nverifier key {} (publish it)\n{}\n",
         secret.display(),
@@ -40,31 +64,63 @@ pub fn keygen(name: &str, dir: &Path) -> Result<Outcome, CliError> {
     Ok(Outcome::Ok)
 }
 
+/// Writes `text` to `path` whole or not at all: into a temporary file
+/// beside it (owner-only when `private`), synced, then linked in under its
+/// name (which fails if `path` exists) and the directory synced. A failure
+/// leaves neither the file nor the temporary one.
+fn write_whole(path: &Path, text: &str, private: bool) -> Result<(), CliError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let mut f = create_new(&tmp, private)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::hard_link(&tmp, path)?;
+        fs::remove_file(&tmp)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::File::open(parent)?.sync_all()?;
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        CliError::Storage(format!("writing {} failed: {e}; no key was left there", path.display()))
+    })
+}
+
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+fn create_new(path: &Path, private: bool) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+    let mode = if private { 0o600 } else { 0o644 };
+    fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+fn create_new(path: &Path, _private: bool) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 /// Reads verifier keys: each argument is a key string or a file of them,
-/// one per line.
+/// one per line. A key that does not parse is named by where it came from
+/// (argument or file and line), never by its text: it may be a secret key
+/// given by mistake.
 pub fn read_keys(args: &[String]) -> Result<Vec<String>, CliError> {
     let mut keys = Vec::new();
-    for arg in args {
+    for (n, arg) in args.iter().enumerate() {
         let path = PathBuf::from(arg);
         if path.is_file() {
-            let text = fs::read_to_string(&path)?;
-            keys.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
+            let text = fs::read_to_string(&path)
+                .map_err(|e| CliError::Input(format!("--key {}: {e}", path.display())))?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if !line.is_empty() {
+                    check_key(line, &format!("{} line {}", path.display(), i + 1))?;
+                    keys.push(line.to_owned());
+                }
+            }
         } else {
+            check_key(arg, &format!("--key argument {}", n + 1))?;
             keys.push(arg.clone());
         }
     }
@@ -74,11 +130,28 @@ pub fn read_keys(args: &[String]) -> Result<Vec<String>, CliError> {
     Ok(keys)
 }
 
-/// Parses key strings, naming the one that is malformed.
+/// Refuses `key` unless it is a verifier key, naming it by `origin` only.
+fn check_key(key: &str, origin: &str) -> Result<(), CliError> {
+    if key.starts_with("PRIVATE+KEY+") {
+        return Err(CliError::Input(format!(
+            "{origin}: this is a secret signer key, not a verifier key: give the NAME.pub \
+             file, and keep the NAME.key file secret"
+        )));
+    }
+    VerifierKey::parse(key)
+        .map(drop)
+        .map_err(|e| CliError::Input(format!("{origin}: not a verifier key: {e}")))
+}
+
+/// Parses key strings (checked by [`read_keys`]), naming a malformed one by
+/// its position only.
 pub fn parse_keys(keys: &[String]) -> Result<Vec<VerifierKey<'_>>, CliError> {
     keys.iter()
-        .map(|k| {
-            VerifierKey::parse(k).map_err(|e| CliError::Input(format!("verifier key {k:?}: {e}")))
+        .enumerate()
+        .map(|(i, k)| {
+            VerifierKey::parse(k).map_err(|e| {
+                CliError::Input(format!("verifier key {}: not a verifier key: {e}", i + 1))
+            })
         })
         .collect()
 }

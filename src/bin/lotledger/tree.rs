@@ -2,24 +2,25 @@
 //! `consistency` and `verify --checkpoint`.
 //!
 //! The ledger's Merkle nodes live beside it in `merkle.nodes`
-//! (`proof::NodeFile`), extended by `append`. A command reads the ledger's
-//! head from its last segment and uses the node file as it is when it
-//! agrees (O(log n) reads a proof, the rest of the ledger untouched);
-//! otherwise it reads and verifies the whole ledger once and rebuilds it.
+//! (`proof::NodeFile`), extended by `append`. The node file is a cache:
+//! every tree command reads and verifies the whole ledger from entry 0,
+//! recomputes the leaves from the verified entries and checks the node file
+//! against them, rebuilding what disagrees. A root is signed, and a proof
+//! made, only from what the verified entries give.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use lotledger::chain::{Anchor, Verifier};
-use lotledger::file::{LedgerReader, SegmentHeader, segment};
+use lotledger::chain::{Anchor, Chain};
+use lotledger::file::{LedgerReader, StoredEntry, segment};
 use lotledger::frame;
-use lotledger::model::{Digest, LedgerId};
+use lotledger::model::{Checkpointed, Digest, LedgerId};
 use lotledger::proof::{
-    BUNDLE_FORMAT, ChainHead, Checkpoint, ConsistencyProof, Ed25519Signer, InclusionProof,
-    LedgerOrigin, NodeFile, NodeId, NodeSource as _, ProofBundle, VerifierKey, leaf_hash,
-    prove_consistency, prove_inclusion, root_at,
+    BUNDLE_FORMAT, ChainHead, Checkpoint, CheckpointError, ConsistencyProof, Ed25519Signer, Hash,
+    InclusionProof, LedgerOrigin, NodeFile, NodeId, NodeSource as _, Note, NoteError, ProofBundle,
+    VerifierKey, checkpoint_note, leaf_hash, prove_consistency, prove_inclusion, root_at,
 };
 
 use crate::output::{self, Format};
@@ -50,59 +51,117 @@ pub fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     Ok(out)
 }
 
-/// One segment, verified from its header to its last intact frame: its
-/// header, its entries (sequence number, hash the entry links to, hash,
-/// body) and where its chain ends.
-struct Segment {
-    header: SegmentHeader,
-    entries: Vec<(u64, Digest, Digest, Vec<u8>)>,
-    end: Anchor,
-}
-
-fn read_segment(path: &Path) -> Result<Segment, CliError> {
-    let bytes = fs::read(path)?;
-    let header =
-        SegmentHeader::decode(&bytes, path).map_err(|e| CliError::Storage(e.to_string()))?;
-    let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
-    let mut verifier = Verifier::new(frames, header.start);
-    let mut entries = Vec::new();
-    let mut prev = header.start.head;
-    // A frame being written at the end is not an error for a reader; the
-    // chain up to it is what counts.
-    while let Some(Ok(v)) = verifier.next() {
-        entries.push((v.header.seq, prev, v.hash, v.body.to_vec()));
-        prev = v.hash;
+/// The one place the tree commands read a ledger: every entry of `dir`,
+/// verified by the storage reader and linked again here from the genesis
+/// hash of the ledger's id, so a ledger that does not start at entry 0 (a
+/// deleted first segment, a forged first anchor), has a broken link or ends
+/// in bytes that are no complete entry is refused, never signed or proved.
+/// `visit` sees each entry with the hash it links to; `consume` gets the
+/// entry hashes in order. Returns the ledger's id and head.
+fn read_verified(
+    dir: &Path,
+    mut visit: impl FnMut(&StoredEntry, &Digest),
+    consume: impl FnOnce(&mut dyn Iterator<Item = Hash>),
+) -> Result<(LedgerId, Anchor), CliError> {
+    let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
+    let ledger = reader.ledger_id();
+    let mut entries = reader.entries().map_err(|e| CliError::Storage(e.to_string()))?;
+    let mut chain = Chain::new(Anchor::genesis(&ledger));
+    let mut failure = None;
+    let mut hashes = std::iter::from_fn(|| {
+        if failure.is_some() {
+            return None;
+        }
+        let e = match entries.next()? {
+            Ok(e) => e,
+            Err(err) => {
+                failure = Some(err.to_string());
+                return None;
+            }
+        };
+        let prev = chain.anchor().head;
+        match chain.step(&e.body) {
+            Ok(step) if step.hash == e.hash => {
+                visit(&e, &prev);
+                Some(e.hash.0)
+            }
+            Ok(_) => {
+                failure = Some(format!("entry {}: its hash does not recompute", e.header.seq));
+                None
+            }
+            Err(kind) => {
+                failure = Some(format!(
+                    "entry {} (segment {}, byte {}) does not follow from entry 0 of ledger \
+                     {ledger}: {kind}",
+                    e.header.seq, e.segment, e.offset
+                ));
+                None
+            }
+        }
+    });
+    consume(&mut hashes);
+    hashes.by_ref().for_each(drop);
+    if failure.is_none() && entries.tail_bytes() > 0 {
+        failure = Some(format!(
+            "the last segment ends in {} bytes after entry {} that are no complete entry \
+             (a write cut short, which the next `append` recovers, or damage: run `lotledger \
+             verify`; if a writer is appending, try again)",
+            entries.tail_bytes(),
+            chain.anchor().next_seq.saturating_sub(1)
+        ));
     }
-    Ok(Segment { header, entries, end: verifier.anchor() })
+    match failure {
+        Some(why) => Err(CliError::Unverified(format!(
+            "the ledger in {} does not verify, so nothing was signed or proved: {why}",
+            dir.display()
+        ))),
+        None => Ok((ledger, chain.anchor())),
+    }
 }
 
 impl LedgerTree {
-    /// The tree of the ledger in `dir`. When the node file agrees with the
-    /// ledger's head (read from the last segment only), it is used as it
-    /// is: O(log n) reads. Otherwise the whole ledger is read, verified,
-    /// and the node file rebuilt to agree with it.
+    /// The tree of the ledger in `dir`, for `append`, which holds the
+    /// writer's lock and extends the node file: built from the verified
+    /// entries ([`read_verified`]) with [`NodeFile::open`]. The node file is
+    /// a cache: it is checked node by node against the leaves recomputed
+    /// from the entries; where it disagrees it is reported on standard
+    /// error and rebuilt, never trusted. Refuses ([`CliError::Unverified`])
+    /// a ledger whose chain does not verify from entry 0.
     pub fn open(dir: &Path) -> Result<Self, CliError> {
-        let segs = segments(dir)?;
-        let (_, last) = segs
-            .last()
-            .ok_or_else(|| CliError::Storage(format!("{} holds no ledger", dir.display())))?;
-        let last = read_segment(last)?;
-        let ledger = last.header.ledger;
+        Self::build(dir, false, |_, _| {})
+    }
+
+    /// As [`open`](Self::open), for the tree commands, which take no lock:
+    /// with [`NodeFile::open_shared`], so a running writer's nodes beyond
+    /// the entries read are left alone. `visit` sees every verified entry
+    /// with the hash it links to.
+    fn read(dir: &Path, visit: impl FnMut(&StoredEntry, &Digest)) -> Result<Self, CliError> {
+        Self::build(dir, true, visit)
+    }
+
+    fn build(
+        dir: &Path,
+        shared: bool,
+        visit: impl FnMut(&StoredEntry, &Digest),
+    ) -> Result<Self, CliError> {
         let path = dir.join(NODE_FILE);
-        if let Some(nodes) = NodeFile::open_at(&path, last.end.next_seq, &last.end.head.0)? {
-            return Ok(Self { ledger, nodes, head: last.end });
+        let mut nodes = None;
+        let (ledger, head) = read_verified(dir, visit, |hashes| {
+            nodes = Some(if shared {
+                NodeFile::open_shared(&path, hashes)
+            } else {
+                NodeFile::open(&path, hashes)
+            });
+        })?;
+        let nodes =
+            nodes.ok_or_else(|| CliError::Storage("the node file was not built".into()))??;
+        if let Some(leaf) = nodes.disagreed_at() {
+            eprintln!(
+                "lotledger: notice: {} disagreed with the ledger's entries from entry {leaf} on \
+                 (a damaged or stale cache); rebuilt it from the verified entries",
+                path.display()
+            );
         }
-        let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
-        let mut hashes = Vec::new();
-        for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
-            let e = e.map_err(|e| CliError::Check(format!("the ledger does not verify: {e}")))?;
-            hashes.push(e.hash);
-        }
-        let head = match hashes.last() {
-            Some(h) => Anchor { next_seq: hashes.len() as u64, head: *h },
-            None => Anchor::genesis(&ledger),
-        };
-        let nodes = NodeFile::open(path, hashes.iter().map(|h| h.0))?;
         nodes.sync()?;
         Ok(Self { ledger, nodes, head })
     }
@@ -127,20 +186,39 @@ pub fn extend_nodes(dir: &Path, before: Anchor, appended: &[Digest]) -> Result<(
     Ok(())
 }
 
-/// Entry `seq`'s body and the hash it links to, read from its segment.
-fn entry_of(dir: &Path, seq: u64) -> Result<(Digest, Vec<u8>), CliError> {
-    let segs = segments(dir)?;
-    let (_, path) = segs
-        .iter()
-        .rev()
-        .find(|(first, _)| *first <= seq)
-        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
-    read_segment(path)?
-        .entries
-        .into_iter()
-        .find(|(s, ..)| *s == seq)
-        .map(|(_, prev, _, body)| (prev, body))
-        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))
+/// Checks checkpoint entry `seq` (the tree of the entries before it, whose
+/// last hashes to `head`) with the trusted `keys`: `Ok` when one of them
+/// verifies its signature; otherwise why not, naming the entry and the key.
+/// With keys given, `verify` fails on such an entry.
+pub fn check_entry_signature(
+    ledger: &LedgerId,
+    seq: u64,
+    record: &Checkpointed,
+    head: Option<&Digest>,
+    keys: &[VerifierKey<'_>],
+) -> Result<(), String> {
+    let Some(sig) = &record.signature else {
+        return Err(format!(
+            "entry {seq}: the checkpoint entry is unsigned, so none of the given keys verifies it"
+        ));
+    };
+    let signer = format!("{} (key id {:08x})", sig.name.as_str(), u32::from_be_bytes(sig.key_id));
+    let mut buf = [0u8; 512];
+    let note = checkpoint_note(ledger, record, head.map(|d| &d.0), &mut buf).ok_or_else(|| {
+        format!("entry {seq}: the checkpoint entry signed by {signer} cannot be rebuilt as a note")
+    })?;
+    match Checkpoint::open(note, keys) {
+        Ok(_) => Ok(()),
+        Err(CheckpointError::Note(NoteError::NoKnownSignature)) => Err(format!(
+            "entry {seq}: the checkpoint entry is signed by {signer}, which is none of the \
+             given keys"
+        )),
+        Err(CheckpointError::Note(NoteError::InvalidSignature { .. })) => Err(format!(
+            "entry {seq}: the checkpoint entry's signature by {signer} does not verify with \
+             that key: it was forged or the entry altered"
+        )),
+        Err(e) => Err(format!("entry {seq}: the checkpoint entry signed by {signer}: {e}")),
+    }
 }
 
 fn signer_from(path: &Path, text: &mut String) -> Result<(), CliError> {
@@ -151,7 +229,7 @@ fn signer_from(path: &Path, text: &mut String) -> Result<(), CliError> {
 /// `lotledger checkpoint DIR --key NAME.key`: signs the ledger's current
 /// tree size, root and chain head.
 pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = LedgerTree::read(dir, |_, _| {})?;
     let mut secret = String::new();
     signer_from(key, &mut secret)?;
     let signer = Ed25519Signer::parse_private(secret.trim())
@@ -163,7 +241,7 @@ pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outco
     let mut buf = vec![0u8; 4096];
     let n = cp
         .sign(&signer, &mut buf)
-        .map_err(|e| CliError::Input(format!("signing failed: {e:?}")))?;
+        .map_err(|e| CliError::Input(format!("signing the checkpoint failed: {e}")))?;
     let note = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
     match out {
         Some(path) => {
@@ -178,15 +256,38 @@ pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outco
     Ok(Outcome::Ok)
 }
 
-/// Reads a signed checkpoint file and checks its signature.
+/// Reads a signed checkpoint file and checks its signature; when none of
+/// `keys` verifies it, says so naming the signers the file carries.
 fn read_checkpoint<'t>(
     text: &'t str,
     keys: &[VerifierKey<'_>],
     path: &Path,
 ) -> Result<Checkpoint<'t>, CliError> {
     Checkpoint::open(text.as_bytes(), keys).map_err(|e| {
+        let signers = Note::parse(text.as_bytes()).map_or_else(
+            |_| String::new(),
+            |note| {
+                note.signatures()
+                    .map(|sig| {
+                        format!("{} (key id {:08x})", sig.name, u32::from_be_bytes(sig.key_id))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        let why = match e {
+            CheckpointError::Note(NoteError::NoKnownSignature) => {
+                format!("signed by {signers}, which is none of the given keys")
+            }
+            CheckpointError::Note(NoteError::InvalidSignature { key_id }) => format!(
+                "the signature by the given key with id {:08x} does not verify: forged or \
+                 altered (signed by {signers})",
+                u32::from_be_bytes(key_id)
+            ),
+            other => other.to_string(),
+        };
         CliError::Check(format!(
-            "{}: not a checkpoint signed by a trusted key: {e:?}",
+            "{}: not a checkpoint signed by a trusted key: {why}",
             path.display()
         ))
     })
@@ -201,10 +302,15 @@ pub fn prove(
     keys: &[String],
     out: Option<&PathBuf>,
 ) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
     let text = fs::read_to_string(checkpoint)?;
     let keys = parse_keys(keys)?;
     let cp = read_checkpoint(&text, &keys, checkpoint)?;
+    let mut entry = None;
+    let tree = LedgerTree::read(dir, |e, prev| {
+        if e.header.seq == seq {
+            entry = Some((*prev, e.body.clone()));
+        }
+    })?;
     check_against(&tree, &cp)?;
     if seq >= cp.size {
         return Err(CliError::Usage(format!(
@@ -216,8 +322,9 @@ pub fn prove(
         prove_inclusion(&tree.nodes, seq, cp.size).map_err(|e| CliError::Storage(e.to_string()))?;
     let proof = InclusionProof { leaf_index: seq, tree_size: cp.size, path: path.as_slice() };
     let mut inclusion = vec![0u8; proof.encoded_len()];
-    proof.encode(&mut inclusion).map_err(|e| CliError::Storage(format!("{e:?}")))?;
-    let (prev_hash, body) = entry_of(dir, seq)?;
+    proof.encode(&mut inclusion).map_err(|e| CliError::Storage(e.to_string()))?;
+    let (prev_hash, body) =
+        entry.ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
     let mut buf = vec![0u8; frame::MAX_FRAME_LEN];
     let end = frame::MAX_LEN_PREFIX + body.len();
     buf.get_mut(frame::MAX_LEN_PREFIX..end)
@@ -302,7 +409,7 @@ pub fn consistency(
     keys: &[String],
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = LedgerTree::read(dir, |_, _| {})?;
     let text = fs::read_to_string(from)?;
     let keys = parse_keys(keys)?;
     let old = read_checkpoint(&text, &keys, from)?;
@@ -313,9 +420,9 @@ pub fn consistency(
         let proof = ConsistencyProof { old_size: old.size, new_size, path: path.as_slice() };
         proof
             .verify(&old.root, &tree.nodes.root())
-            .map_err(|e| CliError::Check(format!("{e:?}")))?;
+            .map_err(|e| CliError::Check(format!("the consistency proof does not verify: {e}")))?;
         let mut enc = vec![0u8; proof.encoded_len()];
-        proof.encode(&mut enc).map_err(|e| CliError::Storage(format!("{e:?}")))?;
+        proof.encode(&mut enc).map_err(|e| CliError::Storage(e.to_string()))?;
         Ok(enc.iter().map(|b| format!("{b:02x}")).collect::<String>())
     });
     let report = match &result {
@@ -350,8 +457,18 @@ pub fn consistency(
 
 /// `lotledger verify DIR --checkpoint FILE --key KEY`: the ledger against a
 /// checkpoint saved earlier.
+///
+/// A ledger the tree code cannot verify from entry 0 (say, one missing its
+/// first segment) fails the check: `checkpoint FAILED`, exit 1.
 pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Outcome, CliError> {
-    let tree = LedgerTree::open(dir)?;
+    let tree = match LedgerTree::read(dir, |_, _| {}) {
+        Ok(tree) => tree,
+        Err(CliError::Unverified(m)) => {
+            output::print(&format!("checkpoint FAILED: {m}\n"))?;
+            return Ok(Outcome::CheckFailed);
+        }
+        Err(e) => return Err(e),
+    };
     let text = fs::read_to_string(file)?;
     let keys = parse_keys(keys)?;
     let cp = read_checkpoint(&text, &keys, file)?;
