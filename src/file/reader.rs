@@ -12,11 +12,11 @@ use std::vec::Vec;
 
 use super::Error;
 use super::ledger::check_header;
-use super::recovery::{Step, Walk, is_torn_tail};
+use super::recovery::{Step, Walk, is_damaged_frame, is_torn_tail};
 use super::segment;
 use crate::chain::{Anchor, Receipt};
 use crate::entry::{DecodeError, Header, decode_record};
-use crate::model::{Digest, LedgerId, Record};
+use crate::model::{Digest, LedgerId, Record, Timestamp};
 
 /// A read-only view of a ledger directory. It takes no lock and never
 /// changes a file.
@@ -79,6 +79,26 @@ pub struct ReadReport {
     /// Bytes after the last complete frame of the last segment (a write in
     /// progress, or a torn tail the writer will cut on its next open).
     pub tail_bytes: u64,
+    /// Where those bytes are, when there are any.
+    pub tail: Option<Tail>,
+}
+
+/// Bytes after the last complete frame of the last segment that do not
+/// make an entry: an append in progress or an interrupted one (a torn
+/// tail, see [`recovery`](super::recovery)). Nothing in them was
+/// acknowledged as durable; the writer's next open cuts them and keeps them
+/// in an evidence file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tail {
+    /// The segment file.
+    pub path: PathBuf,
+    /// Where they start: a byte offset in that file.
+    pub offset: u64,
+    /// How many there are.
+    pub len: u64,
+    /// The entry number expected there.
+    pub seq: u64,
 }
 
 impl LedgerReader {
@@ -122,7 +142,8 @@ impl LedgerReader {
             ledger: Some(self.ledger),
             expected: None,
             start: None,
-            tail_bytes: 0,
+            last_time: None,
+            tail: None,
             count: 0,
             done: false,
         })
@@ -143,7 +164,8 @@ impl LedgerReader {
             head: entries.head().unwrap_or(Anchor::genesis(&self.ledger)),
             entries: entries.count,
             segments,
-            tail_bytes: entries.tail_bytes,
+            tail_bytes: entries.tail_bytes(),
+            tail: entries.tail,
         })
     }
 }
@@ -181,7 +203,9 @@ pub struct Entries {
     ledger: Option<LedgerId>,
     expected: Option<Anchor>,
     start: Option<Anchor>,
-    tail_bytes: u64,
+    /// The time of the last entry of the segments finished.
+    last_time: Option<Timestamp>,
+    tail: Option<Tail>,
     count: u64,
     done: bool,
 }
@@ -204,8 +228,22 @@ impl Entries {
     /// Bytes after the last complete frame of the last segment, once the
     /// iterator has reached it.
     #[must_use]
-    pub const fn tail_bytes(&self) -> u64 {
-        self.tail_bytes
+    pub fn tail_bytes(&self) -> u64 {
+        self.tail.as_ref().map_or(0, |t| t.len)
+    }
+
+    /// Where the bytes after the last complete frame of the last segment
+    /// are, once the iterator has reached them.
+    #[must_use]
+    pub const fn tail(&self) -> Option<&Tail> {
+        self.tail.as_ref()
+    }
+
+    /// Where the first segment read starts: entry 0 and the genesis hash,
+    /// unless older segments were archived away (or removed).
+    #[must_use]
+    pub const fn start(&self) -> Option<Anchor> {
+        self.start
     }
 
     fn load(&mut self) -> Result<bool, Error> {
@@ -220,7 +258,7 @@ impl Entries {
             path,
             first_seq: name_seq,
             bytes,
-            walk: Walk::new(header.start),
+            walk: Walk::continuing(header.start, self.last_time),
             last: self.segments.is_empty(),
         });
         Ok(true)
@@ -253,12 +291,23 @@ impl Entries {
                 }
                 Step::End => {
                     self.expected = Some(current.walk.anchor());
+                    self.last_time = current.walk.last_time();
                     self.current = None;
                 }
                 Step::Failed(failure) => {
                     self.done = true;
-                    if current.last && is_torn_tail(&current.bytes, &failure) {
-                        self.tail_bytes = current.bytes.len() as u64 - failure.offset;
+                    // A damaged frame is never a write in progress: bytes
+                    // that parsed have changed.
+                    if current.last
+                        && is_torn_tail(&current.bytes, &failure)
+                        && !is_damaged_frame(&current.bytes, &failure)
+                    {
+                        self.tail = Some(Tail {
+                            path: current.path.clone(),
+                            offset: failure.offset,
+                            len: current.bytes.len() as u64 - failure.offset,
+                            seq: failure.seq,
+                        });
                         return None;
                     }
                     return Some(Err(Error::Corrupted {

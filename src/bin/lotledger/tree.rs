@@ -348,25 +348,30 @@ pub fn consistency(
     Ok(if report.consistent { Outcome::Ok } else { Outcome::CheckFailed })
 }
 
-/// `lotledger verify DIR --checkpoint FILE --key KEY`: the ledger against a
-/// checkpoint saved earlier.
-pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Outcome, CliError> {
+/// The check `lotledger verify DIR --checkpoint FILE --key KEY` adds: the
+/// ledger against a checkpoint saved earlier. `Ok(Ok(summary))` when it
+/// extends the signed tree, `Ok(Err(why))` when it does not; printing is
+/// the verify command's, so that its result line is the overall verdict.
+pub fn check_checkpoint(
+    dir: &Path,
+    file: &Path,
+    keys: &[String],
+) -> Result<Result<String, String>, CliError> {
     let tree = LedgerTree::open(dir)?;
-    let text = fs::read_to_string(file)?;
+    let text = fs::read_to_string(file)
+        .map_err(|e| CliError::Storage(format!("cannot read {}: {e}", file.display())))?;
     let keys = parse_keys(keys)?;
-    let cp = read_checkpoint(&text, &keys, file)?;
+    let cp = match read_checkpoint(&text, &keys, file) {
+        Ok(cp) => cp,
+        Err(CliError::Check(m)) => return Ok(Err(m)),
+        Err(e) => return Err(e),
+    };
     match check_against(&tree, &cp) {
-        Ok(()) => {
-            output::print(&format!(
-                "checkpoint OK: the ledger's {} entries extend the signed tree of {} ({})\n",
-                tree.head.next_seq, cp.size, cp.origin
-            ))?;
-            Ok(Outcome::Ok)
-        }
-        Err(CliError::Check(m)) => {
-            output::print(&format!("checkpoint FAILED: {m}\n"))?;
-            Ok(Outcome::CheckFailed)
-        }
+        Ok(()) => Ok(Ok(format!(
+            "the ledger's {} entries extend the signed tree of {} ({})",
+            tree.head.next_seq, cp.size, cp.origin
+        ))),
+        Err(CliError::Check(m)) => Ok(Err(m)),
         Err(e) => Err(e),
     }
 }
