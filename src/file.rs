@@ -70,7 +70,7 @@ pub use error::Error;
 pub use io::{SegmentFile, Wrapper};
 pub use ledger::{Appended, FileLedger};
 pub use lock::LOCK_FILE;
-pub use reader::{Entries, LedgerReader, ReadReport, StoredEntry, Tail};
+pub use reader::{Entries, LedgerReader, ReadReport, SegmentBytes, Segments, StoredEntry, Tail};
 pub use recovery::Recovery;
 pub use segment::{CUT_INFIX, SegmentHeader};
 

@@ -232,3 +232,44 @@ fn a_forged_id_and_a_fifo_fail_verify() {
     assert_eq!(code, 1, "{out}");
     assert!(result_line(&out).contains("not a regular file"), "{out}");
 }
+
+/// Guards issue 11 item 13: queries read segments through the library's
+/// one reader path. Before, `audit --report` exited 0 on a corrupted
+/// segment header and on an empty stray `.seg`, exited 1 on a torn tail
+/// that `verify` accepts, and refused a ledger whose oldest segments were
+/// archived.
+#[test]
+fn queries_check_headers_accept_a_torn_tail_and_archived_segments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, segment, _) = ledger(tmp.path());
+    assert_eq!(run_with(&["audit", s(&dir), "--report"], "").0, 0);
+    // A torn tail: answered, with a note.
+    let bytes = fs::read(&segment).unwrap();
+    fs::write(&segment, &bytes[..bytes.len() - 3]).unwrap();
+    let (code, out, err) = run_with(&["audit", s(&dir), "--report"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("interrupted append of entry 14"), "{err}");
+    fs::write(&segment, &bytes).unwrap();
+    // A corrupted header (CRC not recomputed).
+    let mut bad = bytes.clone();
+    bad[30] ^= 1;
+    fs::write(&segment, &bad).unwrap();
+    let (code, _, err) = run_with(&["audit", s(&dir), "--report"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("checksum") && err.contains(s(&segment)), "{err}");
+    fs::write(&segment, &bytes).unwrap();
+    // An empty stray segment.
+    let stray = dir.join(lotledger::file::segment::file_name(500));
+    fs::write(&stray, b"").unwrap();
+    let (code, _, err) = run_with(&["audit", s(&dir), "--report"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(s(&stray)), "{err}");
+    fs::remove_file(&stray).unwrap();
+
+    // Archived oldest segments: answered from the first segment present, saying so.
+    let archived = segmented(tmp.path());
+    fs::remove_file(archived.join(lotledger::file::segment::file_name(0))).unwrap();
+    let (code, out, err) = run_with(&["audit", s(&archived), "--report"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("the entries before it are not here (archived)"), "{err}");
+}

@@ -170,6 +170,140 @@ impl LedgerReader {
     }
 }
 
+impl LedgerReader {
+    /// The segment files present now, in order, each read whole with its
+    /// header checked exactly as [`LedgerReader::entries`] checks it
+    /// (regular file, magic, versions, CRC, ledger id, file name, the first
+    /// segment at entry 0 starting from genesis). The frames are not
+    /// verified here: this is for readers that verify them their own way
+    /// (an index, a Merkle tree), so that every reader of a ledger
+    /// directory refuses the same files. The last segment's frames end
+    /// before an incomplete tail ([`SegmentBytes::tail`]), which is left
+    /// out as [`Entries`] leaves it out; anything else wrong in the frames
+    /// is left in for the caller's verifier to report.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be listed; each item is the
+    /// error reading or checking that segment, and the iterator ends after it.
+    pub fn segments(&self) -> Result<Segments, Error> {
+        self.segments_from(0)
+    }
+
+    /// As [`LedgerReader::segments`], from the segment holding entry `seq`
+    /// on (the last segment for `u64::MAX`; the first present for a `seq`
+    /// before it): the segments before it are not read.
+    ///
+    /// # Errors
+    /// As [`LedgerReader::segments`].
+    pub fn segments_from(&self, seq: u64) -> Result<Segments, Error> {
+        let (mut segments, _) = segment::list(&self.dir)?;
+        let skip = segments.iter().rposition(|(first, _)| *first <= seq).unwrap_or(0);
+        segments.drain(..skip);
+        segments.reverse();
+        Ok(Segments { segments, ledger: Some(self.ledger), first: skip == 0, done: false })
+    }
+}
+
+/// One segment file read by [`LedgerReader::segments`].
+#[derive(Clone, Debug)]
+pub struct SegmentBytes {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header, checked.
+    pub header: segment::SegmentHeader,
+    /// An incomplete tail at the end of the last segment, left out of
+    /// [`SegmentBytes::frames`].
+    pub tail: Option<Tail>,
+    bytes: Vec<u8>,
+    frames_end: usize,
+}
+
+impl SegmentBytes {
+    /// The frames after the header (byte 0 of this slice is byte
+    /// [`segment::HEADER_LEN`] of the file), without an incomplete tail.
+    #[must_use]
+    pub fn frames(&self) -> &[u8] {
+        self.bytes.get(segment::HEADER_LEN..self.frames_end).unwrap_or_default()
+    }
+}
+
+/// The iterator of [`LedgerReader::segments`].
+#[derive(Debug)]
+pub struct Segments {
+    /// Still to read, last first.
+    segments: Vec<(u64, PathBuf)>,
+    ledger: Option<LedgerId>,
+    first: bool,
+    done: bool,
+}
+
+impl Segments {
+    fn read(&mut self, name_seq: u64, path: PathBuf) -> Result<SegmentBytes, Error> {
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| Error::io("read", &path, e))?;
+        // The first segment is checked against genesis; whether a later
+        // one continues the one before is for the frames' verifier to see
+        // (it follows the chain across them), so it is checked against
+        // its own start here.
+        let expected = if self.first {
+            None
+        } else {
+            Some(segment::SegmentHeader::decode(&bytes, &path)?.start)
+        };
+        let header = check_header(&bytes, &path, name_seq, &mut self.ledger, expected)?;
+        self.first = false;
+        let mut frames_end = bytes.len();
+        let mut tail = None;
+        if self.segments.is_empty() {
+            // Where the complete frames of the last segment end.
+            let mut pos = segment::HEADER_LEN;
+            let mut seq = header.start.next_seq;
+            while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
+                match crate::frame::parse(rest) {
+                    Ok(f) => {
+                        pos += f.len;
+                        seq = seq.saturating_add(1);
+                    }
+                    Err(e) => {
+                        let failure = crate::chain::Failure {
+                            seq,
+                            offset: pos as u64,
+                            kind: crate::chain::FailureKind::Frame(e),
+                        };
+                        if is_torn_tail(&bytes, &failure) && !is_damaged_frame(&bytes, &failure) {
+                            frames_end = pos;
+                            tail = Some(Tail {
+                                path: path.clone(),
+                                offset: pos as u64,
+                                len: (bytes.len() - pos) as u64,
+                                seq,
+                            });
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(SegmentBytes { path, header, tail, bytes, frames_end })
+    }
+}
+
+impl Iterator for Segments {
+    type Item = Result<SegmentBytes, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let (name_seq, path) = self.segments.pop()?;
+        let read = self.read(name_seq, path);
+        self.done = read.is_err();
+        Some(read)
+    }
+}
+
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while let Some(rest) = buf.get_mut(n..) {

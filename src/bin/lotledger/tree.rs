@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use lotledger::chain::{Anchor, Verifier};
-use lotledger::file::{LedgerReader, SegmentHeader, segment};
+use lotledger::file::{LedgerReader, SegmentHeader};
 use lotledger::frame;
 use lotledger::model::{Digest, LedgerId};
 use lotledger::proof::{
@@ -37,17 +37,24 @@ pub struct LedgerTree {
     pub head: Anchor,
 }
 
-/// The segment files of a ledger directory, by first sequence number.
-pub fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
-    let mut out = Vec::new();
-    for item in fs::read_dir(dir)? {
-        let item = item?;
-        if let Some(first) = item.file_name().to_str().and_then(segment::parse_file_name) {
-            out.push((first, item.path()));
-        }
+/// A ledger read error as a command reports it: damage is a failed check
+/// (exit 1), a file that cannot be read exit 4.
+pub fn read_error(e: lotledger::file::Error) -> CliError {
+    use lotledger::file::Error as E;
+    match e {
+        E::Io { .. } | E::ReadOnly { .. } | E::NoLedger { .. } => CliError::Storage(e.to_string()),
+        other => CliError::Check(other.to_string()),
     }
-    out.sort_unstable();
-    Ok(out)
+}
+
+/// The segment of the ledger in `dir` holding entry `seq` (the last one for
+/// `u64::MAX`), read and its header checked by the library's one reader path.
+fn segment_of(dir: &Path, seq: u64) -> Result<lotledger::file::SegmentBytes, CliError> {
+    let reader = LedgerReader::open(dir).map_err(read_error)?;
+    let mut from = reader.segments_from(seq).map_err(read_error)?;
+    from.next()
+        .ok_or_else(|| CliError::Storage(format!("{} holds no ledger", dir.display())))?
+        .map_err(read_error)
 }
 
 /// One segment, verified from its header to its last intact frame: its
@@ -59,12 +66,9 @@ struct Segment {
     end: Anchor,
 }
 
-fn read_segment(path: &Path) -> Result<Segment, CliError> {
-    let bytes = fs::read(path)?;
-    let header =
-        SegmentHeader::decode(&bytes, path).map_err(|e| CliError::Storage(e.to_string()))?;
-    let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
-    let mut verifier = Verifier::new(frames, header.start);
+fn read_segment(segment: &lotledger::file::SegmentBytes) -> Segment {
+    let header = segment.header;
+    let mut verifier = Verifier::new(segment.frames(), header.start);
     let mut entries = Vec::new();
     let mut prev = header.start.head;
     // A frame being written at the end is not an error for a reader; the
@@ -73,7 +77,7 @@ fn read_segment(path: &Path) -> Result<Segment, CliError> {
         entries.push((v.header.seq, prev, v.hash, v.body.to_vec()));
         prev = v.hash;
     }
-    Ok(Segment { header, entries, end: verifier.anchor() })
+    Segment { header, entries, end: verifier.anchor() }
 }
 
 impl LedgerTree {
@@ -82,11 +86,7 @@ impl LedgerTree {
     /// is: O(log n) reads. Otherwise the whole ledger is read, verified,
     /// and the node file rebuilt to agree with it.
     pub fn open(dir: &Path) -> Result<Self, CliError> {
-        let segs = segments(dir)?;
-        let (_, last) = segs
-            .last()
-            .ok_or_else(|| CliError::Storage(format!("{} holds no ledger", dir.display())))?;
-        let last = read_segment(last)?;
+        let last = read_segment(&segment_of(dir, u64::MAX)?);
         let ledger = last.header.ledger;
         let path = dir.join(NODE_FILE);
         if let Some(nodes) = NodeFile::open_at(&path, last.end.next_seq, &last.end.head.0)? {
@@ -129,13 +129,7 @@ pub fn extend_nodes(dir: &Path, before: Anchor, appended: &[Digest]) -> Result<(
 
 /// Entry `seq`'s body and the hash it links to, read from its segment.
 fn entry_of(dir: &Path, seq: u64) -> Result<(Digest, Vec<u8>), CliError> {
-    let segs = segments(dir)?;
-    let (_, path) = segs
-        .iter()
-        .rev()
-        .find(|(first, _)| *first <= seq)
-        .ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
-    read_segment(path)?
+    read_segment(&segment_of(dir, seq)?)
         .entries
         .into_iter()
         .find(|(s, ..)| *s == seq)
