@@ -549,3 +549,22 @@ pub fn export_json(dir: &Path) -> Result<Outcome, CliError> {
     out.flush()?;
     Ok(Outcome::Ok)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards issue 11 (low): a file `verify` cannot read is exit 4 (no
+    /// verdict), not exit 1 (read as tampering); damage stays a failed check.
+    #[test]
+    fn verify_tells_a_read_error_from_damage() {
+        let io = lotledger::file::Error::Io {
+            op: "read",
+            path: "/l/00000000000000000000.seg".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert!(matches!(verify_failure(io), Err(CliError::Storage(m)) if m.contains("/l/0000")));
+        let damage = lotledger::file::Error::HeaderChecksum { path: "/l/x.seg".into() };
+        assert!(verify_failure(damage).is_ok_and(|m| m.contains("checksum")));
+    }
+}
