@@ -12,9 +12,11 @@
 //!   [`Anchor`] its first entry continues, so a segment
 //!   can be checked or archived on its own; a directory mixing ledgers is
 //!   [`Error::LedgerMismatch`].
-//! - **Recovery** on open: a torn tail is cut off, synced and reported in
-//!   [`OpenReport::torn`]; anything else wrong is a typed error naming the
-//!   file, sequence number and byte offset ([`recovery`] gives the rule,
+//! - **Recovery** on open: a torn tail is kept in an evidence file beside
+//!   the segment, cut off, synced and reported in [`OpenReport::torn`]
+//!   (which says whether it held a damaged frame rather than an interrupted
+//!   write); anything else wrong is a typed error naming the file, sequence
+//!   number and byte offset in that file ([`recovery`] gives the rule,
 //!   [`Recovery`] the policy).
 //! - **Durability** is chosen, not implied ([`Durability`]): an entry is
 //!   acknowledged durable only once a sync covering it has returned. Which

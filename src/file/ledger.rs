@@ -119,8 +119,9 @@ impl FileLedger {
     /// # Errors
     /// [`Error::Locked`] when another writer holds the ledger; for a
     /// directory that is not a ledger or a damaged one, the typed error
-    /// saying what and where ([`Error::NoLedger`], [`Error::NotASegment`],
-    /// [`Error::TruncatedHeader`], [`Error::UnsupportedHeaderVersion`],
+    /// saying what and where ([`Error::NoLedger`], [`Error::NotAFile`],
+    /// [`Error::NotASegment`], [`Error::TruncatedHeader`],
+    /// [`Error::UnsupportedHeaderVersion`], [`Error::NotGenesis`],
     /// [`Error::LedgerMismatch`], [`Error::SegmentGap`],
     /// [`Error::Corrupted`], [`Error::TornTail`], ...).
     pub fn open(dir: impl AsRef<Path>, options: Options) -> Result<(Self, OpenReport), Error> {

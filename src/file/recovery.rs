@@ -24,6 +24,12 @@
 //!   least the one expected) starts anywhere after it; otherwise it is
 //!   corruption.
 //!
+//! Among torn tails, a *damaged frame* (complete, version byte intact, CRC
+//! failing) is reported as corruption by readers and flagged
+//! ([`TornTail::damaged_frame`](super::TornTail::damaged_frame)) when the
+//! writer cuts it; every cut keeps its bytes in `<segment>.cut-<offset>`
+//! first.
+//!
 //! Segments before the last were synced before the next one was created,
 //! so nothing in them can be torn.
 
