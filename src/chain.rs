@@ -181,10 +181,26 @@ impl Chain {
         Self { anchor, last_time: None }
     }
 
+    /// A chain whose next entry must match `anchor` and follows an entry
+    /// with time `last_time` (when a reader carries on from one part of a
+    /// ledger, such as a segment, to the next): a next entry earlier than
+    /// it is reported as [`Followed::time_regressed`].
+    #[must_use]
+    pub const fn continuing(anchor: Anchor, last_time: Option<Timestamp>) -> Self {
+        Self { anchor, last_time }
+    }
+
     /// Where the chain stands now.
     #[must_use]
     pub const fn anchor(&self) -> Anchor {
         self.anchor
+    }
+
+    /// The time of the last entry followed (or the one given to
+    /// [`Chain::continuing`]).
+    #[must_use]
+    pub const fn last_time(&self) -> Option<Timestamp> {
+        self.last_time
     }
 
     /// Checks that `body` is the next entry and advances past it, reading

@@ -284,12 +284,16 @@ impl core::error::Error for DecodeError {}
 pub enum EncodeError {
     /// The output buffer is too small for this entry.
     BufferTooSmall,
+    /// A field's value is outside the range the format allows (a
+    /// satisfaction other than 1 to 5).
+    BadValue,
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BufferTooSmall => f.write_str("buffer too small for the entry"),
+            Self::BadValue => f.write_str("a field value is outside the range the format allows"),
         }
     }
 }
@@ -330,7 +334,10 @@ pub fn encode_parts(
     w.bytes(header.actor.as_bytes())?;
     w.varint(header.station.as_bytes().len() as u64)?;
     w.bytes(header.station.as_bytes())?;
-    postcard::serialize_with_flavor(record, w).map_err(|_| EncodeError::BufferTooSmall)
+    postcard::serialize_with_flavor(record, w).map_err(|e| match e {
+        postcard::Error::SerdeSerCustom => EncodeError::BadValue,
+        _ => EncodeError::BufferTooSmall,
+    })
 }
 
 /// Where an entry body is written: the header fields by hand (postcard's

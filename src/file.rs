@@ -12,9 +12,11 @@
 //!   [`Anchor`] its first entry continues, so a segment
 //!   can be checked or archived on its own; a directory mixing ledgers is
 //!   [`Error::LedgerMismatch`].
-//! - **Recovery** on open: a torn tail is cut off, synced and reported in
-//!   [`OpenReport::torn`]; anything else wrong is a typed error naming the
-//!   file, sequence number and byte offset ([`recovery`] gives the rule,
+//! - **Recovery** on open: a torn tail is kept in an evidence file beside
+//!   the segment, cut off, synced and reported in [`OpenReport::torn`]
+//!   (which says whether it held a damaged frame rather than an interrupted
+//!   write); anything else wrong is a typed error naming the file, sequence
+//!   number and byte offset in that file ([`recovery`] gives the rule,
 //!   [`Recovery`] the policy).
 //! - **Durability** is chosen, not implied ([`Durability`]): an entry is
 //!   acknowledged durable only once a sync covering it has returned. Which
@@ -70,9 +72,9 @@ pub use error::Error;
 pub use io::{SegmentFile, Wrapper};
 pub use ledger::{Appended, FileLedger};
 pub use lock::LOCK_FILE;
-pub use reader::{Entries, LedgerReader, ReadReport, StoredEntry};
+pub use reader::{Entries, LedgerReader, ReadReport, SegmentBytes, Segments, StoredEntry, Tail};
 pub use recovery::Recovery;
-pub use segment::SegmentHeader;
+pub use segment::{CUT_INFIX, SegmentHeader};
 
 use crate::chain::Anchor;
 use crate::frame::MAX_FRAME_LEN;
@@ -263,4 +265,15 @@ pub struct TornTail {
     /// Intact frames of later entries that were discarded too (only under
     /// [`Recovery::DiscardFromFirstFailure`]; otherwise 0).
     pub discarded_frames: u64,
+    /// Whether what was cut held bytes that had parsed, so that it was not
+    /// just an interrupted write: a complete frame failing its checksum (a
+    /// damaged frame, see [`recovery`]), or, under
+    /// [`Recovery::DiscardFromFirstFailure`], a frame that does not chain or
+    /// intact frames after the failure. An entry may have been lost:
+    /// report it to a person.
+    pub damaged_frame: bool,
+    /// The file beside the segment that keeps the cut bytes,
+    /// `<segment>.cut-<offset>` (see `docs/STORAGE.md`); `None` when no
+    /// bytes were cut.
+    pub evidence: Option<PathBuf>,
 }

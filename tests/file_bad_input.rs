@@ -192,3 +192,97 @@ fn create_refuses_an_existing_ledger_and_bad_options() {
             .unwrap();
     assert_eq!(header.ledger, LedgerId([7; 16]));
 }
+
+/// Guards issue 11 item 8: a ledger id forged in the segment headers (CRC
+/// recomputed) is refused, because the first segment's start must be
+/// genesis(ledger id); before, the forged id was accepted and reported.
+#[test]
+fn a_forged_ledger_id_is_not_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    ledger(dir.path(), LedgerId([0x21; 16]), 60);
+    let segs = segments(dir.path());
+    for path in &segs {
+        rewrite_header(path, |h| h[12..28].copy_from_slice(&[0x22; 16]));
+    }
+    both_fail(
+        dir.path(),
+        |e| matches!(e, Error::NotGenesis { path, ledger } if *path == segs[0] && *ledger == LedgerId([0x22; 16])),
+    );
+    let text = FileLedger::open(dir.path(), Options::new()).unwrap_err().to_string();
+    assert!(text.contains("genesis") && text.contains(&segs[0].display().to_string()), "{text}");
+}
+
+/// Guards issue 11 item 5: with the first segment deleted the ledger does
+/// not silently pass as whole; readers say where it starts (the archived
+/// case STORAGE.md allows), so `verify` can refuse or state it.
+#[test]
+fn a_ledger_without_its_first_segment_starts_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = ledger(dir.path(), LedgerId([0x23; 16]), 200);
+    let segs = segments(dir.path());
+    fs::remove_file(&segs[0]).unwrap();
+    let report = LedgerReader::open(dir.path()).unwrap().verify().unwrap();
+    assert!(report.start.next_seq > 0);
+    assert_eq!(report.start, reference.head(report.start.next_seq as usize));
+    assert_eq!(report.entries, 200 - report.start.next_seq);
+}
+
+/// Guards issue 11 item 8 (outside verifier): a time regression at a
+/// segment's first entry is counted like any other; before, each segment
+/// started a fresh chain that forgot the previous segment's last time.
+#[test]
+fn a_time_regression_at_a_segment_start_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = LedgerId([0x24; 16]);
+    ledger(dir.path(), id, 60);
+    let first_of_second = LedgerReader::open(dir.path())
+        .unwrap()
+        .entries()
+        .unwrap()
+        .map(Result::unwrap)
+        .find(|e| e.segment != 0)
+        .unwrap()
+        .header
+        .seq as usize;
+    let mut items = Reference::new(id, 31, 60).items;
+    items[first_of_second].0.time =
+        lotledger::model::Timestamp(items[first_of_second - 1].0.time.0 - 1);
+    let again = tempfile::tempdir().unwrap();
+    let options = Options::new().segment_size(Options::MIN_SEGMENT_SIZE);
+    let mut w = FileLedger::create(again.path(), id, options).unwrap();
+    for (s, r) in &items {
+        let _ = w.append(s, r).unwrap();
+    }
+    w.close().unwrap();
+    let entries: Vec<_> =
+        LedgerReader::open(again.path()).unwrap().entries().unwrap().map(Result::unwrap).collect();
+    let e = &entries[first_of_second];
+    assert_ne!(e.segment, 0, "the regressed entry must open a later segment");
+    assert_eq!(e.segment, e.header.seq);
+    assert!(e.time_regressed);
+    let regressions: Vec<u64> =
+        entries.iter().filter(|e| e.time_regressed).map(|e| e.header.seq).collect();
+    assert!(regressions.contains(&(first_of_second as u64)), "{regressions:?}");
+}
+
+/// Guards issue 11 (low): a FIFO or a device named like a segment is refused
+/// with its path instead of blocking every command in a read.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_named_like_a_segment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    ledger(dir.path(), LedgerId([0x25; 16]), 5);
+    let fifo = dir.path().join(file_name(1_000));
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    both_fail(dir.path(), |e| matches!(e, Error::NotAFile { path } if *path == fifo));
+    fs::remove_file(&fifo).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &fifo).unwrap();
+    both_fail(dir.path(), |e| matches!(e, Error::NotAFile { path } if *path == fifo));
+    assert!(
+        FileLedger::open(dir.path(), Options::new())
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file")
+    );
+}

@@ -131,14 +131,20 @@ fn a_rewritten_frame_with_a_valid_checksum_is_corruption_even_at_the_tail() {
     assert!(matches!(failure.kind, FailureKind::SequenceGap { .. }), "{failure}");
 }
 
+/// Guards issue 11 item 1: a flipped byte inside the last frame (its length
+/// and version intact, its checksum failing) is not a torn write. Readers
+/// report it as corruption instead of stopping before it as they did; the
+/// writer's recovery cuts it only after keeping the bytes in
+/// `<segment>.cut-<offset>`, and says it was damaged.
 #[test]
-fn a_damaged_last_frame_is_a_reported_torn_tail() {
+fn a_damaged_last_frame_is_corruption_to_readers_and_cut_only_with_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let (reference, entries) = ledger(dir.path(), 50);
     let last = entries.last().unwrap();
     let path = path_of(dir.path(), last);
     let len = fs::metadata(&path).unwrap().len();
     flip(&path, last.offset + 3);
+    let damaged = fs::read(&path).unwrap()[last.offset as usize..].to_vec();
     // The `Fail` policy changes nothing and says where.
     let err = FileLedger::open(dir.path(), Options::new().recovery(Recovery::Fail)).unwrap_err();
     assert!(
@@ -147,20 +153,58 @@ fn a_damaged_last_frame_is_a_reported_torn_tail() {
         "{err}"
     );
     assert_eq!(fs::metadata(&path).unwrap().len(), len);
-    // Readers stop before it without an error.
-    let report = LedgerReader::open(dir.path()).unwrap().verify().unwrap();
-    assert_eq!(report.entries, 49);
-    assert_eq!(report.tail_bytes, len - last.offset);
-    // The default cuts it off, syncs, and reports it.
+    // Readers name it: entry 49 at its offset in its own file, a bad checksum.
+    let err = LedgerReader::open(dir.path()).unwrap().verify().unwrap_err();
+    assert_corrupted(&err, &path, 49, last.offset);
+    let Error::Corrupted { failure, .. } = &err else { unreachable!() };
+    assert!(matches!(failure.kind, FailureKind::Frame(frame::FrameError::BadChecksum { .. })));
+    // An evidence file of other bytes already has the name: it is kept as it is.
+    let name = format!("{}.cut-{}", path.file_name().unwrap().to_str().unwrap(), last.offset);
+    fs::write(dir.path().join(&name), b"older evidence").unwrap();
+    // The default cuts it off, syncs, keeps the bytes and reports it as damaged.
     let (_, report) = FileLedger::open(dir.path(), Options::new()).unwrap();
     let torn = report.torn.unwrap();
     assert_eq!(
         (torn.path, torn.offset, torn.len, torn.seq),
         (path.clone(), last.offset, len - last.offset, 49)
     );
+    assert!(torn.damaged_frame);
     assert_eq!(torn.discarded_frames, 0);
+    let evidence = dir.path().join(format!("{name}.1"));
+    assert_eq!(torn.evidence.as_deref(), Some(evidence.as_path()));
+    assert_eq!(fs::read(&evidence).unwrap(), damaged);
+    assert_eq!(fs::read(dir.path().join(&name)).unwrap(), b"older evidence");
     assert_eq!(report.head, reference.head(49));
     assert_eq!(fs::metadata(&path).unwrap().len(), last.offset);
+    // Evidence files are not segments: the ledger reads as 49 entries.
+    assert_eq!(LedgerReader::open(dir.path()).unwrap().verify().unwrap().entries, 49);
+}
+
+/// Guards issue 11 item 1 (torn half): a last frame cut short is a torn tail;
+/// readers report where it is (file and offset in it) rather than dropping
+/// it without a word, and recovery keeps the cut bytes too.
+#[test]
+fn an_incomplete_last_frame_is_a_reported_torn_tail_kept_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reference, entries) = ledger(dir.path(), 50);
+    let last = entries.last().unwrap();
+    let path = path_of(dir.path(), last);
+    let len = fs::metadata(&path).unwrap().len();
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..len as usize - 2]).unwrap();
+    let report = LedgerReader::open(dir.path()).unwrap().verify().unwrap();
+    assert_eq!(report.entries, 49);
+    let tail = report.tail.unwrap();
+    assert_eq!(
+        (tail.path, tail.offset, tail.len, tail.seq),
+        (path.clone(), last.offset, len - 2 - last.offset, 49)
+    );
+    let (_, report) = FileLedger::open(dir.path(), Options::new()).unwrap();
+    let torn = report.torn.unwrap();
+    assert!(!torn.damaged_frame);
+    let evidence = torn.evidence.unwrap();
+    assert_eq!(fs::read(evidence).unwrap(), &bytes[last.offset as usize..len as usize - 2]);
+    assert_eq!(report.head, reference.head(49));
 }
 
 #[test]

@@ -97,3 +97,170 @@ fn independent_verifier_accepts_the_golden_ledger() {
     let format_md = include_str!("../docs/FORMAT.md");
     assert!(format_md.contains(&format!("hash: {}", head.head)), "FORMAT.md documents the head");
 }
+
+/// Runs the independent verifier on a ledger directory; returns (exit code,
+/// its verdict line).
+fn run_dir(dir: &Path, extra: &[&str]) -> (i32, String) {
+    let out = Command::new(python().unwrap())
+        .arg(SCRIPT)
+        .arg("--dir")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    (out.status.code().unwrap_or(-1), stdout.lines().next().unwrap_or("").to_string())
+}
+
+/// The library's verdict on a directory in the independent verifier's words.
+fn library_dir(dir: &Path, archived: bool) -> String {
+    use lotledger::file::{Error, LedgerReader};
+    let name = |p: &Path| p.file_name().unwrap().to_str().unwrap().to_owned();
+    let read = LedgerReader::open(dir).and_then(|r| {
+        let mut entries = r.entries()?;
+        let mut regressions = 0;
+        for e in entries.by_ref() {
+            regressions += u64::from(e?.time_regressed);
+        }
+        Ok((
+            entries.start().unwrap(),
+            entries.head().unwrap(),
+            regressions,
+            entries.tail().cloned(),
+        ))
+    });
+    match read {
+        Ok((start, head, regressions, tail)) if start.next_seq == 0 || archived => {
+            let mut line = format!(
+                "ok first={} entries={} head={}:{} time_regressions={regressions}",
+                start.next_seq,
+                head.next_seq - start.next_seq,
+                head.next_seq,
+                head.head
+            );
+            if let Some(t) = tail {
+                line += &format!(" tail={}:{}:{}:{}", name(&t.path), t.offset, t.len, t.seq);
+            }
+            line
+        }
+        Ok((start, ..)) => format!("fail missing_start seq={}", start.next_seq),
+        Err(Error::Corrupted { path, failure }) => {
+            format!("fail file={} seq={} offset={}", name(&path), failure.seq, failure.offset)
+        }
+        Err(Error::NotGenesis { path, .. }) => format!("fail not_genesis file={}", name(&path)),
+        Err(e) => format!("fail other {e}"),
+    }
+}
+
+/// The independent verifier's line reduced to what `library_dir` gives.
+fn python_dir(dir: &Path, archived: bool) -> String {
+    let (code, line) = run_dir(dir, if archived { &["--archived"] } else { &[] });
+    if code == 0 {
+        return line;
+    }
+    let field = |k: &str| line.split(' ').find_map(|w| w.strip_prefix(k)).unwrap_or("?").to_owned();
+    match field("kind=").as_str() {
+        "missing_start" => format!("fail missing_start seq={}", field("seq=")),
+        "not_genesis" => format!("fail not_genesis file={}", field("file=")),
+        _ => format!(
+            "fail file={} seq={} offset={}",
+            field("file="),
+            field("seq="),
+            field("offset=")
+        ),
+    }
+}
+
+/// Guards issue 11 item 8: the independent verifier, given a segment
+/// directory, agrees with the library on the cases FORMAT.md now settles:
+/// offsets in the file named, a forged ledger id (not genesis), a missing
+/// first segment (archived or not), a damaged last frame, an incomplete
+/// tail, and a time regression at a segment's first entry.
+#[test]
+fn independent_verifier_agrees_on_segment_directories() {
+    use lotledger::file::{FileLedger, LedgerReader, Options, segment};
+    if python().is_none() {
+        eprintln!("skipped: no python3 on this machine");
+        return;
+    }
+    let id = lotledger::model::LedgerId([0x3c; 16]);
+    let items: Vec<_> =
+        lotledger::demo::Plant::new(&lotledger::demo::PlantConfig::default()).take(120).collect();
+    let make = |dir: &Path, items: &[(lotledger::entry::Stamp, lotledger::model::Record)]| {
+        let options = Options::new().segment_size(Options::MIN_SEGMENT_SIZE);
+        let mut w = FileLedger::create(dir, id, options).unwrap();
+        for (s, r) in items {
+            let _ = w.append(s, r).unwrap();
+        }
+        w.close().unwrap();
+        let mut segs: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+            .collect();
+        segs.sort();
+        segs
+    };
+    let agree = |dir: &Path, archived: bool, what: &str| {
+        let (ours, theirs) = (library_dir(dir, archived), python_dir(dir, archived));
+        assert_eq!(ours, theirs, "{what}");
+        ours
+    };
+    let tmp = tempfile::tempdir().unwrap();
+
+    let dir = tmp.path().join("intact");
+    let segs = make(&dir, &items);
+    assert!(segs.len() >= 3);
+    assert!(agree(&dir, false, "intact").starts_with("ok first=0 entries=120 "));
+
+    // Damaged last frame, then an incomplete one.
+    let last = LedgerReader::open(&dir).unwrap().entries().unwrap().last().unwrap().unwrap();
+    let path = segs.last().unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    let mut b = bytes.clone();
+    b[usize::try_from(last.offset).unwrap() + 5] ^= 0x08;
+    std::fs::write(path, &b).unwrap();
+    assert!(agree(&dir, false, "damaged last frame").starts_with("fail file="));
+    std::fs::write(path, &bytes[..bytes.len() - 2]).unwrap();
+    assert!(agree(&dir, false, "incomplete tail").contains(" tail="));
+    std::fs::write(path, &bytes).unwrap();
+
+    // A forged ledger id in every header, CRCs recomputed.
+    let dir2 = tmp.path().join("forged");
+    let segs2 = make(&dir2, &items);
+    for p in &segs2 {
+        let mut b = std::fs::read(p).unwrap();
+        b[12] ^= 1;
+        let crc = lotledger::frame::crc32c(&b[..68]);
+        b[68..72].copy_from_slice(&crc.to_le_bytes());
+        std::fs::write(p, b).unwrap();
+    }
+    assert!(agree(&dir2, false, "forged id").starts_with("fail not_genesis"));
+
+    // The first segment deleted.
+    std::fs::remove_file(&segs[0]).unwrap();
+    assert!(agree(&dir, false, "first segment missing").starts_with("fail missing_start"));
+    assert!(agree(&dir, true, "first segment archived").starts_with("ok first="));
+
+    // A time regression at a segment's first entry.
+    let dir3 = tmp.path().join("regressed");
+    let segs3 = make(&dir3, &items);
+    let first_of_second =
+        segment::parse_file_name(segs3[1].file_name().unwrap().to_str().unwrap()).unwrap() as usize;
+    let mut changed = items.clone();
+    changed[first_of_second].0.time =
+        lotledger::model::Timestamp(changed[first_of_second - 1].0.time.0 - 1);
+    let dir4 = tmp.path().join("regressed2");
+    let segs4 = make(&dir4, &changed);
+    assert_eq!(segs4[1].file_name(), segs3[1].file_name());
+    let line = agree(&dir4, false, "time regression at a segment start");
+    let before = agree(&dir3, false, "no regression");
+    let count = |l: &str| {
+        l.split(' ')
+            .find_map(|w| w.strip_prefix("time_regressions="))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(count(&line), count(&before) + 1, "{line}");
+}

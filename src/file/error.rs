@@ -69,6 +69,12 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A name in the directory is a segment's, but the file is not a regular
+    /// file (a directory, a FIFO, a device): it is not read.
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// A segment file is shorter than a segment header.
     TruncatedHeader {
         /// The file.
@@ -103,6 +109,15 @@ pub enum Error {
         expected: LedgerId,
         /// The ledger id in this one.
         found: LedgerId,
+    },
+    /// The first segment starts at entry 0, but the hash its header gives for
+    /// entry 0 to link to is not the genesis hash of the ledger id in that
+    /// header (docs/FORMAT.md): the ledger id or the start was altered.
+    NotGenesis {
+        /// The file.
+        path: PathBuf,
+        /// The ledger id its header gives.
+        ledger: LedgerId,
     },
     /// A segment's file name disagrees with the first sequence number in its header.
     MisnamedSegment {
@@ -164,7 +179,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io { op, path, source } => write!(f, "{op} {}: {source}", path.display()),
+            Self::Io { op, path, source } => write!(f, "cannot {op} {}: {source}", path.display()),
             Self::ReadOnly { path, source } => {
                 write!(f, "{} is read-only: {source}", path.display())
             }
@@ -189,6 +204,11 @@ impl fmt::Display for Error {
             Self::NotASegment { path } => {
                 write!(f, "{} is not a ledger segment", path.display())
             }
+            Self::NotAFile { path } => write!(
+                f,
+                "{} is named like a segment but is not a regular file (a directory, FIFO or device)",
+                path.display()
+            ),
             Self::TruncatedHeader { path, len } => {
                 write!(f, "{}: segment header truncated at {len} bytes", path.display())
             }
@@ -208,6 +228,12 @@ impl fmt::Display for Error {
             Self::LedgerMismatch { path, expected, found } => write!(
                 f,
                 "{} belongs to ledger {found}, not {expected}: directory mixes ledgers",
+                path.display()
+            ),
+            Self::NotGenesis { path, ledger } => write!(
+                f,
+                "{}: the ledger starts at entry 0 but not from the genesis hash of ledger {ledger} \
+                 named in its header (the ledger id or the start was altered)",
                 path.display()
             ),
             Self::MisnamedSegment { path, first_seq } => {
@@ -237,9 +263,14 @@ impl fmt::Display for Error {
 
 impl Error {
     /// An [`Error::Io`], or [`Error::ReadOnly`] when the file system refuses writes.
+    ///
+    /// A refused read or listing is an [`Error::Io`] (the file cannot be
+    /// read, which says nothing about writing); a refused write, creation,
+    /// lock or sync is [`Error::ReadOnly`].
     pub(super) fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
+        let reading = matches!(op, "read" | "list");
         match source.kind() {
-            io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied => {
+            io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied if !reading => {
                 Self::ReadOnly { path: path.to_path_buf(), source }
             }
             _ => Self::Io { op, path: path.to_path_buf(), source },
@@ -257,5 +288,25 @@ impl core::error::Error for Error {
             Self::Encode(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString as _;
+
+    /// Guards issue 11 (low): a read refused for want of permission is an
+    /// I/O error naming the file, not "read-only"; a refused write still is.
+    #[test]
+    fn a_refused_read_is_not_read_only() {
+        let denied = || io::Error::from(io::ErrorKind::PermissionDenied);
+        let e = Error::io("read", Path::new("/l/00000000000000000000.seg"), denied());
+        assert!(matches!(e, Error::Io { op: "read", .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.starts_with("cannot read /l/00000000000000000000.seg: "), "{text}");
+        assert!(!text.contains("read-only"), "{text}");
+        let e = Error::io("create", Path::new("/l"), denied());
+        assert!(matches!(e, Error::ReadOnly { .. }), "{e}");
     }
 }

@@ -4,15 +4,16 @@
 
 use std::boxed::Box;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::string::String;
 use std::time::Instant;
 use std::vec::Vec;
 
 use super::io::{SegmentFile, sync_dir, wrap};
 use super::lock::Lock;
 use super::recovery::{Step, Walk, is_torn_tail};
-use super::segment::{self, HEADER_LEN, SegmentHeader, TEMP_SUFFIX};
+use super::segment::{self, CUT_INFIX, HEADER_LEN, SegmentHeader, TEMP_SUFFIX};
 use super::syncer::Syncer;
 use super::{Durability, Error, OpenReport, Options, Recovery, TornTail};
 use crate::chain::{Anchor, Receipt, WriteError, Writer};
@@ -118,8 +119,9 @@ impl FileLedger {
     /// # Errors
     /// [`Error::Locked`] when another writer holds the ledger; for a
     /// directory that is not a ledger or a damaged one, the typed error
-    /// saying what and where ([`Error::NoLedger`], [`Error::NotASegment`],
-    /// [`Error::TruncatedHeader`], [`Error::UnsupportedHeaderVersion`],
+    /// saying what and where ([`Error::NoLedger`], [`Error::NotAFile`],
+    /// [`Error::NotASegment`], [`Error::TruncatedHeader`],
+    /// [`Error::UnsupportedHeaderVersion`], [`Error::NotGenesis`],
     /// [`Error::LedgerMismatch`], [`Error::SegmentGap`],
     /// [`Error::Corrupted`], [`Error::TornTail`], ...).
     pub fn open(dir: impl AsRef<Path>, options: Options) -> Result<(Self, OpenReport), Error> {
@@ -141,11 +143,12 @@ impl FileLedger {
         let mut entries = 0u64;
         let mut torn = None;
         let mut last = None;
+        let mut last_time = None;
         for (i, (name_seq, path)) in segments.iter().enumerate() {
             let bytes = read_file(path)?;
             let header = check_header(&bytes, path, *name_seq, &mut ledger_id, expected)?;
             start.get_or_insert(header.start);
-            let mut walk = Walk::new(header.start);
+            let mut walk = Walk::continuing(header.start, last_time);
             let end = loop {
                 match walk.step(&bytes) {
                     Step::Entry { .. } => entries += 1,
@@ -176,6 +179,9 @@ impl FileLedger {
                 } else {
                     super::recovery::count_intact_after(&bytes, &failure)
                 };
+                let from = usize::try_from(failure.offset).unwrap_or(bytes.len());
+                let cut_bytes = bytes.get(from..).unwrap_or_default();
+                let evidence = save_cut(dir, path, failure.offset, cut_bytes)?;
                 cut(path, failure.offset)?;
                 torn = Some(TornTail {
                     path: path.clone(),
@@ -183,9 +189,13 @@ impl FileLedger {
                     len,
                     seq: failure.seq,
                     discarded_frames,
+                    damaged_frame: super::recovery::is_damaged_frame(&bytes, &failure)
+                        || !torn_tail,
+                    evidence,
                 });
             }
             expected = Some(walk.anchor());
+            last_time = walk.last_time();
             last = Some((path.clone(), header, walk.anchor(), walk.pos() as u64));
         }
         let (Some(ledger), Some(start), Some((path, header, head, len))) = (ledger_id, start, last)
@@ -568,6 +578,14 @@ pub(super) fn check_header(
     expected: Option<Anchor>,
 ) -> Result<SegmentHeader, Error> {
     let header = SegmentHeader::decode(bytes, path)?;
+    if expected.is_none()
+        && header.start.next_seq == 0
+        && header.start != Anchor::genesis(&header.ledger)
+    {
+        // Entry 0 links to genesis(ledger id): a first segment whose header
+        // says otherwise has had its ledger id or its start changed.
+        return Err(Error::NotGenesis { path: path.to_path_buf(), ledger: header.ledger });
+    }
     let id = *ledger.get_or_insert(header.ledger);
     if header.ledger != id {
         return Err(Error::LedgerMismatch {
@@ -588,6 +606,45 @@ pub(super) fn check_header(
         return Err(Error::SegmentGap { path: path.to_path_buf(), expected, found: header.start });
     }
     Ok(header)
+}
+
+/// Keeps the bytes recovery is about to cut from `segment` at `offset` in a
+/// new file beside it, `<segment file name>.cut-<offset>` (`.1`, `.2`, ...
+/// added when that name is taken by other bytes: an evidence file is never
+/// overwritten), synced with its directory before the cut. `None` when
+/// there are no bytes to keep.
+fn save_cut(
+    dir: &Path,
+    segment: &Path,
+    offset: u64,
+    bytes: &[u8],
+) -> Result<Option<PathBuf>, Error> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let name = segment.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for n in 0u32.. {
+        let suffix = if n == 0 { String::new() } else { std::format!(".{n}") };
+        let evidence = dir.join(std::format!("{name}{CUT_INFIX}{offset}{suffix}"));
+        match OpenOptions::new().write(true).create_new(true).open(&evidence) {
+            Ok(mut file) => {
+                file.write_all(bytes)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| Error::io("write", &evidence, e))?;
+                sync_dir(dir).map_err(|e| Error::io("sync", dir, e))?;
+                return Ok(Some(evidence));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                // The same bytes kept by an earlier open that was interrupted
+                // before its cut: nothing new to keep.
+                if fs::read(&evidence).is_ok_and(|kept| kept == bytes) {
+                    return Ok(Some(evidence));
+                }
+            }
+            Err(e) => return Err(Error::io("create", &evidence, e)),
+        }
+    }
+    Ok(None)
 }
 
 fn cut(path: &Path, len: u64) -> Result<(), Error> {

@@ -12,11 +12,11 @@ use std::vec::Vec;
 
 use super::Error;
 use super::ledger::check_header;
-use super::recovery::{Step, Walk, is_torn_tail};
+use super::recovery::{Step, Walk, is_damaged_frame, is_torn_tail};
 use super::segment;
 use crate::chain::{Anchor, Receipt};
 use crate::entry::{DecodeError, Header, decode_record};
-use crate::model::{Digest, LedgerId, Record};
+use crate::model::{Digest, LedgerId, Record, Timestamp};
 
 /// A read-only view of a ledger directory. It takes no lock and never
 /// changes a file.
@@ -79,6 +79,26 @@ pub struct ReadReport {
     /// Bytes after the last complete frame of the last segment (a write in
     /// progress, or a torn tail the writer will cut on its next open).
     pub tail_bytes: u64,
+    /// Where those bytes are, when there are any.
+    pub tail: Option<Tail>,
+}
+
+/// Bytes after the last complete frame of the last segment that do not
+/// make an entry: an append in progress or an interrupted one (a torn
+/// tail, see [`recovery`](super::recovery)). Nothing in them was
+/// acknowledged as durable; the writer's next open cuts them and keeps them
+/// in an evidence file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tail {
+    /// The segment file.
+    pub path: PathBuf,
+    /// Where they start: a byte offset in that file.
+    pub offset: u64,
+    /// How many there are.
+    pub len: u64,
+    /// The entry number expected there.
+    pub seq: u64,
 }
 
 impl LedgerReader {
@@ -122,7 +142,8 @@ impl LedgerReader {
             ledger: Some(self.ledger),
             expected: None,
             start: None,
-            tail_bytes: 0,
+            last_time: None,
+            tail: None,
             count: 0,
             done: false,
         })
@@ -143,8 +164,143 @@ impl LedgerReader {
             head: entries.head().unwrap_or(Anchor::genesis(&self.ledger)),
             entries: entries.count,
             segments,
-            tail_bytes: entries.tail_bytes,
+            tail_bytes: entries.tail_bytes(),
+            tail: entries.tail,
         })
+    }
+}
+
+impl LedgerReader {
+    /// The segment files present now, in order, each read whole with its
+    /// header checked exactly as [`LedgerReader::entries`] checks it
+    /// (regular file, magic, versions, CRC, ledger id, file name, the first
+    /// segment at entry 0 starting from genesis). The frames are not
+    /// verified here: this is for readers that verify them their own way
+    /// (an index, a Merkle tree), so that every reader of a ledger
+    /// directory refuses the same files. The last segment's frames end
+    /// before an incomplete tail ([`SegmentBytes::tail`]), which is left
+    /// out as [`Entries`] leaves it out; anything else wrong in the frames
+    /// is left in for the caller's verifier to report.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be listed; each item is the
+    /// error reading or checking that segment, and the iterator ends after it.
+    pub fn segments(&self) -> Result<Segments, Error> {
+        self.segments_from(0)
+    }
+
+    /// As [`LedgerReader::segments`], from the segment holding entry `seq`
+    /// on (the last segment for `u64::MAX`; the first present for a `seq`
+    /// before it): the segments before it are not read.
+    ///
+    /// # Errors
+    /// As [`LedgerReader::segments`].
+    pub fn segments_from(&self, seq: u64) -> Result<Segments, Error> {
+        let (mut segments, _) = segment::list(&self.dir)?;
+        let skip = segments.iter().rposition(|(first, _)| *first <= seq).unwrap_or(0);
+        segments.drain(..skip);
+        segments.reverse();
+        Ok(Segments { segments, ledger: Some(self.ledger), first: skip == 0, done: false })
+    }
+}
+
+/// One segment file read by [`LedgerReader::segments`].
+#[derive(Clone, Debug)]
+pub struct SegmentBytes {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header, checked.
+    pub header: segment::SegmentHeader,
+    /// An incomplete tail at the end of the last segment, left out of
+    /// [`SegmentBytes::frames`].
+    pub tail: Option<Tail>,
+    bytes: Vec<u8>,
+    frames_end: usize,
+}
+
+impl SegmentBytes {
+    /// The frames after the header (byte 0 of this slice is byte
+    /// [`segment::HEADER_LEN`] of the file), without an incomplete tail.
+    #[must_use]
+    pub fn frames(&self) -> &[u8] {
+        self.bytes.get(segment::HEADER_LEN..self.frames_end).unwrap_or_default()
+    }
+}
+
+/// The iterator of [`LedgerReader::segments`].
+#[derive(Debug)]
+pub struct Segments {
+    /// Still to read, last first.
+    segments: Vec<(u64, PathBuf)>,
+    ledger: Option<LedgerId>,
+    first: bool,
+    done: bool,
+}
+
+impl Segments {
+    fn read(&mut self, name_seq: u64, path: PathBuf) -> Result<SegmentBytes, Error> {
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| Error::io("read", &path, e))?;
+        // The first segment is checked against genesis; whether a later
+        // one continues the one before is for the frames' verifier to see
+        // (it follows the chain across them), so it is checked against
+        // its own start here.
+        let expected = if self.first {
+            None
+        } else {
+            Some(segment::SegmentHeader::decode(&bytes, &path)?.start)
+        };
+        let header = check_header(&bytes, &path, name_seq, &mut self.ledger, expected)?;
+        self.first = false;
+        let mut frames_end = bytes.len();
+        let mut tail = None;
+        if self.segments.is_empty() {
+            // Where the complete frames of the last segment end.
+            let mut pos = segment::HEADER_LEN;
+            let mut seq = header.start.next_seq;
+            while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
+                match crate::frame::parse(rest) {
+                    Ok(f) => {
+                        pos += f.len;
+                        seq = seq.saturating_add(1);
+                    }
+                    Err(e) => {
+                        let failure = crate::chain::Failure {
+                            seq,
+                            offset: pos as u64,
+                            kind: crate::chain::FailureKind::Frame(e),
+                        };
+                        if is_torn_tail(&bytes, &failure) && !is_damaged_frame(&bytes, &failure) {
+                            frames_end = pos;
+                            tail = Some(Tail {
+                                path: path.clone(),
+                                offset: pos as u64,
+                                len: (bytes.len() - pos) as u64,
+                                seq,
+                            });
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(SegmentBytes { path, header, tail, bytes, frames_end })
+    }
+}
+
+impl Iterator for Segments {
+    type Item = Result<SegmentBytes, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let (name_seq, path) = self.segments.pop()?;
+        let read = self.read(name_seq, path);
+        self.done = read.is_err();
+        Some(read)
     }
 }
 
@@ -181,7 +337,9 @@ pub struct Entries {
     ledger: Option<LedgerId>,
     expected: Option<Anchor>,
     start: Option<Anchor>,
-    tail_bytes: u64,
+    /// The time of the last entry of the segments finished.
+    last_time: Option<Timestamp>,
+    tail: Option<Tail>,
     count: u64,
     done: bool,
 }
@@ -204,8 +362,22 @@ impl Entries {
     /// Bytes after the last complete frame of the last segment, once the
     /// iterator has reached it.
     #[must_use]
-    pub const fn tail_bytes(&self) -> u64 {
-        self.tail_bytes
+    pub fn tail_bytes(&self) -> u64 {
+        self.tail.as_ref().map_or(0, |t| t.len)
+    }
+
+    /// Where the bytes after the last complete frame of the last segment
+    /// are, once the iterator has reached them.
+    #[must_use]
+    pub const fn tail(&self) -> Option<&Tail> {
+        self.tail.as_ref()
+    }
+
+    /// Where the first segment read starts: entry 0 and the genesis hash,
+    /// unless older segments were archived away (or removed).
+    #[must_use]
+    pub const fn start(&self) -> Option<Anchor> {
+        self.start
     }
 
     fn load(&mut self) -> Result<bool, Error> {
@@ -220,7 +392,7 @@ impl Entries {
             path,
             first_seq: name_seq,
             bytes,
-            walk: Walk::new(header.start),
+            walk: Walk::continuing(header.start, self.last_time),
             last: self.segments.is_empty(),
         });
         Ok(true)
@@ -253,12 +425,23 @@ impl Entries {
                 }
                 Step::End => {
                     self.expected = Some(current.walk.anchor());
+                    self.last_time = current.walk.last_time();
                     self.current = None;
                 }
                 Step::Failed(failure) => {
                     self.done = true;
-                    if current.last && is_torn_tail(&current.bytes, &failure) {
-                        self.tail_bytes = current.bytes.len() as u64 - failure.offset;
+                    // A damaged frame is never a write in progress: bytes
+                    // that parsed have changed.
+                    if current.last
+                        && is_torn_tail(&current.bytes, &failure)
+                        && !is_damaged_frame(&current.bytes, &failure)
+                    {
+                        self.tail = Some(Tail {
+                            path: current.path.clone(),
+                            offset: failure.offset,
+                            len: current.bytes.len() as u64 - failure.offset,
+                            seq: failure.seq,
+                        });
                         return None;
                     }
                     return Some(Err(Error::Corrupted {

@@ -24,12 +24,19 @@
 //!   least the one expected) starts anywhere after it; otherwise it is
 //!   corruption.
 //!
+//! Among torn tails, a *damaged frame* (complete, version byte intact, CRC
+//! failing) is reported as corruption by readers and flagged
+//! ([`TornTail::damaged_frame`](super::TornTail::damaged_frame)) when the
+//! writer cuts it; every cut keeps its bytes in `<segment>.cut-<offset>`
+//! first.
+//!
 //! Segments before the last were synced before the next one was created,
 //! so nothing in them can be torn.
 
 use crate::chain::{Anchor, Chain, Failure, FailureKind, Followed};
 use crate::entry::{self, FORMAT_VERSION};
 use crate::frame;
+use crate::model::Timestamp;
 use crate::varint;
 
 use super::segment::HEADER_LEN;
@@ -80,9 +87,16 @@ pub(super) struct Walk {
 }
 
 impl Walk {
-    /// A walk over a segment whose header gives `start`.
-    pub(super) const fn new(start: Anchor) -> Self {
-        Self { pos: HEADER_LEN, chain: Chain::new(start) }
+    /// A walk over a segment whose header gives `start`, after a previous
+    /// segment whose last entry has time `last_time` (`None` for the first
+    /// segment): a regression at the segment's first entry is counted too.
+    pub(super) const fn continuing(start: Anchor, last_time: Option<Timestamp>) -> Self {
+        Self { pos: HEADER_LEN, chain: Chain::continuing(start, last_time) }
+    }
+
+    /// The time of the last entry walked (or the one given at the start).
+    pub(super) const fn last_time(&self) -> Option<Timestamp> {
+        self.chain.last_time()
     }
 
     /// Where the chain stands after the entries walked.
@@ -131,6 +145,25 @@ pub(super) fn is_torn_tail(bytes: &[u8], failure: &Failure) -> bool {
     let Ok(from) = usize::try_from(failure.offset) else { return false };
     !(from.saturating_add(1)..bytes.len())
         .any(|at| intact_entry_at(bytes.get(at..).unwrap_or_default(), failure.seq))
+}
+
+/// Whether `failure` is a *damaged frame*: a frame whose length prefix is
+/// valid, whose bytes are all present and whose body starts with the entry
+/// format version, but whose CRC-32C fails. An interrupted append leaves a
+/// frame that ends short of the length its prefix gives; a complete frame
+/// that fails its checksum means bytes that were written have changed (bit
+/// rot, an overwrite). Recovery may still cut it from the end of the last
+/// segment, but keeps the bytes and says so ([`TornTail::damaged_frame`]),
+/// and readers report it as corruption.
+///
+/// [`TornTail::damaged_frame`]: super::TornTail::damaged_frame
+pub(super) fn is_damaged_frame(bytes: &[u8], failure: &Failure) -> bool {
+    if !matches!(failure.kind, FailureKind::Frame(frame::FrameError::BadChecksum { .. })) {
+        return false;
+    }
+    let Ok(from) = usize::try_from(failure.offset) else { return false };
+    let rest = bytes.get(from..).unwrap_or_default();
+    varint::decode(rest).is_ok_and(|(_, prefix)| rest.get(prefix) == Some(&FORMAT_VERSION))
 }
 
 /// How many intact frames of later entries start after `failure` (what

@@ -41,6 +41,9 @@ pub const HEADER_VERSION: u16 = 1;
 pub const HEADER_LEN: usize = 72;
 /// The file name extension of segment files.
 pub const EXTENSION: &str = "seg";
+/// What follows a segment's file name in the name of a file keeping bytes
+/// that recovery cut from it: `<segment>.cut-<offset>`.
+pub const CUT_INFIX: &str = ".cut-";
 /// The suffix of a segment being created; such files are removed on open.
 pub const TEMP_SUFFIX: &str = ".seg.tmp";
 
@@ -153,7 +156,14 @@ pub(super) fn list(dir: &Path) -> Result<Listing, Error> {
         let name = item.file_name();
         let Some(name) = name.to_str() else { continue };
         if let Some(seq) = parse_file_name(name) {
-            segments.push((seq, item.path()));
+            let path = item.path();
+            // A FIFO or a device named like a segment would block or never
+            // end a read: refuse it before opening it.
+            let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+            if !meta.is_file() {
+                return Err(Error::NotAFile { path });
+            }
+            segments.push((seq, path));
         } else if name.ends_with(TEMP_SUFFIX) {
             temps.push(item.path());
         }

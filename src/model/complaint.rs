@@ -213,7 +213,12 @@ pub enum ComplaintStep {
     },
     /// A follow-up visit or call.
     FollowedUp {
-        /// Satisfaction from 1 (very unhappy) to 5 (very happy).
+        /// Satisfaction from 1 (very unhappy) to 5 (very happy); other
+        /// values are refused when encoding and decoding (docs/FORMAT.md).
+        #[serde(
+            serialize_with = "satisfaction::serialize",
+            deserialize_with = "satisfaction::deserialize"
+        )]
         satisfaction: u8,
         /// Remarks.
         #[serde(default)]
@@ -232,4 +237,60 @@ pub struct ComplaintProgress {
     pub complaint: Reference,
     /// What happened.
     pub step: ComplaintStep,
+}
+
+/// The 1 to 5 range of [`ComplaintStep::FollowedUp::satisfaction`], a rule of
+/// the format: a value outside it is not written and does not decode.
+mod satisfaction {
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    const RANGE: core::ops::RangeInclusive<u8> = 1..=5;
+
+    #[expect(clippy::trivially_copy_pass_by_ref, reason = "the signature serde calls")]
+    pub(super) fn serialize<S: Serializer>(value: &u8, s: S) -> Result<S::Ok, S::Error> {
+        if !RANGE.contains(value) {
+            return Err(serde::ser::Error::custom("satisfaction must be 1 to 5"));
+        }
+        s.serialize_u8(*value)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+        let value = u8::deserialize(d)?;
+        if !RANGE.contains(&value) {
+            return Err(serde::de::Error::custom("satisfaction must be 1 to 5"));
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{DecodeError, decode_record};
+    use crate::model::Record;
+
+    fn followed_up(satisfaction: u8) -> Record {
+        Record::ComplaintProgress(ComplaintProgress {
+            complaint: "C-1".parse().unwrap(),
+            step: ComplaintStep::FollowedUp { satisfaction, note: Text::default() },
+        })
+    }
+
+    /// Guards issue 11 item 8 (outside verifier): FORMAT.md's 1 to 5 range
+    /// of satisfaction is a decoding rule; before, 0 and 9 decoded.
+    #[test]
+    fn satisfaction_outside_1_to_5_is_not_written_and_does_not_decode() {
+        let mut buf = [0u8; 64];
+        let bytes = postcard::to_slice(&followed_up(5), &mut buf).unwrap().to_vec();
+        assert_eq!(decode_record(&bytes), Ok(followed_up(5)));
+        // An empty note is one zero byte; the satisfaction is the byte before it.
+        let at = bytes.len() - 2;
+        for bad in [0u8, 6, 9, 255] {
+            let mut b = bytes.clone();
+            b[at] = bad;
+            assert_eq!(decode_record(&b), Err(DecodeError::BadValue), "{bad}");
+            let e = postcard::to_slice(&followed_up(bad), &mut buf).unwrap_err();
+            assert_eq!(e, postcard::Error::SerdeSerCustom, "{bad}");
+        }
+    }
 }

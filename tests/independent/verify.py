@@ -15,6 +15,7 @@ Exit status: 0 ok, 1 verification failure, 2 usage / I/O error.
 """
 
 import hashlib
+import os
 import sys
 import unicodedata
 
@@ -537,16 +538,20 @@ def parse_frame(data, offset, seq):
     return body, end - offset
 
 
-def verify(data, ledger_id, head=None, records=False, notice=None):
-    """Walks the ledger. Returns (entries, seq, head_hash); raises Fail."""
+def verify(data, ledger_id, head=None, records=False, notice=None, start=None, offset=0,
+           state=None):
+    """Walks the ledger, or one segment's frames from `offset` on continuing
+    `start` = (seq, prev_hash). Returns (seq, head_hash); raises Fail.
+    `state` (a dict) carries the last time and the hashes across calls."""
     if notice is None:
         notice = lambda msg: None
-    expected_seq = 0
-    prev_hash = genesis(ledger_id)
-    offset = 0
-    last_time = None
-    hashes = []  # hash of entry i (only when records, for reference checks)
+    if state is None:
+        state = {"last_time": None, "hashes": []}
+    expected_seq, prev_hash = start if start is not None else (0, genesis(ledger_id))
+    last_time = state["last_time"]
+    hashes = state["hashes"]  # hash of entry i (only when records, for reference checks)
     while offset < len(data):
+        state["pos"] = (expected_seq, prev_hash, last_time)
         body, flen = parse_frame(data, offset, expected_seq)
         if body[0] != VERSION:
             raise Fail("unknown_version", expected_seq, offset, "version=%d" % body[0])
@@ -560,7 +565,9 @@ def verify(data, ledger_id, head=None, records=False, notice=None):
         except Undecodable as e:
             raise Fail("undecodable", expected_seq, offset, str(e))
         if seq != expected_seq:
-            raise Fail("sequence_gap", expected_seq, offset, "found %d" % seq)
+            f = Fail("sequence_gap", expected_seq, offset, "found %d" % seq)
+            f.found = seq
+            raise f
         if link != prev_hash[:8]:
             raise Fail("broken_link", expected_seq, offset,
                        "link=%s expected=%s" % (link.hex(), prev_hash[:8].hex()))
@@ -581,6 +588,7 @@ def verify(data, ledger_id, head=None, records=False, notice=None):
         prev_hash = new_hash
         expected_seq = seq + 1
         offset += flen
+        state["last_time"] = last_time
     if head is not None:
         hseq, hhash = head
         if hseq != expected_seq or hhash != prev_hash:
@@ -610,10 +618,114 @@ def _semantic_notices(seq, offset, kind, fields, hashes, notice):
 
 
 # --------------------------------------------------------------------------
+# A directory of segment files (FORMAT.md section 1, "Segment files")
+# --------------------------------------------------------------------------
+
+MAGIC = b"LOTLSEG\n"
+HEADER_LEN = 72
+
+
+def intact_later_frame(data, at, min_seq):
+    """Whether an intact frame of entry min_seq or later starts anywhere after `at`."""
+    for p in range(at + 1, len(data)):
+        try:
+            body, _ = parse_frame(data, p, min_seq)
+            if body[0] != VERSION:
+                continue
+            seq = Reader(body, 1).u64("seq")
+        except (Fail, Undecodable, IndexError):
+            continue
+        if seq >= min_seq:
+            return True
+    return False
+
+
+def is_tail(data, e):
+    """FORMAT.md "The tail": whether failure e at the end of the last segment is
+    an incomplete tail rather than a failure."""
+    if e.kind == "bad_checksum":
+        vlen = 1 if data[e.offset] < 0x80 else 2
+        if data[e.offset + vlen] == VERSION:
+            return False  # a damaged frame
+    elif e.kind == "sequence_gap":
+        if e.found >= e.seq:
+            return False
+    elif e.kind not in ("truncated", "bad_length"):
+        return False
+    return not intact_later_frame(data, e.offset, e.seq)
+
+
+def verify_dir(path, archived, records, notice):
+    """Returns (first_seq, seq, head_hash, tail); raises Fail (with .file)."""
+    names = sorted(n for n in os.listdir(path)
+                   if len(n) == 24 and n.endswith(".seg") and n[:20].isdigit())
+    if not names:
+        raise Fail("no_ledger", 0, 0, "no segment file")
+    ledger_id = None
+    start = None
+    first_seq = None
+    state = {"last_time": None, "hashes": []}
+    tail = None
+    for i, name in enumerate(names):
+        file = os.path.join(path, name)
+
+        def fail(kind, seq, offset, detail):
+            f = Fail(kind, seq, offset, detail)
+            f.file = file
+            return f
+        if not os.path.isfile(file):
+            raise fail("not_a_file", 0, 0, "")
+        with open(file, "rb") as f:
+            data = f.read()
+        if len(data) < HEADER_LEN:
+            m = min(len(data), 8)
+            kind = "truncated_header" if data[:m] == MAGIC[:m] else "not_a_segment"
+            raise fail(kind, 0, 0, "len=%d" % len(data))
+        if data[:8] != MAGIC:
+            raise fail("not_a_segment", 0, 0, "")
+        if int.from_bytes(data[8:10], "little") != 1:
+            raise fail("unsupported_header_version", 0, 0, "")
+        if int.from_bytes(data[68:72], "little") != crc32c(data[:68]):
+            raise fail("header_checksum", 0, 0, "")
+        if data[10] != VERSION:
+            raise fail("unknown_version", 0, 0, "entry version %d" % data[10])
+        lid, seg_seq, prev = data[12:28], int.from_bytes(data[28:36], "little"), data[36:68]
+        if start is None and seg_seq == 0 and prev != genesis(lid):
+            raise fail("not_genesis", 0, 0, "")
+        if ledger_id is None:
+            ledger_id = lid
+        elif lid != ledger_id:
+            raise fail("ledger_mismatch", 0, 0, "")
+        if seg_seq != int(name[:20]):
+            raise fail("misnamed_segment", 0, 0, "")
+        if start is not None and (seg_seq, prev) != start:
+            raise fail("segment_gap", 0, 0, "starts at %d, expected %d" % (seg_seq, start[0]))
+        if first_seq is None:
+            first_seq = seg_seq
+        try:
+            start = verify(data, ledger_id, records=records, notice=notice,
+                           start=(seg_seq, prev), offset=HEADER_LEN, state=state)
+        except Fail as e:
+            e.file = file
+            if i == len(names) - 1 and is_tail(data, e):
+                tail = (file, e.offset, len(data) - e.offset, e.seq)
+                seq, prev_hash, last_time = state["pos"]
+                start = (seq, prev_hash)
+            else:
+                raise
+    if first_seq > 0 and not archived:
+        f = Fail("missing_start", first_seq, 0, "entries 0..%d are not here" % (first_seq - 1))
+        f.file = os.path.join(path, names[0])
+        raise f
+    return first_seq, start[0], start[1], tail
+
+
+# --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
 
-USAGE = "usage: verify.py LEDGER_FILE LEDGER_ID_HEX [--head SEQ:HASHHEX] [--records]"
+USAGE = ("usage: verify.py LEDGER_FILE LEDGER_ID_HEX [--head SEQ:HASHHEX] [--records]\n"
+         "       verify.py --dir LEDGER_DIR [--archived] [--records]")
 
 
 def _usage(msg):
@@ -621,8 +733,39 @@ def _usage(msg):
     return 2
 
 
+def main_dir(args):
+    records = "--records" in args
+    archived = "--archived" in args
+    pos = [a for a in args if not a.startswith("--")]
+    if len(pos) != 1 or any(a not in ("--dir", "--records", "--archived") for a in args
+                            if a.startswith("--")):
+        return _usage("--dir needs LEDGER_DIR and only --archived, --records")
+    regressions = [0]
+
+    def notice(msg):
+        if "time goes backwards" in msg:
+            regressions[0] += 1
+        print("notice: " + msg, file=sys.stderr)
+    try:
+        first, n, h, tail = verify_dir(pos[0], archived, records, notice)
+    except Fail as e:
+        print("fail file=%s %s" % (os.path.basename(getattr(e, "file", "")), e.line()[5:]))
+        return 1
+    except OSError as e:
+        print("error: %s" % e)
+        return 4
+    line = "ok first=%d entries=%d head=%d:%s time_regressions=%d" % (
+        first, n - first, n, h.hex(), regressions[0])
+    if tail:
+        line += " tail=%s:%d:%d:%d" % (os.path.basename(tail[0]), tail[1], tail[2], tail[3])
+    print(line)
+    return 0
+
+
 def main(argv):
     args = list(argv)
+    if "--dir" in args:
+        return main_dir(args)
     records = False
     head = None
     pos = []

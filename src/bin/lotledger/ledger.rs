@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use lotledger::chain::{Anchor, Receipt};
 use lotledger::entry::{NewEntry, Stamp};
-use lotledger::file::{Durability, FileLedger, LedgerReader, Options, StoredEntry};
+use lotledger::file::{Durability, FileLedger, LedgerReader, Options, StoredEntry, segment};
 use lotledger::model::Digest;
 use lotledger::model::Record;
 use lotledger::model::{LedgerId, Timestamp};
@@ -65,8 +65,7 @@ pub fn append(
     durability: Durability,
     plan: Option<&CheckpointPlan<'_>>,
 ) -> Result<Outcome, CliError> {
-    let (mut ledger, opened) =
-        FileLedger::open(dir, Options::new().durability(durability)).map_err(storage)?;
+    let (mut ledger, opened) = open_for_append(dir, durability)?;
     // The tree is kept while appending only when checkpoints are written;
     // its node file is opened only now that the writer's lock is held.
     let mut tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
@@ -150,10 +149,82 @@ pub fn append(
     }
 }
 
+/// Bytes after the last complete frame, as `verify` reports them.
+/// Opens the ledger for `append`: recovery's report goes to standard error,
+/// and appending is refused (exit 1) when recovery cut bytes that had
+/// parsed (a damaged last entry, kept in an evidence file) or when the
+/// ledger holds fewer entries than the Merkle tree kept beside it (a
+/// rolled-back or truncated copy, whose new entries would fork the history
+/// already covered by checkpoints).
+fn open_for_append(
+    dir: &Path,
+    durability: Durability,
+) -> Result<(FileLedger, lotledger::file::OpenReport), CliError> {
+    let (ledger, opened) =
+        FileLedger::open(dir, Options::new().durability(durability)).map_err(storage)?;
+    if let Some(t) = &opened.torn {
+        let kept = t
+            .evidence
+            .as_ref()
+            .map_or(String::new(), |p| format!("; the bytes are kept in {}", p.display()));
+        if t.damaged_frame {
+            return Err(CliError::Check(format!(
+                "DAMAGED last entry: {} held a complete entry {} at byte {} that fails its \
+                 checksum (changed bytes, not an interrupted write); recovery cut {} bytes there{kept}. \
+                 Nothing was appended; the ledger now ends before entry {}: check why, then \
+                 append again",
+                t.path.display(),
+                t.seq,
+                t.offset,
+                t.len,
+                t.seq
+            )));
+        }
+        eprintln!(
+            "lotledger: recovered: cut an incomplete entry {} ({} bytes at byte {} of {}, an \
+             interrupted append that was never acknowledged){kept}",
+            t.seq,
+            t.len,
+            t.offset,
+            t.path.display()
+        );
+    }
+    let entries = opened.head.next_seq;
+    let nodes = dir.join(crate::tree::NODE_FILE);
+    let node_bytes = std::fs::metadata(&nodes).map_or(0, |m| m.len());
+    let more = entries.checked_add(1).and_then(lotledger::proof::stored_nodes);
+    if more.is_some_and(|n| node_bytes >= n.saturating_mul(32)) {
+        return Err(CliError::Check(format!(
+            "ROLLED BACK or TRUNCATED: {} holds the Merkle tree of more entries than the ledger's \
+             {entries}; appending would give new entries the numbers of ones already recorded \
+             (and perhaps checkpointed). Nothing was appended. If this copy was cut back on \
+             purpose, move {} away (it is derived data) and append again",
+            nodes.display(),
+            nodes.display()
+        )));
+    }
+    Ok((ledger, opened))
+}
+
+#[derive(Serialize)]
+struct TailReport {
+    /// The segment file.
+    file: String,
+    /// Where the bytes start in that file.
+    offset: u64,
+    bytes: u64,
+    /// The entry number expected there.
+    seq: u64,
+}
+
 #[derive(Serialize)]
 struct Verification {
     ok: bool,
     ledger: String,
+    /// The first entry present: 0 unless older segments are not here.
+    first_seq: u64,
+    /// Entries before `first_seq`, not present and not checked.
+    missing_entries: u64,
     entries: u64,
     segments: usize,
     first_time: Option<Timestamp>,
@@ -166,20 +237,56 @@ struct Verification {
     checkpoint_entries: u64,
     /// Of those, signed ones whose signature a given key verified.
     checkpoint_signatures_verified: u64,
+    /// An incomplete frame at the end of the last segment (an interrupted
+    /// append): not an entry, never acknowledged; reported, not a failure.
+    torn_tail: Option<TailReport>,
+    /// With `--checkpoint`: whether the ledger extends the signed tree.
+    checkpoint_ok: Option<bool>,
+    checkpoint_result: Option<String>,
+    /// What this run could not see.
+    not_checked: Vec<String>,
     failure: Option<String>,
 }
 
+/// What `verify` checks besides the ledger's own entries.
+pub struct VerifyArgs<'a> {
+    /// Trusted verifier keys, parsed: for checkpoint entries' signatures.
+    pub keys: &'a [VerifierKey<'a>],
+    /// The same keys as given, for `--checkpoint`.
+    pub key_texts: &'a [String],
+    /// A signed checkpoint saved earlier.
+    pub checkpoint: Option<&'a Path>,
+    /// The oldest segments were archived away on purpose: a ledger that
+    /// does not start at entry 0 is verified from its first segment present.
+    pub archived: bool,
+    /// Table or JSON.
+    pub format: Format,
+}
+
+/// A ledger error as `verify` reports it: damage is a failed check (its
+/// message, exit 1); a file that cannot be read is exit 4, not tampering.
+fn verify_failure(e: lotledger::file::Error) -> Result<String, CliError> {
+    use lotledger::file::Error as E;
+    match e {
+        E::Io { .. } | E::ReadOnly { .. } | E::NoLedger { .. } => Err(storage(e)),
+        other => Ok(other.to_string()),
+    }
+}
+
+/// How to make a cut-off tail visible to `verify`.
+const KEEP_A_CHECKPOINT: &str = "entries cut off the end of the ledger leave no trace in it: \
+     save a signed checkpoint now and then (`lotledger checkpoint DIR --key NAME.key --out FILE`) \
+     and verify against it (`lotledger verify DIR --checkpoint FILE --key NAME.pub`)";
+
 /// `lotledger verify DIR`: every segment, every frame, every link and every
-/// record; progress on standard error for large ledgers.
-pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Outcome, CliError> {
-    let reader = LedgerReader::open(dir).map_err(storage)?;
-    let mut entries = reader.entries().map_err(storage)?;
-    let progress = io::stderr().is_terminal();
-    let started = Instant::now();
-    let mut last_report = started;
+/// record; progress on standard error for large ledgers. The result line is
+/// the overall verdict, `--checkpoint` included.
+pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
     let mut v = Verification {
         ok: true,
-        ledger: reader.ledger_id().to_string(),
+        ledger: "-".to_owned(),
+        first_seq: 0,
+        missing_entries: 0,
         entries: 0,
         segments: 0,
         first_time: None,
@@ -190,18 +297,92 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
         head_hash: String::new(),
         checkpoint_entries: 0,
         checkpoint_signatures_verified: 0,
+        torn_tail: None,
+        checkpoint_ok: None,
+        checkpoint_result: None,
+        not_checked: Vec::new(),
         failure: None,
     };
+    match LedgerReader::open(dir) {
+        Ok(reader) => verify_entries(dir, &reader, args, &mut v)?,
+        Err(e) => {
+            v.ok = false;
+            v.failure = Some(verify_failure(e)?);
+        }
+    }
+    if v.ok && v.missing_entries > 0 && (!args.archived || args.checkpoint.is_some()) {
+        v.ok = false;
+        v.failure = Some(format!(
+            "the ledger starts at entry {first}, not 0: entries 0 to {last} are not here \
+             (deleted, or archived away{hint})",
+            first = v.first_seq,
+            last = v.first_seq - 1,
+            hint = if args.checkpoint.is_some() {
+                "; a checkpoint covers the ledger from entry 0"
+            } else {
+                ": pass --archived if they were archived on purpose"
+            },
+        ));
+    }
+    if let Some(file) = args.checkpoint {
+        if v.ok {
+            let result = crate::tree::check_checkpoint(dir, file, args.key_texts)?;
+            v.checkpoint_ok = Some(result.is_ok());
+            v.checkpoint_result = Some(match &result {
+                Ok(m) => format!("OK: {m}"),
+                Err(m) => format!("FAILED: {m}"),
+            });
+            if let Err(m) = result {
+                v.ok = false;
+                v.failure = Some(format!("checkpoint {}: {m}", file.display()));
+            }
+        } else {
+            v.checkpoint_result = Some("not checked: the ledger does not verify".to_owned());
+        }
+    } else {
+        v.not_checked.push(KEEP_A_CHECKPOINT.to_owned());
+    }
+    if let Some(t) = &v.torn_tail {
+        eprintln!(
+            "lotledger: note: {} ends in {} bytes at byte {} that are not a complete entry \
+             (an interrupted append of entry {}; never acknowledged): the next append cuts \
+             them and keeps them in {}{}{}",
+            t.file,
+            t.bytes,
+            t.offset,
+            t.seq,
+            t.file,
+            lotledger::file::CUT_INFIX,
+            t.offset
+        );
+    }
+    print_verification(&v, args.format)?;
+    Ok(if v.ok { Outcome::Ok } else { Outcome::CheckFailed })
+}
+
+/// Reads and checks every entry into `v`.
+fn verify_entries(
+    dir: &Path,
+    reader: &LedgerReader,
+    args: &VerifyArgs<'_>,
+    v: &mut Verification,
+) -> Result<(), CliError> {
+    v.ledger = reader.ledger_id().to_string();
+    let mut entries = reader.entries().map_err(storage)?;
+    let progress = io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last_report = started;
     // The Merkle tree of the entries so far, for checkpoint entries.
     let mut tree: CompactTree = CompactTree::new();
     let mut prev: Option<Digest> = None;
     let mut segments = std::collections::BTreeSet::new();
+    let file_of = |first_seq: u64| dir.join(segment::file_name(first_seq)).display().to_string();
     for item in entries.by_ref() {
         let e: StoredEntry = match item {
             Ok(e) => e,
             Err(err) => {
                 v.ok = false;
-                v.failure = Some(err.to_string());
+                v.failure = Some(verify_failure(err)?);
                 break;
             }
         };
@@ -216,7 +397,7 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
                     ));
                     break;
                 }
-                if !keys.is_empty() {
+                if !args.keys.is_empty() {
                     let ledger_id = reader.ledger_id();
                     let seq = e.header.seq;
                     match crate::tree::check_entry_signature(
@@ -224,7 +405,7 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
                         seq,
                         &c,
                         prev.as_ref(),
-                        keys,
+                        args.keys,
                     ) {
                         Ok(()) => v.checkpoint_signatures_verified += 1,
                         Err(why) => {
@@ -240,8 +421,10 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
             Err(err) => {
                 v.ok = false;
                 v.failure = Some(format!(
-                    "entry {} at byte {} of segment {}: undecodable record: {err}",
-                    e.header.seq, e.offset, e.segment
+                    "{}: entry {} at byte {}: undecodable record: {err}",
+                    file_of(e.segment),
+                    e.header.seq,
+                    e.offset
                 ));
                 break;
             }
@@ -267,42 +450,77 @@ pub fn verify(dir: &Path, keys: &[VerifierKey<'_>], format: Format) -> Result<Ou
         eprintln!();
     }
     v.segments = segments.len();
+    if let Some(start) = entries.start() {
+        v.first_seq = start.next_seq;
+        v.missing_entries = start.next_seq;
+    }
     if let Some(head) = entries.head() {
         v.head_seq = head.next_seq.checked_sub(1);
         v.head_hash = head.head.to_string();
     }
-    match format {
-        Format::Json => output::print_json(&v)?,
-        _ => {
-            let mut t = Table::new(&["check", "result"]);
-            t.row(["ledger", v.ledger.as_str()]);
-            t.row(["entries verified".to_owned(), v.entries.to_string()]);
-            t.row(["segments".to_owned(), v.segments.to_string()]);
-            let span = match (v.first_time, v.last_time) {
-                (Some(a), Some(b)) => format!("{a} .. {b}"),
-                _ => "-".into(),
-            };
-            t.row(["time span".to_owned(), span]);
-            t.row(["time went backwards".to_owned(), v.time_regressions.to_string()]);
-            t.row(["records of unknown kinds".to_owned(), v.unknown_kinds.to_string()]);
-            t.row([
-                "checkpoint entries (roots checked)".to_owned(),
-                format!(
-                    "{} ({} signatures verified with the keys given)",
-                    v.checkpoint_entries, v.checkpoint_signatures_verified
-                ),
-            ]);
-            let head =
-                v.head_seq.map_or("-".to_owned(), |s| format!("entry {s} hash {}", v.head_hash));
-            t.row(["head".to_owned(), head]);
-            t.row([
-                "result".to_owned(),
-                v.failure.clone().map_or("OK".to_owned(), |f| format!("FAILED: {f}")),
-            ]);
-            output::print(&t.render())?;
-        }
+    v.torn_tail = entries.tail().map(|t| TailReport {
+        file: t.path.display().to_string(),
+        offset: t.offset,
+        bytes: t.len,
+        seq: t.seq,
+    });
+    Ok(())
+}
+
+fn print_verification(v: &Verification, format: Format) -> Result<(), CliError> {
+    if format == Format::Json {
+        return Ok(output::print_json(v)?);
     }
-    Ok(if v.ok { Outcome::Ok } else { Outcome::CheckFailed })
+    let mut t = Table::new(&["check", "result"]);
+    t.row(["ledger", v.ledger.as_str()]);
+    if v.missing_entries > 0 {
+        t.row([
+            "entries present".to_owned(),
+            format!(
+                "from entry {}: entries 0 to {} are not here and were not checked",
+                v.first_seq,
+                v.first_seq - 1
+            ),
+        ]);
+    }
+    t.row(["entries verified".to_owned(), v.entries.to_string()]);
+    t.row(["segments".to_owned(), v.segments.to_string()]);
+    let span = match (v.first_time, v.last_time) {
+        (Some(a), Some(b)) => format!("{a} .. {b}"),
+        _ => "-".into(),
+    };
+    t.row(["time span".to_owned(), span]);
+    t.row(["time went backwards".to_owned(), v.time_regressions.to_string()]);
+    t.row(["records of unknown kinds".to_owned(), v.unknown_kinds.to_string()]);
+    t.row([
+        "checkpoint entries (roots checked)".to_owned(),
+        format!(
+            "{} ({} signatures verified with the keys given)",
+            v.checkpoint_entries, v.checkpoint_signatures_verified
+        ),
+    ]);
+    let head = v.head_seq.map_or("-".to_owned(), |s| format!("entry {s} hash {}", v.head_hash));
+    t.row(["head".to_owned(), head]);
+    let tail = v.torn_tail.as_ref().map_or("-".to_owned(), |tail| {
+        format!(
+            "{} bytes at byte {} of {} (an interrupted append; not an entry)",
+            tail.bytes, tail.offset, tail.file
+        )
+    });
+    t.row(["incomplete tail".to_owned(), tail]);
+    if let Some(c) = &v.checkpoint_result {
+        t.row(["checkpoint".to_owned(), c.clone()]);
+    }
+    for note in &v.not_checked {
+        t.row(["not checked".to_owned(), note.clone()]);
+    }
+    let result = match (&v.failure, v.missing_entries) {
+        (Some(f), _) => format!("FAILED: {f}"),
+        (None, 0) => "OK".to_owned(),
+        (None, n) => format!("OK from entry {n} on (entries before it archived, not checked)"),
+    };
+    t.row(["result".to_owned(), result]);
+    Ok(output::print(&t.render())?)
 }
 
 /// One entry as `export --format json` writes it: a JSON line.
@@ -339,4 +557,23 @@ pub fn export_json(dir: &Path) -> Result<Outcome, CliError> {
     }
     out.flush()?;
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards issue 11 (low): a file `verify` cannot read is exit 4 (no
+    /// verdict), not exit 1 (read as tampering); damage stays a failed check.
+    #[test]
+    fn verify_tells_a_read_error_from_damage() {
+        let io = lotledger::file::Error::Io {
+            op: "read",
+            path: "/l/00000000000000000000.seg".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert!(matches!(verify_failure(io), Err(CliError::Storage(m)) if m.contains("/l/0000")));
+        let damage = lotledger::file::Error::HeaderChecksum { path: "/l/x.seg".into() };
+        assert!(verify_failure(damage).is_ok_and(|m| m.contains("checksum")));
+    }
 }

@@ -78,6 +78,11 @@ enum Command {
         /// to check the signatures of checkpoint entries.
         #[arg(long = "key")]
         keys: Vec<String>,
+        /// The oldest segments were archived away on purpose: verify from
+        /// the first segment present instead of failing because entries
+        /// from 0 on are missing (the verdict says which are not checked).
+        #[arg(long, conflicts_with = "checkpoint")]
+        archived: bool,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -468,15 +473,17 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref())
         }
-        Command::Verify { dir, checkpoint, keys, json } => {
+        Command::Verify { dir, checkpoint, keys, archived, json } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
-            let outcome =
-                ledger::verify(&dir, &parsed, if json { Format::Json } else { Format::Table })?;
-            match (outcome, checkpoint) {
-                (Outcome::Ok, Some(file)) => tree::verify_checkpoint(&dir, &file, &keys),
-                (outcome, _) => Ok(outcome),
-            }
+            let args = ledger::VerifyArgs {
+                keys: &parsed,
+                key_texts: &keys,
+                checkpoint: checkpoint.as_deref(),
+                archived,
+                format: if json { Format::Json } else { Format::Table },
+            };
+            ledger::verify(&dir, &args)
         }
         Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
         Command::Prove { dir, seq, checkpoint, keys, out } => {

@@ -3,11 +3,10 @@
 //! directories into one index (lots, parties and items join across them)
 //! and prints a table, `--json` or `--csv`.
 
-use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use lotledger::file::{LedgerReader, segment};
+use lotledger::file::LedgerReader;
 use lotledger::index::Index;
 use lotledger::interop::gs1::ElementString;
 use lotledger::model::{
@@ -25,14 +24,36 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
     let mut index = Index::new();
     for dir in dirs {
-        let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
-        for (_, path) in crate::tree::segments(dir)? {
-            let bytes = fs::read(&path)?;
-            let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
-            let label = path.file_name().and_then(|n| n.to_str()).unwrap_or("segment").to_owned();
+        let reader = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
+        let id = reader.ledger_id();
+        for (i, seg) in reader.segments().map_err(crate::tree::read_error)?.enumerate() {
+            let seg = seg.map_err(crate::tree::read_error)?;
+            if i == 0 && seg.header.start.next_seq > 0 {
+                // Archived older segments (docs/STORAGE.md): index from here, and say so.
+                index
+                    .add_ledger(&id, seg.header.start)
+                    .map_err(|e| CliError::Check(format!("{}: {e}", dir.display())))?;
+                eprintln!(
+                    "lotledger: note: {} starts at entry {}: the entries before it are not \
+                     here (archived) and not in these answers",
+                    dir.display(),
+                    seg.header.start.next_seq
+                );
+            }
+            if let Some(t) = &seg.tail {
+                eprintln!(
+                    "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
+                     entry (an interrupted append of entry {}); they are not in these answers",
+                    t.path.display(),
+                    t.len,
+                    t.offset,
+                    t.seq
+                );
+            }
+            let label = seg.path.file_name().and_then(|n| n.to_str()).unwrap_or("segment");
             index
-                .ingest_segment(&id, &label, frames)
-                .map_err(|e| CliError::Check(format!("{}: {e}", path.display())))?;
+                .ingest_segment(&id, label, seg.frames())
+                .map_err(|e| CliError::Check(format!("{}: {e}", seg.path.display())))?;
         }
     }
     index.shrink_to_fit();

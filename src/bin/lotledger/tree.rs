@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use lotledger::chain::{Anchor, Chain};
-use lotledger::file::{LedgerReader, StoredEntry, segment};
+use lotledger::file::{LedgerReader, StoredEntry};
 use lotledger::frame;
 use lotledger::model::{Checkpointed, Digest, LedgerId};
 use lotledger::proof::{
@@ -38,17 +38,12 @@ pub struct LedgerTree {
     pub head: Anchor,
 }
 
-/// The segment files of a ledger directory, by first sequence number.
-pub fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
-    let mut out = Vec::new();
-    for item in fs::read_dir(dir)? {
-        let item = item?;
-        if let Some(first) = item.file_name().to_str().and_then(segment::parse_file_name) {
-            out.push((first, item.path()));
-        }
+pub fn read_error(e: lotledger::file::Error) -> CliError {
+    use lotledger::file::Error as E;
+    match e {
+        E::Io { .. } | E::ReadOnly { .. } | E::NoLedger { .. } => CliError::Storage(e.to_string()),
+        other => CliError::Check(other.to_string()),
     }
-    out.sort_unstable();
-    Ok(out)
 }
 
 /// The one place the tree commands read a ledger: every entry of `dir`,
@@ -63,9 +58,9 @@ fn read_verified(
     mut visit: impl FnMut(&StoredEntry, &Digest),
     consume: impl FnOnce(&mut dyn Iterator<Item = Hash>),
 ) -> Result<(LedgerId, Anchor), CliError> {
-    let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
+    let reader = LedgerReader::open(dir).map_err(read_error)?;
     let ledger = reader.ledger_id();
-    let mut entries = reader.entries().map_err(|e| CliError::Storage(e.to_string()))?;
+    let mut entries = reader.entries().map_err(read_error)?;
     let mut chain = Chain::new(Anchor::genesis(&ledger));
     let mut failure = None;
     let mut hashes = std::iter::from_fn(|| {
@@ -455,35 +450,37 @@ pub fn consistency(
     Ok(if report.consistent { Outcome::Ok } else { Outcome::CheckFailed })
 }
 
-/// `lotledger verify DIR --checkpoint FILE --key KEY`: the ledger against a
-/// checkpoint saved earlier.
+/// The check `lotledger verify DIR --checkpoint FILE --key KEY` adds: the
+/// ledger against a checkpoint saved earlier. `Ok(Ok(summary))` when it
+/// extends the signed tree, `Ok(Err(why))` when it does not; printing is
+/// the verify command's, so that its result line is the overall verdict.
 ///
 /// A ledger the tree code cannot verify from entry 0 (say, one missing its
-/// first segment) fails the check: `checkpoint FAILED`, exit 1.
-pub fn verify_checkpoint(dir: &Path, file: &Path, keys: &[String]) -> Result<Outcome, CliError> {
+/// first segment) fails the check.
+pub fn check_checkpoint(
+    dir: &Path,
+    file: &Path,
+    keys: &[String],
+) -> Result<Result<String, String>, CliError> {
     let tree = match LedgerTree::read(dir, |_, _| {}) {
         Ok(tree) => tree,
-        Err(CliError::Unverified(m)) => {
-            output::print(&format!("checkpoint FAILED: {m}\n"))?;
-            return Ok(Outcome::CheckFailed);
-        }
+        Err(CliError::Unverified(m)) => return Ok(Err(m)),
         Err(e) => return Err(e),
     };
-    let text = fs::read_to_string(file)?;
+    let text = fs::read_to_string(file)
+        .map_err(|e| CliError::Storage(format!("cannot read {}: {e}", file.display())))?;
     let keys = parse_keys(keys)?;
-    let cp = read_checkpoint(&text, &keys, file)?;
+    let cp = match read_checkpoint(&text, &keys, file) {
+        Ok(cp) => cp,
+        Err(CliError::Check(m)) => return Ok(Err(m)),
+        Err(e) => return Err(e),
+    };
     match check_against(&tree, &cp) {
-        Ok(()) => {
-            output::print(&format!(
-                "checkpoint OK: the ledger's {} entries extend the signed tree of {} ({})\n",
-                tree.head.next_seq, cp.size, cp.origin
-            ))?;
-            Ok(Outcome::Ok)
-        }
-        Err(CliError::Check(m)) => {
-            output::print(&format!("checkpoint FAILED: {m}\n"))?;
-            Ok(Outcome::CheckFailed)
-        }
+        Ok(()) => Ok(Ok(format!(
+            "the ledger's {} entries extend the signed tree of {} ({})",
+            tree.head.next_seq, cp.size, cp.origin
+        ))),
+        Err(CliError::Check(m)) => Ok(Err(m)),
         Err(e) => Err(e),
     }
 }
