@@ -285,31 +285,8 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
         event: None,
         kind: ImportErrorKind::NotJson { line: e.line(), column: e.column() },
     })?;
-    let (list_ptr, events) = match doc.get("type").and_then(Value::as_str) {
-        Some("EPCISDocument") => ("/epcisBody/eventList", doc.pointer("/epcisBody/eventList")),
-        Some("EPCISQueryDocument") => (
-            "/epcisBody/queryResults/resultsBody/eventList",
-            doc.pointer("/epcisBody/queryResults/resultsBody/eventList"),
-        ),
-        _ => {
-            return Err(ImportError {
-                pointer: "/type".to_owned(),
-                event: None,
-                kind: ImportErrorKind::NotADocument,
-            });
-        }
-    };
-    let events = events.and_then(Value::as_array).ok_or_else(|| ImportError {
-        pointer: list_ptr.to_owned(),
-        event: None,
-        kind: ImportErrorKind::NoEventList,
-    })?;
-
-    let mut canon = Canonicalizer::new();
-    if let Some(ctx) = doc.get("@context") {
-        canon.add_context(ctx);
-    }
-    events.iter().for_each(|e| canon.add_terms(e));
+    let (list_ptr, events) = event_list(&doc)?;
+    let canon = canonicalizer(&doc, events);
     let own_prefix = own_prefix(doc.get("@context"), &options.namespace);
 
     let mut im =
@@ -374,6 +351,38 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
     Ok(im.out)
 }
 
+/// The event list of a document and its JSON pointer, chosen by the
+/// document's type.
+fn event_list(doc: &Value) -> Result<(&'static str, &[Value]), ImportError> {
+    let list_ptr = match doc.get("type").and_then(Value::as_str) {
+        Some("EPCISDocument") => "/epcisBody/eventList",
+        Some("EPCISQueryDocument") => "/epcisBody/queryResults/resultsBody/eventList",
+        _ => {
+            return Err(ImportError {
+                pointer: "/type".to_owned(),
+                event: None,
+                kind: ImportErrorKind::NotADocument,
+            });
+        }
+    };
+    let events = doc.pointer(list_ptr).and_then(Value::as_array).ok_or_else(|| ImportError {
+        pointer: list_ptr.to_owned(),
+        event: None,
+        kind: ImportErrorKind::NoEventList,
+    })?;
+    Ok((list_ptr, events))
+}
+
+/// The canonicalizer for `events` of `doc`: its context and their terms.
+fn canonicalizer(doc: &Value, events: &[Value]) -> Canonicalizer {
+    let mut canon = Canonicalizer::new();
+    if let Some(ctx) = doc.get("@context") {
+        canon.add_context(ctx);
+    }
+    events.iter().for_each(|e| canon.add_terms(e));
+    canon
+}
+
 /// The id of one event of a document: its `eventID`, else its CBV 2.0
 /// event hash, else (a value that is no event) `pointer`.
 fn event_id(canon: &Canonicalizer, event: &Value, pointer: &str) -> String {
@@ -387,22 +396,13 @@ fn event_id(canon: &Canonicalizer, event: &Value, pointer: &str) -> String {
 
 /// The ids of the events of an EPCIS document (JSON bytes), as
 /// [`Import::event_ids`] gives them, whether or not the document imports
-/// today: what a ledger that imported it holds. `None` when the bytes are no
-/// JSON document with an event list.
+/// today: what a ledger that imported it holds. `None` when [`import`]
+/// would refuse the bytes as no JSON, no EPCIS document or no event list.
 #[must_use]
 pub fn document_event_ids(bytes: &[u8]) -> Option<Vec<String>> {
     let doc: Value = serde_json::from_slice(bytes).ok()?;
-    let events = super::event_hash::document_events(&doc)?;
-    let mut canon = Canonicalizer::new();
-    if let Some(ctx) = doc.get("@context") {
-        canon.add_context(ctx);
-    }
-    events.iter().for_each(|e| canon.add_terms(e));
-    let list = if doc.pointer("/epcisBody/eventList").is_some() {
-        "/epcisBody/eventList"
-    } else {
-        "/epcisBody/queryResults/resultsBody/eventList"
-    };
+    let (list, events) = event_list(&doc).ok()?;
+    let canon = canonicalizer(&doc, events);
     Some(
         events
             .iter()
