@@ -41,3 +41,22 @@ fn usage_errors_exit_2() {
     let (code, _, err) = run(&["gs1"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Guards the Low item of issue 11: plain data in a `]Q1` QR Code printed an
+/// empty table with exit 0; it holds no GS1 data, which is bad input.
+#[test]
+fn a_scan_without_gs1_data_exits_3() {
+    for scan in ["]Q1hello world", "]d1TESTING", "]Q1"] {
+        let (code, out, err) = run(&["gs1", scan]);
+        assert_eq!(code, 3, "{scan}: {out}");
+        assert!(out.is_empty(), "{scan}: {out}");
+        assert!(err.contains("no GS1 data"), "{scan}: {err}");
+    }
+    let (code, _, err) = run(&["gs1", "]Q1hello world"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("]Q3"), "{err}");
+    // A Digital Link in a plain QR Code is GS1 data.
+    let (code, out, err) = run(&["gs1", "]Q1https://id.gs1.org/01/09506000134352/10/ABC123"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ABC123"), "{out}");
+}

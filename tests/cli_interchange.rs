@@ -95,3 +95,77 @@ fn gs1_examples_import_when_given() {
     assert!(imported >= 10);
     assert_eq!(run(&["verify", d]).0, 0);
 }
+
+/// Guards item 14 of issue 11: the same document imported twice was
+/// recorded twice, and so was an event already imported with another
+/// document; an invalid event wrote nothing but was not named.
+#[test]
+fn import_refuses_a_repeated_document_and_skips_recorded_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    let d = dir.to_str().unwrap();
+    assert_eq!(run(&["init", d]).0, 0);
+    let event = |id: &str, lot: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+             "action": "OBSERVE", "bizStep": "receiving", "eventID": "{id}",
+             "quantityList": [{{"epcClass": "https://id.gs1.org/01/04012345123456/10/{lot}", "quantity": 12, "uom": "KGM"}}]}}"#
+        )
+    };
+    let doc = |events: &[String]| {
+        format!(
+            r#"{{"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T10:00:00Z",
+               "epcisBody": {{"eventList": [{}]}}}}"#,
+            events.join(",")
+        )
+    };
+    let import = |name: &str, text: &str| {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        run(&[
+            "import-epcis",
+            d,
+            file.to_str().unwrap(),
+            "--partner",
+            "gln:5412345000013",
+            "--json",
+        ])
+    };
+    let entries = || {
+        let (code, out, err) = run(&["verify", d, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["entries"].as_u64().unwrap()
+    };
+    let first = doc(&[event("urn:uuid:a", "L1")]);
+    let (code, out, err) = import("a.jsonld", &first);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["entries_written"], 2);
+    assert_eq!(entries(), 2);
+
+    // The same bytes again: refused, nothing written.
+    let (code, _, err) = import("a-again.jsonld", &first);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("was imported before (entry 0)"), "{err}");
+    assert_eq!(entries(), 2);
+
+    // Another document repeating the event: the repeat is skipped and listed.
+    let (code, out, err) =
+        import("b.jsonld", &doc(&[event("urn:uuid:a", "L1"), event("urn:uuid:b", "L2")]));
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["entries_written"], 2, "{report}");
+    assert_eq!(report["already_recorded"][0]["event_id"], "urn:uuid:a", "{report}");
+    assert_eq!(report["already_recorded"][0]["earlier_index"], serde_json::Value::Null);
+    assert_eq!(entries(), 4);
+
+    // An invalid event refuses the whole document, naming event and field.
+    let bad = event("urn:uuid:c", "L3").replace(r#""action": "OBSERVE", "#, "");
+    let (code, _, err) = import("c.jsonld", &doc(&[event("urn:uuid:d", "L4"), bad]));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(r#"event 1 (eventID "urn:uuid:c"), field "/epcisBody/eventList/1/action""#),
+        "{err}"
+    );
+    assert_eq!(entries(), 4);
+}

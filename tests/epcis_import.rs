@@ -16,7 +16,7 @@
 use lotledger::chain::{Anchor, Verifier};
 use lotledger::demo;
 use lotledger::interop::epcis::{
-    ExportOptions, ImportErrorKind, ImportOptions, export, import, ledger_entries,
+    EventProblem, ExportOptions, ImportErrorKind, ImportOptions, export, import, ledger_entries,
 };
 use lotledger::model::*;
 use sha2::{Digest as _, Sha256};
@@ -45,7 +45,7 @@ fn accounted(doc: &serde_json::Value, im: &lotledger::interop::epcis::Import, li
 }
 
 #[test]
-fn supplier_shipment_becomes_receipt_and_shipment_records() {
+fn our_shipment_and_a_receipt_become_records() {
     let doc = br#"{
       "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://ns.example.com/"}],
       "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T10:00:00Z",
@@ -54,6 +54,7 @@ fn supplier_shipment_becomes_receipt_and_shipment_records() {
          "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
          "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.LOT-7", "quantity": 12.5, "uom": "KGM"}],
          "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO-991"}],
+         "sourceList": [{"type": "owning_party", "source": "https://id.gs1.org/417/4012345000009"}],
          "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:9506000.00000"},
                              {"type": "location", "destination": "https://id.gs1.org/414/9506000000008"}],
          "ex:temperature": "4"},
@@ -64,7 +65,9 @@ fn supplier_shipment_becomes_receipt_and_shipment_records() {
          "sensorElementList": [{"sensorReport": [{"type": "Temperature", "value": 4}]}]},
         {"type": "TransactionEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "ADD"}
       ]}}"#;
-    let im = import(doc, &options()).unwrap();
+    let mut opts = options();
+    opts.own_party = Some(PartyId::Gln(Gln::parse("4012345000009").unwrap()));
+    let im = import(doc, &opts).unwrap();
     assert_eq!(im.digest, Digest(Sha256::digest(doc).into()));
     let (first, rest) = im.records.split_first().unwrap();
     match &first.1 {
@@ -120,9 +123,182 @@ fn bad_input_is_a_typed_error_with_a_pointer() {
         (e.kind, e.pointer.as_str()),
         (ImportErrorKind::NoEventList, "/epcisBody/eventList")
     );
-    // Odd but valid JSON inside events is reported, not an error.
-    let im = import(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [1, {"type": 2}, {"eventTime": "x"}]}}"#, &options()).unwrap();
-    assert_eq!(im.unmapped.len(), 3);
+    // A value in the list that is not an event object is reported.
+    let im = import(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [1]}}"#, &options())
+        .unwrap();
+    assert_eq!(im.unmapped.len(), 1);
+    // An event without a valid eventTime is refused, naming it and the field.
+    let e = import(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [1, {"type": 2, "eventID": "urn:uuid:x"}]}}"#, &options()).unwrap_err();
+    assert_eq!(e.kind, ImportErrorKind::InvalidEvent(EventProblem::Missing));
+    assert_eq!(e.pointer, "/epcisBody/eventList/1/eventTime");
+    let ev = e.event.as_ref().unwrap();
+    assert_eq!((ev.index, ev.event_id.as_deref()), (1, Some("urn:uuid:x")));
+    assert!(e.to_string().contains("event 1 (eventID \"urn:uuid:x\")"), "{e}");
+    let e = import(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [{"eventTime": "x", "eventTimeZoneOffset": "+00:00"}]}}"#, &options()).unwrap_err();
+    assert_eq!(e.kind, ImportErrorKind::InvalidEvent(EventProblem::BadTime));
+}
+
+/// A one-event document around `event` (JSON object text).
+fn one(event: &str) -> Vec<u8> {
+    format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+      "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T10:00:00Z",
+      "epcisBody": {{"eventList": [{event}]}}}}"#
+    )
+    .into_bytes()
+}
+
+const RECEIPT: &str = r#"{"type": "ObjectEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+   "action": "OBSERVE", "bizStep": "receiving", "eventID": "urn:uuid:r1",
+   "quantityList": [{"epcClass": "https://id.gs1.org/01/04012345123456/10/LOT-7", "quantity": 12, "uom": "KGM"}]}"#;
+
+/// `RECEIPT` with `from` replaced by `to` (the replacement must happen).
+fn receipt_with(from: &str, to: &str) -> Vec<u8> {
+    assert!(RECEIPT.contains(from), "{from}");
+    one(&RECEIPT.replacen(from, to, 1))
+}
+
+fn problem(bytes: &[u8]) -> (EventProblem, String) {
+    let e = import(bytes, &options()).unwrap_err();
+    match e.kind {
+        ImportErrorKind::InvalidEvent(p) => {
+            assert_eq!(e.event.as_ref().map(|e| e.index), Some(0), "{e}");
+            (p, e.pointer)
+        }
+        other => panic!("{other:?}: {e}"),
+    }
+}
+
+/// Guards item 14 of issue 11: these events were imported silently as
+/// receipts; each is now refused before anything is returned to write,
+/// naming the event and the field.
+#[test]
+fn invalid_events_are_refused_naming_event_and_field() {
+    assert_eq!(import(&one(RECEIPT), &options()).unwrap().records.len(), 2, "the good receipt");
+    let ev = "/epcisBody/eventList/0";
+    let cases: [(&str, &str, EventProblem, &str); 7] = [
+        (r#""action": "OBSERVE", "#, "", EventProblem::Missing, "/action"),
+        (r#""action": "OBSERVE""#, r#""action": "CREATE""#, EventProblem::BadAction, "/action"),
+        (
+            r#""action": "OBSERVE""#,
+            r#""action": "DELETE""#,
+            EventProblem::ActionContradictsStep,
+            "/action",
+        ),
+        (r#""eventTimeZoneOffset": "+00:00","#, "", EventProblem::Missing, "/eventTimeZoneOffset"),
+        (r#""+00:00""#, r#""UTC""#, EventProblem::BadTimeZoneOffset, "/eventTimeZoneOffset"),
+        (r#""uom": "KGM""#, r#""uom": "kilo""#, EventProblem::UnknownUnit, "/quantityList/0/uom"),
+        (
+            r#""quantity": 12"#,
+            r#""quantity": 0"#,
+            EventProblem::BadQuantity,
+            "/quantityList/0/quantity",
+        ),
+    ];
+    for (from, to, want, field) in cases {
+        let (got, pointer) = problem(&receipt_with(from, to));
+        assert_eq!(
+            (got, pointer.as_str()),
+            (want, format!("{ev}{field}").as_str()),
+            "{from} -> {to}"
+        );
+    }
+}
+
+/// Guards item 14: a transformation or aggregation with empty lists was
+/// written as an empty `produced`/`packed`; a GDTI transformationID was cut
+/// to its serial.
+#[test]
+fn empty_lists_are_refused_and_ids_never_cut() {
+    let transformation = |id: &str, outputs: &str| {
+        one(&format!(
+            r#"{{"type": "TransformationEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+          "transformationID": "{id}",
+          "inputQuantityList": [{{"epcClass": "https://id.gs1.org/01/04012345123456/10/LOT-7", "quantity": 2}}],
+          "outputQuantityList": [{outputs}]}}"#
+        ))
+    };
+    let out = r#"{"epcClass": "https://id.gs1.org/01/04012345123463/10/OUT-1", "quantity": 1}"#;
+    let (p, ptr) = problem(&transformation("WO-1", ""));
+    assert_eq!(
+        (p, ptr.as_str()),
+        (EventProblem::EmptyList, "/epcisBody/eventList/0/outputQuantityList")
+    );
+    // A GDTI keeps its whole value (company prefix, document type, check digit, serial) ...
+    let im =
+        import(&transformation("urn:epc:id:gdti:0614141.00001.1234", out), &options()).unwrap();
+    match &im.records[1].1 {
+        Record::Produced(p) => assert_eq!(p.work_order.as_str(), "06141410000121234"),
+        other => panic!("{other:?}"),
+    }
+    // ... and one too long for a work order is refused, not cut short.
+    let (p, ptr) = problem(&transformation("urn:epc:id:gdti:0614141.00001.123456789012345", out));
+    assert_eq!(
+        (p, ptr.as_str()),
+        (EventProblem::TooLong, "/epcisBody/eventList/0/transformationID")
+    );
+    let packing = one(
+        r#"{"type": "AggregationEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+        "action": "ADD", "parentID": "urn:epc:id:sscc:0614141.1234567890", "childEPCs": []}"#,
+    );
+    let (p, ptr) = problem(&packing);
+    assert_eq!(
+        (p, ptr.as_str()),
+        (EventProblem::EmptyList, "/epcisBody/eventList/0/childQuantityList")
+    );
+}
+
+/// Guards item 14: a supplier's shipping event addressed to us became our
+/// own `shipped` record. A shipping event is ours only when its sourceList
+/// names our own party.
+#[test]
+fn a_suppliers_shipment_to_us_is_not_our_shipment() {
+    let doc = one(
+        r#"{"type": "ObjectEvent", "eventTime": "2026-03-01T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+         "action": "OBSERVE", "bizStep": "shipping",
+         "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.LOT-7", "quantity": 5}],
+         "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO-991"}],
+         "sourceList": [{"type": "owning_party", "source": "https://id.gs1.org/417/5412345000013"}],
+         "destinationList": [{"type": "owning_party", "destination": "https://id.gs1.org/417/4012345000009"}]}"#,
+    );
+    for own in [None, Some(PartyId::Gln(Gln::parse("4012345000009").unwrap()))] {
+        let mut opts = options();
+        opts.own_party = own;
+        let im = import(&doc, &opts).unwrap();
+        assert!(
+            !im.records.iter().any(|(_, r)| matches!(r, Record::Shipped(_))),
+            "{:?}",
+            im.records
+        );
+        assert!(
+            im.unmapped.iter().any(|u| u.pointer == "/epcisBody/eventList/0"
+                && u.reason.contains("shipping event of another party")),
+            "{:?}",
+            im.unmapped
+        );
+    }
+}
+
+/// Guards item 14: the same event twice in one document was recorded twice.
+#[test]
+fn a_repeated_event_is_recorded_once_and_reported() {
+    let doc = one(&format!("{RECEIPT}, {RECEIPT}"));
+    let im = import(&doc, &options()).unwrap();
+    assert_eq!(im.records.len(), 2, "attachment and one receipt: {:?}", im.records);
+    assert_eq!(im.event_ids, ["urn:uuid:r1", "urn:uuid:r1"]);
+    assert_eq!(im.duplicates.len(), 1);
+    assert_eq!((im.duplicates[0].index, im.duplicates[0].first), (1, Some(0)));
+    // An event the ledger already holds from an earlier document is skipped too.
+    let mut opts = options();
+    opts.recorded.insert("urn:uuid:r1".to_owned());
+    let again = import(&one(RECEIPT), &opts).unwrap();
+    assert_eq!(again.records.len(), 1, "only the attachment: {:?}", again.records);
+    assert_eq!(again.duplicates[0].first, None);
+    // Without eventIDs, the CBV 2.0 hash identifies the event.
+    let bare = RECEIPT.replace(r#""eventID": "urn:uuid:r1","#, "");
+    let im = import(&one(&format!("{bare}, {bare}")), &options()).unwrap();
+    assert_eq!(im.duplicates.len(), 1);
+    assert!(im.event_ids[0].starts_with("ni:///sha-256;"));
 }
 
 #[test]

@@ -19,6 +19,13 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(im) = import(data, &options) {
         // The first record ties the original bytes to the ledger.
         assert!(!im.records.is_empty());
+        // Every event has an id, the same one a later import sees.
+        assert_eq!(Some(&im.event_ids), lotledger::interop::epcis::document_event_ids(data).as_ref());
+        // A skipped repeat names an earlier event with the same id.
+        for d in &im.duplicates {
+            let first = d.first.expect("no ids recorded before");
+            assert!(first < d.index && im.event_ids[first] == d.event_id);
+        }
     }
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else { return };
     if let Ok(hashes) = document_hashes(&doc) {

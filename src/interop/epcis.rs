@@ -56,6 +56,7 @@ pub mod uri;
 pub use event_hash::{Canonicalizer, HashError, document_hashes};
 pub use export::{Export, ExportOptions, Skipped, export, ledger_entries};
 pub use import::{
-    IdMismatch, Import, ImportError, ImportErrorKind, ImportOptions, Unmapped, import,
+    Duplicate, EventProblem, EventRef, IdMismatch, Import, ImportError, ImportErrorKind,
+    ImportOptions, Unmapped, document_event_ids, import,
 };
 pub use scheme::UriScheme;

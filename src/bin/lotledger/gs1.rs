@@ -41,6 +41,16 @@ pub fn run(
     }
     let parsed = ElementString::parse_with(scan, &options)
         .map_err(|e| CliError::Input(gs1_error(scan, &e)))?;
+    // `]Q1` and `]d1` carry plain data; the library reads it as GS1 data
+    // only when it is a Digital Link URI. Anything else holds no GS1 data.
+    if parsed.iter().next().is_none() {
+        let hint = match parsed.symbology() {
+            Some("Q1") => " (a QR Code carries GS1 data as ]Q3, or as a Digital Link URI)",
+            Some("d1") => " (a Data Matrix carries GS1 data as ]d2, or as a Digital Link URI)",
+            _ => "",
+        };
+        return Err(CliError::Input(format!("not a GS1 scan: no GS1 data{hint}")));
+    }
     let fields: Vec<Field<'_>> = parsed
         .iter()
         .map(|(ai, value)| Field {

@@ -312,6 +312,10 @@ enum Command {
         /// The partner who sent it (gln:... or an internal code).
         #[arg(long)]
         partner: String,
+        /// Our own party (gln:... or an internal code): a shipping event
+        /// becomes a shipment only when its sourceList names this party.
+        #[arg(long)]
+        own_party: Option<String>,
         /// Who imports it.
         #[arg(long, default_value = "epcis-import")]
         actor: String,
@@ -508,8 +512,16 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 ExportFormat::Csv => interchange::export_csv(&dir, &selection),
             }
         }
-        Command::ImportEpcis { dir, file, partner, actor, station, json } => {
-            interchange::import_epcis(&dir, &file, &partner, &actor, &station, json)
+        Command::ImportEpcis { dir, file, partner, own_party, actor, station, json } => {
+            interchange::import_epcis(
+                &dir,
+                &file,
+                &partner,
+                own_party.as_deref(),
+                &actor,
+                &station,
+                json,
+            )
         }
         Command::Trace { dirs, lot, backward, graph, format } => {
             queries::trace(&dirs, &lot, backward, graph.as_deref(), format.format())

@@ -7,39 +7,45 @@
 //! gets a new id, so an export and a re-export of the same entry agree and
 //! a tampered event does not pass as the original.
 //!
-//! The pre-hash string is built as CBV 2.0 §8.9 specifies and as GS1's
-//! reference implementation (github.com/RalphTro/epcis-event-hash-generator)
-//! computes it for `?ver=CBV2.0`:
+//! The pre-hash string is built as GS1's reference implementation
+//! (github.com/RalphTro/epcis-event-hash-generator) computes it for
+//! `?ver=CBV2.0`, checked against every JSON-LD known-answer file it
+//! publishes (`tests/epcis_event_hash.rs`):
 //!
 //! ```text
 //! eventType=ObjectEvent eventTime=<UTC, ms, Z> eventTimeZoneOffset=...
+//! certificationInfo= parentID=
 //! epcList epc=<canonical DL> ...            (children sorted)
-//! parentID= inputEPCList childEPCs quantityList childQuantityList
+//! inputEPCList childEPCs quantityList childQuantityList
 //! inputQuantityList outputEPCList outputQuantityList
 //!   quantityElement epcClass= quantity= uom=  (elements sorted)
 //! action= transformationID= bizStep= disposition=
 //! persistentDisposition set= ... unset= ...
 //! readPoint id= <extensions>   bizLocation id= <extensions>
-//! bizTransactionList type= bizTransaction=  (pairs sorted)
-//! sourceList type= source=   destinationList type= destination=
-//! sensorElement sensorMetadata ... sensorReport ...
-//! then ilmd and user extensions as {namespace}name=value, sorted
+//! sensorElementList sensorElement sensorMetadata ... sensorReport ...
+//! then, sorted as strings: bizTransactionList type= bizTransaction= ...,
+//! destinationList ..., sourceList ..., ilmd and user extensions
+//! as {namespace}name=value
 //! ```
 //!
 //! (written here with spaces; the real string has no separators). Values
 //! are trimmed; bare CBV words and `urn:epcglobal:cbv:` URNs become
-//! `https://ref.gs1.org/cbv/...` URIs; CURIEs are expanded; EPC and Digital
+//! `https://ref.gs1.org/cbv/...` URIs, a sensor report's bare `type` and
+//! `exception` `https://gs1.org/voc/...`; CURIEs are expanded; EPC and Digital
 //! Link URIs become constrained canonical Digital Links ([`super::uri`]);
 //! numbers lose trailing zeros; times become UTC with milliseconds.
-//! `eventID`, `recordTime`, `errorDeclaration`, `certificationInfo` and
-//! comments are not hashed, so an error declaration carries the id of the
-//! event it declares wrong.
+//! `eventID`, `recordTime`, `errorDeclaration` and comments are not hashed,
+//! so an error declaration carries the id of the event it declares wrong.
 //!
 //! Where the reference implementation and the standard's prose differ, the
-//! reference wins (it is what partners run): a `type` comes before its
-//! business transaction, source or destination; a bare string anywhere in
-//! the document that names a CBV term used by the document is read as that
-//! term; values that look like numbers are written as Python writes them.
+//! reference wins (it is what partners run): the business transaction,
+//! source and destination lists are sorted with the extensions instead of
+//! taking their canonical place, each element's two fields keep the
+//! document's order; `certificationInfo` is hashed; a bare string anywhere
+//! in the document that names a vocabulary term used by the document is read
+//! as that term; values that look like numbers are written as Python writes
+//! them. Not followed: the reference's `ignoreFields` (a document-level list
+//! of fields to skip, tied to an example domain in its code).
 
 use std::borrow::ToOwned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,24 +68,21 @@ const DISP: &str = "https://ref.gs1.org/cbv/Disp-";
 const BTT: &str = "https://ref.gs1.org/cbv/BTT-";
 const SDT: &str = "https://ref.gs1.org/cbv/SDT-";
 const ER: &str = "https://ref.gs1.org/cbv/ER-";
+const COMP: &str = "https://ref.gs1.org/cbv/Comp-";
+/// The GS1 web vocabulary, where sensor measurement types and exceptions live.
+const GS1_VOC: &str = "https://gs1.org/voc/";
 
 /// Fields that are never part of the hash.
-const IGNORED: [&str; 7] = [
-    "eventID",
-    "recordTime",
-    "type",
-    "errorDeclaration",
-    "certificationInfo",
-    "@context",
-    "comment",
-];
+const IGNORED: [&str; 6] =
+    ["eventID", "recordTime", "type", "errorDeclaration", "@context", "comment"];
 
 /// Event fields hashed in the canonical order, before extensions.
-const ORDERED: [&str; 22] = [
+const ORDERED: [&str; 20] = [
     "eventTime",
     "eventTimeZoneOffset",
-    "epcList",
+    "certificationInfo",
     "parentID",
+    "epcList",
     "inputEPCList",
     "childEPCs",
     "quantityList",
@@ -94,9 +97,6 @@ const ORDERED: [&str; 22] = [
     "persistentDisposition",
     "readPoint",
     "bizLocation",
-    "bizTransactionList",
-    "sourceList",
-    "destinationList",
     "sensorElementList",
 ];
 
@@ -173,12 +173,7 @@ impl Canonicalizer {
         if let Some(ctx) = document.get("@context") {
             c.add_context(ctx);
         }
-        let events = document
-            .pointer("/epcisBody/eventList")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for event in events {
+        for event in document_events(document).unwrap_or_default() {
             c.add_terms(event);
         }
         c
@@ -231,6 +226,13 @@ impl Canonicalizer {
                 add(item.get("type"), prefix);
             }
         }
+        for element in as_items(event.get("sensorElementList")) {
+            for report in as_items(element.get("sensorReport")) {
+                add(report.get("type"), GS1_VOC);
+                add(report.get("exception"), GS1_VOC);
+                add(report.get("component"), COMP);
+            }
+        }
         terms
     }
 
@@ -245,7 +247,8 @@ impl Canonicalizer {
             return Some(format!("{prefix}{value}"));
         }
         let expanded = self.expand_value(value);
-        expanded.starts_with("https://ref.gs1.org/cbv/").then_some(expanded)
+        (expanded.starts_with("https://ref.gs1.org/cbv/") || expanded.starts_with(GS1_VOC))
+            .then_some(expanded)
     }
 
     fn expand_value(&self, value: &str) -> String {
@@ -342,16 +345,33 @@ impl Canonicalizer {
         push_sorted(out, list, items);
     }
 
-    fn typed_list(&self, out: &mut String, list: &str, child: &str, v: Option<&Value>) {
+    /// A business transaction, source or destination list as the reference
+    /// writes it: `list` then, sorted, one string per element made of the
+    /// element's first two fields in the document's order (normally `type`
+    /// and the value), each `name=value` (or the bare name when empty).
+    fn pair_list(&self, list: &str, v: Option<&Value>) -> Option<String> {
         let items: Vec<String> = as_items(v)
             .filter_map(|e| {
                 let mut s = String::new();
-                self.field(&mut s, "type", e.get("type"));
-                self.field(&mut s, child, e.get(child));
+                let fields = e
+                    .as_object()?
+                    .iter()
+                    .filter(|(k, _)| !ignored_comment(k) && k.as_str() != "#text");
+                for (k, v) in fields.take(2) {
+                    s.push_str(k);
+                    if let Some(t) = scalar_text(v).map(|t| self.canon(&t))
+                        && !t.is_empty()
+                    {
+                        s.push('=');
+                        s.push_str(&t);
+                    }
+                }
                 (!s.is_empty()).then_some(s)
             })
             .collect();
-        push_sorted(out, list, items);
+        let mut out = String::new();
+        push_sorted(&mut out, list, items);
+        (!out.is_empty()).then_some(out)
     }
 
     /// Fields in `order`, then the object's other fields as extensions.
@@ -450,9 +470,10 @@ impl Canonicalizer {
         let kind = obj.get("type").and_then(Value::as_str).ok_or(HashError::NotAnEvent)?;
         let mut s = format!("eventType={kind}");
         self.field(&mut s, "eventTime", obj.get("eventTime"));
-        self.field(&mut s, "eventTimeZoneOffset", obj.get("eventTimeZoneOffset"));
+        for k in ["eventTimeZoneOffset", "certificationInfo", "parentID"] {
+            self.field(&mut s, k, obj.get(k));
+        }
         self.id_list(&mut s, "epcList", "epc", obj.get("epcList"));
-        self.field(&mut s, "parentID", obj.get("parentID"));
         self.id_list(&mut s, "inputEPCList", "epc", obj.get("inputEPCList"));
         self.id_list(&mut s, "childEPCs", "epc", obj.get("childEPCs"));
         self.quantity_list(&mut s, "quantityList", obj.get("quantityList"));
@@ -471,17 +492,11 @@ impl Canonicalizer {
                 s.push_str(&self.with_extensions(k, p, &["id"]));
             }
         }
-        self.typed_list(
-            &mut s,
-            "bizTransactionList",
-            "bizTransaction",
-            obj.get("bizTransactionList"),
-        );
-        self.typed_list(&mut s, "sourceList", "source", obj.get("sourceList"));
-        self.typed_list(&mut s, "destinationList", "destination", obj.get("destinationList"));
-        for element in as_items(obj.get("sensorElementList")) {
-            s.push_str(&self.sensor_element(element));
-        }
+        let elements: Vec<String> = as_items(obj.get("sensorElementList"))
+            .map(|e| self.sensor_element(e))
+            .filter(|e| !e.is_empty())
+            .collect();
+        push_sorted(&mut s, "sensorElementList", elements);
         let mut rest: Vec<String> = obj
             .iter()
             .filter(|(k, _)| {
@@ -489,7 +504,12 @@ impl Canonicalizer {
                     && !IGNORED.contains(&k.as_str())
                     && !ignored_comment(k)
             })
-            .flat_map(|(k, v)| self.generic(k, v))
+            .flat_map(|(k, v)| match k.as_str() {
+                "bizTransactionList" | "sourceList" | "destinationList" => {
+                    self.pair_list(k, Some(v)).into_iter().collect()
+                }
+                _ => self.generic(k, v),
+            })
             .collect();
         rest.sort();
         s.extend(rest);
@@ -543,18 +563,31 @@ pub fn ni_uri(prehash: &str) -> String {
     s
 }
 
-/// The event hashes of every event in an EPCIS document, in document order.
+/// The event hashes of every event in an EPCIS document (see
+/// [`document_events`]), in document order.
 ///
 /// # Errors
-/// [`HashError::NotADocument`] without an `epcisBody.eventList` array;
+/// [`HashError::NotADocument`] without an event list or event;
 /// [`HashError::NotAnEvent`] for an event that is not an object with a `type`.
 pub fn document_hashes(document: &Value) -> Result<Vec<String>, HashError> {
     let c = Canonicalizer::for_document(document);
-    let events = document
-        .pointer("/epcisBody/eventList")
-        .and_then(Value::as_array)
-        .ok_or(HashError::NotADocument)?;
+    let events = document_events(document).ok_or(HashError::NotADocument)?;
     events.iter().map(|e| c.event_hash(e)).collect()
+}
+
+/// The events of an EPCIS document, a query document or a document of one
+/// event: `epcisBody.eventList`, `epcisBody.queryResults.resultsBody.eventList`
+/// or `epcisBody.event`, whichever it has, in that order of preference.
+#[must_use]
+pub fn document_events(document: &Value) -> Option<&[Value]> {
+    let body = document.get("epcisBody")?;
+    if let Some(list) = body.get("eventList") {
+        return list.as_array().map(Vec::as_slice);
+    }
+    if let Some(list) = body.pointer("/queryResults/resultsBody/eventList") {
+        return list.as_array().map(Vec::as_slice);
+    }
+    body.get("event").filter(|e| e.is_object()).map(core::slice::from_ref)
 }
 
 /// Why an event hash could not be computed.
@@ -563,7 +596,7 @@ pub fn document_hashes(document: &Value) -> Result<Vec<String>, HashError> {
 pub enum HashError {
     /// The value is not an object with a string `type`.
     NotAnEvent,
-    /// The value has no `epcisBody.eventList` array.
+    /// The value has no event list or event ([`document_events`]).
     NotADocument,
 }
 
@@ -571,7 +604,10 @@ impl core::fmt::Display for HashError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::NotAnEvent => f.write_str("not an EPCIS event: no string type"),
-            Self::NotADocument => f.write_str("not an EPCIS document: no epcisBody.eventList"),
+            Self::NotADocument => f.write_str(
+                "not an EPCIS document: no epcisBody.eventList, \
+                 epcisBody.queryResults.resultsBody.eventList or epcisBody.event",
+            ),
         }
     }
 }

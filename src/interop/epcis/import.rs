@@ -13,6 +13,7 @@
 //! reported and skipped, never a panic.
 
 use std::borrow::ToOwned;
+use std::collections::{BTreeMap, BTreeSet};
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -23,14 +24,15 @@ use sha2::{Digest as _, Sha256};
 use super::event_hash::{Canonicalizer, canonical_time};
 use super::export::record_from;
 use super::scheme::{UriScheme, decode};
+use super::uri::canonical_gs1_uri;
 use crate::entry::Stamp;
-use crate::model::RecordKind;
 use crate::model::{
     Actor, Attached, Code, Date, Destroyed, Digest, DocumentKind, Inspected, InspectionResult,
     InspectionStage, LocationId, LotId, LotQuantity, MaterialReceived, Packable, Packed, PartyId,
     Produced, Quantity, Record, Reference, Shipped, Station, Subject, Text, Timestamp, Unit,
     parse_decimal,
 };
+use crate::model::{IdErrorKind, RecordKind};
 
 /// How to import.
 #[derive(Clone, Debug)]
@@ -55,6 +57,15 @@ pub struct ImportOptions {
     /// What the attachment record is about; `None` for the first lot
     /// imported, or order `EPCIS` when no lot was.
     pub subject: Option<Subject>,
+    /// Our own party. A `shipping` event becomes a `shipped` record only
+    /// when its `sourceList` names this party (owning or possessing): a
+    /// partner's shipping event addressed to us is their shipment, not
+    /// ours. `None`: no shipping event is ours, each is reported.
+    pub own_party: Option<PartyId>,
+    /// Ids of events already in the ledger (from documents imported
+    /// before, see [`Import::event_ids`]): such an event is skipped and
+    /// listed in [`Import::duplicates`].
+    pub recorded: BTreeSet<String>,
 }
 
 impl ImportOptions {
@@ -70,6 +81,8 @@ impl ImportOptions {
             received,
             name: Text::default(),
             subject: None,
+            own_party: None,
+            recorded: BTreeSet::new(),
         }
     }
 }
@@ -110,15 +123,49 @@ pub struct Import {
     pub unmapped: Vec<Unmapped>,
     /// Events whose hash-based id does not match their content.
     pub id_mismatches: Vec<IdMismatch>,
+    /// Every event's id, in document order: its `eventID`, or its CBV 2.0
+    /// event hash when it has none (or, for a value that is no event, its
+    /// JSON pointer).
+    pub event_ids: Vec<String>,
+    /// Events skipped because they are already recorded: an earlier event
+    /// of the document, or one of [`ImportOptions::recorded`], has the same id.
+    pub duplicates: Vec<Duplicate>,
 }
 
-/// Why a document could not be imported at all.
+/// An event skipped as already recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Duplicate {
+    /// Its index in the event list.
+    pub index: usize,
+    /// The id it shares (see [`Import::event_ids`]).
+    pub event_id: String,
+    /// The index of the earlier event of this document with that id;
+    /// `None` when the ledger already holds it from an earlier document.
+    pub first: Option<usize>,
+}
+
+/// Why a document could not be imported at all. Nothing of it is to be
+/// written: the whole document is checked before any record is returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportError {
-    /// Where, as a JSON pointer (empty for the whole document).
+    /// Where, as a JSON pointer (empty for the whole document): for an
+    /// event, the field at fault.
     pub pointer: String,
+    /// The event at fault, if one is.
+    pub event: Option<EventRef>,
     /// What.
     pub kind: ImportErrorKind,
+}
+
+/// Which event of the document an [`ImportError`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventRef {
+    /// Its index in the event list, from 0.
+    pub index: usize,
+    /// Its `eventID`, if it has one.
+    pub event_id: Option<String>,
 }
 
 /// What was wrong with the document.
@@ -136,6 +183,63 @@ pub enum ImportErrorKind {
     NotADocument,
     /// There is no event list where the document type needs one.
     NoEventList,
+    /// An event breaks the EPCIS standard or says something other than the
+    /// record it would become; [`ImportError::event`] names it and
+    /// [`ImportError::pointer`] the field.
+    InvalidEvent(EventProblem),
+}
+
+/// What is wrong with an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventProblem {
+    /// A field the standard requires is missing.
+    Missing,
+    /// `action` is not `ADD`, `OBSERVE` or `DELETE`.
+    BadAction,
+    /// `action` contradicts the business step (`DELETE` with `receiving`,
+    /// `ADD` with `destroying`): the record would say something else.
+    ActionContradictsStep,
+    /// `eventTime` is not an RFC 3339 date-time.
+    BadTime,
+    /// `eventTimeZoneOffset` is not `+HH:MM` or `-HH:MM`.
+    BadTimeZoneOffset,
+    /// `uom` is not a UN/ECE Recommendation 20 code (2 or 3 of `A-Z 0-9`).
+    UnknownUnit,
+    /// `quantity` is not a positive number the ledger holds exactly
+    /// (zero, negative, not a number, or out of range).
+    BadQuantity,
+    /// A list the record needs has no element (a transformation without
+    /// input or output lots, an aggregation without contents).
+    EmptyList,
+    /// A value does not fit the record field whole (a `transformationID`
+    /// longer than a work order); it is never cut short.
+    TooLong,
+    /// A value is not a valid code (not a string, or with control
+    /// characters or edge spaces).
+    BadValue,
+    /// A list has more elements than the record holds.
+    TooMany,
+}
+
+impl core::fmt::Display for EventProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "required field missing",
+            Self::BadAction => "action is not ADD, OBSERVE or DELETE",
+            Self::ActionContradictsStep => "action contradicts the bizStep",
+            Self::BadTime => "not an RFC 3339 date-time",
+            Self::BadTimeZoneOffset => "not a time zone offset +HH:MM or -HH:MM",
+            Self::UnknownUnit => "not a UN/ECE Rec 20 unit code",
+            Self::BadQuantity => "quantity is not a positive number the ledger holds exactly",
+            Self::EmptyList => "empty: the record needs at least one element",
+            Self::TooLong => {
+                "too long for the record field (never cut short): at most 24 characters"
+            }
+            Self::BadValue => "not a valid code (a string without control characters)",
+            Self::TooMany => "more elements than the record holds",
+        })
+    }
 }
 
 impl core::fmt::Display for ImportError {
@@ -148,6 +252,16 @@ impl core::fmt::Display for ImportError {
                 write!(f, "not an EPCIS document at {:?}: type is not EPCISDocument", self.pointer)
             }
             ImportErrorKind::NoEventList => write!(f, "no event list at {:?}", self.pointer),
+            ImportErrorKind::InvalidEvent(problem) => {
+                if let Some(e) = &self.event {
+                    write!(f, "event {}", e.index)?;
+                    if let Some(id) = &e.event_id {
+                        write!(f, " (eventID {id:?})")?;
+                    }
+                    f.write_str(", ")?;
+                }
+                write!(f, "field {:?}: {problem}; nothing imported", self.pointer)
+            }
         }
     }
 }
@@ -168,34 +282,15 @@ fn escape(key: &str) -> String {
 pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportError> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError {
         pointer: String::new(),
+        event: None,
         kind: ImportErrorKind::NotJson { line: e.line(), column: e.column() },
     })?;
-    let (list_ptr, events) = match doc.get("type").and_then(Value::as_str) {
-        Some("EPCISDocument") => ("/epcisBody/eventList", doc.pointer("/epcisBody/eventList")),
-        Some("EPCISQueryDocument") => (
-            "/epcisBody/queryResults/resultsBody/eventList",
-            doc.pointer("/epcisBody/queryResults/resultsBody/eventList"),
-        ),
-        _ => {
-            return Err(ImportError {
-                pointer: "/type".to_owned(),
-                kind: ImportErrorKind::NotADocument,
-            });
-        }
-    };
-    let events = events.and_then(Value::as_array).ok_or_else(|| ImportError {
-        pointer: list_ptr.to_owned(),
-        kind: ImportErrorKind::NoEventList,
-    })?;
-
-    let mut canon = Canonicalizer::new();
-    if let Some(ctx) = doc.get("@context") {
-        canon.add_context(ctx);
-    }
-    events.iter().for_each(|e| canon.add_terms(e));
+    let (list_ptr, events) = event_list(&doc)?;
+    let canon = canonicalizer(&doc, events);
     let own_prefix = own_prefix(doc.get("@context"), &options.namespace);
 
-    let mut im = Importer { o: options, out: Import::default(), own_prefix };
+    let mut im =
+        Importer { o: options, out: Import::default(), own_prefix, index: 0, event_id: None };
     im.out.digest = Digest(Sha256::digest(bytes).into());
     for (key, _) in doc.as_object().into_iter().flatten() {
         if !matches!(
@@ -205,10 +300,30 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
             im.unmapped(&format!("/{}", escape(key)), "document header field");
         }
     }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, event) in events.iter().enumerate() {
         let ptr = format!("{list_ptr}/{i}");
+        let given = event.get("eventID").and_then(Value::as_str).map(ToOwned::to_owned);
+        let id = event_id(&canon, event, &ptr);
+        im.out.event_ids.push(id.clone());
+        // An error declaration carries the id of the event it declares
+        // wrong: it is no repeat (and is reported, not imported).
+        let declaration = event.get("errorDeclaration").is_some();
+        if !declaration && let Some(&first) = seen.get(&id) {
+            im.out.duplicates.push(Duplicate { index: i, event_id: id, first: Some(first) });
+            continue;
+        }
+        if !declaration && options.recorded.contains(&id) {
+            im.out.duplicates.push(Duplicate { index: i, event_id: id, first: None });
+            continue;
+        }
+        if !declaration {
+            seen.insert(id, i);
+        }
+        im.index = i;
+        im.event_id = given;
         im.check_id(&canon, &ptr, event);
-        im.event(&ptr, event);
+        im.event(&ptr, event)?;
     }
 
     let subject = options.subject.clone().or_else(|| {
@@ -236,6 +351,67 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
     Ok(im.out)
 }
 
+/// The event list of a document and its JSON pointer, chosen by the
+/// document's type.
+fn event_list(doc: &Value) -> Result<(&'static str, &[Value]), ImportError> {
+    let list_ptr = match doc.get("type").and_then(Value::as_str) {
+        Some("EPCISDocument") => "/epcisBody/eventList",
+        Some("EPCISQueryDocument") => "/epcisBody/queryResults/resultsBody/eventList",
+        _ => {
+            return Err(ImportError {
+                pointer: "/type".to_owned(),
+                event: None,
+                kind: ImportErrorKind::NotADocument,
+            });
+        }
+    };
+    let events = doc.pointer(list_ptr).and_then(Value::as_array).ok_or_else(|| ImportError {
+        pointer: list_ptr.to_owned(),
+        event: None,
+        kind: ImportErrorKind::NoEventList,
+    })?;
+    Ok((list_ptr, events))
+}
+
+/// The canonicalizer for `events` of `doc`: its context and their terms.
+fn canonicalizer(doc: &Value, events: &[Value]) -> Canonicalizer {
+    let mut canon = Canonicalizer::new();
+    if let Some(ctx) = doc.get("@context") {
+        canon.add_context(ctx);
+    }
+    events.iter().for_each(|e| canon.add_terms(e));
+    canon
+}
+
+/// The id of one event of a document: its `eventID`, else its CBV 2.0
+/// event hash, else (a value that is no event) `pointer`.
+fn event_id(canon: &Canonicalizer, event: &Value, pointer: &str) -> String {
+    event
+        .get("eventID")
+        .and_then(Value::as_str)
+        .map(ToOwned::to_owned)
+        .or_else(|| canon.event_hash(event).ok())
+        .unwrap_or_else(|| pointer.to_owned())
+}
+
+/// The ids of the events of an EPCIS document (JSON bytes), as
+/// [`Import::event_ids`] gives them, whether or not the document imports
+/// today: what a ledger that imported it holds. `None` when [`import`]
+/// would refuse the bytes as no JSON, no EPCIS document or no event list.
+#[must_use]
+pub fn document_event_ids(bytes: &[u8]) -> Option<Vec<String>> {
+    let doc: Value = serde_json::from_slice(bytes).ok()?;
+    let (list, events) = event_list(&doc).ok()?;
+    let canon = canonicalizer(&doc, events);
+    Some(
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| event_id(&canon, e, &format!("{list}/{i}")))
+            .collect(),
+    )
+}
+
 /// The prefix the document's context gives our namespace, if any.
 fn own_prefix(context: Option<&Value>, namespace: &str) -> Option<String> {
     match context? {
@@ -251,6 +427,27 @@ struct Importer<'o> {
     o: &'o ImportOptions,
     out: Import,
     own_prefix: Option<String>,
+    /// The event being imported: its index and `eventID`.
+    index: usize,
+    event_id: Option<String>,
+}
+
+/// The actions the EPCIS standard defines.
+const ACTIONS: [&str; 3] = ["ADD", "OBSERVE", "DELETE"];
+
+/// `+HH:MM` or `-HH:MM` with HH at most 14 and MM below 60.
+fn valid_offset(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let b = s.as_bytes();
+    let digits =
+        |r: core::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    b.len() == 6
+        && matches!(b.first(), Some(b'+' | b'-'))
+        && b.get(3) == Some(&b':')
+        && digits(1..3)
+        && digits(4..6)
+        && s.get(1..3).and_then(|h| h.parse::<u8>().ok()).is_some_and(|h| h <= 14)
+        && s.get(4..6).and_then(|m| m.parse::<u8>().ok()).is_some_and(|m| m < 60)
 }
 
 /// A bare CBV word from a bizStep or disposition in any of its spellings.
@@ -265,6 +462,15 @@ fn bare<'a>(v: Option<&'a Value>, web: &str, urn: &str) -> Option<&'a str> {
 }
 
 impl Importer<'_> {
+    /// The error for `problem` at `pointer` in the current event.
+    fn fail(&self, pointer: String, problem: EventProblem) -> ImportError {
+        ImportError {
+            pointer,
+            event: Some(EventRef { index: self.index, event_id: self.event_id.clone() }),
+            kind: ImportErrorKind::InvalidEvent(problem),
+        }
+    }
+
     fn unmapped(&mut self, pointer: &str, reason: &str) {
         self.out.unmapped.push(Unmapped { pointer: pointer.to_owned(), reason: reason.to_owned() });
     }
@@ -289,25 +495,49 @@ impl Importer<'_> {
         }
     }
 
-    fn event(&mut self, ptr: &str, event: &Value) {
+    fn event(&mut self, ptr: &str, event: &Value) -> Result<(), ImportError> {
         let Some(e) = event.as_object() else {
             self.unmapped(ptr, "event is not an object");
-            return;
+            return Ok(());
         };
-        let Some(time) = e
-            .get("eventTime")
-            .and_then(Value::as_str)
+        let time_ptr = format!("{ptr}/eventTime");
+        let Some(time) = e.get("eventTime") else {
+            return Err(self.fail(time_ptr, EventProblem::Missing));
+        };
+        let time = time
+            .as_str()
             .and_then(|t| Timestamp::parse_rfc3339(&canonical_time(t)).ok())
-        else {
-            self.unmapped(ptr, "event has no valid eventTime");
-            return;
-        };
+            .ok_or_else(|| self.fail(time_ptr, EventProblem::BadTime))?;
+        let offset_ptr = format!("{ptr}/eventTimeZoneOffset");
+        match e.get("eventTimeZoneOffset") {
+            None => return Err(self.fail(offset_ptr, EventProblem::Missing)),
+            Some(v) if !valid_offset(v) => {
+                return Err(self.fail(offset_ptr, EventProblem::BadTimeZoneOffset));
+            }
+            Some(_) => {}
+        }
+        let kind = e.get("type").and_then(Value::as_str).unwrap_or_default();
+        let action_ptr = format!("{ptr}/action");
+        let action = e.get("action");
+        if matches!(
+            kind,
+            "ObjectEvent" | "AggregationEvent" | "TransactionEvent" | "AssociationEvent"
+        ) {
+            match action {
+                None => return Err(self.fail(action_ptr, EventProblem::Missing)),
+                Some(a) if !a.as_str().is_some_and(|a| ACTIONS.contains(&a)) => {
+                    return Err(self.fail(action_ptr, EventProblem::BadAction));
+                }
+                Some(_) => {}
+            }
+        }
+        let action = action.and_then(Value::as_str).unwrap_or_default();
         if e.contains_key("errorDeclaration") {
             self.unmapped(
                 ptr,
                 "error declaration: a correction names entries of the partner's ledger, not ours",
             );
-            return;
+            return Ok(());
         }
         if let Some(prefix) = &self.own_prefix
             && let Some(r) = e.get(&format!("{prefix}:record"))
@@ -316,23 +546,30 @@ impl Importer<'_> {
         {
             self.out.records.push((self.stamp(time), record));
             self.out.kept.push(ptr.to_owned());
-            return;
+            return Ok(());
         }
-        let kind = e.get("type").and_then(Value::as_str).unwrap_or_default();
         let step = bare(
             e.get("bizStep"),
             "https://ref.gs1.org/cbv/BizStep-",
             "urn:epcglobal:cbv:bizstep:",
         );
+        // The actions each mapped business step allows; another one means
+        // something else than the record (DELETE: the objects cease to exist).
+        let allowed: &[&str] = match (kind, step) {
+            ("ObjectEvent", Some("receiving" | "shipping" | "inspecting")) => &["ADD", "OBSERVE"],
+            ("ObjectEvent", Some("destroying")) => &["DELETE", "OBSERVE"],
+            _ => &ACTIONS,
+        };
+        if kind == "ObjectEvent" && !allowed.contains(&action) {
+            return Err(self.fail(action_ptr, EventProblem::ActionContradictsStep));
+        }
         let used: &[&str] = match (kind, step) {
-            ("ObjectEvent", Some("receiving")) => self.receiving(ptr, e, time),
-            ("ObjectEvent", Some("shipping")) => self.shipping(ptr, e, time),
-            ("ObjectEvent", Some("inspecting")) => self.inspecting(ptr, e, time),
-            ("ObjectEvent", Some("destroying")) => self.destroying(ptr, e, time),
-            ("TransformationEvent", _) => self.transformation(ptr, e, time),
-            ("AggregationEvent", _) if e.get("action").and_then(Value::as_str) == Some("ADD") => {
-                self.packing(ptr, e, time)
-            }
+            ("ObjectEvent", Some("receiving")) => self.receiving(ptr, e, time)?,
+            ("ObjectEvent", Some("shipping")) => self.shipping(ptr, e, time)?,
+            ("ObjectEvent", Some("inspecting")) => self.inspecting(ptr, e, time)?,
+            ("ObjectEvent", Some("destroying")) => self.destroying(ptr, e, time)?,
+            ("TransformationEvent", _) => self.transformation(ptr, e, time)?,
+            ("AggregationEvent", _) if action == "ADD" => self.packing(ptr, e, time)?,
             _ => {
                 self.unmapped(
                     ptr,
@@ -341,7 +578,7 @@ impl Importer<'_> {
                         step.unwrap_or("(none)")
                     ),
                 );
-                return;
+                return Ok(());
             }
         };
         for key in e.keys() {
@@ -362,35 +599,33 @@ impl Importer<'_> {
                 self.unmapped(&p, "no field for it in the record");
             }
         }
+        Ok(())
     }
 
-    /// The lots and quantities of a quantity list; elements that do not
-    /// parse are reported.
+    /// The lots and quantities of a quantity list. An element whose
+    /// `epcClass` is no lot is reported; a bad `quantity` or `uom` is an error.
     fn quantities(
         &mut self,
         ptr: &str,
         list: Option<&Value>,
         need_quantity: bool,
-    ) -> Vec<(LotId, Option<Quantity>)> {
+    ) -> Result<Vec<(LotId, Option<Quantity>)>, ImportError> {
         let mut out = Vec::new();
-        let Some(items) = list.and_then(Value::as_array) else { return out };
+        let Some(items) = list.and_then(Value::as_array) else { return Ok(out) };
         for (i, q) in items.iter().enumerate() {
             let p = format!("{ptr}/{i}");
+            let quantity = match q.get("quantity") {
+                None => None,
+                Some(n) => Some(
+                    quantity(n, q.get("uom"))
+                        .map_err(|(field, problem)| self.fail(format!("{p}/{field}"), problem))?,
+                ),
+            };
             let Some(lot) =
                 q.get("epcClass").and_then(Value::as_str).and_then(|c| self.o.scheme.parse_lot(c))
             else {
                 self.unmapped(&p, "epcClass is not a lot (LGTIN or internal lot URI)");
                 continue;
-            };
-            let quantity = match q.get("quantity") {
-                None => None,
-                Some(n) => match quantity(n, q.get("uom")) {
-                    Some(q) => Some(q),
-                    None => {
-                        self.unmapped(&format!("{p}/quantity"), "quantity or uom out of range");
-                        continue;
-                    }
-                },
             };
             if need_quantity && quantity.is_none() {
                 self.unmapped(&p, "no quantity");
@@ -398,7 +633,7 @@ impl Importer<'_> {
             }
             out.push((lot, quantity));
         }
-        out
+        Ok(out)
     }
 
     fn party(
@@ -442,23 +677,53 @@ impl Importer<'_> {
         })
     }
 
-    fn order(&self, e: &Map<String, Value>, types: &[&str]) -> Option<Reference> {
-        let items = e.get("bizTransactionList")?.as_array()?;
-        let pick = |item: &&Value| {
+    /// The order of the first business transaction of one of `types` (or
+    /// the first of any type), whole. One that does not fit an order
+    /// reference whole is reported and gives no order (never cut short).
+    fn order(&mut self, ptr: &str, e: &Map<String, Value>, types: &[&str]) -> Option<Reference> {
+        let items = e.get("bizTransactionList").and_then(Value::as_array)?;
+        let pick = |(_, item): &(usize, &Value)| {
             let ty =
                 bare(item.get("type"), "https://ref.gs1.org/cbv/BTT-", "urn:epcglobal:cbv:btt:");
             types.is_empty() || ty.is_some_and(|t| types.contains(&t))
         };
-        let uri = items.iter().find(pick).or(items.first())?.get("bizTransaction")?.as_str()?;
-        self.reference("order", uri)
+        let mut all = items.iter().enumerate();
+        let (i, item) = all.clone().find(pick).or_else(|| all.next())?;
+        let uri = item.get("bizTransaction").and_then(Value::as_str)?;
+        match self.reference("order", uri) {
+            Ok(order) => Some(order),
+            Err(problem) => {
+                self.unmapped(
+                    &format!("{ptr}/bizTransactionList/{i}/bizTransaction"),
+                    &format!("no order recorded: {problem}"),
+                );
+                None
+            }
+        }
     }
 
-    fn reference(&self, kind: &str, uri: &str) -> Option<Reference> {
-        if let Some(code) = self.o.scheme.parse_code(kind, uri) {
-            return Reference::new(&code).ok();
-        }
-        let tail = uri.rsplit(['/', ':']).next().unwrap_or(uri);
-        Reference::new(&decode(tail)?).ok()
+    /// A reference from a URI, never cut short: one of our scheme's codes of
+    /// `kind`; the identifier of a CBV business transaction URN
+    /// (`urn:epcglobal:cbv:bt:<GLN>:<id>`); the GDTI of a GDTI EPC URI or
+    /// Digital Link; else the whole value.
+    fn reference(&self, kind: &str, uri: &str) -> Result<Reference, EventProblem> {
+        let code = if let Some(code) = self.o.scheme.parse_code(kind, uri) {
+            code
+        } else if let Some((_, id)) =
+            uri.strip_prefix("urn:epcglobal:cbv:bt:").and_then(|r| r.split_once(':'))
+        {
+            decode(id).unwrap_or_else(|| id.to_owned())
+        } else if let Some(gdti) = canonical_gs1_uri(uri)
+            .and_then(|dl| dl.strip_prefix("https://id.gs1.org/253/").map(ToOwned::to_owned))
+        {
+            decode(&gdti).unwrap_or(gdti)
+        } else {
+            uri.to_owned()
+        };
+        Reference::new(&code).map_err(|e| match e.kind {
+            IdErrorKind::TooLong { .. } => EventProblem::TooLong,
+            _ => EventProblem::BadValue,
+        })
     }
 
     fn receiving(
@@ -466,11 +731,18 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
-        let lots = self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true);
+    ) -> Result<&'static [&'static str], ImportError> {
+        let lots = self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true)?;
+        let order = self.order(ptr, e, &["po", "desadv", "inv"]);
+        if let Some(own) = &self.o.own_party
+            && let Some(to) = self.party(ptr, e, "destinationList", "destination")
+            && &to != own
+        {
+            self.unmapped(ptr, "receiving event of another party: the destination is not ours");
+            return Ok(&[]);
+        }
         let supplier =
             self.party(ptr, e, "sourceList", "source").unwrap_or_else(|| self.o.partner.clone());
-        let order = self.order(e, &["po", "desadv", "inv"]);
         for (lot, quantity) in lots {
             let Some(quantity) = quantity else { continue };
             let r = MaterialReceived {
@@ -482,7 +754,7 @@ impl Importer<'_> {
             };
             self.out.records.push((self.stamp(time), Record::MaterialReceived(r)));
         }
-        &["quantityList", "sourceList", "bizTransactionList", "disposition"]
+        Ok(&["quantityList", "sourceList", "destinationList", "bizTransactionList", "disposition"])
     }
 
     fn shipping(
@@ -490,15 +762,25 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
-        let lots = self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true);
+    ) -> Result<&'static [&'static str], ImportError> {
+        let lots = self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true)?;
+        let order = self.order(ptr, e, &["po", "inv", "desadv", "bol"]);
+        let from = self.party(ptr, e, "sourceList", "source");
+        if self.o.own_party.is_none() || from != self.o.own_party {
+            self.unmapped(
+                ptr,
+                "shipping event of another party: its sourceList names no owning or possessing \
+                 party that is ours (--own-party), so it is not our shipment",
+            );
+            return Ok(&[]);
+        }
         let Some(customer) = self.party(ptr, e, "destinationList", "destination") else {
             self.unmapped(ptr, "shipping event names no destination party");
-            return &[];
+            return Ok(&[]);
         };
-        let Some(order) = self.order(e, &["po", "inv", "desadv", "bol"]) else {
+        let Some(order) = order else {
             self.unmapped(ptr, "shipping event names no business transaction");
-            return &[];
+            return Ok(&[]);
         };
         let ship_to = self.location(e, "destinationList", "destination");
         for (lot, quantity) in lots {
@@ -512,7 +794,7 @@ impl Importer<'_> {
             };
             self.out.records.push((self.stamp(time), Record::Shipped(r)));
         }
-        &["quantityList", "destinationList", "bizTransactionList", "disposition"]
+        Ok(&["quantityList", "sourceList", "destinationList", "bizTransactionList", "disposition"])
     }
 
     fn inspecting(
@@ -520,7 +802,7 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
+    ) -> Result<&'static [&'static str], ImportError> {
         let result = match bare(
             e.get("disposition"),
             "https://ref.gs1.org/cbv/Disp-",
@@ -530,11 +812,11 @@ impl Importer<'_> {
             Some("non_conformant") => InspectionResult::Rejected,
             _ => {
                 self.unmapped(ptr, "inspection without a conformant or non_conformant disposition");
-                return &[];
+                return Ok(&[]);
             }
         };
         for (lot, _) in
-            self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), false)
+            self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), false)?
         {
             let r = Inspected {
                 lot,
@@ -546,7 +828,7 @@ impl Importer<'_> {
             };
             self.out.records.push((self.stamp(time), Record::Inspected(r)));
         }
-        &["quantityList", "disposition"]
+        Ok(&["quantityList", "disposition"])
     }
 
     fn destroying(
@@ -554,16 +836,38 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
+    ) -> Result<&'static [&'static str], ImportError> {
         for (lot, quantity) in
-            self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true)
+            self.quantities(&format!("{ptr}/quantityList"), e.get("quantityList"), true)?
         {
             let Some(quantity) = quantity else { continue };
             let reason = Text::new("EPCIS destroying").unwrap_or_default();
             let r = Destroyed { lot, quantity, reason, recall: None };
             self.out.records.push((self.stamp(time), Record::Destroyed(r)));
         }
-        &["quantityList", "disposition"]
+        Ok(&["quantityList", "disposition"])
+    }
+
+    /// The lots of a quantity list into a bounded list: at least one, and
+    /// no more than it holds.
+    fn lot_list<const N: usize>(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        key: &str,
+    ) -> Result<heapless::Vec<LotQuantity, N>, ImportError> {
+        let p = format!("{ptr}/{key}");
+        let mut out = heapless::Vec::new();
+        for (lot, quantity) in self.quantities(&p, e.get(key), true)? {
+            let Some(quantity) = quantity else { continue };
+            if out.push(LotQuantity { lot, quantity }).is_err() {
+                return Err(self.fail(p, EventProblem::TooMany));
+            }
+        }
+        if out.is_empty() {
+            return Err(self.fail(p, EventProblem::EmptyList));
+        }
+        Ok(out)
     }
 
     fn transformation(
@@ -571,24 +875,35 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
-        let work_order = e
-            .get("transformationID")
-            .and_then(Value::as_str)
-            .and_then(|t| self.reference("workorder", t))
-            .or_else(|| self.order(e, &["prodorder"]));
+    ) -> Result<&'static [&'static str], ImportError> {
+        let work_order = match e.get("transformationID") {
+            Some(t) => {
+                let p = format!("{ptr}/transformationID");
+                let t = t.as_str().ok_or_else(|| self.fail(p.clone(), EventProblem::BadValue))?;
+                Some(self.reference("workorder", t).map_err(|problem| self.fail(p, problem))?)
+            }
+            None => self.order(ptr, e, &["prodorder"]),
+        };
         let Some(work_order) = work_order else {
             self.unmapped(ptr, "transformation without a transformationID or production order");
-            return &[];
+            return Ok(&[]);
         };
-        let line = e
-            .get("readPoint")
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_str)
-            .and_then(|id| self.reference("line", id))
-            .and_then(|r| Code::<24>::new(r.as_str()).ok())
-            .or_else(|| Code::new("EPCIS").ok());
-        let Some(line) = line else { return &[] };
+        let read_point = e.get("readPoint").and_then(|r| r.get("id")).and_then(Value::as_str);
+        let line = read_point
+            .and_then(|id| self.o.scheme.parse_code("line", id))
+            .and_then(|c| Code::<24>::new(&c).ok());
+        let line = match (line, read_point) {
+            (Some(line), _) => line,
+            (None, read_point) => {
+                if read_point.is_some() {
+                    self.unmapped(
+                        &format!("{ptr}/readPoint"),
+                        "readPoint is not one of our line URIs: the line is recorded as EPCIS",
+                    );
+                }
+                Code::new("EPCIS").map_err(|_| self.fail(ptr.to_owned(), EventProblem::BadValue))?
+            }
+        };
         let expiry = e.get("ilmd").and_then(Value::as_object).and_then(|m| {
             m.iter()
                 .find(|(k, _)| k.ends_with("itemExpirationDate"))
@@ -596,42 +911,18 @@ impl Importer<'_> {
                 .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .map(Date::from_naive)
         });
-        let mut inputs = heapless::Vec::new();
-        for (lot, quantity) in
-            self.quantities(&format!("{ptr}/inputQuantityList"), e.get("inputQuantityList"), true)
-        {
-            let Some(quantity) = quantity else { continue };
-            if inputs.push(LotQuantity { lot, quantity }).is_err() {
-                self.unmapped(
-                    &format!("{ptr}/inputQuantityList"),
-                    "more inputs than a production record holds",
-                );
-                break;
-            }
-        }
-        let mut outputs = heapless::Vec::new();
-        for (lot, quantity) in
-            self.quantities(&format!("{ptr}/outputQuantityList"), e.get("outputQuantityList"), true)
-        {
-            let Some(quantity) = quantity else { continue };
-            if outputs.push(LotQuantity { lot, quantity }).is_err() {
-                self.unmapped(
-                    &format!("{ptr}/outputQuantityList"),
-                    "more outputs than a production record holds",
-                );
-                break;
-            }
-        }
+        let inputs = self.lot_list(ptr, e, "inputQuantityList")?;
+        let outputs = self.lot_list(ptr, e, "outputQuantityList")?;
         let r = Produced { work_order, line, produced_on: time.date(), expiry, inputs, outputs };
         self.out.records.push((self.stamp(time), Record::Produced(r)));
-        &[
+        Ok(&[
             "transformationID",
             "bizTransactionList",
             "readPoint",
             "ilmd",
             "inputQuantityList",
             "outputQuantityList",
-        ]
+        ])
     }
 
     fn packing(
@@ -639,56 +930,71 @@ impl Importer<'_> {
         ptr: &str,
         e: &Map<String, Value>,
         time: Timestamp,
-    ) -> &'static [&'static str] {
+    ) -> Result<&'static [&'static str], ImportError> {
         let Some(into) = e
             .get("parentID")
             .and_then(Value::as_str)
             .and_then(|p| self.o.scheme.parse_container(p))
         else {
             self.unmapped(ptr, "aggregation without an SSCC or internal container parentID");
-            return &[];
+            return Ok(&[]);
         };
         let mut contents = heapless::Vec::new();
-        let mut full = false;
         for (i, child) in
             e.get("childEPCs").and_then(Value::as_array).into_iter().flatten().enumerate()
         {
             match child.as_str().and_then(|c| self.o.scheme.parse_container(c)) {
-                Some(c) => full |= contents.push(Packable::Container(c)).is_err(),
+                Some(c) => {
+                    if contents.push(Packable::Container(c)).is_err() {
+                        return Err(self.fail(format!("{ptr}/childEPCs"), EventProblem::TooMany));
+                    }
+                }
                 None => self.unmapped(
                     &format!("{ptr}/childEPCs/{i}"),
                     "child is not a container (serialised items have no record)",
                 ),
             }
         }
-        for (lot, quantity) in
-            self.quantities(&format!("{ptr}/childQuantityList"), e.get("childQuantityList"), true)
-        {
+        let p = format!("{ptr}/childQuantityList");
+        for (lot, quantity) in self.quantities(&p, e.get("childQuantityList"), true)? {
             let Some(quantity) = quantity else { continue };
-            full |= contents.push(Packable::Lot(LotQuantity { lot, quantity })).is_err();
+            if contents.push(Packable::Lot(LotQuantity { lot, quantity })).is_err() {
+                return Err(self.fail(p, EventProblem::TooMany));
+            }
         }
-        if full {
-            self.unmapped(ptr, "more contents than a packing record holds");
+        if contents.is_empty() {
+            return Err(self.fail(p, EventProblem::EmptyList));
         }
         let r = Packed { into, contents };
         self.out.records.push((self.stamp(time), Record::Packed(r)));
-        &["parentID", "childEPCs", "childQuantityList"]
+        Ok(&["parentID", "childEPCs", "childQuantityList"])
     }
 }
 
-/// A JSON number and a UN/ECE Rec 20 code as an exact quantity (pieces when no unit).
-fn quantity(n: &Value, uom: Option<&Value>) -> Option<Quantity> {
+/// A JSON number and a UN/ECE Rec 20 code as an exact, positive quantity
+/// (pieces when no unit); else the field at fault and why.
+fn quantity(n: &Value, uom: Option<&Value>) -> Result<Quantity, (&'static str, EventProblem)> {
+    let bad = ("quantity", EventProblem::BadQuantity);
     let text = match n {
         Value::Number(n) => n.to_string(),
-        _ => return None,
+        _ => return Err(bad),
     };
     let text = text.strip_suffix(".0").unwrap_or(&text);
-    let (amount, scale) = parse_decimal(text).ok()?;
+    let (amount, scale) = parse_decimal(text).map_err(|_| bad)?;
+    if amount == 0 {
+        return Err(bad);
+    }
     let unit = match uom {
         None => Unit::Piece,
-        Some(u) => Unit::from_code(u.as_str()?).ok()?,
+        Some(u) => {
+            let code = u.as_str().filter(|c| {
+                (2..=3).contains(&c.len())
+                    && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            });
+            code.and_then(|c| Unit::from_code(c).ok()).ok_or(("uom", EventProblem::UnknownUnit))?
+        }
     };
-    Quantity::new(amount, scale, unit).ok()
+    Quantity::new(amount, scale, unit).map_err(|_| bad)
 }
 
 #[cfg(test)]
@@ -699,9 +1005,33 @@ mod tests {
     fn json_numbers_to_quantities() {
         let q = quantity(&serde_json::json!(12.5), Some(&serde_json::json!("KGM"))).unwrap();
         assert_eq!((q.amount, q.scale, q.unit), (125, 1, Unit::Kilogram));
-        assert_eq!(quantity(&serde_json::json!(200), None).map(|q| q.unit), Some(Unit::Piece));
-        assert_eq!(quantity(&serde_json::json!(-1), None), None);
-        assert_eq!(quantity(&serde_json::json!(1e-7), None), None);
+        assert_eq!(quantity(&serde_json::json!(200), None).map(|q| q.unit), Ok(Unit::Piece));
+        let bad = Err(("quantity", EventProblem::BadQuantity));
+        assert_eq!(quantity(&serde_json::json!(-1), None), bad);
+        assert_eq!(quantity(&serde_json::json!(1e-7), None), bad);
         assert_eq!(escape("a/b~c"), "a~1b~0c");
+    }
+
+    /// Guards item 14 of issue 11: a zero quantity and a unit that is no
+    /// Rec 20 code were imported as receipts.
+    #[test]
+    fn zero_quantities_and_unknown_units_are_refused() {
+        let bad = Err(("quantity", EventProblem::BadQuantity));
+        assert_eq!(quantity(&serde_json::json!(0), None), bad);
+        assert_eq!(quantity(&serde_json::json!(0.0), Some(&serde_json::json!("KGM"))), bad);
+        let unit = Err(("uom", EventProblem::UnknownUnit));
+        for u in [serde_json::json!("kg"), serde_json::json!("KILO"), serde_json::json!(5)] {
+            assert_eq!(quantity(&serde_json::json!(1), Some(&u)), unit, "{u}");
+        }
+    }
+
+    #[test]
+    fn time_zone_offsets() {
+        for ok in ["+00:00", "-06:00", "+14:00", "+05:45"] {
+            assert!(valid_offset(&serde_json::json!(ok)), "{ok}");
+        }
+        for bad in ["Z", "+0100", "+1:00", "+15:00", "+01:60", "01:00", "+01:00 "] {
+            assert!(!valid_offset(&serde_json::json!(bad)), "{bad}");
+        }
     }
 }
