@@ -108,3 +108,25 @@ fn fsma_rows_for_a_lot_and_a_window() {
     assert_eq!(back[0], COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     assert_eq!(&back[1..], &table.rows[..]);
 }
+
+/// Guards issue 12 item 2: the spreadsheet kept voided shipments, so a sum
+/// over it over-counted. With the index's corrections, exactly the rows of
+/// voided entries are left out.
+#[test]
+fn voided_entries_have_no_rows() {
+    let (id, bytes) = demo::ledger(3000);
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let view = || entries.iter().map(|(h, d, r)| (h, d, r));
+    let mut index = lotledger::index::Index::new();
+    index.ingest_bytes(&id, &bytes).unwrap();
+    let corrections = Corrections::from_index(&index);
+    let all = rows(&id, view(), &Scope::all(), &Corrections::none());
+    let corrected = rows(&id, view(), &Scope::all(), &corrections);
+    let voided_rows: Vec<&lotledger::interop::fsma::Row> =
+        all.iter().filter(|r| corrections.is_void(&id, r.seq)).collect();
+    assert!(!voided_rows.is_empty(), "the demo voids an entry with rows");
+    assert_eq!(corrected.len(), all.len() - voided_rows.len());
+    assert!(corrected.iter().all(|r| !corrections.is_void(&id, r.seq)));
+}
