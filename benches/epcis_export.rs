@@ -8,7 +8,7 @@ use lotledger::chain::{Anchor, Verifier};
 use lotledger::interop::epcis::event_hash::Canonicalizer;
 use lotledger::interop::epcis::{ExportOptions, ImportOptions, export, import, ledger_entries};
 use lotledger::interop::fsma::{Table, rows, write_csv};
-use lotledger::interop::scope::Scope;
+use lotledger::interop::scope::{Corrections, Scope};
 use lotledger::model::{PartyId, Timestamp};
 
 const N: usize = 2000;
@@ -39,7 +39,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("import_2000_events", |b| b.iter(|| import(&doc, &import_options).unwrap()));
     g.bench_function("fsma_csv_2000_entries", |b| {
         b.iter(|| {
-            let r = rows(&id, entries.iter().map(|(h, d, r)| (h, d, r)), &Scope::all());
+            let r = rows(
+                &id,
+                entries.iter().map(|(h, d, r)| (h, d, r)),
+                &Scope::all(),
+                &Corrections::none(),
+            );
             let mut out = Vec::with_capacity(1 << 20);
             write_csv(&mut out, &Table::fsma(&r), true).unwrap();
             out.len()

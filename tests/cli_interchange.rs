@@ -39,14 +39,26 @@ fn epcis_out_and_back_in_and_the_fsma_spreadsheet() {
     ]);
     assert_eq!(code, 0, "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    // Error declarations (our corrections) name entries of the sender's
-    // ledger: reported, not turned into corrections of ours.
+    // Error declarations (the events of entries our corrections void) and
+    // the corrections' own events name entries of the sender's ledger:
+    // reported, not turned into live records or corrections of ours.
     let declarations = events.iter().filter(|e| e.get("errorDeclaration").is_some()).count();
+    let corrections = events
+        .iter()
+        .filter(|e| {
+            e["ll:record"].get("ll:corrected").is_some() && e.get("errorDeclaration").is_none()
+        })
+        .count();
+    assert!(declarations > 0 && corrections > 0);
     assert_eq!(
         report["entries_written"].as_u64().unwrap(),
-        (events.len() - declarations) as u64 + 1
+        (events.len() - declarations - corrections) as u64 + 1
     );
-    assert_eq!(report["unmapped"].as_array().unwrap().len(), declarations, "{report}");
+    assert_eq!(
+        report["unmapped"].as_array().unwrap().len(),
+        declarations + corrections,
+        "{report}"
+    );
     assert!(report["id_mismatches"].as_array().unwrap().is_empty(), "{report}");
     let kept = std::path::Path::new(report["original_kept_at"].as_str().unwrap());
     assert_eq!(std::fs::read_to_string(kept).unwrap(), doc);
@@ -168,4 +180,67 @@ fn import_refuses_a_repeated_document_and_skips_recorded_events() {
         "{err}"
     );
     assert_eq!(entries(), 4);
+}
+
+/// Guards issue 12 items 2 and 10: the FSMA 204 spreadsheet kept voided
+/// shipments (a sum over it over-counted), and `export` took one ledger.
+#[test]
+fn exports_leave_out_what_corrections_void_and_span_ledgers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plant = tmp.path().join("plant");
+    let p = plant.to_str().unwrap();
+    assert_eq!(run(&["demo", "--out", p, "--events", "3000"]).0, 0);
+    let (code, lines, _) = run(&["export", p, "--format", "json"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> =
+        lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // The demo voids some entries; those that would have rows are left out.
+    let voided: std::collections::BTreeSet<u64> =
+        lines.iter().filter_map(|l| l["record"]["corrected"]["target"]["seq"].as_u64()).collect();
+    assert!(!voided.is_empty());
+    let (code, csv, err) = run(&["export", p, "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let seqs: Vec<u64> =
+        csv.lines().skip(1).map(|l| l.rsplit(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert!(!seqs.is_empty());
+    let voided_with_rows: Vec<u64> = lines
+        .iter()
+        .filter(|l| {
+            let seq = l["seq"].as_u64().unwrap();
+            let r = &l["record"];
+            voided.contains(&seq)
+                && (r.get("shipped").is_some()
+                    || r.get("material_received").is_some()
+                    || r.get("produced").is_some())
+        })
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect();
+    assert!(!voided_with_rows.is_empty(), "the demo voids a shipment or receipt");
+    assert!(seqs.iter().all(|s| !voided_with_rows.contains(s)), "{voided_with_rows:?}");
+    assert!(err.contains("corrections void are left out"), "{err}");
+
+    // Two ledgers: the export of both is the export of each, one after the other.
+    let other = tmp.path().join("other");
+    let o = other.to_str().unwrap();
+    assert_eq!(run(&["demo", "--out", o, "--events", "500", "--seed", "7"]).0, 0);
+    for format in ["json", "csv", "epcis"] {
+        let (code, both, err) = run(&["export", p, o, "--format", format]);
+        assert_eq!(code, 0, "{format}: {err}");
+        let (_, first, _) = run(&["export", p, "--format", format]);
+        let (_, second, _) = run(&["export", o, "--format", format]);
+        match format {
+            "json" => assert_eq!(both, first + &second),
+            "csv" => {
+                let tail: String = second.split_inclusive('\n').skip(1).collect();
+                assert_eq!(both, first + &tail);
+            }
+            _ => {
+                let events = |doc: &str| {
+                    let v: serde_json::Value = serde_json::from_str(doc).unwrap();
+                    v["epcisBody"]["eventList"].as_array().unwrap().len()
+                };
+                assert_eq!(events(&both), events(&first) + events(&second));
+            }
+        }
+    }
 }

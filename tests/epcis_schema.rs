@@ -19,8 +19,17 @@ use lotledger::chain::{Anchor, Verifier, Writer};
 use lotledger::demo::{self, Plant, PlantConfig};
 use lotledger::entry::Stamp;
 use lotledger::frame::MAX_FRAME_LEN;
+use lotledger::index::Index;
 use lotledger::interop::epcis::{ExportOptions, document_hashes, export, ledger_entries};
+use lotledger::interop::scope::{Corrections, Scope};
 use lotledger::model::*;
+
+/// The corrections in force in a ledger, as the index decides them.
+fn corrections(id: &LedgerId, bytes: &[u8]) -> Corrections {
+    let mut index = Index::new();
+    index.ingest_bytes(id, bytes).unwrap();
+    Corrections::from_index(&index)
+}
 
 /// A ledger with every record kind: the demo plant's first entries, then a
 /// recall, an attachment, a decimal receipt and a correction with a replacement.
@@ -135,7 +144,9 @@ fn every_record_kind_exports_and_corrections_name_their_replacements() {
     let entries = ledger_entries(verified).unwrap();
     let kinds: BTreeSet<RecordKind> = entries.iter().map(|(_, _, r)| r.kind()).collect();
     assert_eq!(kinds.len(), RecordKind::ALL.len(), "{kinds:?}");
-    let ex = export(entries.clone(), &ExportOptions::new(id, Timestamp(1_780_000_000_000)));
+    let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
+    options.corrections = corrections(&id, &bytes);
+    let ex = export(entries.clone(), &options);
     // Only the checkpoint entry has no EPCIS event, and it is reported.
     assert_eq!(ex.skipped.len(), 1, "{:?}", ex.skipped);
     let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
@@ -144,6 +155,9 @@ fn every_record_kind_exports_and_corrections_name_their_replacements() {
     let n = entries.len();
     let (wrong, fixed) = (n - 10, n - 9);
     assert_eq!(decl["eventID"], ex.event_ids[&(wrong as u64)].as_str());
+    // The voided entry's own event is the declaration: it is not also live.
+    assert_eq!(events.iter().filter(|e| e["eventID"] == decl["eventID"]).count(), 1);
+    assert_eq!(decl["errorDeclaration"]["ll:correction"]["ll:seq"], (n - 8).to_string());
     assert_eq!(
         decl["errorDeclaration"]["correctiveEventIDs"][0],
         ex.event_ids[&(fixed as u64)].as_str()
@@ -180,33 +194,33 @@ fn validate(document: &serde_json::Value) {
 
 fn demo_export(
     n: usize,
-) -> (lotledger::interop::epcis::Export, Vec<lotledger::interop::epcis::export::Entry>) {
+) -> (lotledger::interop::epcis::Export, Vec<lotledger::interop::epcis::export::Entry>, usize) {
     let (id, bytes) = demo::ledger(n);
     let verified =
         Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
     let entries = ledger_entries(verified).unwrap();
     let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
+    options.corrections = corrections(&id, &bytes);
     options.owner = Some(PartyId::Gln(Gln::parse("9506000000008").unwrap()));
     options.site = Some(LocationId::Gln(Gln::parse("9506000000008").unwrap()));
-    (export(entries.clone(), &options), entries)
+    let voided = options.corrections.voided();
+    (export(entries.clone(), &options), entries, voided)
 }
 
 #[test]
 fn export_ids_are_the_event_hashes_of_the_serialised_document() {
-    let (ex, entries) = demo_export(3000);
+    let (ex, entries, voided) = demo_export(3000);
     assert!(ex.skipped.is_empty(), "{:?}", ex.skipped);
     let text = serde_json::to_string_pretty(&ex.document).unwrap();
     let reparsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     let events = reparsed["epcisBody"]["eventList"].as_array().unwrap();
     let corrections = entries.iter().filter(|(_, _, r)| r.kind() == RecordKind::Corrected).count();
-    assert_eq!(
-        events.len(),
-        entries.len(),
-        "one event per entry, corrections as error declarations"
-    );
+    assert_eq!(events.len(), entries.len(), "one event per entry, corrections included");
     assert!(corrections > 0, "the demo ledger has corrections");
+    // Each entry the index holds void is an error declaration, nothing else.
     let declared = events.iter().filter(|e| e.get("errorDeclaration").is_some()).count();
-    assert_eq!(declared, corrections);
+    assert!(declared > 0);
+    assert_eq!(declared, voided);
 
     let recomputed = document_hashes(&reparsed).unwrap();
     for (event, hash) in events.iter().zip(&recomputed) {
@@ -229,6 +243,117 @@ fn export_ids_are_the_event_hashes_of_the_serialised_document() {
 
 #[test]
 fn export_validates_against_the_official_schema() {
-    let (ex, _) = demo_export(3000);
+    let (ex, _, _) = demo_export(3000);
     validate(&ex.document);
+}
+
+/// A small ledger of shipments and corrections: a report attached to the
+/// lot whose name is a CBV word the document uses only later
+/// (`in_transit`), shipment S1 voided by C1 and C1 voided by C2 (so S1
+/// stands), and shipment S2 replaced by S2' through C3.
+fn corrections_ledger() -> (LedgerId, Vec<u8>, LotId) {
+    let id = LedgerId(*b"corrections-test");
+    let mut w = Writer::new(Vec::new(), vec![0u8; MAX_FRAME_LEN], Anchor::genesis(&id));
+    let lot = LotId {
+        item: ItemCode::Gtin(Gtin::parse("09506000134352").unwrap()),
+        lot: "B1".parse().unwrap(),
+    };
+    let mut stamp = Stamp {
+        time: Timestamp(1_772_352_000_000),
+        actor: "wh.kim".parse().unwrap(),
+        station: "DOCK-1".parse().unwrap(),
+    };
+    let mut add = |r: Record| {
+        stamp.time = Timestamp(stamp.time.0 + 60_000);
+        w.append(&stamp, &r).unwrap()
+    };
+    let ship = |n: u64| {
+        Record::Shipped(Shipped {
+            lot: lot.clone(),
+            quantity: Quantity::whole(n, Unit::Piece),
+            customer: PartyId::Internal("C1".parse().unwrap()),
+            ship_to: None,
+            order: "SO-1".parse().unwrap(),
+        })
+    };
+    let void = |target: lotledger::chain::Receipt, replacements: &[u64]| {
+        Record::Corrected(Corrected {
+            target: EntryRef { seq: target.seq, hash: target.hash },
+            reason: Text::new("shipping").unwrap(),
+            replacements: heapless::Vec::from_slice(replacements).unwrap(),
+        })
+    };
+    add(Record::Attached(Attached {
+        subject: Subject::Lot(lot.clone()),
+        kind: DocumentKind::Report,
+        digest: Digest([7; 32]),
+        name: Text::new("in_transit").unwrap(),
+    }));
+    let s1 = add(ship(10));
+    let s2 = add(ship(20));
+    let s2_fixed = add(ship(2));
+    add(void(s2, &[s2_fixed.seq]));
+    let c1 = add(void(s1, &[]));
+    add(void(c1, &[]));
+    (id, w.into_parts().0, lot)
+}
+
+/// Guards issue 12 item 2 (corrections leaked into EPCIS: a void that was
+/// itself voided still marked its shipment `did_not_occur`, and the record
+/// that undid it was dropped) and the streaming export's first pass (an
+/// event hashed before the document's later terms were known got an id the
+/// reference computes differently).
+#[test]
+fn corrections_of_corrections_and_replacements_as_the_index_decides() {
+    let (id, bytes, lot) = corrections_ledger();
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
+    options.corrections = corrections(&id, &bytes);
+    let ex = export(entries.clone(), &options);
+    let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
+    assert_eq!(events.len(), 7, "one event per entry, every correction included");
+    let decl = |seq: usize| events[seq].get("errorDeclaration");
+    // S1 stands: its void was voided.
+    assert!(decl(1).is_none(), "{}", events[1]);
+    // S2 is declared wrong, replaced by S2'.
+    let d = decl(2).unwrap();
+    assert_eq!(d["reason"], "incorrect_data");
+    assert_eq!(d["correctiveEventIDs"], serde_json::json!([ex.event_ids[&3]]));
+    assert_eq!(d["ll:correction"]["ll:seq"], "4");
+    assert!(decl(3).is_none() && decl(4).is_none());
+    // C1 is itself declared wrong by C2, which stands.
+    assert_eq!(decl(5).unwrap()["reason"], "did_not_occur");
+    assert_eq!(decl(5).unwrap()["ll:correction"]["ll:seq"], "6");
+    assert!(decl(6).is_none());
+    assert!(events[6]["ll:record"].get("ll:corrected").is_some(), "{}", events[6]);
+    // Every id is the hash the whole document gives, including the first
+    // event's, whose bare `in_transit` is a term only later events use.
+    let hashes = document_hashes(&ex.document).unwrap();
+    assert!(events.iter().zip(&hashes).all(|(e, h)| e["eventID"] == h.as_str()));
+    validate(&ex.document);
+
+    // Under a lot scope the corrections come with the entries they correct.
+    options.scope = Scope::lots([lot]);
+    assert_eq!(export(entries.clone(), &options).document, ex.document);
+
+    // Imported back, the voided shipment is not live; the two that stand are.
+    let bytes = serde_json::to_vec(&ex.document).unwrap();
+    let import_options = lotledger::interop::epcis::ImportOptions::new(
+        PartyId::Internal("P".parse().unwrap()),
+        "edi".parse().unwrap(),
+        "GW".parse().unwrap(),
+        Timestamp(0),
+    );
+    let imported = lotledger::interop::epcis::import(&bytes, &import_options).unwrap();
+    let shipped: Vec<u64> = imported
+        .records
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Record::Shipped(s) => Some(s.quantity.amount),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shipped, [10, 2]);
 }

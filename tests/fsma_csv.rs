@@ -15,7 +15,7 @@ use lotledger::chain::{Anchor, Verifier};
 use lotledger::demo;
 use lotledger::interop::epcis::ledger_entries;
 use lotledger::interop::fsma::{COLUMNS, Cte, Table, rows, traceability_lot_code, write_csv};
-use lotledger::interop::scope::Scope;
+use lotledger::interop::scope::{Corrections, Scope};
 use lotledger::model::*;
 
 /// A small RFC 4180 reader, to check the writer against.
@@ -54,7 +54,7 @@ fn fsma_rows_for_a_lot_and_a_window() {
     let entries = ledger_entries(verified).unwrap();
     let view = || entries.iter().map(|(h, d, r)| (h, d, r));
 
-    let all = rows(&id, view(), &Scope::all());
+    let all = rows(&id, view(), &Scope::all(), &Corrections::none());
     let expected: usize = entries
         .iter()
         .map(|(_, _, r)| match r {
@@ -82,7 +82,7 @@ fn fsma_rows_for_a_lot_and_a_window() {
         .unwrap();
     let tlc = traceability_lot_code(&lot);
     assert!(tlc.starts_with("(01)0950600013") && tlc.contains("(10)"), "{tlc}");
-    let scoped = rows(&id, view(), &Scope::lots([lot.clone()]));
+    let scoped = rows(&id, view(), &Scope::lots([lot.clone()]), &Corrections::none());
     let shipments =
         entries.iter().filter(|(_, _, r)| matches!(r, Record::Shipped(s) if s.lot == lot)).count();
     assert_eq!(scoped.iter().filter(|r| r.cte == Cte::Shipping).count(), shipments);
@@ -92,7 +92,7 @@ fn fsma_rows_for_a_lot_and_a_window() {
     // A time window keeps exactly the rows of entries inside it.
     let from = entries[1000].0.time;
     let until = entries[2000].0.time;
-    let window = rows(&id, view(), &Scope::window(from, until));
+    let window = rows(&id, view(), &Scope::window(from, until), &Corrections::none());
     assert!(!window.is_empty());
     assert!(window.iter().all(|r| {
         let (h, _, _) = &entries[r.seq as usize];
@@ -107,4 +107,26 @@ fn fsma_rows_for_a_lot_and_a_window() {
     let back = read_csv(&text);
     assert_eq!(back[0], COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     assert_eq!(&back[1..], &table.rows[..]);
+}
+
+/// Guards issue 12 item 2: the spreadsheet kept voided shipments, so a sum
+/// over it over-counted. With the index's corrections, exactly the rows of
+/// voided entries are left out.
+#[test]
+fn voided_entries_have_no_rows() {
+    let (id, bytes) = demo::ledger(3000);
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let view = || entries.iter().map(|(h, d, r)| (h, d, r));
+    let mut index = lotledger::index::Index::new();
+    index.ingest_bytes(&id, &bytes).unwrap();
+    let corrections = Corrections::from_index(&index);
+    let all = rows(&id, view(), &Scope::all(), &Corrections::none());
+    let corrected = rows(&id, view(), &Scope::all(), &corrections);
+    let voided_rows: Vec<&lotledger::interop::fsma::Row> =
+        all.iter().filter(|r| corrections.is_void(&id, r.seq)).collect();
+    assert!(!voided_rows.is_empty(), "the demo voids an entry with rows");
+    assert_eq!(corrected.len(), all.len() - voided_rows.len());
+    assert!(corrected.iter().all(|r| !corrections.is_void(&id, r.seq)));
 }

@@ -54,7 +54,9 @@ mod scheme;
 pub mod uri;
 
 pub use event_hash::{Canonicalizer, HashError, document_hashes};
-pub use export::{Export, ExportOptions, Skipped, export, ledger_entries};
+pub use export::{
+    EventWriter, Export, ExportOptions, Plan, Skipped, Written, export, ledger_entries,
+};
 pub use import::{
     Duplicate, EventProblem, EventRef, IdMismatch, Import, ImportError, ImportErrorKind,
     ImportOptions, Unmapped, document_event_ids, import,

@@ -21,7 +21,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use crate::entry::Header;
-use crate::interop::scope::Scope;
+use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{Digest, ItemCode, LedgerId, LotId, LotQuantity, Record};
 
 /// A critical tracking event (21 CFR 1.1310 to 1.1350) the ledger records.
@@ -169,89 +169,105 @@ fn split_quantity(q: &crate::model::Quantity) -> (String, String) {
     (number, q.unit.code().to_owned())
 }
 
-/// The FSMA 204 rows of `entries` (in ledger order) that `scope` selects:
-/// one per receipt, per shipment line, and per output lot of a production.
+/// The FSMA 204 rows of `entries` (in ledger order, all of `ledger`) that
+/// `scope` selects, leaving out every entry a correction in force voids
+/// (`corrections`), so that a sum over the sheet counts each event once:
+/// one row per receipt, per shipment line, and per output lot of a
+/// production. This holds the rows; [`entry_rows`] gives them one entry at
+/// a time, for a streaming writer.
 #[must_use]
 pub fn rows<'a>(
     ledger: &LedgerId,
     entries: impl IntoIterator<Item = (&'a Header, &'a Digest, &'a Record)>,
     scope: &Scope,
+    corrections: &Corrections,
 ) -> Vec<Row> {
+    let mut selector = Selector::new(scope, corrections);
     let mut out = Vec::new();
     for (header, hash, record) in entries {
-        if !scope.matches(header.time, record) {
-            continue;
+        if selector.select(ledger, header.seq, header.time, record)
+            && !corrections.is_void(ledger, header.seq)
+        {
+            out.extend(entry_rows(ledger, header, hash, record));
         }
-        let base = |cte: Cte, lot: &LotId, q: &crate::model::Quantity| {
-            let (quantity, unit) = split_quantity(q);
-            Row {
-                cte,
-                event_date: header.time.date().to_string(),
-                event_time: header.time.to_string(),
-                tlc: traceability_lot_code(lot),
-                item: item(lot),
-                lot_code: lot.lot.to_string(),
-                quantity,
-                unit,
-                location: header.station.to_string(),
-                previous_source: String::new(),
-                ship_from: String::new(),
-                ship_to: String::new(),
-                tlc_source: String::new(),
-                supplier_lot: String::new(),
-                reference_type: String::new(),
-                reference: String::new(),
-                inputs: String::new(),
-                ledger: ledger.to_string(),
-                seq: header.seq,
-                hash: hash.to_string(),
+    }
+    out
+}
+
+/// The FSMA 204 rows of one entry, whatever the scope and corrections:
+/// one per receipt, per shipment line, and per output lot of a production;
+/// none for other records.
+#[must_use]
+pub fn entry_rows(ledger: &LedgerId, header: &Header, hash: &Digest, record: &Record) -> Vec<Row> {
+    let mut out = Vec::new();
+    let base = |cte: Cte, lot: &LotId, q: &crate::model::Quantity| {
+        let (quantity, unit) = split_quantity(q);
+        Row {
+            cte,
+            event_date: header.time.date().to_string(),
+            event_time: header.time.to_string(),
+            tlc: traceability_lot_code(lot),
+            item: item(lot),
+            lot_code: lot.lot.to_string(),
+            quantity,
+            unit,
+            location: header.station.to_string(),
+            previous_source: String::new(),
+            ship_from: String::new(),
+            ship_to: String::new(),
+            tlc_source: String::new(),
+            supplier_lot: String::new(),
+            reference_type: String::new(),
+            reference: String::new(),
+            inputs: String::new(),
+            ledger: ledger.to_string(),
+            seq: header.seq,
+            hash: hash.to_string(),
+        }
+    };
+    match record {
+        Record::MaterialReceived(r) => {
+            let mut row = base(Cte::Receiving, &r.lot, &r.quantity);
+            row.previous_source = r.supplier.to_string();
+            row.ship_from = r.supplier.to_string();
+            row.tlc_source = r.supplier.to_string();
+            row.supplier_lot = r.supplier_lot.as_ref().map(ToString::to_string).unwrap_or_default();
+            if let Some(o) = &r.order {
+                row.reference_type = "purchase order".to_owned();
+                row.reference = o.to_string();
             }
-        };
-        match record {
-            Record::MaterialReceived(r) => {
-                let mut row = base(Cte::Receiving, &r.lot, &r.quantity);
-                row.previous_source = r.supplier.to_string();
-                row.ship_from = r.supplier.to_string();
-                row.tlc_source = r.supplier.to_string();
-                row.supplier_lot =
-                    r.supplier_lot.as_ref().map(ToString::to_string).unwrap_or_default();
-                if let Some(o) = &r.order {
-                    row.reference_type = "purchase order".to_owned();
-                    row.reference = o.to_string();
-                }
+            out.push(row);
+        }
+        Record::Shipped(r) => {
+            let mut row = base(Cte::Shipping, &r.lot, &r.quantity);
+            row.ship_to = match &r.ship_to {
+                Some(to) => format!("{} at {to}", r.customer),
+                None => r.customer.to_string(),
+            };
+            row.reference_type = "sales order".to_owned();
+            row.reference = r.order.to_string();
+            out.push(row);
+        }
+        Record::Produced(r) => {
+            let inputs = r
+                .inputs
+                .iter()
+                .map(|LotQuantity { lot, quantity }| {
+                    format!("{} {quantity}", traceability_lot_code(lot))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            for o in &r.outputs {
+                let mut row = base(Cte::Transformation, &o.lot, &o.quantity);
+                row.event_date = r.produced_on.to_string();
+                row.tlc_source = format!("line {}", r.line);
+                row.reference_type = "work order".to_owned();
+                row.reference = r.work_order.to_string();
+                row.inputs.clone_from(&inputs);
                 out.push(row);
             }
-            Record::Shipped(r) => {
-                let mut row = base(Cte::Shipping, &r.lot, &r.quantity);
-                row.ship_to = match &r.ship_to {
-                    Some(to) => format!("{} at {to}", r.customer),
-                    None => r.customer.to_string(),
-                };
-                row.reference_type = "sales order".to_owned();
-                row.reference = r.order.to_string();
-                out.push(row);
-            }
-            Record::Produced(r) => {
-                let inputs = r
-                    .inputs
-                    .iter()
-                    .map(|LotQuantity { lot, quantity }| {
-                        format!("{} {quantity}", traceability_lot_code(lot))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                for o in &r.outputs {
-                    let mut row = base(Cte::Transformation, &o.lot, &o.quantity);
-                    row.event_date = r.produced_on.to_string();
-                    row.tlc_source = format!("line {}", r.line);
-                    row.reference_type = "work order".to_owned();
-                    row.reference = r.work_order.to_string();
-                    row.inputs.clone_from(&inputs);
-                    out.push(row);
-                }
-            }
-            _ => {}
         }
+        _ => {}
     }
     out
 }
@@ -293,7 +309,12 @@ pub fn write_csv(mut w: impl Write, table: &Table, guard_formulas: bool) -> io::
     w.flush()
 }
 
-fn write_row(w: &mut impl Write, cells: &[String], guard: bool) -> io::Result<()> {
+/// Writes one CSV row (CRLF-terminated), quoted and guarded as
+/// [`write_csv`] does, for writers that stream rows as they are made.
+///
+/// # Errors
+/// The writer's I/O error.
+pub fn write_row(w: &mut impl Write, cells: &[String], guard: bool) -> io::Result<()> {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;

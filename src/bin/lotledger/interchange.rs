@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use lotledger::entry::Header;
 use lotledger::file::{Durability, FileLedger, LedgerReader, Options};
 use lotledger::interop::epcis::{self, ExportOptions, ImportOptions};
 use lotledger::interop::fsma;
-use lotledger::interop::scope::Scope;
-use lotledger::model::{LotId, Reference, Timestamp};
+use lotledger::interop::scope::{Corrections, Scope, Selector};
+use lotledger::model::{Digest, LedgerId, LotId, Record, Reference, Timestamp};
 
 use crate::output;
 use crate::queries::{open_index, parse_lot, parse_party};
@@ -25,8 +26,14 @@ fn now() -> Timestamp {
     )
 }
 
-/// One entry as the exporters take it.
-type ExportEntry = (lotledger::entry::Header, lotledger::model::Digest, lotledger::model::Record);
+/// The hook a progress display plugs into: called as an export reads its
+/// entries, with how many it has read so far and how many it will read in
+/// all (the EPCIS export reads every entry twice). Exports pass
+/// [`no_progress`] until the shared progress display is wired here.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// The progress hook that shows nothing.
+pub fn no_progress(_done: u64, _total: u64) {}
 
 /// What to export: lots (and a recall's affected lots) and a time window.
 pub struct Selection {
@@ -36,11 +43,24 @@ pub struct Selection {
     pub until: Option<Timestamp>,
 }
 
-fn scope(dir: &Path, sel: &Selection) -> Result<Scope, CliError> {
+/// What an export knows before it reads its entries: the scope, the
+/// corrections in force and where each ledger stood when indexed. Built
+/// from the index of all the ledgers, which is dropped before the entries
+/// are streamed.
+struct Prepared {
+    scope: Scope,
+    corrections: Corrections,
+    /// Each ledger's next sequence number when indexed: the export stops
+    /// there, so entries appended meanwhile do not escape the corrections.
+    heads: Vec<u64>,
+    entries: u64,
+}
+
+fn prepare(dirs: &[PathBuf], sel: &Selection) -> Result<Prepared, CliError> {
+    let (index, _) = open_index(dirs)?;
     let mut lots: BTreeSet<LotId> =
         sel.lots.iter().map(|l| parse_lot(l)).collect::<Result<_, _>>()?;
     if let Some(number) = &sel.recall {
-        let (index, _) = open_index(&[PathBuf::from(dir)])?;
         let n: Reference =
             number.parse().map_err(|e| CliError::Usage(format!("recall {number:?}: {e}")))?;
         let report = lotledger::query::recall_by_number(&index, &n)
@@ -55,50 +75,139 @@ fn scope(dir: &Path, sel: &Selection) -> Result<Scope, CliError> {
     }
     scope.from = sel.from;
     scope.until = sel.until;
-    Ok(scope)
+    let mut heads = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
+        heads.push(index.head(&id).map_or(0, |h| h.next_seq));
+    }
+    Ok(Prepared {
+        scope,
+        corrections: Corrections::from_index(&index),
+        heads,
+        entries: index.entries(),
+    })
 }
 
-fn entries(dir: &Path) -> Result<(lotledger::model::LedgerId, Vec<ExportEntry>), CliError> {
-    let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
-    let mut out = Vec::new();
-    for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
-        let e = e.map_err(|e| CliError::Check(e.to_string()))?;
-        // A record of a kind this version does not know cannot be mapped;
-        // the export reports how many were left out.
-        if let Ok(record) = e.record() {
-            out.push((e.header, e.hash, record));
+/// Reads every entry of every ledger in `dirs` (each up to its indexed
+/// head), in order, and gives `each` the decoded ones; returns how many
+/// records could not be decoded (a kind written by a newer version).
+fn for_each_entry(
+    dirs: &[PathBuf],
+    heads: &[u64],
+    mut each: impl FnMut(&LedgerId, &Header, &Digest, &Record) -> io::Result<()>,
+) -> Result<u64, CliError> {
+    let mut undecoded = 0;
+    for (dir, &head) in dirs.iter().zip(heads) {
+        let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
+        let id = reader.ledger_id();
+        for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
+            let e = e.map_err(|e| CliError::Check(e.to_string()))?;
+            if e.header.seq >= head {
+                break;
+            }
+            match e.record() {
+                Ok(record) => each(&id, &e.header, &e.hash, &record)?,
+                Err(_) => undecoded += 1,
+            }
         }
     }
-    Ok((reader.ledger_id(), out))
+    Ok(undecoded)
 }
 
-/// `export DIR --format epcis`: an EPCIS 2.0 document on standard output.
-pub fn export_epcis(dir: &Path, sel: &Selection) -> Result<Outcome, CliError> {
-    let scope = scope(dir, sel)?;
-    let (id, entries) = entries(dir)?;
-    let mut options = ExportOptions::new(id, now());
-    options.scope = scope;
-    let ex = epcis::export(entries, &options);
-    output::print_json(&ex.document)?;
-    if let Some(first) = ex.skipped.first() {
+fn report_undecoded(undecoded: u64) {
+    if undecoded > 0 {
         eprintln!(
-            "lotledger: {} entries have no EPCIS event (for example entry {}: {})",
-            ex.skipped.len(),
-            first.seq,
-            first.reason
+            "lotledger: {undecoded} entries hold records of a kind this version cannot read; they are not in the export"
         );
     }
+}
+
+/// `export DIR... --format epcis`: one EPCIS 2.0 document on standard
+/// output, streamed: a first pass learns the terms and replacement ids the
+/// event hash needs, the second writes each event as it is read.
+pub fn export_epcis(
+    dirs: &[PathBuf],
+    sel: &Selection,
+    progress: Progress<'_>,
+) -> Result<Outcome, CliError> {
+    let prepared = prepare(dirs, sel)?;
+    let first = LedgerReader::open(
+        dirs.first()
+            .ok_or_else(|| CliError::Usage("give at least one ledger directory".to_owned()))?,
+    )
+    .map_err(|e| CliError::Storage(e.to_string()))?
+    .ledger_id();
+    let mut options = ExportOptions::new(first, now());
+    options.scope = prepared.scope;
+    options.corrections = prepared.corrections;
+    let total = prepared.entries * 2;
+    let mut done = 0u64;
+    let mut plan = epcis::Plan::new(&options);
+    for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
+        plan.observe(id, header, hash, record);
+        done += 1;
+        progress(done, total);
+        Ok(())
+    })?;
+    let mut writer = plan.writer(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()))?;
+    let mut skipped: u64 = 0;
+    let mut first_skipped = None;
+    let undecoded = for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
+        if let epcis::Written::Skipped(s) = writer.write(id, header, hash, record)? {
+            skipped += 1;
+            first_skipped.get_or_insert(s);
+        }
+        done += 1;
+        progress(done, total);
+        Ok(())
+    })?;
+    writer.finish()?;
+    if let Some(first) = first_skipped {
+        eprintln!(
+            "lotledger: {skipped} entries have no EPCIS event (for example entry {}: {})",
+            first.seq, first.reason
+        );
+    }
+    report_undecoded(undecoded);
     Ok(Outcome::Ok)
 }
 
-/// `export DIR --format csv`: the FSMA 204 sortable spreadsheet.
-pub fn export_csv(dir: &Path, sel: &Selection) -> Result<Outcome, CliError> {
-    let scope = scope(dir, sel)?;
-    let (id, entries) = entries(dir)?;
-    let rows = fsma::rows(&id, entries.iter().map(|(h, d, r)| (h, d, r)), &scope);
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    fsma::write_csv(&mut out, &fsma::Table::fsma(&rows), true)?;
+/// `export DIR... --format csv`: the FSMA 204 sortable spreadsheet,
+/// streamed row by row, without the entries corrections void.
+pub fn export_csv(
+    dirs: &[PathBuf],
+    sel: &Selection,
+    progress: Progress<'_>,
+) -> Result<Outcome, CliError> {
+    let prepared = prepare(dirs, sel)?;
+    let corrections = &prepared.corrections;
+    let mut selector = Selector::new(&prepared.scope, corrections);
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let header: Vec<String> = fsma::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    fsma::write_row(&mut out, &header, true)?;
+    let mut done = 0u64;
+    let mut voided = 0u64;
+    let undecoded = for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
+        if selector.select(id, header.seq, header.time, record) {
+            if corrections.is_void(id, header.seq) {
+                voided += u64::from(!fsma::entry_rows(id, header, hash, record).is_empty());
+            } else {
+                for row in fsma::entry_rows(id, header, hash, record) {
+                    fsma::write_row(&mut out, &row.cells(), true)?;
+                }
+            }
+        }
+        done += 1;
+        progress(done, prepared.entries);
+        Ok(())
+    })?;
     out.flush()?;
+    if voided > 0 {
+        eprintln!(
+            "lotledger: {voided} entries that corrections void are left out of the spreadsheet"
+        );
+    }
+    report_undecoded(undecoded);
     Ok(Outcome::Ok)
 }
 

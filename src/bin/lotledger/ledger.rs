@@ -534,10 +534,19 @@ struct Exported<'a> {
     record: serde_json::Value,
 }
 
-/// `lotledger export DIR --format json`: every entry as a JSON line.
-pub fn export_json(dir: &Path) -> Result<Outcome, CliError> {
-    let reader = LedgerReader::open(dir).map_err(storage)?;
+/// `lotledger export DIR... --format json`: every entry of each ledger in
+/// turn, as a JSON line.
+pub fn export_json(dirs: &[std::path::PathBuf]) -> Result<Outcome, CliError> {
     let mut out = io::BufWriter::new(io::stdout().lock());
+    for dir in dirs {
+        export_json_lines(dir, &mut out)?;
+    }
+    out.flush()?;
+    Ok(Outcome::Ok)
+}
+
+fn export_json_lines(dir: &Path, out: &mut impl io::Write) -> Result<(), CliError> {
+    let reader = LedgerReader::open(dir).map_err(storage)?;
     for item in reader.entries().map_err(storage)? {
         let e = item.map_err(storage)?;
         let record = match e.record() {
@@ -552,11 +561,10 @@ pub fn export_json(dir: &Path) -> Result<Outcome, CliError> {
             station: e.header.station.as_str(),
             record,
         };
-        serde_json::to_writer(&mut out, &line).map_err(|err| CliError::Io(err.into()))?;
+        serde_json::to_writer(&mut *out, &line).map_err(|err| CliError::Io(err.into()))?;
         out.write_all(b"\n")?;
     }
-    out.flush()?;
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 #[cfg(test)]

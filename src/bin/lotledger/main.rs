@@ -283,8 +283,10 @@ enum Command {
     /// Export the ledger, or part of it: `json` (one entry a line), `epcis`
     /// (an EPCIS 2.0 document) or `csv` (the FSMA 204 sortable spreadsheet).
     Export {
-        /// The ledger directory.
-        dir: PathBuf,
+        /// The ledger directories, exported one after the other (corrections
+        /// and a recall's lots are taken across all of them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// The form.
         #[arg(long, default_value = "json")]
         format: ExportFormat,
@@ -499,7 +501,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &proof::read_keys(&keys)?,
             if json { Format::Json } else { Format::Table },
         ),
-        Command::Export { dir, format, lots, recall, from, until } => {
+        Command::Export { dirs, format, lots, recall, from, until } => {
             let selection = interchange::Selection {
                 lots,
                 recall,
@@ -507,9 +509,13 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 until: until.as_deref().map(queries::parse_time).transpose()?,
             };
             match format {
-                ExportFormat::Json => ledger::export_json(&dir),
-                ExportFormat::Epcis => interchange::export_epcis(&dir, &selection),
-                ExportFormat::Csv => interchange::export_csv(&dir, &selection),
+                ExportFormat::Json => ledger::export_json(&dirs),
+                ExportFormat::Epcis => {
+                    interchange::export_epcis(&dirs, &selection, &mut interchange::no_progress)
+                }
+                ExportFormat::Csv => {
+                    interchange::export_csv(&dirs, &selection, &mut interchange::no_progress)
+                }
             }
         }
         Command::ImportEpcis { dir, file, partner, own_party, actor, station, json } => {

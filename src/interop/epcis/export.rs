@@ -1,19 +1,28 @@
-//! Ledger entries to an EPCIS 2.0 `EPCISDocument`.
+//! Ledger entries to an EPCIS 2.0 `EPCISDocument`, streamed.
 //!
-//! Each entry becomes one event (see `docs/INTEROP.md` for the table);
-//! a correction becomes an error declaration: a copy of the event it
-//! declares wrong, carrying the same event id (the hash ignores
-//! `errorDeclaration`), with the ids of the replacement events as
-//! `correctiveEventIDs`. Every event also carries, in the lotledger
-//! extension namespace (prefix `ll`), the entry it came from (`ll:entry`:
-//! ledger, sequence number, hash, actor, station) and the whole record
-//! (`ll:record`), so complaints, recall steps and every field EPCIS has no
-//! place for travel too, and a lotledger reader can import its own export
-//! without loss.
+//! Each entry becomes one event (see `docs/INTEROP.md` for the table).
+//! Corrections are honoured as the index decides them
+//! ([`Corrections`]): the event of a voided entry carries an
+//! `errorDeclaration` (its `eventID` stays, the hash ignores
+//! `errorDeclaration`) naming the correction in force and the ids of the
+//! replacement events as `correctiveEventIDs`; a correction itself is an
+//! event of its own whose record travels in `ll:record`, so a correction
+//! that a later correction voids is an error-declared event in turn, and
+//! the entry it had voided is live again. Every event also carries, in the
+//! lotledger extension namespace (prefix `ll`), the entry it came from
+//! (`ll:entry`: ledger, sequence number, hash, actor, station) and the
+//! whole record (`ll:record`), so complaints, recall steps and every field
+//! EPCIS has no place for travel too.
+//!
+//! A whole ledger is exported in two passes over its entries, neither of
+//! which keeps them: [`Plan`] learns what the event hash needs, then
+//! [`EventWriter`] writes the header, each event as it is read, and the
+//! closing. [`export()`] runs both over entries held in memory.
 
 use std::borrow::ToOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::format;
+use std::io::{self, Write};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
@@ -23,10 +32,10 @@ use super::event_hash::Canonicalizer;
 use super::scheme::UriScheme;
 use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
-use crate::interop::scope::Scope;
+use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{
-    Corrected, Digest, Disposition, InspectionResult, LedgerId, LocationId, LotId, Packable,
-    PartyId, Quantity, RecallStep, Record, RecordKind, Subject, Timestamp,
+    Digest, Disposition, InspectionResult, LedgerId, LocationId, LotId, Packable, PartyId,
+    Quantity, RecallStep, Record, RecordKind, Subject, Timestamp,
 };
 
 /// The JSON-LD context of EPCIS 2.0.
@@ -56,6 +65,9 @@ pub struct ExportOptions {
     pub created: Timestamp,
     /// Which entries to export.
     pub scope: Scope,
+    /// Which entries corrections void ([`Corrections::from_index`]); their
+    /// events carry an `errorDeclaration`. None by default.
+    pub corrections: Corrections,
 }
 
 impl ExportOptions {
@@ -71,6 +83,7 @@ impl ExportOptions {
             site: None,
             created,
             scope: Scope::all(),
+            corrections: Corrections::none(),
         }
     }
 }
@@ -87,7 +100,7 @@ pub struct Skipped {
     pub reason: &'static str,
 }
 
-/// The result of an export.
+/// The result of [`export()`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Export {
@@ -116,101 +129,197 @@ pub fn ledger_entries<'a>(
         .collect()
 }
 
-struct Pending {
-    seq: u64,
-    event: Map<String, Value>,
-    /// For an error declaration: the entry it declares wrong and its replacements.
-    declares: Option<(u64, Vec<u64>)>,
-}
-
-/// Writes `entries` (in ledger order) as an EPCIS 2.0 document.
+/// Writes `entries` (in ledger order, all of `options.ledger`) as an EPCIS
+/// 2.0 document, held in memory: a convenience over [`Plan`] and
+/// [`EventWriter`] for small exports and tests. It keeps every entry, so
+/// for a whole ledger use those two, which stream.
 ///
 /// Entries outside `options.scope` are left out; a correction is exported
 /// when the entry it corrects is. Every `eventID` is the CBV 2.0 event hash
 /// of the event as written.
 #[must_use]
 pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions) -> Export {
-    let x = Exporter { o: options };
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut index: BTreeMap<u64, (usize, Digest)> = BTreeMap::new();
-    let mut skipped = Vec::new();
-    for (header, hash, record) in entries {
-        let kind = record.kind();
-        let skip = |reason| Skipped { seq: header.seq, kind, reason };
-        if let Record::Corrected(c) = &record {
-            if !time_in(&options.scope, header.time) {
-                continue;
-            }
-            match declaration(&x, &header, &hash, c, &pending, &index) {
-                Ok(Some(event)) => pending.push(Pending {
-                    seq: header.seq,
-                    event,
-                    declares: Some((c.target.seq, c.replacements.iter().copied().collect())),
-                }),
-                Ok(None) => {}
-                Err(reason) => skipped.push(skip(reason)),
-            }
-            continue;
-        }
-        if !options.scope.matches(header.time, &record) {
-            continue;
-        }
-        if let Record::Checkpointed(_) = &record {
-            // A ledger's own anchor, not a traceability event: EPCIS has none.
-            skipped.push(skip(
-                "a checkpoint entry: the ledger's own anchor, not a traceability event",
-            ));
-            continue;
-        }
-        match x.event(&header, &hash, &record) {
-            Some(event) => {
-                index.insert(header.seq, (pending.len(), hash));
-                pending.push(Pending { seq: header.seq, event, declares: None });
-            }
-            None => skipped.push(skip("time outside years 0000 to 9999 or unknown kind")),
-        }
-    }
-
-    let mut canon = Canonicalizer::new();
-    canon.add_context(&x.context());
-    for p in &pending {
-        canon.add_terms(&Value::Object(p.event.clone()));
+    let entries: Vec<Entry> = entries.into_iter().collect();
+    let ledger = options.ledger;
+    let mut plan = Plan::new(options);
+    for (header, hash, record) in &entries {
+        plan.observe(&ledger, header, hash, record);
     }
     let mut event_ids = BTreeMap::new();
-    let mut events = Vec::with_capacity(pending.len());
-    for p in pending {
-        let mut event = p.event;
-        if let Some((_, replacements)) = &p.declares {
-            let ids: Vec<Value> = replacements
-                .iter()
-                .filter_map(|s| event_ids.get(s).cloned().map(Value::String))
-                .collect();
-            if let Some(Value::Object(decl)) = event.get_mut("errorDeclaration")
-                && !ids.is_empty()
-            {
-                decl.insert("correctiveEventIDs".to_owned(), Value::Array(ids));
+    let mut skipped = Vec::new();
+    let mut document = Value::Null;
+    // Writing to memory cannot fail.
+    if let Ok(mut writer) = plan.writer(Vec::new()) {
+        for (header, hash, record) in &entries {
+            match writer.write(&ledger, header, hash, record) {
+                Ok(Written::Event(id)) => {
+                    event_ids.insert(header.seq, id);
+                }
+                Ok(Written::Skipped(s)) => skipped.push(s),
+                Ok(Written::NotSelected) | Err(_) => {}
             }
         }
-        let value = Value::Object(event);
-        let id = canon.event_hash(&value).unwrap_or_default();
-        let Value::Object(event) = value else { continue };
-        if p.declares.is_none() {
-            event_ids.insert(p.seq, id.clone());
+        if let Ok(bytes) = writer.finish() {
+            document = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         }
-        events.push(Value::Object(with_id(event, id)));
     }
-    let document = json!({
-        "@context": x.context(),
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": options.created.to_string(),
-        "epcisBody": { "eventList": events },
-    });
     Export { document, event_ids, skipped }
 }
 
-fn time_in(scope: &Scope, t: Timestamp) -> bool {
-    !(scope.from.is_some_and(|f| t < f) || scope.until.is_some_and(|u| t >= u))
+/// What became of one entry given to [`EventWriter::write`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Written {
+    /// Written as an event with this `eventID`.
+    Event(String),
+    /// Selected, but it has no EPCIS event.
+    Skipped(Skipped),
+    /// Outside the scope.
+    NotSelected,
+}
+
+/// The first of the two passes of a streaming export: it reads every entry
+/// once, in ledger order, to learn what the event hash needs before the
+/// first event is written — the CBV terms the document's events use (a
+/// bare word anywhere in an event is hashed as the document's term of that
+/// name, see [`event_hash`](super::event_hash)) and the `eventID`s of the
+/// replacements that error declarations name. It keeps the few terms and
+/// the events of those replacements only.
+#[derive(Debug)]
+pub struct Plan<'o> {
+    x: Exporter<'o>,
+    selector: Selector<'o>,
+    canon: Canonicalizer,
+    /// Replacements of voided entries, still to be met.
+    wanted: BTreeSet<(LedgerId, u64)>,
+    /// Their events, without ids.
+    replacements: Vec<((LedgerId, u64), Map<String, Value>)>,
+}
+
+impl<'o> Plan<'o> {
+    /// A plan for an export with `options`.
+    #[must_use]
+    pub fn new(options: &'o ExportOptions) -> Self {
+        let x = Exporter { o: options };
+        let mut canon = Canonicalizer::new();
+        canon.add_context(&x.context());
+        Self {
+            x,
+            selector: Selector::new(&options.scope, &options.corrections),
+            canon,
+            wanted: options.corrections.replacements().collect(),
+            replacements: Vec::new(),
+        }
+    }
+
+    /// Reads one entry of `ledger`. Call it for every entry, in ledger order.
+    pub fn observe(&mut self, ledger: &LedgerId, header: &Header, hash: &Digest, record: &Record) {
+        if !self.selector.select(ledger, header.seq, header.time, record) {
+            return;
+        }
+        let vocabulary = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), false);
+        if let Ok(event) = vocabulary {
+            self.canon.add_terms(&Value::Object(event));
+        }
+        if self.wanted.remove(&(*ledger, header.seq))
+            && let Ok(event) = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), true)
+        {
+            self.replacements.push(((*ledger, header.seq), event));
+        }
+    }
+
+    /// The writer of the second pass, on `out`; the document's header is
+    /// written at once.
+    ///
+    /// # Errors
+    /// The I/O error of `out`.
+    pub fn writer<W: Write>(self, mut out: W) -> io::Result<EventWriter<'o, W>> {
+        let mut ids = BTreeMap::new();
+        for (at, event) in self.replacements {
+            if let Ok(id) = self.canon.event_hash(&Value::Object(event)) {
+                ids.insert(at, id);
+            }
+        }
+        let o = self.x.o;
+        out.write_all(b"{\"@context\":")?;
+        serde_json::to_writer(&mut out, &self.x.context())?;
+        out.write_all(b",\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":")?;
+        serde_json::to_writer(&mut out, &o.created.to_string())?;
+        out.write_all(b",\"epcisBody\":{\"eventList\":[")?;
+        Ok(EventWriter {
+            x: self.x,
+            selector: Selector::new(&o.scope, &o.corrections),
+            canon: self.canon,
+            replacement_ids: ids,
+            out,
+            events: 0,
+        })
+    }
+}
+
+/// The second pass of a streaming export ([`Plan::writer`]): each entry's
+/// event is written as soon as it is read, so memory stays the same
+/// whatever the ledger's size.
+#[derive(Debug)]
+pub struct EventWriter<'o, W> {
+    x: Exporter<'o>,
+    selector: Selector<'o>,
+    canon: Canonicalizer,
+    replacement_ids: BTreeMap<(LedgerId, u64), String>,
+    out: W,
+    events: u64,
+}
+
+impl<W: Write> EventWriter<'_, W> {
+    /// Writes the event of one entry of `ledger`, if it is selected. Give
+    /// it the same entries, in the same order, as the [`Plan`].
+    ///
+    /// # Errors
+    /// The I/O error of the output.
+    pub fn write(
+        &mut self,
+        ledger: &LedgerId,
+        header: &Header,
+        hash: &Digest,
+        record: &Record,
+    ) -> io::Result<Written> {
+        if !self.selector.select(ledger, header.seq, header.time, record) {
+            return Ok(Written::NotSelected);
+        }
+        let event = match self.x.draft(ledger, header, hash, record, &self.replacement_ids, true) {
+            Ok(event) => Value::Object(event),
+            Err(reason) => {
+                return Ok(Written::Skipped(Skipped {
+                    seq: header.seq,
+                    kind: record.kind(),
+                    reason,
+                }));
+            }
+        };
+        let id = self.canon.event_hash(&event).unwrap_or_default();
+        let Value::Object(event) = event else { return Ok(Written::NotSelected) };
+        let event = with_id(event, id.clone());
+        self.out.write_all(if self.events == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut self.out, &event)?;
+        self.events += 1;
+        Ok(Written::Event(id))
+    }
+
+    /// How many events have been written.
+    #[must_use]
+    pub const fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Closes the document and hands back the output, flushed.
+    ///
+    /// # Errors
+    /// The I/O error of the output.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(b"\n]}}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
 
 /// `type` and `eventID` first, then the rest in order.
@@ -228,44 +337,7 @@ fn with_id(event: Map<String, Value>, id: String) -> Map<String, Value> {
     out
 }
 
-fn declaration(
-    x: &Exporter<'_>,
-    header: &Header,
-    hash: &Digest,
-    c: &Corrected,
-    pending: &[Pending],
-    index: &BTreeMap<u64, (usize, Digest)>,
-) -> Result<Option<Map<String, Value>>, &'static str> {
-    let Some((at, target_hash)) = index.get(&c.target.seq) else {
-        // Under a lot scope, corrections of entries about other lots are
-        // simply not part of the answer; otherwise a missing target is news.
-        return if x.o.scope.lots.is_some() {
-            Ok(None)
-        } else {
-            Err("corrected entry is not in the export (outside the window or not in the ledger)")
-        };
-    };
-    if *target_hash != c.target.hash {
-        return Err("corrected entry's hash differs from the one the correction names");
-    }
-    let Some(original) = pending.get(*at) else {
-        return Err("corrected entry is not in the export");
-    };
-    let Some(time) = x.time(header.time) else { return Err("time outside years 0000 to 9999") };
-    let mut event = original.event.clone();
-    let reason = if c.replacements.is_empty() { "did_not_occur" } else { "incorrect_data" };
-    let mut decl = Map::new();
-    decl.insert("declarationTime".to_owned(), Value::String(time));
-    decl.insert("reason".to_owned(), Value::String(reason.to_owned()));
-    decl.insert("ll:entry".to_owned(), x.entry(header, hash));
-    decl.insert(
-        "ll:record".to_owned(),
-        prefixed(serde_json::to_value(Record::Corrected(c.clone())).unwrap_or_default()),
-    );
-    event.insert("errorDeclaration".to_owned(), Value::Object(decl));
-    Ok(Some(event))
-}
-
+#[derive(Debug)]
 struct Exporter<'o> {
     o: &'o ExportOptions,
 }
@@ -276,6 +348,56 @@ fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 }
 
 impl Exporter<'_> {
+    /// The event of one entry, without its `eventID`: with `extensions`, its
+    /// `ll:entry` and `ll:record`; when a correction in force voids the entry,
+    /// with an `errorDeclaration` naming the earliest such correction and the
+    /// `eventID`s (from `ids`) of its replacements.
+    fn draft(
+        &self,
+        ledger: &LedgerId,
+        header: &Header,
+        hash: &Digest,
+        record: &Record,
+        ids: &BTreeMap<(LedgerId, u64), String>,
+        extensions: bool,
+    ) -> Result<Map<String, Value>, &'static str> {
+        if let Record::Checkpointed(_) = record {
+            // A ledger's own anchor, not a traceability event: EPCIS has none.
+            return Err("a checkpoint entry: the ledger's own anchor, not a traceability event");
+        }
+        let mut event = self
+            .event(ledger, header, hash, record, extensions)
+            .ok_or("time outside years 0000 to 9999 or unknown kind")?;
+        if let Some(voider) =
+            self.o.corrections.voided_by(ledger, header.seq).and_then(<[_]>::first)
+        {
+            let time =
+                self.time(voider.time).ok_or("correction time outside years 0000 to 9999")?;
+            let reason =
+                if voider.replacements.is_empty() { "did_not_occur" } else { "incorrect_data" };
+            let mut decl = Map::new();
+            decl.insert("declarationTime".to_owned(), Value::String(time));
+            decl.insert("reason".to_owned(), Value::String(reason.to_owned()));
+            let corrective: Vec<Value> = voider
+                .replacements
+                .iter()
+                .filter_map(|r| ids.get(&(*ledger, *r)).cloned().map(Value::String))
+                .collect();
+            if !corrective.is_empty() {
+                decl.insert("correctiveEventIDs".to_owned(), Value::Array(corrective));
+            }
+            decl.insert(
+                "ll:correction".to_owned(),
+                obj([
+                    ("ll:ledger", Value::String(ledger.to_string())),
+                    ("ll:seq", Value::String(voider.seq.to_string())),
+                ]),
+            );
+            event.insert("errorDeclaration".to_owned(), Value::Object(decl));
+        }
+        Ok(event)
+    }
+
     fn context(&self) -> Value {
         json!([EPCIS_CONTEXT, { "ll": self.o.namespace }, { "cbvmda": "urn:epcglobal:cbv:mda:" }])
     }
@@ -286,9 +408,9 @@ impl Exporter<'_> {
         (0..=9999).contains(&dt.year()).then(|| t.to_string())
     }
 
-    fn entry(&self, header: &Header, hash: &Digest) -> Value {
+    fn entry(&self, ledger: &LedgerId, header: &Header, hash: &Digest) -> Value {
         obj([
-            ("ll:ledger", Value::String(self.o.ledger.to_string())),
+            ("ll:ledger", Value::String(ledger.to_string())),
             ("ll:seq", Value::String(header.seq.to_string())),
             ("ll:hash", Value::String(hash.to_string())),
             ("ll:actor", Value::String(header.actor.to_string())),
@@ -319,7 +441,14 @@ impl Exporter<'_> {
     }
 
     /// The event of one entry, without its `eventID`.
-    fn event(&self, header: &Header, hash: &Digest, record: &Record) -> Option<Map<String, Value>> {
+    fn event(
+        &self,
+        ledger: &LedgerId,
+        header: &Header,
+        hash: &Digest,
+        record: &Record,
+        extensions: bool,
+    ) -> Option<Map<String, Value>> {
         let time = self.time(header.time)?;
         let s = &self.o.scheme;
         let mut e = Map::new();
@@ -450,7 +579,12 @@ impl Exporter<'_> {
                 Some(lot) => quantities.push(self.class(lot, r.quantity.as_ref())),
                 None => body.push(("epcList", json!([]))),
             },
-            Record::ComplaintProgress(_) => body.push(("epcList", json!([]))),
+            // A correction is a ledger record with no EPCIS counterpart of
+            // its own: it travels in `ll:record`; the entry it voids carries
+            // the `errorDeclaration`.
+            Record::ComplaintProgress(_) | Record::Corrected(_) => {
+                body.push(("epcList", json!([])));
+            }
             Record::Attached(a) => match &a.subject {
                 Subject::Lot(lot) => quantities.push(self.class(lot, None)),
                 _ => body.push(("epcList", json!([]))),
@@ -515,8 +649,10 @@ impl Exporter<'_> {
         {
             put("ilmd", json!({ "cbvmda:itemExpirationDate": expiry.to_string() }));
         }
-        put("ll:entry", self.entry(header, hash));
-        put("ll:record", prefixed(serde_json::to_value(record).unwrap_or_default()));
+        if extensions {
+            put("ll:entry", self.entry(ledger, header, hash));
+            put("ll:record", prefixed(serde_json::to_value(record).unwrap_or_default()));
+        }
         Some(e)
     }
 }
