@@ -172,6 +172,25 @@ impl<T: Hash + Eq + Clone> Interner<T> {
         self.by_hash.shrink_to_fit();
     }
 
+    /// The values, in the order they were numbered.
+    pub(crate) fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// An interner holding `values` numbered in order (as [`Interner::values`]
+    /// gave them); `None` when a value repeats or there are too many.
+    pub(crate) fn from_values(values: Vec<T>) -> Option<Self> {
+        let mut out = Self::default();
+        out.by_hash.reserve(values.len());
+        out.values.reserve_exact(values.len());
+        for (i, v) in values.iter().enumerate() {
+            if out.intern(v)? as usize != i {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
     /// How many distinct values.
     pub(crate) fn len(&self) -> usize {
         self.values.len()

@@ -3,12 +3,12 @@
 //! directories into one index (lots, parties and items join across them)
 //! and prints a table, `--json` or `--csv`.
 
-use std::fs;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lotledger::file::{LedgerReader, segment};
 use lotledger::index::Index;
+use lotledger::index::cache::{self, CacheMode, OpenError};
 use lotledger::interop::gs1::ElementString;
 use lotledger::model::{
     ComplaintType, Date, ItemCode, LotId, PartyId, Reference, Severity, Timestamp,
@@ -20,23 +20,32 @@ use lotledger::query::{
 use crate::output::{self, Format, Table};
 use crate::{CliError, Outcome};
 
-/// An index over the ledgers in `dirs`, and how long opening took.
+/// Whether queries use the persistent index cache (`--no-cache` clears it):
+/// set once by `main` before the command runs.
+pub static USE_INDEX_CACHE: AtomicBool = AtomicBool::new(true);
+
+/// An index over the ledgers in `dirs`, and how long opening took. It is
+/// loaded from the index cache and caught up when the cache is valid,
+/// otherwise built from the ledgers and the cache rewritten
+/// (docs/INDEX.md); one line on standard error says which.
 pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
+    let mode =
+        if USE_INDEX_CACHE.load(Ordering::Relaxed) { CacheMode::Use } else { CacheMode::Refresh };
+    open_index_with(dirs, mode)
+}
+
+/// [`open_index`] with the cache used as `mode` says.
+pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
-    let mut index = Index::new();
-    for dir in dirs {
-        let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
-        for (_, path) in crate::tree::segments(dir)? {
-            let bytes = fs::read(&path)?;
-            let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
-            let label = path.file_name().and_then(|n| n.to_str()).unwrap_or("segment").to_owned();
-            index
-                .ingest_segment(&id, &label, frames)
-                .map_err(|e| CliError::Check(format!("{}: {e}", path.display())))?;
-        }
+    let opened = cache::open(dirs, mode).map_err(|e| match e {
+        OpenError::Storage(e) => CliError::Storage(e.to_string()),
+        OpenError::Ingest { .. } => CliError::Check(e.to_string()),
+        other => CliError::Storage(other.to_string()),
+    })?;
+    if let Some(report) = &opened.cache {
+        eprintln!("{report}");
     }
-    index.shrink_to_fit();
-    Ok((index, started.elapsed()))
+    Ok((opened.index, started.elapsed()))
 }
 
 /// A lot as people type it: `ITEM/LOT` (`gtin:09506000134352/B260001`,
