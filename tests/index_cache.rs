@@ -36,7 +36,7 @@ fn write_plant(dir: &Path, id: LedgerId, events: u64, segment_size: u64) -> Plan
             Record::RecallOpened(r) => recall = Some(r.recall.clone()),
             _ => {}
         }
-        ledger.append(&stamp, &record).unwrap();
+        let _ = ledger.append(&stamp, &record).unwrap();
     }
     ledger.close().unwrap();
     Plantings { lot: lot.expect("the demo plant produces"), recall }
@@ -50,7 +50,7 @@ fn append_more(dir: &Path, n: u64, segment_size: u64) {
     for _ in 0..n {
         let (mut stamp, record) = plant.next().unwrap();
         stamp.time = Timestamp(stamp.time.0 + 400 * 86_400_000);
-        ledger.append(&stamp, &record).unwrap();
+        let _ = ledger.append(&stamp, &record).unwrap();
     }
     ledger.close().unwrap();
 }
@@ -239,9 +239,9 @@ fn a_cache_of_another_ledger_is_rebuilt() {
     let b = tmp.path().join("b");
     let p = write_plant(&a, LedgerId([1; 16]), 1_200, SEG);
     write_plant(&b, LedgerId([2; 16]), 1_200, SEG);
-    let _ = source(&[a.clone()]);
+    let _ = source(core::slice::from_ref(&a));
     fs::copy(a.join(cache::FILE_NAME), b.join(cache::FILE_NAME)).unwrap();
-    let want = answers(&fresh(&[b.clone()]), &p);
+    let want = answers(&fresh(core::slice::from_ref(&b)), &p);
     let why = assert_rebuilt(&[b], &p, &want);
     assert!(matches!(&why, Rebuild::Stale(s) if s.contains("other ledgers")), "{why:?}");
 }
@@ -264,7 +264,7 @@ fn a_rewritten_ledger_with_the_same_length_is_rebuilt() {
         let (mut l, _) = FileLedger::open(dir, Options::new().segment_size(SEG)).unwrap();
         let mut s = stamp.clone();
         s.time = Timestamp(s.time.0 + 500 * 86_400_000 + ms);
-        l.append(&s, &record).unwrap();
+        let _ = l.append(&s, &record).unwrap();
         l.close().unwrap();
     }
     let names = |d: &Path| {
@@ -278,9 +278,9 @@ fn a_rewritten_ledger_with_the_same_length_is_rebuilt() {
         v
     };
     assert_eq!(names(&a), names(&b), "same files, same lengths");
-    let _ = source(&[a.clone()]);
+    let _ = source(core::slice::from_ref(&a));
     fs::copy(a.join(cache::FILE_NAME), b.join(cache::FILE_NAME)).unwrap();
-    let want = answers(&fresh(&[b.clone()]), &p);
+    let want = answers(&fresh(core::slice::from_ref(&b)), &p);
     assert_ne!(want, answers(&fresh(&[a]), &p), "the ledgers differ");
     let why = assert_rebuilt(&[b], &p, &want);
     assert!(matches!(&why, Rebuild::Stale(s) if s.contains("cached head")), "{why:?}");
@@ -305,7 +305,7 @@ fn several_ledgers_have_a_cache_of_their_own() {
     assert_eq!(answers(&index, &p), want);
     let name = cache::path_for(&a, &[LedgerId([1; 16]), LedgerId([2; 16])]);
     assert!(name.exists() && name != a.join(cache::FILE_NAME));
-    let (_, from, _) = source(&[a.clone()]);
+    let (_, from, _) = source(core::slice::from_ref(&a));
     assert_eq!(from, Source::Built { why: Rebuild::Missing });
     let (_, from, _) = source(&[b, a]);
     assert_eq!(from, Source::Built { why: Rebuild::Missing });

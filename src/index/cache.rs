@@ -583,6 +583,7 @@ impl Input<'_> {
     }
 
     /// Makes at least `need` (at most [`CHUNK`]) bytes available.
+    #[inline(never)]
     fn fill(&mut self, need: usize) -> Result<(), Bad> {
         if self.buf.len() - self.pos >= need {
             return Ok(());
@@ -619,8 +620,15 @@ impl Input<'_> {
         Ok(out)
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
         let mut a = [0u8; N];
+        // Most reads find their bytes in the buffer: no call to `fill`.
+        if let Some(b) = self.buf.get(self.pos..self.pos + N) {
+            a.copy_from_slice(b);
+            self.pos += N;
+            return Ok(a);
+        }
         a.copy_from_slice(self.slice(N)?);
         Ok(a)
     }
