@@ -28,6 +28,7 @@
 //! [`Corrected`]: crate::model::Corrected
 
 mod arena;
+pub mod cache;
 mod ingest;
 mod intern;
 mod rows;
@@ -153,6 +154,9 @@ pub(crate) struct LedgerState {
     pub id: LedgerId,
     pub start: Anchor,
     pub head: Anchor,
+    /// The hash the head entry links to (the head before it), so that the
+    /// index cache can recompute the head entry's hash from its stored bytes.
+    pub prev_head: Digest,
     /// Its runs (indices into `Index::runs`), in sequence order.
     pub runs: Vec<u32>,
     /// How many of its entries are indexed.
@@ -399,6 +403,7 @@ impl Index {
             id: *id,
             start,
             head: start,
+            prev_head: start.head,
             runs: Vec::new(),
             entries: 0,
             first_time: None,
@@ -476,7 +481,9 @@ impl Index {
     /// Adds a segment of a ledger (for example one segment file): frames
     /// that continue the ledger where the index stands. The segment is
     /// listed under `label` in the verification report and its offsets
-    /// follow the segments before it. Returns how many entries were added.
+    /// follow the segments before it. Called again with the label of the
+    /// last segment it was given, it continues that segment: `bytes` are then
+    /// the frames appended to it since. Returns how many entries were added.
     ///
     /// # Errors
     /// The first [`IngestError`]; the entries before it were added.
@@ -488,7 +495,12 @@ impl Index {
     ) -> Result<u64, IngestError> {
         let n = self.ledger_number(ledger, Anchor::genesis(ledger))?;
         let done = self.ledgers.get(usize::from(n)).map_or(0, |l| l.bytes);
-        self.ingest_run(n, bytes, done, label, false)
+        let continuing = self
+            .ledgers
+            .get(usize::from(n))
+            .and_then(|l| l.segments.last())
+            .is_some_and(|s| s.label == label && s.offset + s.bytes == done);
+        self.ingest_run(n, bytes, done, label, continuing)
     }
 
     fn ingest_run(

@@ -144,10 +144,10 @@ pub fn parse_file_name(name: &str) -> Option<u64> {
 
 /// Segment files (first sequence number from the name, path) in order, and
 /// leftover temporary files.
-pub(super) type Listing = (Vec<(u64, PathBuf)>, Vec<PathBuf>);
+pub(crate) type Listing = (Vec<(u64, PathBuf)>, Vec<PathBuf>);
 
 /// The segment files in `dir`, in order, and the leftover temporary files.
-pub(super) fn list(dir: &Path) -> Result<Listing, Error> {
+pub(crate) fn list(dir: &Path) -> Result<Listing, Error> {
     let io = |source| Error::Io { op: "list", path: dir.to_path_buf(), source };
     let mut segments = Vec::new();
     let mut temps = Vec::new();

@@ -47,6 +47,16 @@ impl TextArena {
         self.text.shrink_to_fit();
     }
 
+    /// The whole buffer, for the index cache.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// An arena holding `text` as [`TextArena::as_str`] gave it.
+    pub(crate) const fn from_string(text: String) -> Self {
+        Self { text }
+    }
+
     /// The text at `offset`; empty for [`NONE`] or a bad offset.
     pub(crate) fn get(&self, offset: u32) -> &str {
         if offset == NONE {
@@ -106,6 +116,20 @@ impl Labels {
             let _ = write!(text, "{value}");
             list.push(text.into_boxed_str());
         }
+    }
+
+    /// The labels of each kind (items, parties, locations), for the index cache.
+    pub(crate) fn lists(&self) -> [&Vec<Box<str>>; 3] {
+        [&self.items, &self.parties, &self.locations]
+    }
+
+    /// Labels from lists as [`Labels::lists`] gave them.
+    pub(crate) const fn from_lists(
+        items: Vec<Box<str>>,
+        parties: Vec<Box<str>>,
+        locations: Vec<Box<str>>,
+    ) -> Self {
+        Self { items, parties, locations }
     }
 
     /// The label of identity `id` of `kind`; empty when it has none.

@@ -73,6 +73,7 @@ impl Index {
                 state.runs.push(run);
             }
         }
+        state.prev_head = state.head.head;
         state.head = Anchor { next_seq: seq + 1, head: v.hash };
         state.first_time.get_or_insert(v.header.time);
         if state.last_time.is_some_and(|t| v.header.time < t) {

@@ -172,6 +172,34 @@ impl<T: Hash + Eq + Clone> Interner<T> {
         self.by_hash.shrink_to_fit();
     }
 
+    /// The values, in the order they were numbered.
+    pub(crate) fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// An interner holding `values` numbered in order (as [`Interner::values`]
+    /// gave them); `None` when a value repeats or there are too many.
+    pub(crate) fn from_values(values: Vec<T>) -> Option<Self> {
+        use std::collections::hash_map::Entry;
+        let mut by_hash = HashMap::with_capacity_and_hasher(values.len(), IdentityBuild);
+        let mut collided = HashMap::with_hasher(FastBuild);
+        for (i, v) in values.iter().enumerate() {
+            let id = u32::try_from(i).ok().filter(|&n| n < u32::MAX - 1)?;
+            match by_hash.entry(hash_of(v)) {
+                Entry::Vacant(slot) => {
+                    slot.insert(id);
+                }
+                Entry::Occupied(slot) => {
+                    let first = values.get(*slot.get() as usize);
+                    if first == Some(v) || collided.insert(v.clone(), id).is_some() {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(Self { values, by_hash, collided })
+    }
+
     /// How many distinct values.
     pub(crate) fn len(&self) -> usize {
         self.values.len()
@@ -207,5 +235,21 @@ mod tests {
         assert_eq!(i.get(&2), Some(b));
         assert_eq!(i.get(&1), Some(a));
         assert_eq!(i.intern(&2), Some(b));
+    }
+
+    /// Guards the index cache's rebuild of an interner: the same numbers,
+    /// and a list with a repeated value refused.
+    #[test]
+    fn from_values_keeps_numbers_and_refuses_repeats() {
+        let mut i = Interner::<u64>::default();
+        for v in [5u64, 9, 1, 7] {
+            i.intern(&v);
+        }
+        let j = Interner::from_values(i.values().to_vec()).unwrap();
+        for v in [5u64, 9, 1, 7] {
+            assert_eq!(j.get(&v), i.get(&v));
+        }
+        assert_eq!(j.get(&2), None);
+        assert!(Interner::from_values(std::vec![1u64, 2, 1]).is_none());
     }
 }

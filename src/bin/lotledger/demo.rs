@@ -11,7 +11,7 @@ use lotledger::model::{LedgerId, Record, Reference};
 use lotledger::query::{self, ComplaintFilter, ResponseCommitments};
 
 use crate::output;
-use crate::queries::{open_index, print_recall};
+use crate::queries::{open_index_with, print_recall};
 use crate::{CliError, Outcome};
 
 fn ms(d: std::time::Duration) -> String {
@@ -69,7 +69,7 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
 
     // 2. The drill: open and index, trace, recall, complaints.
     let dirs = [PathBuf::from(out)];
-    let (index, opened) = open_index(&dirs)?;
+    let (index, opened) = open_index_with(&dirs, lotledger::index::cache::CacheMode::Off)?;
     let stats = index.stats();
     let mut text = String::new();
     text.push_str(&format!(

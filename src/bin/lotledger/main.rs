@@ -31,6 +31,11 @@ use output::Format;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// For the commands that index (trace, recall, complaints, expiring,
+    /// audit, export --recall): ignore the index cache, build the index from
+    /// the ledgers verifying every entry, and write a fresh cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
 }
 
 #[derive(Subcommand)]
@@ -455,6 +460,7 @@ fn current_year() -> u16 {
 }
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
+    queries::USE_INDEX_CACHE.store(!cli.no_cache, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))

@@ -4,10 +4,12 @@
 //! and prints a table, `--json` or `--csv`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lotledger::file::LedgerReader;
+use lotledger::file::{LedgerReader, segment};
 use lotledger::index::Index;
+use lotledger::index::cache::{self, CacheMode, OpenError};
 use lotledger::interop::gs1::ElementString;
 use lotledger::model::{
     ComplaintType, Date, ItemCode, LotId, PartyId, Reference, Severity, Timestamp,
@@ -19,45 +21,65 @@ use lotledger::query::{
 use crate::output::{self, Format, Table};
 use crate::{CliError, Outcome};
 
-/// An index over the ledgers in `dirs`, and how long opening took.
+/// Whether queries use the persistent index cache (`--no-cache` clears it):
+/// set once by `main` before the command runs.
+pub static USE_INDEX_CACHE: AtomicBool = AtomicBool::new(true);
+
+/// An index over the ledgers in `dirs`, and how long opening took. It is
+/// loaded from the index cache and caught up when the cache is valid,
+/// otherwise built from the ledgers and the cache rewritten
+/// (docs/INDEX.md); one line on standard error says which.
 pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
+    let mode =
+        if USE_INDEX_CACHE.load(Ordering::Relaxed) { CacheMode::Use } else { CacheMode::Refresh };
+    open_index_with(dirs, mode)
+}
+
+/// [`open_index`] with the cache used as `mode` says.
+pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
-    let mut index = Index::new();
+    let opened = cache::open(dirs, mode).map_err(|e| match e {
+        OpenError::Storage(e) => CliError::Storage(e.to_string()),
+        OpenError::Ingest { .. } => CliError::Check(e.to_string()),
+        other => CliError::Storage(other.to_string()),
+    })?;
+    if let Some(report) = &opened.cache {
+        eprintln!("{report}");
+    }
     for dir in dirs {
-        let reader = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
-        let id = reader.ledger_id();
-        for (i, seg) in reader.segments().map_err(crate::tree::read_error)?.enumerate() {
-            let seg = seg.map_err(crate::tree::read_error)?;
-            if i == 0 && seg.header.start.next_seq > 0 {
-                // Archived older segments (docs/STORAGE.md): index from here, and say so.
-                index
-                    .add_ledger(&id, seg.header.start)
-                    .map_err(|e| CliError::Check(format!("{}: {e}", dir.display())))?;
-                eprintln!(
-                    "lotledger: note: {} starts at entry {}: the entries before it are not \
-                     here (archived) and not in these answers",
-                    dir.display(),
-                    seg.header.start.next_seq
-                );
-            }
-            if let Some(t) = &seg.tail {
-                eprintln!(
-                    "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
-                     entry (an interrupted append of entry {}); they are not in these answers",
-                    t.path.display(),
-                    t.len,
-                    t.offset,
-                    t.seq
-                );
-            }
-            let label = seg.path.file_name().and_then(|n| n.to_str()).unwrap_or("segment");
-            index
-                .ingest_segment(&id, label, seg.frames())
-                .map_err(|e| CliError::Check(format!("{}: {e}", seg.path.display())))?;
+        ledger_notes(dir)?;
+    }
+    Ok((opened.index, started.elapsed()))
+}
+
+/// Says on standard error what of the ledger in `dir` the answers leave
+/// out: segments archived before its first one present, and an incomplete
+/// tail (an interrupted append) at the end of its last segment.
+fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
+    let reader = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
+    let first = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok()?.file_name().to_str().and_then(segment::parse_file_name))
+        .min();
+    if let Some(first) = first.filter(|f| *f > 0) {
+        eprintln!(
+            "lotledger: note: {} starts at entry {first}: the entries before it are not \
+             here (archived) and not in these answers",
+            dir.display()
+        );
+    }
+    if let Some(last) = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next() {
+        if let Some(t) = &last.map_err(crate::tree::read_error)?.tail {
+            eprintln!(
+                "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
+                 entry (an interrupted append of entry {}); they are not in these answers",
+                t.path.display(),
+                t.len,
+                t.offset,
+                t.seq
+            );
         }
     }
-    index.shrink_to_fit();
-    Ok((index, started.elapsed()))
+    Ok(())
 }
 
 /// A lot as people type it: `ITEM/LOT` (`gtin:09506000134352/B260001`,

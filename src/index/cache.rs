@@ -1,0 +1,1129 @@
+//! The persistent index cache: an [`Index`] saved in a file beside the
+//! ledger, so that a query on an unchanged (or grown) ledger loads the index
+//! instead of re-reading and re-indexing every entry.
+//!
+//! It is a cache and nothing more. Deleting it changes no answer. It is used
+//! only when it is whole (format version and checksum match) and still
+//! describes a prefix of every ledger it covers: same ledger ids in the same
+//! order, the same segment files (names, first entries; sealed ones the same
+//! length), and the ledger's entry at the cached head still hashes, from its
+//! stored bytes, to the cached head hash. The entries appended since are
+//! then read, verified and added as usual. Anything else is rebuilt from the
+//! ledgers, and [`Opened::cache`] says why. A used cache means the cached
+//! prefix of the chain was not verified again by this query: that is
+//! `lotledger verify`'s job (docs/INDEX.md).
+//!
+//! What the checksum does not do: it is a CRC-32C, so it detects damage, not
+//! forgery. Whoever can write files in a ledger directory can write a cache
+//! that passes every check and gives other answers. The ledger itself stays
+//! tamper-evident (`verify`); [`CacheMode::Refresh`] (`--no-cache`) builds
+//! from the ledgers alone and replaces the cache.
+//!
+//! # File layout
+//!
+//! All numbers little-endian; a length is a `u64` count of items.
+//!
+//! ```text
+//! +----------+-------------+------------------------------+-----------+
+//! | magic 8  | version u32 | the index, field by field    | CRC-32C   |
+//! | LOTLIDX\n|             | (see `Persist for Index`)    | u32 of    |
+//! |          |             |                              | all before|
+//! +----------+-------------+------------------------------+-----------+
+//! ```
+//!
+//! Each component writes its fields in declaration order: a list of numbers
+//! is its length then one column of fixed-width values (read and written a
+//! megabyte at a time), a list of rows is its length then each row's fields
+//! in order, text is its byte length then UTF-8, a model value (a lot, a
+//! party, a unit...) is one length byte then its postcard encoding, an
+//! interner is the list of its values in number order (its hash maps are
+//! rebuilt on load), and a map is its length then (key, value) pairs in key
+//! order. Adding a field to [`Index`] is one line in its `persist_struct!`
+//! below; forgetting it does not compile. Any change to what is written
+//! must raise [`FORMAT_VERSION`].
+
+use core::fmt;
+use core::hash::BuildHasher;
+use std::boxed::Box;
+use std::collections::HashMap;
+use std::format;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::*;
+use crate::chain::{Anchor, Chain};
+use crate::file::{self, LedgerReader, segment};
+use crate::model::{
+    ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, RecallClass, Remedy,
+    RootCause, Severity, Timestamp,
+};
+
+/// The version of the cache file layout. A cache of another version is
+/// rebuilt, never read.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The file a one-ledger cache is kept in, inside the ledger directory.
+pub const FILE_NAME: &str = "index.cache";
+
+const MAGIC: [u8; 8] = *b"LOTLIDX\n";
+/// Bytes moved between the file and the buffer at a time.
+const CHUNK: usize = 1 << 20;
+
+/// Whether [`open`] uses and writes the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CacheMode {
+    /// Use a valid cache, catch it up, rebuild and rewrite it when it is not.
+    Use,
+    /// Ignore any cache: build from the ledgers, verifying every entry,
+    /// then write a fresh cache (`--no-cache`).
+    Refresh,
+    /// Neither read nor write a cache.
+    Off,
+}
+
+/// How [`open`] got its index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// From the cache: `cached` entries as the cache held them (not
+    /// verified again), then `caught_up` entries appended since, verified.
+    Cache {
+        /// Entries loaded from the cache.
+        cached: u64,
+        /// Entries read from the ledgers after them.
+        caught_up: u64,
+    },
+    /// Built from the ledgers, every entry verified, because of `why`.
+    Built {
+        /// Why the cache was not used.
+        why: Rebuild,
+    },
+}
+
+/// Why a cache was not used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rebuild {
+    /// There is none yet.
+    Missing,
+    /// Asked not to use it ([`CacheMode::Refresh`] or [`CacheMode::Off`]).
+    NotWanted,
+    /// It was written by another format version.
+    Version {
+        /// The version found.
+        found: u32,
+    },
+    /// It is damaged: cut short, bad checksum, or not a cache file.
+    Corrupt(String),
+    /// It is whole but no longer describes the ledgers.
+    Stale(String),
+    /// It could not be read.
+    Unreadable(String),
+}
+
+impl fmt::Display for Rebuild {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("no cache yet"),
+            Self::NotWanted => f.write_str("cache not used (--no-cache)"),
+            Self::Version { found } => {
+                write!(f, "version: cache format {found}, this reader writes {FORMAT_VERSION}")
+            }
+            Self::Corrupt(why) => write!(f, "corrupt: {why}"),
+            Self::Stale(why) => write!(f, "stale: {why}"),
+            Self::Unreadable(why) => write!(f, "unreadable: {why}"),
+        }
+    }
+}
+
+/// What became of the cache file after opening.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Written {
+    /// It was current enough and left as it was (or the mode writes none).
+    Kept,
+    /// It was (re)written.
+    Written,
+    /// Writing it failed; the answer is unaffected.
+    Failed(String),
+}
+
+/// What [`open`] did with the cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheReport {
+    /// The cache file.
+    pub path: PathBuf,
+    /// Where the index came from.
+    pub source: Source,
+    /// What became of the file.
+    pub written: Written,
+}
+
+impl fmt::Display for CacheReport {
+    /// One line for standard error.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        match &self.source {
+            Source::Cache { cached, caught_up } => write!(
+                f,
+                "index: {cached} entries from the cache {path}, their chain not re-verified (lotledger verify checks it; --no-cache rebuilds), {caught_up} entries appended since verified"
+            )?,
+            Source::Built { why } => {
+                write!(f, "index: {why}: built from the ledgers, every entry verified")?;
+            }
+        }
+        match &self.written {
+            Written::Kept => Ok(()),
+            Written::Written => write!(f, "; cache written to {path}"),
+            Written::Failed(e) => write!(f, "; cache not written: {e}"),
+        }
+    }
+}
+
+/// An index over ledger directories, and what was done with its cache.
+#[derive(Debug)]
+pub struct Opened {
+    /// The index.
+    pub index: Index,
+    /// What was done with the cache; `None` with [`CacheMode::Off`].
+    pub cache: Option<CacheReport>,
+}
+
+/// Why the ledgers could not be indexed (the cache never causes one).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// A ledger directory could not be opened or listed.
+    Storage(file::Error),
+    /// A segment file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
+    /// A segment's entries do not verify or do not continue the ledger.
+    Ingest {
+        /// The segment file.
+        path: PathBuf,
+        /// What failed.
+        error: Box<IngestError>,
+    },
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Storage(e) => write!(f, "{e}"),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Ingest { path, error } => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+impl core::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Storage(e) => Some(e),
+            Self::Io { source, .. } => Some(source),
+            Self::Ingest { error, .. } => Some(&**error),
+        }
+    }
+}
+
+/// The cache file for `ids` (the ledgers in the order given) kept in
+/// `first_dir`, the first ledger's directory: [`FILE_NAME`] for one ledger,
+/// `index-HHHHHHHHHHHHHHHH.cache` for several (16 hex digits of the SHA-256
+/// of their ids in order: the order numbers the entries).
+#[must_use]
+pub fn path_for(first_dir: &Path, ids: &[LedgerId]) -> PathBuf {
+    if ids.len() <= 1 {
+        return first_dir.join(FILE_NAME);
+    }
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for id in ids {
+        h.update(id.0);
+    }
+    let sum = h.finalize();
+    let hex: String = sum.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    first_dir.join(format!("index-{hex}.cache"))
+}
+
+/// Indexes the ledgers in `dirs` (in that order), through the cache as
+/// `mode` says. See the [module documentation](self).
+///
+/// # Errors
+/// [`OpenError`] when a ledger cannot be read or does not verify: the same
+/// error with or without a cache.
+pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenError> {
+    let mut ids = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        ids.push(LedgerReader::open(dir).map_err(OpenError::Storage)?.ledger_id());
+    }
+    let Some(first) = dirs.first() else {
+        return Ok(Opened { index: Index::new(), cache: None });
+    };
+    let path = path_for(first.as_ref(), &ids);
+    let why = match mode {
+        CacheMode::Off => {
+            let index = build(dirs, &ids)?;
+            return Ok(Opened { index, cache: None });
+        }
+        CacheMode::Refresh => Rebuild::NotWanted,
+        CacheMode::Use => match load(&path, dirs, &ids) {
+            Ok(mut index) => {
+                let cached = index.entries();
+                let caught_up = catch_up(&mut index, dirs, &ids)?;
+                // Rewritten once the part read past it is a sixteenth of
+                // what it held: catching up stays short, rewriting rare.
+                let written = if caught_up > 0 && caught_up.saturating_mul(16) >= cached {
+                    write_file(&index, &path)
+                } else {
+                    Written::Kept
+                };
+                let source = Source::Cache { cached, caught_up };
+                return Ok(Opened { index, cache: Some(CacheReport { path, source, written }) });
+            }
+            Err(why) => why,
+        },
+    };
+    let index = build(dirs, &ids)?;
+    let written = write_file(&index, &path);
+    Ok(Opened { index, cache: Some(CacheReport { path, source: Source::Built { why }, written }) })
+}
+
+/// Builds from the ledgers alone, every entry verified, through the one
+/// reader path every command uses ([`LedgerReader::segments`]: headers
+/// checked, an incomplete tail left out). A ledger whose older segments were
+/// archived is indexed from its first segment present.
+fn build(dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, OpenError> {
+    let mut index = Index::new();
+    for (dir, id) in dirs.iter().zip(ids) {
+        let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        for (i, seg) in reader.segments().map_err(OpenError::Storage)?.enumerate() {
+            let seg = seg.map_err(OpenError::Storage)?;
+            if i == 0 && seg.header.start.next_seq > 0 {
+                index.add_ledger(id, seg.header.start).map_err(|e| OpenError::Ingest {
+                    path: seg.path.clone(),
+                    error: Box::new(e),
+                })?;
+            }
+            ingest_frames(&mut index, id, &seg, 0)?;
+        }
+    }
+    index.shrink_to_fit();
+    Ok(index)
+}
+
+/// Adds the frames of segment `seg` from byte `skip` of its frames.
+fn ingest_frames(
+    index: &mut Index,
+    id: &LedgerId,
+    seg: &file::SegmentBytes,
+    skip: u64,
+) -> Result<u64, OpenError> {
+    let label = seg.path.file_name().and_then(|n| n.to_str()).unwrap_or("segment");
+    let from = usize::try_from(skip).unwrap_or(usize::MAX);
+    let bytes = seg.frames().get(from..).unwrap_or_default();
+    index
+        .ingest_segment(id, label, bytes)
+        .map_err(|e| OpenError::Ingest { path: seg.path.clone(), error: Box::new(e) })
+}
+
+/// Adds what was appended to each ledger after the part the loaded cache
+/// covers (already checked by [`check_prefix`]): the rest of its last
+/// segment, then any newer segment files.
+fn catch_up(
+    index: &mut Index,
+    dirs: &[impl AsRef<Path>],
+    ids: &[LedgerId],
+) -> Result<u64, OpenError> {
+    let mut added = 0;
+    for (n, (dir, id)) in dirs.iter().zip(ids).enumerate() {
+        let (known, first_known, last_bytes) = index.ledgers.get(n).map_or((0, 0, 0), |l| {
+            (
+                l.segments.len(),
+                l.segments.last().map_or(0, |s| s.first_seq),
+                l.segments.last().map_or(0, |s| s.bytes),
+            )
+        });
+        let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        for seg in reader.segments_from(first_known).map_err(OpenError::Storage)? {
+            let seg = seg.map_err(OpenError::Storage)?;
+            let skip =
+                if known > 0 && seg.header.start.next_seq == first_known { last_bytes } else { 0 };
+            added += ingest_frames(index, id, &seg, skip)?;
+        }
+    }
+    if added > 0 {
+        index.shrink_to_fit();
+    }
+    Ok(added)
+}
+
+/// Reads the cache at `path` and checks that it describes a prefix of the
+/// ledgers in `dirs`.
+fn load(path: &Path, dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, Rebuild> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Rebuild::Missing),
+        Err(e) => return Err(Rebuild::Unreadable(e.to_string())),
+    };
+    let len = file.metadata().map_err(|e| Rebuild::Unreadable(e.to_string()))?.len();
+    let index = read_from(file, len)?;
+    if index.ledgers.len() != ids.len() || index.ledgers.iter().zip(ids).any(|(l, id)| l.id != *id)
+    {
+        return Err(Rebuild::Stale("the cache is of other ledgers".into()));
+    }
+    for (n, dir) in dirs.iter().enumerate() {
+        if let Some(state) = index.ledgers.get(n) {
+            check_prefix(&index, n, state, dir.as_ref()).map_err(Rebuild::Stale)?;
+        }
+    }
+    Ok(index)
+}
+
+/// Whether ledger number `n` of the cached `index` is still a prefix of
+/// the ledger in `dir`; the reason when it is not.
+fn check_prefix(index: &Index, n: usize, state: &LedgerState, dir: &Path) -> Result<(), String> {
+    let changed = |what: &str| format!("ledger {}: {what} since the cache was written", state.id);
+    let (files, _) = segment::list(dir).map_err(|e| e.to_string())?;
+    if files.len() < state.segments.len() {
+        return Err(changed("segment files were removed"));
+    }
+    let header = segment::HEADER_LEN as u64;
+    for (i, (seg, (first, path))) in state.segments.iter().zip(&files).enumerate() {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name != seg.label || *first != seg.first_seq {
+            return Err(changed("the segment files changed"));
+        }
+        let len = fs::metadata(path).map_err(|e| e.to_string())?.len();
+        // Every covered segment's header must still be a good one of this
+        // ledger, as the one reader path would check it.
+        let mut head = [0u8; segment::HEADER_LEN];
+        File::open(path).and_then(|mut f| f.read_exact(&mut head)).map_err(|e| e.to_string())?;
+        let decoded = segment::SegmentHeader::decode(&head, path).map_err(|e| e.to_string())?;
+        if decoded.ledger != state.id || decoded.start.next_seq != seg.first_seq {
+            return Err(changed(&format!("the header of segment {name} changed")));
+        }
+        let last = i + 1 == state.segments.len();
+        if len < header + seg.bytes || (!last && len != header + seg.bytes) {
+            return Err(changed(&format!("segment {name} changed length")));
+        }
+    }
+    if state.entries == 0 {
+        return Ok(());
+    }
+    // The head entry, read from its segment, must still hash to the head.
+    let seq = state.head.next_seq - 1;
+    let entry = u16::try_from(n).ok().and_then(|n| index.entry_of(n, seq));
+    let offset = entry.and_then(|e| index.entries.offset.get(e as usize).copied());
+    let found = offset.and_then(|o| {
+        let i = state.segments.iter().rposition(|s| s.offset <= o && o < s.offset + s.bytes)?;
+        Some((i, o))
+    });
+    let Some((i, offset)) = found else {
+        return Err(format!("ledger {}: the cache does not place its head entry", state.id));
+    };
+    let (Some(seg), Some((_, path))) = (state.segments.get(i), files.get(i)) else {
+        return Err(changed("the segment files changed"));
+    };
+    let mut frame = std::vec![0u8; crate::frame::MAX_FRAME_LEN];
+    let read = (|| {
+        let mut f = File::open(path)?;
+        f.seek(SeekFrom::Start(header + offset - seg.offset))?;
+        let mut got = 0;
+        while got < frame.len() {
+            match f.read(frame.get_mut(got..).unwrap_or_default())? {
+                0 => break,
+                k => got += k,
+            }
+        }
+        Ok::<usize, io::Error>(got)
+    })()
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let body = crate::frame::parse(frame.get(..read).unwrap_or_default()).map(|f| f.body);
+    let mut chain = Chain::new(Anchor { next_seq: seq, head: state.prev_head });
+    match body.ok().map(|b| chain.step(b)) {
+        Some(Ok(step)) if step.hash == state.head.head => Ok(()),
+        _ => Err(changed(&format!("entry {seq} (the cached head) changed"))),
+    }
+}
+
+/// Writes `index` to `path` through a temporary file beside it, synced and
+/// renamed over it, so that readers see the old file or the new one whole.
+fn write_file(index: &Index, path: &Path) -> Written {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(FILE_NAME);
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&temp)?;
+        write_to(index, &mut f)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    match result {
+        Ok(()) => Written::Written,
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Written::Failed(format!("{}: {e}", path.display()))
+        }
+    }
+}
+
+/// Writes `index` in the cache layout to `out`.
+///
+/// # Errors
+/// The first error writing, or [`io::ErrorKind::InvalidData`] for a value
+/// too large for the layout (none the index holds is).
+pub fn write_to(index: &Index, out: &mut dyn Write) -> io::Result<()> {
+    let mut sink = Output { out, buf: Vec::with_capacity(CHUNK + 4096), crc: 0, error: None };
+    sink.bytes(&MAGIC);
+    FORMAT_VERSION.put(&mut sink);
+    index.put(&mut sink);
+    sink.finish()
+}
+
+/// Reads an index written by [`write_to`] from `input`, `len` bytes long.
+///
+/// # Errors
+/// [`Rebuild::Version`], [`Rebuild::Corrupt`] or [`Rebuild::Unreadable`].
+pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
+    let mut input = input;
+    let payload = len
+        .checked_sub(4)
+        .ok_or_else(|| Rebuild::Corrupt(format!("{len} bytes, too short for a cache")))?;
+    let mut r = Input { input: &mut input, buf: Vec::new(), pos: 0, left: payload, crc: 0 };
+    let magic: [u8; 8] = r.array().map_err(Bad::into_rebuild)?;
+    if magic != MAGIC {
+        return Err(Rebuild::Corrupt("not an index cache file".into()));
+    }
+    let version = u32::take(&mut r).map_err(Bad::into_rebuild)?;
+    if version != FORMAT_VERSION {
+        return Err(Rebuild::Version { found: version });
+    }
+    let index = Index::take(&mut r).and_then(|mut index| {
+        r.finish()?;
+        index.ledger_numbers = index
+            .ledgers
+            .iter()
+            .enumerate()
+            .map(|(n, l)| Ok((l.id, u16::try_from(n).map_err(|_| Bad::Corrupt("ledgers"))?)))
+            .collect::<Result<_, Bad>>()?;
+        if index.ledger_numbers.len() != index.ledgers.len() {
+            return Err(Bad::Corrupt("a ledger listed twice"));
+        }
+        Ok(index)
+    });
+    index.map_err(Bad::into_rebuild)
+}
+
+/// What went wrong reading.
+#[derive(Debug)]
+enum Bad {
+    Io(io::Error),
+    Truncated,
+    Checksum,
+    Corrupt(&'static str),
+}
+
+impl Bad {
+    fn into_rebuild(self) -> Rebuild {
+        match self {
+            Self::Io(e) => Rebuild::Unreadable(e.to_string()),
+            Self::Truncated => Rebuild::Corrupt("cut short".into()),
+            Self::Checksum => Rebuild::Corrupt("checksum mismatch".into()),
+            Self::Corrupt(what) => Rebuild::Corrupt(format!("bad {what}")),
+        }
+    }
+}
+
+/// The writing end: a buffer flushed to `out` a chunk at a time, with the
+/// running checksum. The first error is kept and reported at the end.
+struct Output<'a> {
+    out: &'a mut dyn Write,
+    buf: Vec<u8>,
+    crc: u32,
+    error: Option<io::Error>,
+}
+
+impl Output<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.error.is_none() {
+            self.crc = ::crc32c::crc32c_append(self.crc, &self.buf);
+            if let Err(e) = self.out.write_all(&self.buf) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    fn fail(&mut self, what: &str) {
+        if self.error.is_none() {
+            self.error = Some(io::Error::new(io::ErrorKind::InvalidData, what.to_string()));
+        }
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.flush();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.write_all(&self.crc.to_le_bytes())?;
+        self.out.flush()
+    }
+}
+
+/// The reading end: `left` payload bytes still in `input`, read a chunk at
+/// a time into `buf` (consumed up to `pos`), with the running checksum.
+struct Input<'a> {
+    input: &'a mut dyn Read,
+    buf: Vec<u8>,
+    pos: usize,
+    left: u64,
+    crc: u32,
+}
+
+impl Input<'_> {
+    /// Payload bytes not yet consumed.
+    fn remaining(&self) -> u64 {
+        self.left + (self.buf.len() - self.pos) as u64
+    }
+
+    /// Makes at least `need` (at most [`CHUNK`]) bytes available.
+    #[inline(never)]
+    fn fill(&mut self, need: usize) -> Result<(), Bad> {
+        if self.buf.len() - self.pos >= need {
+            return Ok(());
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(CHUNK);
+        let have = self.buf.len();
+        self.buf.resize(have + want, 0);
+        let mut got = 0;
+        while got < want {
+            let Some(space) = self.buf.get_mut(have + got..) else { break };
+            match self.input.read(space) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Bad::Io(e)),
+            }
+        }
+        self.buf.truncate(have + got);
+        self.crc = ::crc32c::crc32c_append(self.crc, self.buf.get(have..).unwrap_or_default());
+        self.left -= got as u64;
+        if got < want || self.buf.len() < need {
+            return Err(Bad::Truncated);
+        }
+        Ok(())
+    }
+
+    /// The next `n` (at most [`CHUNK`]) bytes.
+    fn slice(&mut self, n: usize) -> Result<&[u8], Bad> {
+        self.fill(n)?;
+        let out = self.buf.get(self.pos..self.pos + n).ok_or(Bad::Truncated)?;
+        self.pos += n;
+        Ok(out)
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
+        let mut a = [0u8; N];
+        // Most reads find their bytes in the buffer: no call to `fill`.
+        if let Some(b) = self.buf.get(self.pos..self.pos + N) {
+            a.copy_from_slice(b);
+            self.pos += N;
+            return Ok(a);
+        }
+        a.copy_from_slice(self.slice(N)?);
+        Ok(a)
+    }
+
+    /// A length of items at least `min_bytes` each: never more than the
+    /// bytes left could hold, so a damaged length cannot make a huge
+    /// allocation.
+    fn len(&mut self, min_bytes: usize) -> Result<usize, Bad> {
+        let n = u64::take(self)?;
+        if n.saturating_mul(min_bytes.max(1) as u64) > self.remaining() {
+            return Err(Bad::Corrupt("length"));
+        }
+        usize::try_from(n).map_err(|_| Bad::Corrupt("length"))
+    }
+
+    /// Checks that the payload was consumed exactly and the checksum after it.
+    fn finish(&mut self) -> Result<(), Bad> {
+        if self.remaining() != 0 {
+            return Err(Bad::Corrupt("length: bytes left over"));
+        }
+        let mut tail = [0u8; 4];
+        self.input.read_exact(&mut tail).map_err(|_| Bad::Truncated)?;
+        if u32::from_le_bytes(tail) != self.crc {
+            return Err(Bad::Checksum);
+        }
+        Ok(())
+    }
+}
+
+/// A part of the index that can be written to and read from the cache.
+trait Persist: Sized {
+    /// The fewest bytes one value takes.
+    const MIN_BYTES: usize = 1;
+    fn put(&self, w: &mut Output<'_>);
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad>;
+    /// Writes a list of values (one after the other unless faster).
+    fn put_all(items: &[Self], w: &mut Output<'_>) {
+        for item in items {
+            item.put(w);
+        }
+    }
+    /// Reads `n` values into `out`.
+    fn take_all(r: &mut Input<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Bad> {
+        for _ in 0..n {
+            out.push(Self::take(r)?);
+        }
+        Ok(())
+    }
+}
+
+/// Fixed-width numbers: lists of them are columns moved a chunk at a time.
+macro_rules! persist_number {
+    ($($t:ty),*) => {$(
+        impl Persist for $t {
+            const MIN_BYTES: usize = size_of::<$t>();
+            fn put(&self, w: &mut Output<'_>) {
+                w.bytes(&self.to_le_bytes());
+            }
+            fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+                Ok(<$t>::from_le_bytes(r.array()?))
+            }
+            fn put_all(items: &[Self], w: &mut Output<'_>) {
+                for chunk in items.chunks(CHUNK / size_of::<$t>()) {
+                    w.buf.reserve(chunk.len() * size_of::<$t>());
+                    for x in chunk {
+                        w.buf.extend_from_slice(&x.to_le_bytes());
+                    }
+                    if w.buf.len() >= CHUNK {
+                        w.flush();
+                    }
+                }
+            }
+            fn take_all(r: &mut Input<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Bad> {
+                const SIZE: usize = size_of::<$t>();
+                out.reserve_exact(n);
+                let mut left = n;
+                while left > 0 {
+                    r.fill(SIZE)?;
+                    let k = ((r.buf.len() - r.pos) / SIZE).min(left);
+                    let bytes = r.buf.get(r.pos..r.pos + k * SIZE).ok_or(Bad::Truncated)?;
+                    out.extend(bytes.chunks_exact(SIZE).map(|c| {
+                        let mut a = [0u8; SIZE];
+                        a.copy_from_slice(c);
+                        <$t>::from_le_bytes(a)
+                    }));
+                    r.pos += k * SIZE;
+                    left -= k;
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+persist_number!(u8, u16, u32, u64, i32, i64);
+
+/// Values of the data model, in their postcard encoding after a length byte.
+macro_rules! persist_model {
+    ($($t:ty),*) => {$(
+        impl Persist for $t {
+            const MIN_BYTES: usize = 2;
+            fn put(&self, w: &mut Output<'_>) {
+                put_postcard(self, w);
+            }
+            fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+                take_postcard(r)
+            }
+        }
+    )*};
+}
+persist_model!(
+    LotId,
+    ItemCode,
+    PartyId,
+    LocationId,
+    Code<32>,
+    Unit,
+    Reference,
+    Digest,
+    LedgerId,
+    Severity,
+    ComplaintType,
+    InspectionStage,
+    InspectionResult,
+    Disposition,
+    RecallClass,
+    Remedy,
+    RootCause
+);
+
+fn put_postcard(value: &impl Serialize, w: &mut Output<'_>) {
+    let mut scratch = [0u8; 255];
+    match postcard::to_slice(value, &mut scratch) {
+        Ok(used) => {
+            let len = u8::try_from(used.len()).unwrap_or(u8::MAX);
+            w.bytes(&[len]);
+            w.bytes(used);
+        }
+        Err(_) => w.fail("a value too large for the index cache"),
+    }
+}
+
+fn take_postcard<T: DeserializeOwned>(r: &mut Input<'_>) -> Result<T, Bad> {
+    let [len] = r.array()?;
+    let bytes = r.slice(usize::from(len))?;
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => Ok(value),
+        _ => Err(Bad::Corrupt("model value")),
+    }
+}
+
+impl Persist for bool {
+    fn put(&self, w: &mut Output<'_>) {
+        u8::from(*self).put(w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        match u8::take(r)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Bad::Corrupt("flag")),
+        }
+    }
+}
+
+impl<T: Persist> Persist for Vec<T> {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        (self.len() as u64).put(w);
+        T::put_all(self, w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        let n = r.len(T::MIN_BYTES)?;
+        let mut out = Vec::with_capacity(n);
+        T::take_all(r, n, &mut out)?;
+        Ok(out)
+    }
+}
+
+impl<T: Persist> Persist for Option<T> {
+    fn put(&self, w: &mut Output<'_>) {
+        self.is_some().put(w);
+        if let Some(v) = self {
+            v.put(w);
+        }
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        Ok(if bool::take(r)? { Some(T::take(r)?) } else { None })
+    }
+}
+
+impl<A: Persist, B: Persist> Persist for (A, B) {
+    const MIN_BYTES: usize = A::MIN_BYTES + B::MIN_BYTES;
+    fn put(&self, w: &mut Output<'_>) {
+        self.0.put(w);
+        self.1.put(w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        Ok((A::take(r)?, B::take(r)?))
+    }
+}
+
+impl Persist for String {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        (self.len() as u64).put(w);
+        for chunk in self.as_bytes().chunks(CHUNK) {
+            w.bytes(chunk);
+        }
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        let n = r.len(1)?;
+        let mut bytes = Vec::with_capacity(n);
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(CHUNK);
+            bytes.extend_from_slice(r.slice(k)?);
+            left -= k;
+        }
+        Self::from_utf8(bytes).map_err(|_| Bad::Corrupt("text"))
+    }
+}
+
+impl Persist for Box<str> {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        (self.len() as u64).put(w);
+        w.bytes(self.as_bytes());
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        String::take(r).map(String::into_boxed_str)
+    }
+}
+
+impl Persist for Timestamp {
+    fn put(&self, w: &mut Output<'_>) {
+        self.0.put(w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        i64::take(r).map(Timestamp)
+    }
+}
+
+impl Persist for Anchor {
+    fn put(&self, w: &mut Output<'_>) {
+        self.next_seq.put(w);
+        self.head.put(w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        Ok(Self { next_seq: u64::take(r)?, head: Digest::take(r)? })
+    }
+}
+
+/// A map, as its pairs in key order (so that equal indexes write equal files).
+impl<V: Persist, S: BuildHasher + Default> Persist for HashMap<u32, V, S> {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        let mut keys: Vec<u32> = self.keys().copied().collect();
+        keys.sort_unstable();
+        (keys.len() as u64).put(w);
+        for k in keys {
+            k.put(w);
+            if let Some(v) = self.get(&k) {
+                v.put(w);
+            }
+        }
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        let n = r.len(4 + V::MIN_BYTES)?;
+        let mut map = Self::with_capacity_and_hasher(n, S::default());
+        for _ in 0..n {
+            let k = u32::take(r)?;
+            if map.insert(k, V::take(r)?).is_some() {
+                return Err(Bad::Corrupt("map key repeated"));
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// An interner, as its values in number order; its maps are rebuilt.
+impl<T: Persist + core::hash::Hash + Eq + Clone> Persist for Interner<T> {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        (self.values().len() as u64).put(w);
+        T::put_all(self.values(), w);
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        Self::from_values(Vec::take(r)?).ok_or(Bad::Corrupt("interned values"))
+    }
+}
+
+impl Persist for TextArena {
+    const MIN_BYTES: usize = 8;
+    fn put(&self, w: &mut Output<'_>) {
+        // The arena's buffer, written as text.
+        let text = self.as_str();
+        (text.len() as u64).put(w);
+        for chunk in text.as_bytes().chunks(CHUNK) {
+            w.bytes(chunk);
+        }
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        String::take(r).map(Self::from_string)
+    }
+}
+
+impl Persist for Labels {
+    fn put(&self, w: &mut Output<'_>) {
+        for list in self.lists() {
+            list.put(w);
+        }
+    }
+    fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+        Ok(Self::from_lists(Vec::take(r)?, Vec::take(r)?, Vec::take(r)?))
+    }
+}
+
+/// Enums the index defines, as a tag byte and their fields.
+macro_rules! persist_tags {
+    ($t:ident { $($tag:literal => $variant:ident $(($($f:ident),*))? $({$($g:ident),*})?),* $(,)? }) => {
+        impl Persist for $t {
+            fn put(&self, w: &mut Output<'_>) {
+                match self {
+                    $($t::$variant $(($($f),*))? $({$($g),*})? => {
+                        w.bytes(&[$tag]);
+                        $($($f.put(w);)*)?
+                        $($($g.put(w);)*)?
+                    })*
+                }
+            }
+            fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+                match u8::take(r)? {
+                    $($tag => Ok($t::$variant $(($(persist_tags!(@take r $f)),*))? $({$($g: Persist::take(r)?),*})?),)*
+                    _ => Err(Bad::Corrupt(stringify!($t))),
+                }
+            }
+        }
+    };
+    (@take $r:ident $f:ident) => { Persist::take($r)? };
+}
+
+persist_tags!(StepKind {
+    0 => Acknowledged,
+    1 => Reclassified(severity, kind),
+    2 => Investigated(cause),
+    3 => Planned,
+    4 => Resolved(remedy),
+    5 => CustomerResponse(accepted),
+    6 => FollowedUp(satisfaction),
+    7 => Closed,
+    8 => Archived,
+});
+persist_tags!(ActionKind {
+    0 => Notified { customer },
+    1 => Retrieved { customer, lot, qty },
+    2 => Closed,
+});
+persist_tags!(CorrectionStatus { 0 => Applied, 1 => HashMismatch, 2 => UnknownTarget });
+persist_tags!(ProblemKind {
+    0 => UnknownKind,
+    1 => Undecodable,
+    2 => DuplicateComplaint,
+    3 => UnknownComplaint,
+    4 => DuplicateRecall,
+    5 => UnknownRecall,
+    6 => CorrectionHashMismatch,
+    7 => CorrectionUnknownTarget,
+    8 => CorrectionBadReplacement,
+});
+
+/// Structs, field by field in the order listed. Every field must be
+/// listed (the destructuring and the literal are exhaustive), except
+/// fields named after `derived`, which are rebuilt after reading.
+macro_rules! persist_struct {
+    ($t:ident { $($field:ident),* $(,)? } $(derived { $($d:ident),* })?) => {
+        impl Persist for $t {
+            fn put(&self, w: &mut Output<'_>) {
+                let $t { $($field,)* $($($d: _,)*)? } = self;
+                $($field.put(w);)*
+            }
+            fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+                Ok($t { $($field: Persist::take(r)?,)* $($($d: Default::default(),)*)? })
+            }
+        }
+    };
+}
+
+persist_struct!(Index {
+    ledgers,
+    entries,
+    void,
+    voiders,
+    correction_of,
+    lots,
+    lot_nodes,
+    items,
+    lot_item,
+    parties,
+    locations,
+    labels,
+    stamps,
+    runs,
+    units,
+    refs,
+    text,
+    certificates,
+    receipts,
+    inspections,
+    productions,
+    lot_qtys,
+    dispositions,
+    returns,
+    destructions,
+    complaints,
+    complaint_by_number,
+    complaint_steps,
+    steps,
+    recalls,
+    recall_by_number,
+    recall_actions,
+    actions,
+    corrections,
+    problems,
+} derived { ledger_numbers });
+persist_struct!(Entries { time, offset, stamp, kind, hash8 });
+persist_struct!(LedgerState {
+    id,
+    start,
+    head,
+    prev_head,
+    runs,
+    entries,
+    first_time,
+    last_time,
+    bytes,
+    time_regressions,
+    segments,
+});
+persist_struct!(Segment { label, first_seq, entries, offset, bytes });
+persist_struct!(Run { first_entry, first_seq, len, ledger });
+persist_struct!(Problem { ledger, seq, kind });
+persist_struct!(Qty { amount, unit, scale });
+persist_struct!(LotNode { produced_by, consumed_by, shipments, events });
+persist_struct!(ReceiptRow { entry, supplier, supplier_lot, order, qty });
+persist_struct!(InspectionRow { entry, stage, result, certificate, report });
+persist_struct!(ProductionRow {
+    entry,
+    work_order,
+    line,
+    produced_on,
+    expiry,
+    inputs_start,
+    inputs_len,
+    outputs_len,
+});
+persist_struct!(LotQty { lot, qty });
+persist_struct!(DispositionRow { entry, status });
+persist_struct!(ShipmentRow { amount, time, entry, customer, ship_to, order, unit, scale });
+persist_struct!(ReturnRow { entry, from, qty });
+persist_struct!(DestructionRow { entry, qty });
+persist_struct!(ComplaintRow {
+    entry,
+    number,
+    received_at,
+    severity,
+    kind,
+    customer,
+    lot,
+    product,
+});
+persist_struct!(StepRow { entry, step });
+persist_struct!(RecallRow { entry, number, class, lots });
+persist_struct!(ActionRow { entry, action });
+persist_struct!(CorrectionRow { entry, target, target_seq, status, reason, replacements });
