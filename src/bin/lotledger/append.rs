@@ -154,6 +154,38 @@ fn at_column(e: &serde_json::Error) -> String {
     e.to_string().replace(" at line 1 column ", " at column ")
 }
 
+/// Content after the object on a line.
+fn trailing(number: u64, e: &serde_json::Error) -> String {
+    format!(
+        "line {number}: more after the JSON object at column {} (one JSON object per line)",
+        e.column()
+    )
+}
+
+/// Why `text`, which did not read as an entry, is refused. Its syntax is
+/// checked first, so that a syntax error is never taken for a value's.
+fn refusal(number: u64, text: &str, e: serde_path_to_error::Error<serde_json::Error>) -> String {
+    let mut syntax = serde_json::Deserializer::from_str(text);
+    if let Err(s) = serde::de::IgnoredAny::deserialize(&mut syntax) {
+        return format!("line {number}: not JSON: {}", at_column(&s));
+    }
+    let path = e.path().to_string();
+    let field = if path == "." { String::new() } else { format!(" field {path}:") };
+    let inner = e.into_inner();
+    // Valid JSON that the typed reading finds a syntax error in: an object
+    // naming one choice (a record kind, `gtin` or `internal`) with a
+    // second key.
+    let message = if inner.is_syntax() {
+        format!(
+            "an object that names one choice has more than one key at column {}",
+            inner.column()
+        )
+    } else {
+        at_column(&inner)
+    };
+    format!("line {number}:{field} {}", excerpt(&message))
+}
+
 /// Why one input line is refused.
 fn parse(number: u64, bytes: &[u8]) -> Result<Option<InputLine>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -169,35 +201,12 @@ fn parse(number: u64, bytes: &[u8]) -> Result<Option<InputLine>, String> {
     if text.bytes().all(|b| b == b' ' || b == b'\t') {
         return Ok(None);
     }
-    // The syntax first, so that a syntax error is never taken for a
-    // value's, and content after the object is never dropped.
-    let mut syntax = serde_json::Deserializer::from_str(text);
-    serde::de::IgnoredAny::deserialize(&mut syntax)
-        .map_err(|e| format!("line {number}: not JSON: {}", at_column(&e)))?;
-    syntax.end().map_err(|e| {
-        format!(
-            "line {number}: more after the JSON object at column {} (one JSON object per line)",
-            e.column()
-        )
-    })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let line: InputLine = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { format!(" field {path}:") };
-        let inner = e.into_inner();
-        // Valid JSON that the typed reading finds a syntax error in: an
-        // object naming one choice (a record kind, `gtin` or `internal`)
-        // with a second key.
-        let message = if inner.is_syntax() {
-            format!(
-                "an object that names one choice has more than one key at column {}",
-                inner.column()
-            )
-        } else {
-            at_column(&inner)
-        };
-        format!("line {number}:{field} {}", excerpt(&message))
-    })?;
+    let line: InputLine = match serde_path_to_error::deserialize(&mut de) {
+        Ok(line) => line,
+        Err(e) => return Err(refusal(number, text, e)),
+    };
+    de.end().map_err(|e| trailing(number, &e))?;
     match (&line.seq, &line.hash) {
         (Some(_), None) | (None, Some(_)) => {
             return Err(format!(
