@@ -8,7 +8,7 @@
 //! its sync is due even when the producer waits for those answers.
 
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Write as _};
+use std::io::{self, BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
@@ -33,8 +33,8 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Most characters of one quoted input value an error message repeats.
 const EXCERPT_CHARS: usize = 24;
 
-/// Lines read ahead of the writer.
-const LINES_AHEAD: usize = 64;
+/// Batches of lines read ahead of the writer.
+const BATCHES_AHEAD: usize = 4;
 
 /// One input line in the JSON form of docs/JSON.md. `seq` and `hash` are
 /// present in the lines `export --format json` writes: they name the entry
@@ -60,9 +60,35 @@ enum Input {
     Failed(u64, io::Error),
 }
 
+/// Most lines handed over at once.
+const BATCH_LINES: usize = 256;
+
+/// Lines on their way to the input loop.
+struct Batch<'a> {
+    tx: &'a SyncSender<Vec<Input>>,
+    lines: Vec<Input>,
+    /// Bytes of the lines in `lines`.
+    bytes: usize,
+}
+
+impl Batch<'_> {
+    /// Hands the lines over; false when the loop has stopped.
+    fn send(&mut self) -> bool {
+        self.bytes = 0;
+        self.lines.is_empty() || self.tx.send(core::mem::take(&mut self.lines)).is_ok()
+    }
+
+    /// Hands the lines over with `last`, after which nothing is read.
+    fn last(&mut self, last: Input) {
+        self.lines.push(last);
+        self.send();
+    }
+}
+
 /// Reads `input` as lines ending in LF (a CR before the LF is dropped)
 /// into `tx` until the end, an error, a too long line or a closed channel.
-fn read_lines(mut input: impl BufRead, tx: &SyncSender<Input>) {
+fn read_lines<R: io::Read>(mut input: BufReader<R>, tx: &SyncSender<Vec<Input>>) {
+    let mut batch = Batch { tx, lines: Vec::new(), bytes: 0 };
     let mut number = 0u64;
     loop {
         number += 1;
@@ -72,7 +98,7 @@ fn read_lines(mut input: impl BufRead, tx: &SyncSender<Input>) {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let _ = tx.send(Input::Failed(number, e));
+                    batch.last(Input::Failed(number, e));
                     return;
                 }
             };
@@ -83,7 +109,7 @@ fn read_lines(mut input: impl BufRead, tx: &SyncSender<Input>) {
             let chunk = buf.get(..newline.unwrap_or(buf.len())).unwrap_or_default();
             // One byte more than the limit may be the CR of a CRLF ending.
             if line.len() + chunk.len() > MAX_LINE_BYTES + 1 {
-                let _ = tx.send(Input::TooLong(number));
+                batch.last(Input::TooLong(number));
                 return;
             }
             line.extend_from_slice(chunk);
@@ -94,18 +120,29 @@ fn read_lines(mut input: impl BufRead, tx: &SyncSender<Input>) {
             }
         };
         if !ended && line.is_empty() {
+            batch.send();
             return;
         }
         if line.last() == Some(&b'\r') {
             line.pop();
         }
+        let line_len = line.len();
         let message = if line.len() > MAX_LINE_BYTES {
             Input::TooLong(number)
         } else {
             Input::Line(number, line)
         };
-        let stop = matches!(message, Input::TooLong(_));
-        if tx.send(message).is_err() || stop || !ended {
+        if matches!(message, Input::TooLong(_)) || !ended {
+            batch.last(message);
+            return;
+        }
+        batch.bytes += line_len;
+        batch.lines.push(message);
+        // A batch goes when no more input is at hand (so a lone line is
+        // never held back) or when it is full (lines or bytes), so at most
+        // a few MiB are read ahead.
+        let full = batch.lines.len() >= BATCH_LINES || batch.bytes >= MAX_LINE_BYTES;
+        if (input.buffer().is_empty() || full) && !batch.send() {
             return;
         }
     }
@@ -390,8 +427,11 @@ pub fn run(
     ledger_id: LedgerId,
     timer: &GroupTimer,
 ) -> Result<(), CliError> {
-    let (tx, rx): (SyncSender<Input>, Receiver<Input>) = sync_channel(LINES_AHEAD);
-    std::thread::spawn(move || read_lines(io::stdin().lock(), &tx));
+    let (tx, rx): (SyncSender<Vec<Input>>, Receiver<Vec<Input>>) = sync_channel(BATCHES_AHEAD);
+    std::thread::spawn(move || {
+        read_lines(BufReader::with_capacity(1 << 16, io::stdin().lock()), &tx);
+    });
+    let mut ahead: VecDeque<Input> = VecDeque::new();
     let mut run = Run {
         ledger,
         start,
@@ -411,10 +451,14 @@ pub fn run(
         }
         let oldest = run.waiting.front().map(|w| w.since);
         let next = match (timer.0, oldest) {
+            _ if !ahead.is_empty() => ahead.pop_front(),
             (Some(limit), Some(since)) => {
                 let left = limit.saturating_sub(since.elapsed());
                 match rx.recv_timeout(left) {
-                    Ok(m) => Some(m),
+                    Ok(batch) => {
+                        ahead.extend(batch);
+                        continue;
+                    }
                     Err(RecvTimeoutError::Timeout) => {
                         match run.ledger.sync() {
                             Ok(head) => run.answer(head),
@@ -428,7 +472,13 @@ pub fn run(
                     Err(RecvTimeoutError::Disconnected) => None,
                 }
             }
-            _ => rx.recv().ok(),
+            _ => match rx.recv() {
+                Ok(batch) => {
+                    ahead.extend(batch);
+                    continue;
+                }
+                Err(_) => None,
+            },
         };
         let (number, bytes) = match next {
             None => break,
