@@ -61,6 +61,7 @@ pub enum ComplaintType {
 
 /// Who complained.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Complainant {
     /// The person's name.
     #[serde(default)]
@@ -74,6 +75,7 @@ pub struct Complainant {
 
 /// A complaint was received and registered.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ComplaintRegistered {
     /// The filing number.
     pub complaint: Reference,
@@ -165,6 +167,7 @@ pub enum Remedy {
 
 /// One step in handling a complaint.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintStep {
     /// The complainant was told we have it (commitment: 4 hours).
@@ -232,6 +235,7 @@ pub enum ComplaintStep {
 
 /// Progress on a registered complaint.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ComplaintProgress {
     /// The filing number.
     pub complaint: Reference,

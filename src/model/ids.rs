@@ -164,6 +164,7 @@ pub enum ContainerId {
 /// A lot: an item and the lot code it was made or received under.
 /// With a GTIN this is what GS1 calls an LGTIN.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LotId {
     /// The item the lot is of.
     pub item: ItemCode,

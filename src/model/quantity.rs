@@ -214,6 +214,7 @@ impl fmt::Display for Quantity {
 
 /// The ledger form: the three fields in order.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(rename = "Quantity")]
 struct QuantityFields {
     amount: u64,

@@ -29,6 +29,7 @@ pub const MAX_REPLACEMENTS: usize = 4;
 
 /// A quantity of a lot.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LotQuantity {
     /// The lot.
     pub lot: LotId,
@@ -38,6 +39,7 @@ pub struct LotQuantity {
 
 /// A pointer to an earlier entry of the same ledger, by sequence number and hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EntryRef {
     /// The entry's sequence number.
     pub seq: u64,
@@ -47,6 +49,7 @@ pub struct EntryRef {
 
 /// Raw material received from a supplier into one of our lots.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MaterialReceived {
     /// The lot as we keep it (material code and lot code).
     pub lot: LotId,
@@ -86,6 +89,7 @@ pub enum InspectionResult {
 
 /// An inspection or test of a lot.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Inspected {
     /// The lot inspected.
     pub lot: LotId,
@@ -105,6 +109,7 @@ pub struct Inspected {
 /// A production step: a work order on a line consumes input lots and
 /// produces output lots.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Produced {
     /// The work order.
     pub work_order: Reference,
@@ -136,6 +141,7 @@ pub enum Disposition {
 
 /// A QC or QA disposition decision.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DispositionSet {
     /// The lot.
     pub lot: LotId,
@@ -158,6 +164,7 @@ pub enum Packable {
 
 /// Packing or aggregation: contents into a case or an SSCC pallet.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Packed {
     /// The container filled.
     pub into: ContainerId,
@@ -167,6 +174,7 @@ pub struct Packed {
 
 /// A shipment line: a quantity of a lot to a customer.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shipped {
     /// The lot shipped.
     pub lot: LotId,
@@ -182,6 +190,7 @@ pub struct Shipped {
 
 /// The customer confirmed delivery of an order.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Delivered {
     /// The sales order or invoice delivered.
     pub order: Reference,
@@ -201,6 +210,7 @@ pub enum ReturnKind {
 
 /// Goods came back from a customer.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Returned {
     /// The lot returned.
     pub lot: LotId,
@@ -232,6 +242,7 @@ pub enum RecallClass {
 
 /// The quality department opened a recall.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecallOpened {
     /// The recall number.
     pub recall: Reference,
@@ -246,6 +257,7 @@ pub struct RecallOpened {
 
 /// One step of carrying out a recall.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
 pub enum RecallStep {
     /// A customer was notified.
@@ -272,6 +284,7 @@ pub enum RecallStep {
 
 /// Progress of a recall.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecallAction {
     /// The recall number.
     pub recall: Reference,
@@ -281,6 +294,7 @@ pub struct RecallAction {
 
 /// A quantity of a lot was destroyed.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Destroyed {
     /// The lot.
     pub lot: LotId,
@@ -297,6 +311,7 @@ pub struct Destroyed {
 /// ledger; this names it, says why, and points at any replacement entries
 /// (written before this one).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Corrected {
     /// The entry corrected.
     pub target: EntryRef,
@@ -345,6 +360,7 @@ pub enum Subject {
 
 /// The SHA-256 digest of an external document, tying it to the record.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attached {
     /// What the document is about.
     pub subject: Subject,
@@ -417,6 +433,7 @@ impl<'de> Deserialize<'de> for Signature {
 /// Who signed a checkpoint entry: the signed-note key name, its 4-byte key
 /// id and the Ed25519 signature over the checkpoint text (`docs/PROOFS.md`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointSignature {
     /// The signer's key name.
     pub name: Code<64>,
@@ -432,6 +449,7 @@ pub struct CheckpointSignature {
 /// ledger id, `size`, `root`, and the chain head line naming entry
 /// `size - 1`), so the signed note can be rebuilt from the ledger alone.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Checkpointed {
     /// How many entries the tree covers: entries `0..size`.
     pub size: u64,

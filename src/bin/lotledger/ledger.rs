@@ -1,20 +1,16 @@
 //! Commands on a ledger directory: `init`, `append`, `verify`, `export`.
 
-use std::io::{self, BufRead, IsTerminal as _, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use lotledger::chain::{Anchor, Receipt};
-use lotledger::entry::{NewEntry, Stamp};
 use lotledger::file::{Durability, FileLedger, LedgerReader, Options, StoredEntry, segment};
 use lotledger::model::Digest;
 use lotledger::model::Record;
 use lotledger::model::{LedgerId, Timestamp};
-use lotledger::proof::{
-    CompactTree, Ed25519Signer, NodeSource as _, VerifierKey, checkpoint_record,
-};
+use lotledger::proof::{CompactTree, Ed25519Signer, VerifierKey};
 
 use crate::output::{self, Format, Table};
 use crate::{CliError, Outcome};
@@ -42,14 +38,6 @@ pub fn init(dir: &Path, id: Option<&str>) -> Result<Outcome, CliError> {
     Ok(Outcome::Ok)
 }
 
-/// The acknowledgement of one input line, printed once it is durable.
-#[derive(Serialize)]
-struct Ack {
-    line: u64,
-    seq: u64,
-    hash: String,
-}
-
 /// Signed checkpoint entries every `every` entries, by `signer`.
 pub struct CheckpointPlan<'k> {
     /// Entries between checkpoints.
@@ -65,88 +53,17 @@ pub fn append(
     durability: Durability,
     plan: Option<&CheckpointPlan<'_>>,
 ) -> Result<Outcome, CliError> {
-    let (mut ledger, opened) = open_for_append(dir, durability)?;
+    let (ledger, opened) = open_for_append(dir, durability)?;
     // The tree is kept while appending only when checkpoints are written;
     // its node file is opened only now that the writer's lock is held.
-    let mut tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
+    let tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
     let ledger_id = LedgerReader::open(dir).map_err(storage)?.ledger_id();
-    let mut appended = Vec::new();
-    let stdin = io::stdin().lock();
-    let mut out = io::stdout().lock();
-    // Lines appended but not yet acknowledged as durable.
-    let mut waiting: Vec<(u64, Receipt)> = Vec::new();
-    let ack = |out: &mut io::StdoutLock<'_>,
-               waiting: &mut Vec<(u64, Receipt)>,
-               head: Anchor|
-     -> io::Result<()> {
-        let done = waiting.iter().take_while(|(_, r)| r.seq < head.next_seq).count();
-        for (line, r) in waiting.drain(..done) {
-            serde_json::to_writer(&mut *out, &Ack { line, seq: r.seq, hash: r.hash.to_string() })?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()
-    };
-    let mut bad = None;
-    for (i, line) in stdin.lines().enumerate() {
-        let number = i as u64 + 1;
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let de = &mut serde_json::Deserializer::from_str(&line);
-        let entry: NewEntry = match serde_path_to_error::deserialize(de) {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().to_string();
-                let field = if path == "." { String::new() } else { format!(" field {path}:") };
-                let message =
-                    e.into_inner().to_string().replace(" at line 1 column ", " at column ");
-                bad = Some(format!("line {number}:{field} {message}"));
-                break;
-            }
-        };
-        let done = ledger.append(&entry.stamp(), &entry.record).map_err(storage)?;
-        waiting.push((number, done.receipt));
-        ack(&mut out, &mut waiting, done.durable_head)?;
-        match (tree.as_mut(), plan) {
-            (Some(t), Some(plan)) => {
-                t.nodes.push_entry(&done.receipt.hash.0)?;
-                if t.nodes.size() % plan.every.max(1) == 0 {
-                    let mut buf = [0u8; 512];
-                    let record = checkpoint_record(
-                        &ledger_id,
-                        t.nodes.size(),
-                        &t.nodes.root(),
-                        Some(&done.receipt.hash.0),
-                        Some(&plan.signer),
-                        &mut buf,
-                    )
-                    .map_err(|e| CliError::Input(format!("checkpoint signing failed: {e}")))?;
-                    let stamp = Stamp { station: entry.station.clone(), ..entry.stamp() };
-                    let cp =
-                        ledger.append(&stamp, &Record::Checkpointed(record)).map_err(storage)?;
-                    t.nodes.push_entry(&cp.receipt.hash.0)?;
-                }
-            }
-            _ => appended.push(done.receipt.hash),
-        }
-    }
-    let head = ledger.close().map_err(storage)?;
-    ack(&mut out, &mut waiting, head)?;
-    match tree {
-        Some(t) => t.nodes.sync()?,
-        None => crate::tree::extend_nodes(dir, opened.head, &appended)?,
-    }
-    match bad {
-        Some(message) => {
-            let before = match head.next_seq.checked_sub(1) {
-                Some(last) => format!("the ledger's entries up to {last} are durable"),
-                None => "the ledger holds no entries".to_owned(),
-            };
-            Err(CliError::Input(format!("{message}\n  nothing of that line was written; {before}")))
-        }
-        None => Ok(Outcome::Ok),
-    }
+    let timer = crate::append::GroupTimer(match durability {
+        Durability::GroupCommit { millis, .. } => Some(Duration::from_millis(millis.into())),
+        _ => None,
+    });
+    crate::append::run(dir, ledger, opened.head, tree, plan, ledger_id, &timer)?;
+    Ok(Outcome::Ok)
 }
 
 /// Bytes after the last complete frame, as `verify` reports them.

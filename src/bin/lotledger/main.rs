@@ -7,6 +7,7 @@
     reason = "a command-line tool talks to its terminal through std"
 )]
 
+mod append;
 mod demo;
 mod gs1;
 mod interchange;
