@@ -31,6 +31,7 @@ mod arena;
 mod ingest;
 mod intern;
 mod rows;
+mod unresolved;
 
 use core::fmt;
 use std::collections::HashMap;
@@ -48,6 +49,7 @@ use crate::model::{
 pub(crate) use arena::{LabelKind, Labels, TextArena};
 pub(crate) use intern::{FastBuild, Interner};
 pub(crate) use rows::*;
+pub use unresolved::{UNRESOLVED_EXAMPLES, Unresolved};
 
 /// An index over one or more ledgers. See the [module documentation](self).
 ///

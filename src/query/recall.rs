@@ -2,7 +2,10 @@
 //! and how far an open recall has got.
 //!
 //! Outstanding at a customer = shipped − returned − retrieved (by a recall
-//! action), per lot and unit. On hand at the plant = received + produced +
+//! action), per lot and unit, and never below zero: what a customer gave
+//! back beyond what was shipped to them is reported apart, as
+//! `over_returned` (and flagged in the lot's mass balance), so it never
+//! cancels another customer's or another lot's stock in a total. On hand at the plant = received + produced +
 //! returned + retrieved − consumed − shipped − destroyed.
 
 use std::collections::{HashMap, HashSet};
@@ -30,6 +33,8 @@ pub struct AffectedLot {
     pub expiry: Option<Date>,
     /// The quantity still at the plant.
     pub on_hand: Totals,
+    /// Recalls in force and not closed whose scope holds this lot.
+    pub under_recall: Vec<String>,
 }
 
 /// Something in a mass balance that does not add up.
@@ -55,6 +60,21 @@ pub enum Discrepancy {
         /// The unit.
         unit: String,
     },
+}
+
+impl core::fmt::Display for Discrepancy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NegativeOnHand { unit, on_hand } => {
+                write!(f, "negative on hand ({on_hand} {unit})")
+            }
+            Self::MixedUnits => f.write_str("mixed units"),
+            Self::NoSource => f.write_str("never received or produced"),
+            Self::MoreBackThanShipped { customer, unit } => {
+                write!(f, "more back from {customer} than shipped ({unit})")
+            }
+        }
+    }
 }
 
 /// The mass balance of one lot, per unit.
@@ -101,8 +121,12 @@ pub struct CustomerLotLine {
     pub returned: Decimal,
     /// Retrieved from the customer by recall actions.
     pub retrieved: Decimal,
-    /// Still in the customer's hands.
+    /// Still in the customer's hands: shipped − returned − retrieved, or
+    /// zero when more came back.
     pub outstanding: Decimal,
+    /// What came back beyond what was shipped (returned + retrieved −
+    /// shipped, when positive).
+    pub over_returned: Decimal,
 }
 
 /// A customer who received affected lots.
@@ -120,8 +144,11 @@ pub struct RecallCustomer {
     pub returned: Totals,
     /// Retrieved by recall actions.
     pub retrieved: Totals,
-    /// Still in the customer's hands.
+    /// Still in the customer's hands: the sum of each lot's outstanding,
+    /// each at least zero.
     pub outstanding: Totals,
+    /// What came back beyond what was shipped, summed over lots.
+    pub over_returned: Totals,
     /// Whether a recall in this report recorded notifying them.
     pub notified: bool,
 }
@@ -145,8 +172,11 @@ pub struct RecallProgress {
     pub not_notified: Vec<String>,
     /// Quantity retrieved so far.
     pub retrieved: Totals,
-    /// Quantity still in the field in its scope.
+    /// Quantity still in the field in its scope: the sum over customers
+    /// and lots of each outstanding, each at least zero.
     pub outstanding: Totals,
+    /// What came back beyond what was shipped, summed apart.
+    pub over_returned: Totals,
     /// When it was closed, if it was.
     pub closed_at: Option<Timestamp>,
 }
@@ -184,6 +214,18 @@ struct Held {
     shipped: i128,
     returned: i128,
     retrieved: i128,
+}
+
+impl Held {
+    /// Still at the customer, never below zero.
+    fn outstanding(self) -> i128 {
+        (self.shipped - self.returned - self.retrieved).max(0)
+    }
+
+    /// Back beyond what was shipped, never below zero.
+    fn over_returned(self) -> i128 {
+        (self.returned + self.retrieved - self.shipped).max(0)
+    }
 }
 
 impl View<'_> {
@@ -339,7 +381,18 @@ impl View<'_> {
     /// Outstanding per (customer, lot, unit) for `lots`.
     pub(crate) fn holdings_of(&self, lots: &[u32]) -> Vec<((u32, u32, u32), i128)> {
         let (rows, _) = self.holdings(lots);
-        rows.into_iter().map(|(k, h)| (k, h.shipped - h.returned - h.retrieved)).collect()
+        rows.into_iter().map(|(k, h)| (k, h.outstanding())).collect()
+    }
+
+    /// Whether recall number `number` has a closing action in force.
+    fn recall_closed(&self, number: u32) -> bool {
+        let ix = self.ix;
+        ix.recall_actions.get(&number).is_some_and(|actions| {
+            actions
+                .iter()
+                .filter_map(|&a| ix.actions.get(a as usize))
+                .any(|a| matches!(a.action, ActionKind::Closed) && !ix.is_void(a.entry))
+        })
     }
 
     fn progress(&self, row: &crate::index::RecallRow) -> RecallProgress {
@@ -348,12 +401,15 @@ impl View<'_> {
         let lots: Vec<u32> = scope.lots.iter().map(|&(l, _)| l).collect();
         let (held, _) = self.holdings(&lots);
         let mut customers: Vec<u32> = Vec::new();
-        let mut outstanding = Sums::default();
+        let (mut outstanding, mut over_returned) = (Sums::default(), Sums::default());
         for &((c, _, u), h) in &held {
             if h.shipped > 0 && !customers.contains(&c) {
                 customers.push(c);
             }
-            outstanding.add(u, h.shipped - h.returned - h.retrieved);
+            outstanding.add(u, h.outstanding());
+            if h.over_returned() > 0 {
+                over_returned.add(u, h.over_returned());
+            }
         }
         let mut notified: Vec<u32> = Vec::new();
         let mut retrieved = Sums::default();
@@ -385,6 +441,7 @@ impl View<'_> {
             not_notified,
             retrieved: self.totals(&retrieved),
             outstanding: self.totals(&outstanding),
+            over_returned: self.totals(&over_returned),
             closed_at,
         }
     }
@@ -417,16 +474,21 @@ impl View<'_> {
         }
         let (held, _) = self.holdings(&lots);
         let mut customer_order: Vec<u32> = Vec::new();
-        let mut per_customer: HashMap<u32, [Sums; 4]> = HashMap::new();
+        let mut per_customer: HashMap<u32, [Sums; 5]> = HashMap::new();
         let mut customer_lots = Vec::with_capacity(held.len());
         for &((c, l, u), h) in &held {
             if !customer_order.contains(&c) {
                 customer_order.push(c);
             }
             let sums = per_customer.entry(c).or_default();
-            let out = h.shipped - h.returned - h.retrieved;
+            let (out, over) = (h.outstanding(), h.over_returned());
             for (s, v) in sums.iter_mut().zip([h.shipped, h.returned, h.retrieved, out]) {
                 s.add(u, v);
+            }
+            if let Some(over_sum) = sums.get_mut(4)
+                && over > 0
+            {
+                over_sum.add(u, over);
             }
             let r = self.lot_ref(l);
             customer_lots.push(CustomerLotLine {
@@ -438,6 +500,7 @@ impl View<'_> {
                 returned: Decimal(h.returned),
                 retrieved: Decimal(h.retrieved),
                 outstanding: Decimal(out),
+                over_returned: Decimal(over),
             });
         }
         let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();
@@ -455,7 +518,7 @@ impl View<'_> {
             .iter()
             .map(|&c| {
                 let sums = per_customer.remove(&c).unwrap_or_default();
-                let [shipped, returned, retrieved, outstanding] = sums;
+                let [shipped, returned, retrieved, outstanding, over_returned] = sums;
                 let (locs, main_address) = ship_tos.remove(&c).unwrap_or_default();
                 RecallCustomer {
                     customer: self.party(c),
@@ -465,11 +528,21 @@ impl View<'_> {
                     returned: self.totals(&returned),
                     retrieved: self.totals(&retrieved),
                     outstanding: self.totals(&outstanding),
+                    over_returned: self.totals(&over_returned),
                     notified: notified.contains(&c),
                 }
             })
             .collect();
         let balances: Vec<MassBalance> = lots.iter().map(|&l| self.mass_balance_of(l)).collect();
+        // Which open recalls hold each lot in their scope.
+        let open_scopes: Vec<(String, HashSet<u32>)> = recalls
+            .iter()
+            .filter(|r| !self.recall_closed(r.number))
+            .map(|r| {
+                let name = ix.refs.value(r.number).map(|n| n.as_str().into()).unwrap_or_default();
+                (name, self.closure(&r.lots, true).lots.iter().map(|&(l, _)| l).collect())
+            })
+            .collect();
         let affected = closure
             .lots
             .iter()
@@ -483,6 +556,11 @@ impl View<'_> {
                     status: self.status(l),
                     expiry: self.expiry(l),
                     on_hand: b.on_hand.clone(),
+                    under_recall: open_scopes
+                        .iter()
+                        .filter(|(_, scope)| scope.contains(&l))
+                        .map(|(name, _)| name.clone())
+                        .collect(),
                 }
             })
             .collect();

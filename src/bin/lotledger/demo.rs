@@ -145,6 +145,6 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
     ));
     output::print(&text)?;
     std::io::stdout().flush()?;
-    print_recall(&report, output::Format::Table)?;
+    print_recall(&report, &index.unresolved(), output::Format::Table)?;
     Ok(Outcome::Ok)
 }

@@ -424,6 +424,9 @@ pub enum CliError {
     /// A check failed (the ledger does not verify, a checkpoint does not
     /// match): exit 1.
     Check(String),
+    /// What was asked for (a lot, recall, complaint or entry) is in no
+    /// indexed ledger: exit 5.
+    NotFound(String),
 }
 
 impl From<std::io::Error> for CliError {
@@ -591,7 +594,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     ledger: None,
                     actor,
                     station,
-                    kind,
+                    kind: kind.as_deref().map(queries::parse_kind).transpose()?,
                     from: from.as_deref().map(queries::parse_time).transpose()?,
                     to: to.as_deref().map(queries::parse_time).transpose()?,
                     limit,
@@ -623,6 +626,7 @@ fn main() -> ExitCode {
                 CliError::Io(e) => (4, e.to_string()),
                 CliError::Storage(m) => (4, m),
                 CliError::Check(m) => (1, m),
+                CliError::NotFound(m) => (5, m),
             };
             eprintln!("lotledger: {message}");
             ExitCode::from(code)
