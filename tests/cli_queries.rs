@@ -20,6 +20,11 @@ fn plant() -> &'static str {
         assert_eq!(code, 0, "{err}");
         assert!(out.contains("MOCK RECALL DRILL"), "{out}");
         assert!(out.contains("recall report:") && out.contains("customers to contact"), "{out}");
+        // Issue 12 item 11: the timings come after the tables, so they
+        // stay on screen; piped, no progress bar is drawn.
+        let drill = out.find("MOCK RECALL DRILL").unwrap();
+        assert!(out.find("mass balance").unwrap() < drill, "{out}");
+        assert!(!err.contains('\r') && !err.contains("writing ["), "{err}");
         (tmp, dir)
     })
     .1
@@ -65,8 +70,9 @@ fn recall_then_trace_the_recalled_lot_both_ways() {
         report["customers"].as_array().unwrap().len()
     );
     // Tables and CSV.
-    let (code, out, _) = run(&["trace", dir, "--lot", &lot]);
+    let (code, out, err) = run(&["trace", dir, "--lot", &lot]);
     assert_eq!(code, 0);
+    assert!(!err.contains("indexing ["), "piped: no progress bar: {err}");
     assert!(out.starts_with(&format!("forward trace of {lot}")), "{out}");
     let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
     assert!(

@@ -12,6 +12,7 @@ mod gs1;
 mod interchange;
 mod ledger;
 mod output;
+mod progress;
 mod proof;
 mod queries;
 mod tree;

@@ -18,23 +18,38 @@ use lotledger::query::{
 };
 
 use crate::output::{self, Format, Table};
+use crate::progress::{Progress, Unit};
 use crate::{CliError, Outcome};
 
 /// An index over the ledgers in `dirs`, and how long opening took.
 pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
     let mut index = Index::new();
+    let mut opened = Vec::with_capacity(dirs.len());
+    let mut total = 0u64;
     for dir in dirs {
         let id = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?.ledger_id();
-        for (_, path) in crate::tree::segments(dir)? {
+        let segments = crate::tree::segments(dir)?;
+        for (_, path) in &segments {
+            total += fs::metadata(path).map_or(0, |m| m.len());
+        }
+        opened.push((id, segments));
+    }
+    let mut bar = Progress::new("indexing", total, Unit::Bytes);
+    let mut done = 0u64;
+    for (id, segments) in opened {
+        for (_, path) in segments {
             let bytes = fs::read(&path)?;
+            done += bytes.len() as u64;
             let frames = bytes.get(segment::HEADER_LEN..).unwrap_or_default();
             let label = path.file_name().and_then(|n| n.to_str()).unwrap_or("segment").to_owned();
             index
                 .ingest_segment(&id, &label, frames)
                 .map_err(|e| CliError::Check(format!("{}: {e}", path.display())))?;
+            bar.set(done);
         }
     }
+    bar.finish();
     index.shrink_to_fit();
     Ok((index, started.elapsed()))
 }
