@@ -99,6 +99,8 @@ pub struct Index {
     pub(crate) lot_qtys: Vec<LotQty>,
     pub(crate) dispositions: Vec<DispositionRow>,
     pub(crate) returns: Vec<ReturnRow>,
+    /// Delivery confirmations (`Delivered` records), in entry order.
+    pub(crate) deliveries: Vec<DeliveryRow>,
     pub(crate) destructions: Vec<DestructionRow>,
     pub(crate) complaints: Vec<ComplaintRow>,
     /// Registration rows of each complaint number (a corrected registration
@@ -655,6 +657,7 @@ impl Index {
         self.lot_qtys.shrink_to_fit();
         self.dispositions.shrink_to_fit();
         self.returns.shrink_to_fit();
+        self.deliveries.shrink_to_fit();
         self.destructions.shrink_to_fit();
         self.steps.shrink_to_fit();
         self.actions.shrink_to_fit();

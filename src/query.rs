@@ -68,7 +68,7 @@ pub use expiry::{ExpiringLot, ExpiryCustomerLine, ExpiryReport, expiring};
 pub use genealogy::{Genealogy, GenealogyEdge, GenealogyNode, genealogy};
 pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
-    RecallReport, mass_balance, recall, recall_by_number,
+    RecallReport, RecallShipment, mass_balance, recall, recall_by_number,
 };
 pub use shipment::ShipmentLine;
 pub use suggest::{SUGGESTIONS, near_complaints, near_lots, near_recalls};

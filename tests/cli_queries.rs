@@ -77,7 +77,7 @@ fn recall_then_trace_the_recalled_lot_both_ways() {
     let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
     assert!(
         csv.starts_with(
-            "customer,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned\r\n"
+            "customer,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified\r\n"
         ),
         "{csv}"
     );
@@ -188,6 +188,9 @@ fn tables_add_up_and_spell_values_as_json_does() {
     assert!(!out.contains("Decimal(") && !out.contains(" { "), "{out}");
     assert!(out.contains("UNDER RECALL RC-2026-001"), "{out}");
     assert!(out.contains("over-returned"), "{out}");
+    // Item 7: the shipments that carried affected lots, with delivery state.
+    let shipments = out.lines().skip_while(|l| *l != "shipments of affected lots").nth(1).unwrap();
+    assert!(shipments.starts_with("customer  ") && shipments.contains("delivered"), "{shipments}");
 
     let (_, out, _) = run(&["audit", dir, "--corrections"]);
     let header = out.lines().next().unwrap();

@@ -198,3 +198,112 @@ fn near_matches_for_what_is_not_found() {
     assert!(query::near_recalls(&ix, "XYZ-12345").is_empty());
     assert!(query::near_complaints(&ix, "CP-1").is_empty(), "the plant registers none");
 }
+
+fn complaint(p: &mut Plant, h: i64, no: &str, customer: &str, lot: LotId) {
+    p.put(
+        SALES,
+        t(h),
+        "d.moreau",
+        "CS-DESK",
+        Record::ComplaintRegistered(ComplaintRegistered {
+            complaint: r(no),
+            received_at: t(h),
+            channel: Channel::Phone,
+            complainant: Complainant {
+                person: "Pharmacist".parse().unwrap(),
+                organisation: None,
+                contact: Text::default(),
+            },
+            customer: Some(party(customer)),
+            product: "Plasters".parse().unwrap(),
+            packaging: Text::default(),
+            quantity: None,
+            lot: Some(lot),
+            order: None,
+            place_of_purchase: Text::default(),
+            story: Text::default(),
+            expectation: Text::default(),
+            evidence: heapless::Vec::new(),
+            severity: Severity::Major,
+            kind: ComplaintType::ProductQuality,
+        }),
+    );
+}
+
+// Item 7: the recall report gave no orders, ship dates, delivery state or
+// notification times per customer, and did not point out an un-notified
+// customer with an open complaint on an affected lot.
+#[test]
+fn the_recall_report_lists_orders_deliveries_notifications_and_open_complaints() {
+    let mut p = recalled();
+    // C-1 confirms SO-1 (F1 to LOC-1) delivered; SO-3 (F2) stays in transit.
+    p.put(
+        SALES,
+        t(45),
+        "t.yilmaz",
+        "SHIP-1",
+        Record::Delivered(Delivered { order: r("SO-1"), customer: party("C-1") }),
+    );
+    // C-2, never notified, complains about F1 and the complaint is open;
+    // C-3's complaint on F3 is outside the A1 scope.
+    complaint(&mut p, 70, "CP-7", "C-2", fg("F1"));
+    complaint(&mut p, 71, "CP-8", "C-3", fg("F3"));
+    let ix = p.index();
+    let rep = query::recall_by_number(&ix, &r("RC-1")).unwrap();
+
+    let c1 = rep.customers.iter().find(|c| c.customer == "C-1").unwrap();
+    assert_eq!(c1.notified_at, [t(61)]);
+    assert!(c1.open_complaints.is_empty());
+    let rows: Vec<_> = c1
+        .shipments
+        .iter()
+        .map(|s| {
+            (
+                s.order.as_str(),
+                s.lot.as_str(),
+                s.quantity.to_string(),
+                s.shipped_at,
+                s.ship_to.as_deref(),
+                s.delivered_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("SO-1", "F1", "300".to_string(), t(30), Some("LOC-1"), Some(t(45))),
+            ("SO-3", "F2", "100".to_string(), t(32), None, None),
+        ]
+    );
+    let c2 = rep.customers.iter().find(|c| c.customer == "C-2").unwrap();
+    assert!(!c2.notified && c2.notified_at.is_empty());
+    assert_eq!(c2.open_complaints, ["CP-7"]);
+    assert_eq!(c2.shipments.len(), 1);
+    assert_eq!(c2.shipments[0].delivered_at, None, "SO-2 was never confirmed");
+
+    let line = rep.customer_lots.iter().find(|l| l.customer == "C-1" && l.lot == "F1").unwrap();
+    assert_eq!(
+        (line.ship_to.as_slice(), line.orders.as_slice()),
+        (&["LOC-1".to_string()][..], &["SO-1".to_string()][..])
+    );
+    assert_eq!(line.notified_at, Some(t(61)));
+    let line = rep.customer_lots.iter().find(|l| l.customer == "C-2").unwrap();
+    assert_eq!(
+        (line.ship_to.len(), line.orders.as_slice(), line.notified_at),
+        (0, &["SO-2".to_string()][..], None)
+    );
+
+    // A closed complaint is no longer open.
+    p.put(
+        SALES,
+        t(80),
+        "d.moreau",
+        "CS-DESK",
+        Record::ComplaintProgress(ComplaintProgress {
+            complaint: r("CP-7"),
+            step: ComplaintStep::Closed,
+        }),
+    );
+    let rep = query::recall_by_number(&p.index(), &r("RC-1")).unwrap();
+    assert!(rep.customers.iter().all(|c| c.open_complaints.is_empty()));
+}

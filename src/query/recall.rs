@@ -15,7 +15,7 @@ use std::vec::Vec;
 use serde::Serialize;
 
 use super::{Decimal, LotRef, QueryError, Sums, Totals, View, find_row, lot_numbers};
-use crate::index::{ActionKind, Index};
+use crate::index::{ActionKind, EntryPlace, Index};
 use crate::model::{Date, Disposition, LotId, RecallClass, RecordKind, Reference, Timestamp};
 
 /// A lot in a recall's scope.
@@ -104,6 +104,32 @@ pub struct MassBalance {
     pub discrepancies: Vec<Discrepancy>,
 }
 
+/// One shipment of an affected lot to a customer, as the recall report
+/// lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecallShipment {
+    /// The sales order.
+    pub order: String,
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// How much.
+    pub quantity: Decimal,
+    /// The unit.
+    pub unit: String,
+    /// When it was shipped (the entry time).
+    pub shipped_at: Timestamp,
+    /// The ship-to location; none for the customer's main address.
+    pub ship_to: Option<String>,
+    /// When the customer confirmed delivery of the order (the first
+    /// `delivered` record in force for this customer and order); none
+    /// while it is in transit, as far as the records say.
+    pub delivered_at: Option<Timestamp>,
+    /// Where the shipment is recorded.
+    pub place: EntryPlace,
+}
+
 /// One customer's holding of one lot, in one unit (a CSV row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CustomerLotLine {
@@ -127,6 +153,14 @@ pub struct CustomerLotLine {
     /// What came back beyond what was shipped (returned + retrieved −
     /// shipped, when positive).
     pub over_returned: Decimal,
+    /// The ship-to locations this lot went to at this customer (empty:
+    /// only the main address).
+    pub ship_to: Vec<String>,
+    /// The sales orders that carried this lot to this customer, in entry order.
+    pub orders: Vec<String>,
+    /// When a recall in this report first recorded notifying the
+    /// customer; none if none did.
+    pub notified_at: Option<Timestamp>,
 }
 
 /// A customer who received affected lots.
@@ -151,6 +185,16 @@ pub struct RecallCustomer {
     pub over_returned: Totals,
     /// Whether a recall in this report recorded notifying them.
     pub notified: bool,
+    /// Every notification of them recorded by a recall in this report, in
+    /// time order.
+    pub notified_at: Vec<Timestamp>,
+    /// Each shipment of an affected lot to them, in entry order, with its
+    /// order, date, ship-to and delivery confirmation.
+    pub shipments: Vec<RecallShipment>,
+    /// Their open complaints (registration in force, not closed or
+    /// archived) that name an affected lot. A customer not notified with
+    /// an open complaint here is the first one to call.
+    pub open_complaints: Vec<String>,
 }
 
 /// How far a recall has got.
@@ -461,14 +505,73 @@ impl View<'_> {
                     || self.closure(&r.lots, true).lots.iter().any(|(l, _)| seeds.contains(l))
             })
             .collect();
-        let mut notified: HashSet<u32> = HashSet::new();
+        let mut notified: HashMap<u32, Vec<Timestamp>> = HashMap::new();
         for r in &recalls {
             let actions = ix.recall_actions.get(&r.number).map(Vec::as_slice).unwrap_or_default();
             for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
                 if let ActionKind::Notified { customer } = a.action
                     && !ix.is_void(a.entry)
                 {
-                    notified.insert(customer);
+                    notified.entry(customer).or_default().push(ix.time(a.entry));
+                }
+            }
+        }
+        for times in notified.values_mut() {
+            times.sort_unstable();
+        }
+        // The first delivery confirmation in force per (customer, order).
+        let mut delivered: HashMap<(u32, &str), Timestamp> = HashMap::new();
+        for d in ix.deliveries.iter().filter(|d| !ix.is_void(d.entry)) {
+            let order = self.text_str(d.order).unwrap_or_default();
+            delivered.entry((d.customer, order)).or_insert_with(|| ix.time(d.entry));
+        }
+        let mut shipped_to: HashMap<u32, Vec<RecallShipment>> = HashMap::new();
+        let mut lot_orders: HashMap<(u32, u32), (Vec<String>, Vec<String>)> = HashMap::new();
+        for &l in &lots {
+            let r = self.lot_ref(l);
+            for s in self.shipments(l) {
+                let order = self.text_str(s.order).unwrap_or_default();
+                let ship_to = self.location(s.ship_to);
+                let (tos, orders) = lot_orders.entry((s.customer, l)).or_default();
+                if let Some(to) = &ship_to
+                    && !tos.contains(to)
+                {
+                    tos.push(to.clone());
+                }
+                if !orders.iter().any(|o| o == order) {
+                    orders.push(order.into());
+                }
+                let Some(place) = ix.place(s.entry) else { continue };
+                shipped_to.entry(s.customer).or_default().push(RecallShipment {
+                    order: order.into(),
+                    item: r.item.clone(),
+                    lot: r.lot.clone(),
+                    quantity: Decimal(s.qty().normalized()),
+                    unit: self.unit(s.unit),
+                    shipped_at: Timestamp(s.time),
+                    ship_to,
+                    delivered_at: delivered.get(&(s.customer, order)).copied(),
+                    place,
+                });
+            }
+        }
+        for list in shipped_to.values_mut() {
+            list.sort_by_key(|s| (s.place.ledger, s.place.seq));
+        }
+        // Open complaints naming an affected lot, per customer.
+        let mut complaints: HashMap<u32, Vec<String>> = HashMap::new();
+        for &l in &lots {
+            for e in self.lot_events(l, RecordKind::ComplaintRegistered) {
+                let Some(c) = find_row(&ix.complaints, |c| c.entry, e) else { continue };
+                let in_force = ix.complaint_in_force(c.number).is_some_and(|f| f.entry == e);
+                if in_force && c.customer != crate::index::NONE && self.complaint_open(c) {
+                    let number = ix.refs.value(c.number).map(|n| n.as_str().into());
+                    let list = complaints.entry(c.customer).or_default();
+                    if let Some(n) = number
+                        && !list.contains(&n)
+                    {
+                        list.push(n);
+                    }
                 }
             }
         }
@@ -491,6 +594,7 @@ impl View<'_> {
                 over_sum.add(u, over);
             }
             let r = self.lot_ref(l);
+            let (ship_to, orders) = lot_orders.get(&(c, l)).cloned().unwrap_or_default();
             customer_lots.push(CustomerLotLine {
                 customer: self.party(c),
                 item: r.item,
@@ -501,6 +605,9 @@ impl View<'_> {
                 retrieved: Decimal(h.retrieved),
                 outstanding: Decimal(out),
                 over_returned: Decimal(over),
+                ship_to,
+                orders,
+                notified_at: notified.get(&c).and_then(|t| t.first().copied()),
             });
         }
         let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();
@@ -529,7 +636,10 @@ impl View<'_> {
                     retrieved: self.totals(&retrieved),
                     outstanding: self.totals(&outstanding),
                     over_returned: self.totals(&over_returned),
-                    notified: notified.contains(&c),
+                    notified: notified.contains_key(&c),
+                    notified_at: notified.get(&c).cloned().unwrap_or_default(),
+                    shipments: shipped_to.remove(&c).unwrap_or_default(),
+                    open_complaints: complaints.remove(&c).unwrap_or_default(),
                 }
             })
             .collect();

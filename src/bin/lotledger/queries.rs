@@ -325,6 +325,9 @@ pub fn print_recall(
         "retrieved",
         "outstanding",
         "over-returned",
+        "ship to",
+        "orders",
+        "notified",
     ]);
     for c in &report.customer_lots {
         lines.row([
@@ -337,6 +340,9 @@ pub fn print_recall(
             c.retrieved.to_string(),
             c.outstanding.to_string(),
             c.over_returned.to_string(),
+            if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") },
+            c.orders.join(" "),
+            c.notified_at.map_or_else(|| "no".to_owned(), |t| t.to_string()),
         ]);
     }
     if format == Format::Csv {
@@ -387,10 +393,40 @@ pub fn print_recall(
             totals(&c.retrieved),
             totals(&c.outstanding),
             totals(&c.over_returned),
-            if c.notified { "yes".into() } else { "NO".into() },
+            match (c.notified_at.first(), c.open_complaints.is_empty()) {
+                (Some(t), _) => t.to_string(),
+                (None, true) => "NO".into(),
+                (None, false) => format!("NO, open complaint {}", c.open_complaints.join(" ")),
+            },
         ]);
     }
     render(format, &customers)?;
+    output::print("\nshipments of affected lots\n")?;
+    let mut shipments = Table::new(&[
+        "customer",
+        "order",
+        "shipped",
+        "item",
+        "lot",
+        "quantity",
+        "ship to",
+        "delivered",
+    ]);
+    for c in &report.customers {
+        for s in &c.shipments {
+            shipments.row([
+                c.customer.clone(),
+                s.order.clone(),
+                s.shipped_at.to_string(),
+                s.item.clone(),
+                s.lot.clone(),
+                format!("{} {}", s.quantity, s.unit),
+                s.ship_to.clone().unwrap_or_else(|| "main address".into()),
+                s.delivered_at.map_or_else(|| "in transit".into(), |t| t.to_string()),
+            ]);
+        }
+    }
+    render(format, &shipments)?;
     output::print("\nmass balance\n")?;
     let mut balances = Table::new(&[
         "item",
