@@ -79,6 +79,12 @@ fn a_forgotten_ledger_is_reported_as_unresolved() {
         "{:?}",
         u.examples
     );
+    assert_eq!(
+        u.examples.last().map(String::as_str),
+        Some(
+            "lot RM-A/A1 is named by a recall_opened record but no indexed ledger receives or produces it"
+        )
+    );
     // The recall is still answered, and the gap is there to be shown.
     let rep = query::recall_by_number(&sales, &r("RC-1")).unwrap();
     assert_eq!(rep.lots.len(), 1, "without the line ledger only A1 is in scope");

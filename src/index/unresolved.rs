@@ -97,11 +97,11 @@ impl Index {
                 let item =
                     self.lot_item.get(lot).map_or("", |&i| self.labels.get(LabelKind::Item, i));
                 let how = if shipped {
-                    "shipped"
+                    "shipped".into()
                 } else if consumed {
-                    "consumed"
+                    "consumed".into()
                 } else {
-                    named.map_or("named", |e| kind_name(self.kind(e)))
+                    format!("named by a {} record", named.map_or("", |e| kind_name(self.kind(e))))
                 };
                 format!(
                     "lot {item}/{} is {how} but no indexed ledger receives or produces it",
