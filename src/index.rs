@@ -32,6 +32,7 @@ pub mod cache;
 mod ingest;
 mod intern;
 mod rows;
+mod unresolved;
 
 use core::fmt;
 use std::collections::HashMap;
@@ -49,6 +50,7 @@ use crate::model::{
 pub(crate) use arena::{LabelKind, Labels, TextArena};
 pub(crate) use intern::{FastBuild, Interner};
 pub(crate) use rows::*;
+pub use unresolved::{UNRESOLVED_EXAMPLES, Unresolved};
 
 /// An index over one or more ledgers. See the [module documentation](self).
 ///
@@ -98,6 +100,8 @@ pub struct Index {
     pub(crate) lot_qtys: Vec<LotQty>,
     pub(crate) dispositions: Vec<DispositionRow>,
     pub(crate) returns: Vec<ReturnRow>,
+    /// Delivery confirmations (`Delivered` records), in entry order.
+    pub(crate) deliveries: Vec<DeliveryRow>,
     pub(crate) destructions: Vec<DestructionRow>,
     pub(crate) complaints: Vec<ComplaintRow>,
     /// Registration rows of each complaint number (a corrected registration
@@ -665,6 +669,7 @@ impl Index {
         self.lot_qtys.shrink_to_fit();
         self.dispositions.shrink_to_fit();
         self.returns.shrink_to_fit();
+        self.deliveries.shrink_to_fit();
         self.destructions.shrink_to_fit();
         self.steps.shrink_to_fit();
         self.actions.shrink_to_fit();

@@ -41,6 +41,7 @@ mod expiry;
 mod genealogy;
 mod recall;
 mod shipment;
+mod suggest;
 mod trace;
 
 use core::fmt;
@@ -67,9 +68,10 @@ pub use expiry::{ExpiringLot, ExpiryCustomerLine, ExpiryReport, expiring};
 pub use genealogy::{Genealogy, GenealogyEdge, GenealogyNode, genealogy};
 pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
-    RecallReport, mass_balance, recall, recall_by_number,
+    RecallReport, RecallShipment, mass_balance, recall, recall_by_number,
 };
 pub use shipment::ShipmentLine;
+pub use suggest::{SUGGESTIONS, near_complaints, near_lots, near_recalls};
 pub use trace::{
     BackwardTrace, ForwardTrace, InspectionLine, Link, ReceiptLine, TracedLot, trace_backward,
     trace_forward,

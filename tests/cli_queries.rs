@@ -20,6 +20,11 @@ fn plant() -> &'static str {
         assert_eq!(code, 0, "{err}");
         assert!(out.contains("MOCK RECALL DRILL"), "{out}");
         assert!(out.contains("recall report:") && out.contains("customers to contact"), "{out}");
+        // Issue 12 item 11: the timings come after the tables, so they
+        // stay on screen; piped, no progress bar is drawn.
+        let drill = out.find("MOCK RECALL DRILL").unwrap();
+        assert!(out.find("mass balance").unwrap() < drill, "{out}");
+        assert!(!err.contains('\r') && !err.contains("writing ["), "{err}");
         (tmp, dir)
     })
     .1
@@ -65,12 +70,15 @@ fn recall_then_trace_the_recalled_lot_both_ways() {
         report["customers"].as_array().unwrap().len()
     );
     // Tables and CSV.
-    let (code, out, _) = run(&["trace", dir, "--lot", &lot]);
+    let (code, out, err) = run(&["trace", dir, "--lot", &lot]);
     assert_eq!(code, 0);
+    assert!(!err.contains("indexing ["), "piped: no progress bar: {err}");
     assert!(out.starts_with(&format!("forward trace of {lot}")), "{out}");
     let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
     assert!(
-        csv.starts_with("customer,item,lot,unit,shipped,returned,retrieved,outstanding\r\n"),
+        csv.starts_with(
+            "customer,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified\r\n"
+        ),
         "{csv}"
     );
     let (_, dot, _) = run(&["trace", dir, "--lot", &lot, "--graph", "dot"]);
@@ -113,7 +121,6 @@ fn bad_input_exits_2_and_a_missing_ledger_4() {
     for args in [
         vec!["trace", dir, "--lot", "no-slash"],
         vec!["trace", dir, "--lot", "gtin:09506000134353/B1"],
-        vec!["trace", dir, "--lot", "RM-NOTHING/R0"],
         vec!["recall", dir],
         vec!["complaints", dir, "--severity", "catastrophic"],
         vec!["expiring", dir, "--before", "2030-13-01"],
@@ -128,4 +135,107 @@ fn bad_input_exits_2_and_a_missing_ledger_4() {
     }
     let (code, _, _) = run(&["trace", "/nonexistent/ledger", "--lot", "A/B"]);
     assert_eq!(code, 4);
+}
+
+// Issue 12 item 8: "not found" has its own exit code (6), distinct from
+// bad usage (2), and names near matches; `audit --kind` refuses an unknown
+// kind; a bare GTIN before `/lot` reads as `gtin:`.
+#[test]
+fn not_found_exits_5_with_near_matches_and_bare_gtins_are_read() {
+    let dir = plant();
+    let (code, _, err) = run(&["trace", dir, "--lot", "RM-NOTHING/R0"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("not in any indexed record"), "{err}");
+    let (code, _, err) = run(&["recall", dir, "--recall", "RC-2026-01"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("did you mean RC-2026-001"), "{err}");
+    let (code, _, err) = run(&["complaints", dir, "--timeline", "NO-SUCH-COMPLAINT"]);
+    assert_eq!(code, 6, "{err}");
+
+    let (code, _, err) = run(&["audit", dir, "--kind", "shipment"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("one of material_received,") && err.contains("shipped"), "{err}");
+
+    let report = json(&["recall", dir, "--recall", "RC-2026-001", "--json"]);
+    let lot = report["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["item"].as_str().unwrap().starts_with("gtin:"))
+        .expect("a finished lot in scope");
+    let code = lot["lot"].as_str().unwrap();
+    let gtin = lot["item"].as_str().unwrap().strip_prefix("gtin:").unwrap();
+    let prefixed = json(&["trace", dir, "--lot", &format!("gtin:{gtin}/{code}"), "--json"]);
+    let bare = json(&["trace", dir, "--lot", &format!("{gtin}/{code}"), "--json"]);
+    assert_eq!(prefixed, bare);
+    // The same lot code under the wrong item is suggested under the right one.
+    let (code5, _, err) = run(&["trace", dir, "--lot", &format!("RM-WRONG/{code}")]);
+    assert_eq!(code5, 6, "{err}");
+    assert!(err.contains(&format!("did you mean gtin:{gtin}/{code}")), "{err}");
+}
+
+// Issue 12 items 6 and 9: the tables add up and use the JSON spellings:
+// the mass balance shows returned and retrieved, no Debug text
+// (`Decimal(…)`, `NegativeOnHand {`), the corrections table has ledger and
+// in-force columns, enum values are snake_case as in JSON.
+#[test]
+fn tables_add_up_and_spell_values_as_json_does() {
+    let dir = plant();
+    let (code, out, err) = run(&["recall", dir, "--recall", "RC-2026-001"]);
+    assert_eq!(code, 0, "{err}");
+    let header = out.lines().skip_while(|l| *l != "mass balance").nth(1).unwrap();
+    for column in
+        ["received", "produced", "returned", "retrieved", "consumed", "shipped", "destroyed"]
+    {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(!out.contains("Decimal(") && !out.contains(" { "), "{out}");
+    assert!(out.contains("UNDER RECALL RC-2026-001"), "{out}");
+    assert!(out.contains("over-returned"), "{out}");
+    // Item 7: the shipments that carried affected lots, with delivery state.
+    let shipments = out.lines().skip_while(|l| *l != "shipments of affected lots").nth(1).unwrap();
+    assert!(shipments.starts_with("customer  ") && shipments.contains("delivered"), "{shipments}");
+
+    let (_, out, _) = run(&["audit", dir, "--corrections"]);
+    let header = out.lines().next().unwrap();
+    assert!(header.starts_with("ledger") && header.contains("in force"), "{header}");
+
+    let (_, out, _) = run(&["complaints", dir, "--type", "product_quality"]);
+    assert!(out.contains("product_quality"), "{out}");
+    assert!(!out.contains("productquality"), "{out}");
+    let (_, out, _) = run(&["expiring", dir, "--before", "2030-01-01"]);
+    assert!(!out.contains("onhold"), "{out}");
+}
+
+// Issue 12 item 3: a shipment of a lot no indexed ledger produces or
+// receives (the production ledger was left out) is warned about on
+// stderr, atop the table, and in the JSON; the full plant has nothing
+// unresolved.
+#[test]
+fn a_forgotten_ledger_is_warned_about_in_every_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("sales");
+    let d = d.to_str().unwrap();
+    let (code, _, err) = run(&["init", d]);
+    assert_eq!(code, 0, "{err}");
+    let line = r#"{"time": "2026-01-03T23:43:49.012Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"gtin": "09506000134680"}, "lot": "B260001"}, "quantity": "252 H87", "customer": {"internal": "C10140"}, "order": "SO0000001"}}}"#;
+    let (code, _, err) = cli_common::run_with(&["append", d], &format!("{line}\n"));
+    assert_eq!(code, 0, "{err}");
+
+    let lot = "gtin:09506000134680/B260001";
+    let (code, out, err) = run(&["trace", d, "--lot", lot]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("WARNING:") && out.contains("1 lots"), "{out}");
+    assert!(err.contains("WARNING:") && err.contains("B260001 is shipped"), "{err}");
+    let (_, csv, err) = run(&["trace", d, "--lot", lot, "--csv"]);
+    assert!(!csv.contains("WARNING") && err.contains("WARNING"), "{csv}");
+    let j = json(&["trace", d, "--lot", lot, "--json"]);
+    assert_eq!(j["unresolved"]["lots"], 1, "{j}");
+    assert_eq!(j["unresolved"]["examples"].as_array().unwrap().len(), 1);
+    let j = json(&["recall", d, "--lot", lot, "--json"]);
+    assert_eq!(j["unresolved"]["lots"], 1, "{j}");
+
+    let full = json(&["recall", plant(), "--recall", "RC-2026-001", "--json"]);
+    assert_eq!(full["unresolved"]["lots"], 0, "{}", full["unresolved"]);
+    assert_eq!(full["unresolved"]["recalls"], 0);
 }

@@ -66,7 +66,7 @@ use crate::model::{
 
 /// The version of the cache file layout. A cache of another version is
 /// rebuilt, never read.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The file a one-ledger cache is kept in, inside the ledger directory.
 pub const FILE_NAME: &str = "index.cache";
@@ -1065,6 +1065,7 @@ persist_struct!(Index {
     lot_qtys,
     dispositions,
     returns,
+    deliveries,
     destructions,
     complaints,
     complaint_by_number,
@@ -1112,6 +1113,7 @@ persist_struct!(LotQty { lot, qty });
 persist_struct!(DispositionRow { entry, status });
 persist_struct!(ShipmentRow { amount, time, entry, customer, ship_to, order, unit, scale });
 persist_struct!(ReturnRow { entry, from, qty });
+persist_struct!(DeliveryRow { entry, customer, order });
 persist_struct!(DestructionRow { entry, qty });
 persist_struct!(ComplaintRow {
     entry,

@@ -232,7 +232,10 @@ impl Index {
                 }
             }
             RecordKind::Delivered => {
-                let _d: Delivered = take!(Delivered);
+                let d: Delivered = take!(Delivered);
+                let customer = self.party(&d.customer)?;
+                let order = self.text.push(d.order.as_str());
+                self.deliveries.push(DeliveryRow { entry: e, customer, order });
             }
             RecordKind::Returned => {
                 let r: Returned = take!(Returned);

@@ -47,6 +47,15 @@ pub(crate) struct LotNode {
     pub events: Vec<u32>,
 }
 
+/// A delivery confirmation: the customer confirmed receiving an order.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DeliveryRow {
+    pub entry: u32,
+    pub customer: u32,
+    /// The order number, in the text buffer.
+    pub order: u32,
+}
+
 /// A raw material receipt.
 #[derive(Clone, Debug)]
 pub(crate) struct ReceiptRow {

@@ -358,6 +358,12 @@ struct State<'a> {
 }
 
 impl<'a> View<'a> {
+    /// Whether the complaint of registration `row` is open now (no
+    /// closing or archiving step in force).
+    pub(super) fn complaint_open(&self, row: &'a Row) -> bool {
+        self.state(row, Timestamp(i64::MAX)).open
+    }
+
     /// The complaint as it stood at `now`: steps recorded later are not seen.
     fn state(&self, row: &'a Row, now: Timestamp) -> State<'a> {
         let ix = self.ix;

@@ -2,7 +2,10 @@
 //! and how far an open recall has got.
 //!
 //! Outstanding at a customer = shipped − returned − retrieved (by a recall
-//! action), per lot and unit. On hand at the plant = received + produced +
+//! action), per lot and unit, and never below zero: what a customer gave
+//! back beyond what was shipped to them is reported apart, as
+//! `over_returned` (and flagged in the lot's mass balance), so it never
+//! cancels another customer's or another lot's stock in a total. On hand at the plant = received + produced +
 //! returned + retrieved − consumed − shipped − destroyed.
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +15,7 @@ use std::vec::Vec;
 use serde::Serialize;
 
 use super::{Decimal, LotRef, QueryError, Sums, Totals, View, find_row, lot_numbers};
-use crate::index::{ActionKind, Index};
+use crate::index::{ActionKind, EntryPlace, Index};
 use crate::model::{Date, Disposition, LotId, RecallClass, RecordKind, Reference, Timestamp};
 
 /// A lot in a recall's scope.
@@ -30,6 +33,8 @@ pub struct AffectedLot {
     pub expiry: Option<Date>,
     /// The quantity still at the plant.
     pub on_hand: Totals,
+    /// Recalls in force and not closed whose scope holds this lot.
+    pub under_recall: Vec<String>,
 }
 
 /// Something in a mass balance that does not add up.
@@ -55,6 +60,21 @@ pub enum Discrepancy {
         /// The unit.
         unit: String,
     },
+}
+
+impl core::fmt::Display for Discrepancy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NegativeOnHand { unit, on_hand } => {
+                write!(f, "negative on hand ({on_hand} {unit})")
+            }
+            Self::MixedUnits => f.write_str("mixed units"),
+            Self::NoSource => f.write_str("never received or produced"),
+            Self::MoreBackThanShipped { customer, unit } => {
+                write!(f, "more back from {customer} than shipped ({unit})")
+            }
+        }
+    }
 }
 
 /// The mass balance of one lot, per unit.
@@ -84,6 +104,32 @@ pub struct MassBalance {
     pub discrepancies: Vec<Discrepancy>,
 }
 
+/// One shipment of an affected lot to a customer, as the recall report
+/// lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecallShipment {
+    /// The sales order.
+    pub order: String,
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// How much.
+    pub quantity: Decimal,
+    /// The unit.
+    pub unit: String,
+    /// When it was shipped (the entry time).
+    pub shipped_at: Timestamp,
+    /// The ship-to location; none for the customer's main address.
+    pub ship_to: Option<String>,
+    /// When the customer confirmed delivery of the order (the first
+    /// `delivered` record in force for this customer and order); none
+    /// while it is in transit, as far as the records say.
+    pub delivered_at: Option<Timestamp>,
+    /// Where the shipment is recorded.
+    pub place: EntryPlace,
+}
+
 /// One customer's holding of one lot, in one unit (a CSV row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CustomerLotLine {
@@ -101,8 +147,20 @@ pub struct CustomerLotLine {
     pub returned: Decimal,
     /// Retrieved from the customer by recall actions.
     pub retrieved: Decimal,
-    /// Still in the customer's hands.
+    /// Still in the customer's hands: shipped − returned − retrieved, or
+    /// zero when more came back.
     pub outstanding: Decimal,
+    /// What came back beyond what was shipped (returned + retrieved −
+    /// shipped, when positive).
+    pub over_returned: Decimal,
+    /// The ship-to locations this lot went to at this customer (empty:
+    /// only the main address).
+    pub ship_to: Vec<String>,
+    /// The sales orders that carried this lot to this customer, in entry order.
+    pub orders: Vec<String>,
+    /// When a recall in this report first recorded notifying the
+    /// customer; none if none did.
+    pub notified_at: Option<Timestamp>,
 }
 
 /// A customer who received affected lots.
@@ -120,10 +178,23 @@ pub struct RecallCustomer {
     pub returned: Totals,
     /// Retrieved by recall actions.
     pub retrieved: Totals,
-    /// Still in the customer's hands.
+    /// Still in the customer's hands: the sum of each lot's outstanding,
+    /// each at least zero.
     pub outstanding: Totals,
+    /// What came back beyond what was shipped, summed over lots.
+    pub over_returned: Totals,
     /// Whether a recall in this report recorded notifying them.
     pub notified: bool,
+    /// Every notification of them recorded by a recall in this report, in
+    /// time order.
+    pub notified_at: Vec<Timestamp>,
+    /// Each shipment of an affected lot to them, in entry order, with its
+    /// order, date, ship-to and delivery confirmation.
+    pub shipments: Vec<RecallShipment>,
+    /// Their open complaints (registration in force, not closed or
+    /// archived) that name an affected lot. A customer not notified with
+    /// an open complaint here is the first one to call.
+    pub open_complaints: Vec<String>,
 }
 
 /// How far a recall has got.
@@ -145,8 +216,11 @@ pub struct RecallProgress {
     pub not_notified: Vec<String>,
     /// Quantity retrieved so far.
     pub retrieved: Totals,
-    /// Quantity still in the field in its scope.
+    /// Quantity still in the field in its scope: the sum over customers
+    /// and lots of each outstanding, each at least zero.
     pub outstanding: Totals,
+    /// What came back beyond what was shipped, summed apart.
+    pub over_returned: Totals,
     /// When it was closed, if it was.
     pub closed_at: Option<Timestamp>,
 }
@@ -184,6 +258,18 @@ struct Held {
     shipped: i128,
     returned: i128,
     retrieved: i128,
+}
+
+impl Held {
+    /// Still at the customer, never below zero.
+    fn outstanding(self) -> i128 {
+        (self.shipped - self.returned - self.retrieved).max(0)
+    }
+
+    /// Back beyond what was shipped, never below zero.
+    fn over_returned(self) -> i128 {
+        (self.returned + self.retrieved - self.shipped).max(0)
+    }
 }
 
 impl View<'_> {
@@ -339,7 +425,18 @@ impl View<'_> {
     /// Outstanding per (customer, lot, unit) for `lots`.
     pub(crate) fn holdings_of(&self, lots: &[u32]) -> Vec<((u32, u32, u32), i128)> {
         let (rows, _) = self.holdings(lots);
-        rows.into_iter().map(|(k, h)| (k, h.shipped - h.returned - h.retrieved)).collect()
+        rows.into_iter().map(|(k, h)| (k, h.outstanding())).collect()
+    }
+
+    /// Whether recall number `number` has a closing action in force.
+    fn recall_closed(&self, number: u32) -> bool {
+        let ix = self.ix;
+        ix.recall_actions.get(&number).is_some_and(|actions| {
+            actions
+                .iter()
+                .filter_map(|&a| ix.actions.get(a as usize))
+                .any(|a| matches!(a.action, ActionKind::Closed) && !ix.is_void(a.entry))
+        })
     }
 
     fn progress(&self, row: &crate::index::RecallRow) -> RecallProgress {
@@ -348,12 +445,15 @@ impl View<'_> {
         let lots: Vec<u32> = scope.lots.iter().map(|&(l, _)| l).collect();
         let (held, _) = self.holdings(&lots);
         let mut customers: Vec<u32> = Vec::new();
-        let mut outstanding = Sums::default();
+        let (mut outstanding, mut over_returned) = (Sums::default(), Sums::default());
         for &((c, _, u), h) in &held {
             if h.shipped > 0 && !customers.contains(&c) {
                 customers.push(c);
             }
-            outstanding.add(u, h.shipped - h.returned - h.retrieved);
+            outstanding.add(u, h.outstanding());
+            if h.over_returned() > 0 {
+                over_returned.add(u, h.over_returned());
+            }
         }
         let mut notified: Vec<u32> = Vec::new();
         let mut retrieved = Sums::default();
@@ -385,6 +485,7 @@ impl View<'_> {
             not_notified,
             retrieved: self.totals(&retrieved),
             outstanding: self.totals(&outstanding),
+            over_returned: self.totals(&over_returned),
             closed_at,
         }
     }
@@ -404,31 +505,96 @@ impl View<'_> {
                     || self.closure(&r.lots, true).lots.iter().any(|(l, _)| seeds.contains(l))
             })
             .collect();
-        let mut notified: HashSet<u32> = HashSet::new();
+        let mut notified: HashMap<u32, Vec<Timestamp>> = HashMap::new();
         for r in &recalls {
             let actions = ix.recall_actions.get(&r.number).map(Vec::as_slice).unwrap_or_default();
             for a in actions.iter().filter_map(|&a| ix.actions.get(a as usize)) {
                 if let ActionKind::Notified { customer } = a.action
                     && !ix.is_void(a.entry)
                 {
-                    notified.insert(customer);
+                    notified.entry(customer).or_default().push(ix.time(a.entry));
+                }
+            }
+        }
+        for times in notified.values_mut() {
+            times.sort_unstable();
+        }
+        // The first delivery confirmation in force per (customer, order).
+        let mut delivered: HashMap<(u32, &str), Timestamp> = HashMap::new();
+        for d in ix.deliveries.iter().filter(|d| !ix.is_void(d.entry)) {
+            let order = self.text_str(d.order).unwrap_or_default();
+            delivered.entry((d.customer, order)).or_insert_with(|| ix.time(d.entry));
+        }
+        let mut shipped_to: HashMap<u32, Vec<RecallShipment>> = HashMap::new();
+        let mut lot_orders: HashMap<(u32, u32), (Vec<String>, Vec<String>)> = HashMap::new();
+        for &l in &lots {
+            let r = self.lot_ref(l);
+            for s in self.shipments(l) {
+                let order = self.text_str(s.order).unwrap_or_default();
+                let ship_to = self.location(s.ship_to);
+                let (tos, orders) = lot_orders.entry((s.customer, l)).or_default();
+                if let Some(to) = &ship_to
+                    && !tos.contains(to)
+                {
+                    tos.push(to.clone());
+                }
+                if !orders.iter().any(|o| o == order) {
+                    orders.push(order.into());
+                }
+                let Some(place) = ix.place(s.entry) else { continue };
+                shipped_to.entry(s.customer).or_default().push(RecallShipment {
+                    order: order.into(),
+                    item: r.item.clone(),
+                    lot: r.lot.clone(),
+                    quantity: Decimal(s.qty().normalized()),
+                    unit: self.unit(s.unit),
+                    shipped_at: Timestamp(s.time),
+                    ship_to,
+                    delivered_at: delivered.get(&(s.customer, order)).copied(),
+                    place,
+                });
+            }
+        }
+        for list in shipped_to.values_mut() {
+            list.sort_by_key(|s| (s.place.ledger, s.place.seq));
+        }
+        // Open complaints naming an affected lot, per customer.
+        let mut complaints: HashMap<u32, Vec<String>> = HashMap::new();
+        for &l in &lots {
+            for e in self.lot_events(l, RecordKind::ComplaintRegistered) {
+                let Some(c) = find_row(&ix.complaints, |c| c.entry, e) else { continue };
+                let in_force = ix.complaint_in_force(c.number).is_some_and(|f| f.entry == e);
+                if in_force && c.customer != crate::index::NONE && self.complaint_open(c) {
+                    let number = ix.refs.value(c.number).map(|n| n.as_str().into());
+                    let list = complaints.entry(c.customer).or_default();
+                    if let Some(n) = number
+                        && !list.contains(&n)
+                    {
+                        list.push(n);
+                    }
                 }
             }
         }
         let (held, _) = self.holdings(&lots);
         let mut customer_order: Vec<u32> = Vec::new();
-        let mut per_customer: HashMap<u32, [Sums; 4]> = HashMap::new();
+        let mut per_customer: HashMap<u32, [Sums; 5]> = HashMap::new();
         let mut customer_lots = Vec::with_capacity(held.len());
         for &((c, l, u), h) in &held {
             if !customer_order.contains(&c) {
                 customer_order.push(c);
             }
             let sums = per_customer.entry(c).or_default();
-            let out = h.shipped - h.returned - h.retrieved;
+            let (out, over) = (h.outstanding(), h.over_returned());
             for (s, v) in sums.iter_mut().zip([h.shipped, h.returned, h.retrieved, out]) {
                 s.add(u, v);
             }
+            if let Some(over_sum) = sums.get_mut(4)
+                && over > 0
+            {
+                over_sum.add(u, over);
+            }
             let r = self.lot_ref(l);
+            let (ship_to, orders) = lot_orders.get(&(c, l)).cloned().unwrap_or_default();
             customer_lots.push(CustomerLotLine {
                 customer: self.party(c),
                 item: r.item,
@@ -438,6 +604,10 @@ impl View<'_> {
                 returned: Decimal(h.returned),
                 retrieved: Decimal(h.retrieved),
                 outstanding: Decimal(out),
+                over_returned: Decimal(over),
+                ship_to,
+                orders,
+                notified_at: notified.get(&c).and_then(|t| t.first().copied()),
             });
         }
         let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();
@@ -455,7 +625,7 @@ impl View<'_> {
             .iter()
             .map(|&c| {
                 let sums = per_customer.remove(&c).unwrap_or_default();
-                let [shipped, returned, retrieved, outstanding] = sums;
+                let [shipped, returned, retrieved, outstanding, over_returned] = sums;
                 let (locs, main_address) = ship_tos.remove(&c).unwrap_or_default();
                 RecallCustomer {
                     customer: self.party(c),
@@ -465,11 +635,24 @@ impl View<'_> {
                     returned: self.totals(&returned),
                     retrieved: self.totals(&retrieved),
                     outstanding: self.totals(&outstanding),
-                    notified: notified.contains(&c),
+                    over_returned: self.totals(&over_returned),
+                    notified: notified.contains_key(&c),
+                    notified_at: notified.get(&c).cloned().unwrap_or_default(),
+                    shipments: shipped_to.remove(&c).unwrap_or_default(),
+                    open_complaints: complaints.remove(&c).unwrap_or_default(),
                 }
             })
             .collect();
         let balances: Vec<MassBalance> = lots.iter().map(|&l| self.mass_balance_of(l)).collect();
+        // Which open recalls hold each lot in their scope.
+        let open_scopes: Vec<(String, HashSet<u32>)> = recalls
+            .iter()
+            .filter(|r| !self.recall_closed(r.number))
+            .map(|r| {
+                let name = ix.refs.value(r.number).map(|n| n.as_str().into()).unwrap_or_default();
+                (name, self.closure(&r.lots, true).lots.iter().map(|&(l, _)| l).collect())
+            })
+            .collect();
         let affected = closure
             .lots
             .iter()
@@ -483,6 +666,11 @@ impl View<'_> {
                     status: self.status(l),
                     expiry: self.expiry(l),
                     on_hand: b.on_hand.clone(),
+                    under_recall: open_scopes
+                        .iter()
+                        .filter(|(_, scope)| scope.contains(&l))
+                        .map(|(name, _)| name.clone())
+                        .collect(),
                 }
             })
             .collect();

@@ -604,7 +604,8 @@ pub fn run(
             | CliError::Input(m)
             | CliError::Storage(m)
             | CliError::Check(m)
-            | CliError::Unverified(m) => m,
+            | CliError::Unverified(m)
+            | CliError::NotFound(m) => m,
         }),
     };
     if let Err(e) = nodes {

@@ -1,7 +1,7 @@
 //! `lotledger demo --out DIR --events N`: a realistic plant written from a
 //! fixed seed, then a mock recall drill on it, with timings.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use lotledger::model::{LedgerId, Record, Reference};
 use lotledger::query::{self, ComplaintFilter, ResponseCommitments};
 
 use crate::output;
+use crate::progress::{Progress, Unit};
 use crate::queries::{open_index_with, print_recall};
 use crate::{CliError, Outcome};
 
@@ -32,7 +33,7 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
         .zip(b"lotledger-demo".iter().chain(&seed.to_le_bytes()))
         .for_each(|(o, b)| *o = *b);
     let id = LedgerId(id);
-    let progress = std::io::stderr().is_terminal();
+    let mut bar = Progress::new("writing", events, Unit::Entries);
 
     // 1. The plant writes its ledger.
     let started = Instant::now();
@@ -52,15 +53,13 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
         if appended.receipt.seq % 97 == 0 {
             plant.note_receipt(appended.receipt);
         }
-        if progress && n % 250_000 == 0 && n > 0 {
-            eprint!("\rwriting: {n} of {events} entries");
+        if n % 4096 == 0 {
+            bar.set(n);
         }
     }
     let head = ledger.close().map_err(|e| CliError::Storage(e.to_string()))?;
     let written = started.elapsed();
-    if progress {
-        eprintln!("\r{:60}", "");
-    }
+    bar.finish();
     let bytes: u64 = std::fs::read_dir(out)?
         .filter_map(Result::ok)
         .filter_map(|e| e.metadata().ok())
@@ -143,8 +142,10 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
         overdue.len(),
         ms(complaints_took),
     ));
+    // The report first, the figures last, so they stay on screen.
+    print_recall(&report, &index.unresolved(), output::Format::Table)?;
+    output::print("\n")?;
     output::print(&text)?;
     std::io::stdout().flush()?;
-    print_recall(&report, output::Format::Table)?;
     Ok(Outcome::Ok)
 }

@@ -28,12 +28,9 @@ fn now() -> Timestamp {
 
 /// The hook a progress display plugs into: called as an export reads its
 /// entries, with how many it has read so far and how many it will read in
-/// all (the EPCIS export reads every entry twice). Exports pass
-/// [`no_progress`] until the shared progress display is wired here.
+/// all (the EPCIS export reads every entry twice); `main` plugs in the
+/// shared bar (`progress.rs`).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
-
-/// The progress hook that shows nothing.
-pub fn no_progress(_done: u64, _total: u64) {}
 
 /// What to export: lots (and a recall's affected lots) and a time window.
 pub struct Selection {

@@ -1,8 +1,8 @@
 //! Commands on a ledger directory: `init`, `append`, `verify`, `export`.
 
-use std::io::{self, IsTerminal as _, Write as _};
+use std::io::{self, Write as _};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -286,9 +286,23 @@ fn verify_entries(
 ) -> Result<(), CliError> {
     v.ledger = reader.ledger_id().to_string();
     let mut entries = reader.entries().map_err(storage)?;
-    let progress = io::stderr().is_terminal();
-    let started = Instant::now();
-    let mut last_report = started;
+    // Progress with totals: bytes of the segment files, read in order.
+    let mut sizes: Vec<(u64, u64)> = std::fs::read_dir(dir)?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let first = e.file_name().to_str().and_then(segment::parse_file_name)?;
+            Some((first, e.metadata().ok()?.len()))
+        })
+        .collect();
+    sizes.sort_unstable();
+    let total: u64 = sizes.iter().map(|(_, len)| len).sum();
+    let mut before = std::collections::HashMap::new();
+    let mut sum = 0u64;
+    for (first, len) in &sizes {
+        before.insert(*first, sum);
+        sum += len;
+    }
+    let mut bar = crate::progress::Progress::new("verifying", total, crate::progress::Unit::Bytes);
     // The Merkle tree of the entries so far, for checkpoint entries.
     let mut tree: CompactTree = CompactTree::new();
     let mut prev: Option<Digest> = None;
@@ -357,15 +371,9 @@ fn verify_entries(
         v.first_time.get_or_insert(e.header.time);
         v.last_time = Some(e.header.time);
         v.time_regressions += u64::from(e.time_regressed);
-        if progress && last_report.elapsed() >= Duration::from_millis(500) {
-            last_report = Instant::now();
-            let rate = v.entries as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            eprint!("\rverifying: {} entries, {:.0} entries/s", v.entries, rate);
-        }
+        bar.set(before.get(&e.segment).copied().unwrap_or(0) + e.offset);
     }
-    if progress && last_report != started {
-        eprintln!();
-    }
+    bar.finish();
     v.segments = segments.len();
     if let Some(start) = entries.start() {
         v.first_seq = start.next_seq;

@@ -13,6 +13,7 @@ mod gs1;
 mod interchange;
 mod ledger;
 mod output;
+mod progress;
 mod proof;
 mod queries;
 mod tree;
@@ -444,6 +445,9 @@ pub enum CliError {
     /// A tree command (`checkpoint`, `prove`, `consistency`) refused a
     /// ledger whose chain does not verify: exit 5.
     Unverified(String),
+    /// What was asked for (a lot, recall, complaint or entry) is in no
+    /// indexed ledger: exit 6.
+    NotFound(String),
 }
 
 impl From<std::io::Error> for CliError {
@@ -518,10 +522,22 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             match format {
                 ExportFormat::Json => ledger::export_json(&dirs),
                 ExportFormat::Epcis => {
-                    interchange::export_epcis(&dirs, &selection, &mut interchange::no_progress)
+                    let mut bar = progress::Progress::new("exporting", 0, progress::Unit::Entries);
+                    let out = interchange::export_epcis(&dirs, &selection, &mut |done, total| {
+                        bar.set_total(total);
+                        bar.set(done);
+                    });
+                    bar.finish();
+                    out
                 }
                 ExportFormat::Csv => {
-                    interchange::export_csv(&dirs, &selection, &mut interchange::no_progress)
+                    let mut bar = progress::Progress::new("exporting", 0, progress::Unit::Entries);
+                    let out = interchange::export_csv(&dirs, &selection, &mut |done, total| {
+                        bar.set_total(total);
+                        bar.set(done);
+                    });
+                    bar.finish();
+                    out
                 }
             }
         }
@@ -626,7 +642,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     ledger: None,
                     actor,
                     station,
-                    kind,
+                    kind: kind.as_deref().map(queries::parse_kind).transpose()?,
                     from: from.as_deref().map(queries::parse_time).transpose()?,
                     to: to.as_deref().map(queries::parse_time).transpose()?,
                     limit,
@@ -659,6 +675,7 @@ fn main() -> ExitCode {
                 CliError::Storage(m) => (4, m),
                 CliError::Check(m) => (1, m),
                 CliError::Unverified(m) => (5, m),
+                CliError::NotFound(m) => (6, m),
             };
             eprintln!("lotledger: {message}");
             ExitCode::from(code)

@@ -78,11 +78,74 @@ impl Table {
     }
 }
 
+/// The name of an enum value as its JSON form spells it (its serde name,
+/// e.g. `on_hold`, `product_quality`, `II`), so that tables, flags and
+/// JSON use one spelling. A value whose JSON form is not a string is shown
+/// as that JSON text.
+pub fn name<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 /// Writes `value` as pretty JSON and a newline to stdout.
 pub fn print_json<T: Serialize>(value: &T) -> io::Result<()> {
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     out.write_all(b"\n")
+}
+
+/// Writes `value` as pretty JSON with an `"unresolved"` member added when
+/// it is a JSON object (every query result that is not a bare list), so a
+/// script sees what the indexed ledgers could not resolve. A bare list is
+/// written as it is; the warning then goes to stderr only
+/// ([`warn_unresolved`]).
+pub fn print_json_noted<T: Serialize>(
+    value: &T,
+    unresolved: &lotledger::index::Unresolved,
+) -> io::Result<()> {
+    let mut v = serde_json::to_value(value)?;
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("unresolved".into(), serde_json::to_value(unresolved)?);
+    }
+    print_json(&v)
+}
+
+/// The warning block for references the indexed ledgers do not resolve,
+/// or nothing when all resolve.
+pub fn unresolved_block(u: &lotledger::index::Unresolved) -> String {
+    if u.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "WARNING: the records point at things no indexed ledger holds ({} lots, {} recalls, {} complaints, {} corrections unresolved);\n\
+         a ledger may be missing from this query, and the answer below may be incomplete.\n",
+        u.lots, u.recalls, u.complaints, u.corrections
+    );
+    for e in &u.examples {
+        let _ = writeln!(out, "  - {e}");
+    }
+    if u.total() > u.examples.len() as u64 {
+        let _ = writeln!(out, "  - … and {} more", u.total() - u.examples.len() as u64);
+    }
+    out
+}
+
+/// Writes the warning block to stderr (always) and, for a table, at the
+/// top of stdout; CSV and JSON stdout stay machine-readable.
+pub fn warn_unresolved(u: &lotledger::index::Unresolved, format: Format) -> io::Result<()> {
+    let block = unresolved_block(u);
+    if block.is_empty() {
+        return Ok(());
+    }
+    io::stderr().lock().write_all(block.as_bytes())?;
+    if format == Format::Table {
+        print(&block)?;
+        print("\n")?;
+    }
+    Ok(())
 }
 
 /// Writes text to stdout.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use lotledger::file::{LedgerReader, segment};
-use lotledger::index::Index;
 use lotledger::index::cache::{self, CacheMode, OpenError};
+use lotledger::index::{Index, Unresolved};
 use lotledger::interop::gs1::ElementString;
 use lotledger::model::{
     ComplaintType, Date, ItemCode, LotId, PartyId, Reference, Severity, Timestamp,
@@ -82,8 +82,38 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Opens the index for a query and warns (stderr; atop a table) about
+/// references no indexed ledger resolves. Returns the index and what is
+/// unresolved, for the JSON form.
+pub fn open_query(dirs: &[PathBuf], format: Format) -> Result<(Index, Unresolved), CliError> {
+    let (index, _) = open_index(dirs)?;
+    let unresolved = index.unresolved();
+    output::warn_unresolved(&unresolved, format)?;
+    Ok((index, unresolved))
+}
+
+/// A query's "not found" as the CLI reports it (exit 6), with the near
+/// matches the records hold.
+pub fn not_found(index: &Index, e: &query::QueryError) -> CliError {
+    let near: Vec<String> = match e {
+        query::QueryError::UnknownLot(l) => {
+            query::near_lots(index, l).iter().map(ToString::to_string).collect()
+        }
+        query::QueryError::UnknownRecall(r) => query::near_recalls(index, r),
+        query::QueryError::UnknownComplaint(c) => query::near_complaints(index, c),
+        _ => Vec::new(),
+    };
+    if near.is_empty() {
+        CliError::NotFound(e.to_string())
+    } else {
+        CliError::NotFound(format!("{e}; did you mean {}?", near.join(", ")))
+    }
+}
+
 /// A lot as people type it: `ITEM/LOT` (`gtin:09506000134352/B260001`,
-/// `RM-ACRYL-ADH/R260001`), or a GS1 scan naming GTIN and batch.
+/// `RM-ACRYL-ADH/R260001`; a bare 14-digit GTIN such as
+/// `09506000134352/B260001` is read as `gtin:`), or a GS1 scan naming GTIN
+/// and batch.
 pub fn parse_lot(text: &str) -> Result<LotId, CliError> {
     if text.starts_with('(') || text.starts_with(']') || text.starts_with("http") {
         let scan = ElementString::parse(text)
@@ -96,7 +126,8 @@ pub fn parse_lot(text: &str) -> Result<LotId, CliError> {
         CliError::Usage(format!("lot {text:?}: write ITEM/LOT, e.g. gtin:09506000134352/B260001"))
     })?;
     let bad = |what: &str| CliError::Usage(format!("lot {text:?}: {what}"));
-    let item = match item.strip_prefix("gtin:") {
+    let bare_gtin = item.len() == 14 && item.bytes().all(|b| b.is_ascii_digit());
+    let item = match item.strip_prefix("gtin:").or(bare_gtin.then_some(item)) {
         Some(g) => {
             ItemCode::Gtin(lotledger::model::Gtin::parse(g).map_err(|e| bad(&e.to_string()))?)
         }
@@ -144,7 +175,7 @@ pub fn parse_date(text: &str) -> Result<Date, CliError> {
 }
 
 fn status(s: Option<lotledger::model::Disposition>) -> String {
-    s.map_or("-".into(), |d| format!("{d:?}").to_lowercase())
+    s.map_or("-".into(), |d| output::name(&d))
 }
 
 fn render(format: Format, table: &Table) -> Result<(), CliError> {
@@ -160,9 +191,11 @@ pub fn trace(
     graph: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let (index, _) = open_index(dirs)?;
+    // A graph is for a renderer: the warning then goes to stderr only.
     let lot = parse_lot(lot)?;
-    let q = |e: query::QueryError| CliError::Usage(e.to_string());
+    let warn_as = if graph.is_some() { Format::Json } else { format };
+    let (index, unresolved) = open_query(dirs, warn_as)?;
+    let q = |e: query::QueryError| not_found(&index, &e);
     if let Some(kind) = graph {
         let g = query::genealogy(&index, &lot).map_err(q)?;
         output::print(&if kind == "dot" { g.to_dot() } else { g.to_mermaid() })?;
@@ -171,7 +204,7 @@ pub fn trace(
     if backward {
         let t = query::trace_backward(&index, &lot).map_err(q)?;
         if format == Format::Json {
-            output::print_json(&t)?;
+            output::print_json_noted(&t, &unresolved)?;
             return Ok(Outcome::Ok);
         }
         let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry"]);
@@ -210,8 +243,8 @@ pub fn trace(
             inspections.row([
                 i.item.into(),
                 i.lot.into(),
-                format!("{:?}", i.stage).to_lowercase(),
-                format!("{:?}", i.result).to_lowercase(),
+                output::name(&i.stage),
+                output::name(&i.result),
                 i.certificate.map_or("-".into(), |c| c.to_string()),
                 i.inspected_at.to_string(),
                 i.actor.into(),
@@ -230,7 +263,7 @@ pub fn trace(
     }
     let t = query::trace_forward(&index, &lot).map_err(q)?;
     if format == Format::Json {
-        output::print_json(&t)?;
+        output::print_json_noted(&t, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     let mut shipments =
@@ -283,8 +316,8 @@ pub fn recall(
     number: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let (index, _) = open_index(dirs)?;
-    let q = |e: query::QueryError| CliError::Usage(e.to_string());
+    let (index, unresolved) = open_query(dirs, format)?;
+    let q = |e: query::QueryError| not_found(&index, &e);
     let report = match number {
         Some(n) => {
             let n: Reference =
@@ -296,14 +329,18 @@ pub fn recall(
             query::recall(&index, &lots).map_err(q)?
         }
     };
-    print_recall(&report, format)?;
+    print_recall(&report, &unresolved, format)?;
     Ok(Outcome::Ok)
 }
 
 /// Prints a recall report in the chosen form.
-pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), CliError> {
+pub fn print_recall(
+    report: &query::RecallReport,
+    unresolved: &Unresolved,
+    format: Format,
+) -> Result<(), CliError> {
     if format == Format::Json {
-        output::print_json(report)?;
+        output::print_json_noted(report, unresolved)?;
         return Ok(());
     }
     let mut lines = Table::new(&[
@@ -315,6 +352,10 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
         "returned",
         "retrieved",
         "outstanding",
+        "over-returned",
+        "ship to",
+        "orders",
+        "notified",
     ]);
     for c in &report.customer_lots {
         lines.row([
@@ -326,6 +367,10 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
             c.returned.to_string(),
             c.retrieved.to_string(),
             c.outstanding.to_string(),
+            c.over_returned.to_string(),
+            if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") },
+            c.orders.join(" "),
+            c.notified_at.map_or_else(|| "no".to_owned(), |t| t.to_string()),
         ]);
     }
     if format == Format::Csv {
@@ -344,7 +389,11 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
             l.depth.to_string(),
             l.item.clone(),
             l.lot.clone(),
-            status(l.status),
+            if l.under_recall.is_empty() {
+                status(l.status)
+            } else {
+                format!("{} UNDER RECALL {}", status(l.status), l.under_recall.join(" "))
+            },
             l.expiry.map_or("-".into(), |d| d.to_string()),
             totals(&l.on_hand),
         ]);
@@ -358,6 +407,7 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
         "returned",
         "retrieved",
         "outstanding",
+        "over-returned",
         "notified",
     ]);
     for c in &report.customers {
@@ -370,16 +420,49 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
             totals(&c.returned),
             totals(&c.retrieved),
             totals(&c.outstanding),
-            if c.notified { "yes".into() } else { "NO".into() },
+            totals(&c.over_returned),
+            match (c.notified_at.first(), c.open_complaints.is_empty()) {
+                (Some(t), _) => t.to_string(),
+                (None, true) => "NO".into(),
+                (None, false) => format!("NO, open complaint {}", c.open_complaints.join(" ")),
+            },
         ]);
     }
     render(format, &customers)?;
+    output::print("\nshipments of affected lots\n")?;
+    let mut shipments = Table::new(&[
+        "customer",
+        "order",
+        "shipped",
+        "item",
+        "lot",
+        "quantity",
+        "ship to",
+        "delivered",
+    ]);
+    for c in &report.customers {
+        for s in &c.shipments {
+            shipments.row([
+                c.customer.clone(),
+                s.order.clone(),
+                s.shipped_at.to_string(),
+                s.item.clone(),
+                s.lot.clone(),
+                format!("{} {}", s.quantity, s.unit),
+                s.ship_to.clone().unwrap_or_else(|| "main address".into()),
+                s.delivered_at.map_or_else(|| "in transit".into(), |t| t.to_string()),
+            ]);
+        }
+    }
+    render(format, &shipments)?;
     output::print("\nmass balance\n")?;
     let mut balances = Table::new(&[
         "item",
         "lot",
         "received",
         "produced",
+        "returned",
+        "retrieved",
         "consumed",
         "shipped",
         "destroyed",
@@ -387,30 +470,37 @@ pub fn print_recall(report: &query::RecallReport, format: Format) -> Result<(), 
         "discrepancies",
     ]);
     for b in &report.balances {
-        let flags: Vec<String> = b.discrepancies.iter().map(|d| format!("{d:?}")).collect();
+        let flags: Vec<String> = b.discrepancies.iter().map(ToString::to_string).collect();
         balances.row([
             b.item.clone(),
             b.lot.clone(),
             totals(&b.received),
             totals(&b.produced),
+            totals(&b.returned),
+            totals(&b.retrieved),
             totals(&b.consumed),
             totals(&b.shipped),
             totals(&b.destroyed),
             totals(&b.on_hand),
-            flags.join(" "),
+            flags.join("; "),
         ]);
     }
     render(format, &balances)?;
     for r in &report.recalls {
         output::print(&format!(
-            "\nrecall {} (class {:?}, opened {}): {} of {} customers notified, retrieved {}, outstanding {}{}\n",
+            "\nrecall {} (class {}, opened {}): {} of {} customers notified, retrieved {}, outstanding {}{}{}\n",
             r.recall,
-            r.class,
+            output::name(&r.class),
             r.opened_at,
             r.notified.len(),
             r.customers,
             totals(&r.retrieved),
             totals(&r.outstanding),
+            if r.over_returned.0.is_empty() {
+                String::new()
+            } else {
+                format!(", over-returned {} (not netted)", r.over_returned)
+            },
             r.closed_at.map(|t| format!(", closed {t}")).unwrap_or_default()
         ))?;
     }
@@ -432,29 +522,29 @@ pub fn complaints(
     args: &ComplaintsArgs,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let (index, _) = open_index(dirs)?;
+    let (index, unresolved) = open_query(dirs, format)?;
     let commitments = ResponseCommitments::default();
     if let Some(number) = &args.timeline {
         let n: Reference =
             number.parse().map_err(|e| CliError::Usage(format!("complaint {number:?}: {e}")))?;
         let t = query::complaint_timeline(&index, &n, &commitments, args.now)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
-        output::print_json(&t)?;
+            .map_err(|e| not_found(&index, &e))?;
+        output::print_json_noted(&t, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     if let Some((min, window_ms)) = args.clusters {
         let c = query::complaint_clusters(&index, &ClusterSpec { min, window_ms });
-        output::print_json(&c)?;
+        output::print_json_noted(&c, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     if args.counts {
         let c = query::complaint_counts(&index, args.filter.from, args.filter.to);
-        output::print_json(&c)?;
+        output::print_json_noted(&c, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     let rows = query::complaints(&index, &args.filter, &commitments, args.now);
     if format == Format::Json {
-        output::print_json(&rows)?;
+        output::print_json_noted(&rows, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     let mut t = Table::new(&[
@@ -469,13 +559,12 @@ pub fn complaints(
         "overdue",
     ]);
     for r in &rows {
-        let overdue: Vec<String> =
-            r.overdue.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
+        let overdue: Vec<String> = r.overdue.iter().map(output::name).collect();
         t.row([
             r.complaint.clone(),
             r.received_at.to_string(),
-            format!("{:?}", r.severity).to_lowercase(),
-            format!("{:?}", r.kind).to_lowercase(),
+            output::name(&r.severity),
+            output::name(&r.kind),
             r.customer.clone().unwrap_or_default(),
             r.lot.clone().unwrap_or_default(),
             if r.open { "open".into() } else { "closed".into() },
@@ -494,10 +583,10 @@ pub fn expiring(
     from: Option<Date>,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let (index, _) = open_index(dirs)?;
+    let (index, unresolved) = open_query(dirs, format)?;
     let report = query::expiring(&index, before, from);
     if format == Format::Json {
-        output::print_json(&report)?;
+        output::print_json_noted(&report, &unresolved)?;
         return Ok(Outcome::Ok);
     }
     let mut customers =
@@ -545,25 +634,36 @@ pub enum AuditView {
 
 /// `lotledger audit DIR...`.
 pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outcome, CliError> {
-    let (index, _) = open_index(dirs)?;
+    let (index, unresolved) = open_query(dirs, format)?;
     match view {
-        AuditView::Report => output::print_json(&query::verification(&index))?,
+        AuditView::Report => output::print_json_noted(&query::verification(&index), &unresolved)?,
         AuditView::Corrections => {
             let c = query::corrections(&index);
             if format == Format::Json {
-                output::print_json(&c)?;
+                output::print_json_noted(&c, &unresolved)?;
             } else {
-                let mut t = Table::new(&["correction", "at", "by", "corrects", "status", "reason"]);
+                let mut t = Table::new(&[
+                    "ledger",
+                    "correction",
+                    "at",
+                    "by",
+                    "corrects",
+                    "status",
+                    "in force",
+                    "reason",
+                ]);
                 for line in &c {
                     let target = line.target.as_ref().map_or("-".into(), |r| {
                         format!("entry {} ({}, {})", r.seq, r.kind, r.time)
                     });
                     t.row([
+                        line.correction.ledger.to_string(),
                         format!("entry {}", line.correction.seq),
                         line.correction.time.to_string(),
                         line.correction.actor.clone(),
                         target,
                         line.status.to_owned(),
+                        if line.in_force { "yes".into() } else { "no".into() },
                         line.reason.clone(),
                     ]);
                 }
@@ -573,7 +673,7 @@ pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outco
         AuditView::Entries(filter) => {
             let rows = query::audit_entries(&index, filter);
             if format == Format::Json {
-                output::print_json(&rows)?;
+                output::print_json_noted(&rows, &unresolved)?;
             } else {
                 let mut t =
                     Table::new(&["ledger", "seq", "time", "actor", "station", "kind", "void"]);
@@ -593,6 +693,19 @@ pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outco
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// Parses `audit --kind`: a record kind's snake_case name, as in the JSON
+/// form; anything else is refused, listing the kinds.
+pub fn parse_kind(s: &str) -> Result<String, CliError> {
+    match lotledger::model::RecordKind::from_name(s) {
+        Some(k) => Ok(k.name().into()),
+        None => {
+            let all: Vec<&str> =
+                lotledger::model::RecordKind::ALL.iter().map(|k| k.name()).collect();
+            Err(CliError::Usage(format!("kind {s:?}: one of {}", all.join(", "))))
+        }
+    }
 }
 
 /// Parses `--severity`.
