@@ -108,7 +108,8 @@ fn open_for_append(
     }
     let entries = opened.head.next_seq;
     let nodes = dir.join(crate::tree::NODE_FILE);
-    let node_bytes = std::fs::metadata(&nodes).map_or(0, |m| m.len());
+    let node_bytes =
+        std::fs::metadata(&nodes).ok().filter(std::fs::Metadata::is_file).map_or(0, |m| m.len());
     let more = entries.checked_add(1).and_then(lotledger::proof::stored_nodes);
     if more.is_some_and(|n| node_bytes >= n.saturating_mul(32)) {
         return Err(CliError::Check(format!(

@@ -39,7 +39,7 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
 pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
     let opened = cache::open(dirs, mode).map_err(|e| match e {
-        OpenError::Storage(e) => CliError::Storage(e.to_string()),
+        OpenError::Storage(e) => crate::tree::read_error(e),
         OpenError::Ingest { .. } => CliError::Check(e.to_string()),
         other => CliError::Storage(other.to_string()),
     })?;
@@ -67,17 +67,16 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
             dir.display()
         );
     }
-    if let Some(last) = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next() {
-        if let Some(t) = &last.map_err(crate::tree::read_error)?.tail {
-            eprintln!(
-                "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
-                 entry (an interrupted append of entry {}); they are not in these answers",
-                t.path.display(),
-                t.len,
-                t.offset,
-                t.seq
-            );
-        }
+    let last = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next();
+    if let Some(t) = last.transpose().map_err(crate::tree::read_error)?.and_then(|l| l.tail) {
+        eprintln!(
+            "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
+             entry (an interrupted append of entry {}); they are not in these answers",
+            t.path.display(),
+            t.len,
+            t.offset,
+            t.seq
+        );
     }
     Ok(())
 }
