@@ -286,6 +286,82 @@ typedef struct LotledgerStorageCallbacks {
   int32_t (*sync)(void*);
 } LotledgerStorageCallbacks;
 
+// Record kind 0: raw material received into one of our lots.
+typedef struct LotledgerMaterialReceived {
+  // Our lot.
+  struct LotledgerLot lot;
+  // How much was received.
+  const char *quantity;
+  // The supplier: `gln:` and 13 digits, or an internal code.
+  const char *supplier;
+  // The supplier's lot code, or null.
+  const char *supplier_lot;
+  // The purchase order, or null.
+  const char *order;
+} LotledgerMaterialReceived;
+
+// A calendar date. `year == 0` means "no date" where a date is optional.
+typedef struct LotledgerDate {
+  // The year, e.g. 2026; 0 for none.
+  int32_t year;
+  // 1 to 12.
+  uint32_t month;
+  // 1 to 31.
+  uint32_t day;
+} LotledgerDate;
+
+// A quantity of a lot.
+typedef struct LotledgerLotQuantity {
+  // The lot.
+  struct LotledgerLot lot;
+  // A decimal, a space and a UN/ECE Rec 20 unit code: `"12.5 KGM"`, `"240 H87"`.
+  const char *quantity;
+} LotledgerLotQuantity;
+
+// Record kind 2: a work order on a line consumes input lots and produces output lots.
+typedef struct LotledgerProduced {
+  // The work order (1 to 24 bytes).
+  const char *work_order;
+  // The production line (1 to 24 bytes).
+  const char *line;
+  // The production date.
+  struct LotledgerDate produced_on;
+  // The outputs' expiry date, or `year == 0` for none.
+  struct LotledgerDate expiry;
+  // `input_count` lots consumed (at most 24); may be null when the count is 0.
+  const struct LotledgerLotQuantity *inputs;
+  // How many inputs.
+  size_t input_count;
+  // `output_count` lots produced (at most 8); may be null when the count is 0.
+  const struct LotledgerLotQuantity *outputs;
+  // How many outputs.
+  size_t output_count;
+} LotledgerProduced;
+
+// Record kind 3: QA's disposition of a lot.
+typedef struct LotledgerDispositionSet {
+  // The lot.
+  struct LotledgerLot lot;
+  // One of the `LOTLEDGER_DISPOSITION_*` values.
+  uint32_t status;
+  // Why, at most 64 bytes; or null.
+  const char *reason;
+} LotledgerDispositionSet;
+
+// Record kind 5: a shipment line.
+typedef struct LotledgerShipped {
+  // The lot shipped.
+  struct LotledgerLot lot;
+  // How much.
+  const char *quantity;
+  // The customer: `gln:` and 13 digits, or an internal code.
+  const char *customer;
+  // The ship-to location (`gln:` and 13 digits, or an internal code of up to 24 bytes), or null.
+  const char *ship_to;
+  // The sales order or invoice.
+  const char *order;
+} LotledgerShipped;
+
 // Success.
 #define LOTLEDGER_OK 0
 
