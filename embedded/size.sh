@@ -3,12 +3,17 @@
 # thumbv7em-none-eabihf and reports its text, data and bss sizes the way
 # Berkeley `size` does: text = flash that is not written (code, vector
 # table, constants), data = initialised RAM, bss = zeroed RAM.
-# Usage: bash embedded/size.sh
+# Usage: bash embedded/size.sh [ELF]  (with ELF: report that image instead,
+# as ffi/firmware/build.sh does for the C image)
 set -euo pipefail
-cd "$(dirname "$0")"
-rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
-cargo build --release --quiet
-elf=target/thumbv7em-none-eabihf/release/lotledger-embedded
+if [ $# -gt 0 ]; then
+  elf="$(realpath "$1")"
+else
+  cd "$(dirname "$0")"
+  rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
+  cargo build --release --quiet
+  elf=target/thumbv7em-none-eabihf/release/lotledger-embedded
+fi
 readelf -SW "$elf" | python3 -c '
 import re, sys
 text = data = bss = 0
