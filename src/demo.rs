@@ -130,6 +130,12 @@ fn text<const N: usize>(s: &str) -> Text<N> {
     Text::new(s).unwrap_or_default()
 }
 
+/// A personal field kept plain: the demo's complainants are invented, and the
+/// core demo has no personal-data store.
+fn personal<const N: usize>(s: &str) -> Personal<N> {
+    Personal::Plain(text(s))
+}
+
 fn internal_lot(item: &str, lot: &str) -> LotId {
     LotId { item: ItemCode::Internal(code(item)), lot: code(lot) }
 }
@@ -685,9 +691,9 @@ impl Plant {
                 received_at,
                 channel,
                 complainant: Complainant {
-                    person: text("Pharmacist on duty"),
+                    person: personal("Pharmacist on duty"),
                     organisation: Some(customer.clone()),
-                    contact: text("+49 30 1234567"),
+                    contact: personal("+49 30 1234567"),
                 },
                 customer: Some(customer.clone()),
                 product: text("Lidocaine 5% patch"),
@@ -696,7 +702,9 @@ impl Plant {
                 lot: Some(lot.clone()),
                 order: Some(order.clone()),
                 place_of_purchase: text("hospital pharmacy"),
-                story: text("Patches lose adhesion after a few hours; stored at room temperature."),
+                story: personal(
+                    "Patches lose adhesion after a few hours; stored at room temperature.",
+                ),
                 expectation: text("replacement"),
                 evidence,
                 severity,

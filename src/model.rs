@@ -9,27 +9,42 @@
 mod complaint;
 mod gs1_key;
 mod ids;
+mod master;
+pub mod personal;
 mod quantity;
 mod record;
+mod serial;
 mod text;
 mod time;
 
 pub use complaint::{
-    Channel, Complainant, ComplaintProgress, ComplaintRegistered, ComplaintStep, ComplaintType,
-    InvestigationMethod, MAX_EVIDENCE, Remedy, RootCause, Severity,
+    Channel, Complainant, ComplainantV1, ComplaintProgress, ComplaintRegistered,
+    ComplaintRegisteredV1, ComplaintStep, ComplaintType, InvestigationMethod, MAX_EVIDENCE, Remedy,
+    RootCause, Severity,
 };
 pub use gs1_key::{Gln, Gtin, Sscc, gs1_check_digit, gs1_check_digit_ok};
 pub use ids::{
     Actor, ContainerId, Digest, InternalCode, ItemCode, LedgerId, LocationId, LotCode, LotId,
     PartyId, Reference, Station,
 };
+pub use master::{
+    Address, Contact, LocationDescribed, LocationKind, MAX_ADDRESSES, MAX_ALSO_KNOWN_AS,
+    MAX_CONTACTS, MAX_ITEM_ALIASES, MAX_ROLES, PartyDescribed, PartyRole, ProductDescribed,
+};
+pub use personal::Personal;
 pub use quantity::{Quantity, QuantityError, Unit, UnitCode, parse_decimal};
 pub use record::{
     Attached, CheckpointSignature, Checkpointed, Corrected, Delivered, Destroyed, Disposition,
-    DispositionSet, DocumentKind, EntryRef, Inspected, InspectionResult, InspectionStage,
-    LotQuantity, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED, MAX_RECALL_LOTS, MAX_REPLACEMENTS,
-    MaterialReceived, Packable, Packed, Produced, RecallAction, RecallClass, RecallOpened,
-    RecallStep, Record, RecordKind, ReturnKind, Returned, Shipped, Signature, Subject,
+    DispositionSet, DocumentKind, EntryRef, ErasureSubject, Inspected, InspectionResult,
+    InspectionStage, LotQuantity, MAX_ERASED, MAX_INPUTS, MAX_OUTPUTS, MAX_PACKED, MAX_RECALL_LOTS,
+    MAX_REPLACEMENTS, MaterialReceived, Packable, Packed, PersonalDataErased, Produced,
+    RecallAction, RecallClass, RecallOpened, RecallStep, Record, RecordKind, RetentionAction,
+    RetentionApplied, ReturnKind, Returned, Shipped, Signature, Subject,
+};
+pub use serial::{
+    Aggregated, AggregationAction, Commissioned, DecommissionReason, Decommissioned, Goods,
+    GoodsReturned, GoodsShipped, LotSerials, MAX_GOODS, MAX_SPANS, RangeError, SERIAL_LEN, Serial,
+    SerialRange, SerialSpan,
 };
 pub use text::{Code, IdError, IdErrorKind, Text};
 pub use time::{Date, Timestamp};

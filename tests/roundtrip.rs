@@ -69,12 +69,23 @@ kind_tests! {
     corrected => Corrected,
     attached => Attached,
     checkpointed => Checkpointed,
+    complaint_registered_v1 => ComplaintRegisteredV1,
+    party_described => PartyDescribed,
+    location_described => LocationDescribed,
+    product_described => ProductDescribed,
+    commissioned => Commissioned,
+    aggregated => Aggregated,
+    goods_shipped => GoodsShipped,
+    goods_returned => GoodsReturned,
+    decommissioned => Decommissioned,
+    personal_data_erased => PersonalDataErased,
+    retention_applied => RetentionApplied,
 }
 
 #[test]
 fn every_kind_has_a_round_trip_test() {
     // The macro above lists one test per kind; this fails when a kind is added without one.
-    assert_eq!(RecordKind::ALL.len(), 16);
+    assert_eq!(RecordKind::ALL.len(), 27);
 }
 
 #[test]

@@ -6,9 +6,11 @@ use super::*;
 use crate::chain::Verified;
 use crate::entry::DecodeError;
 use crate::model::{
-    Attached, Checkpointed, ComplaintProgress, ComplaintRegistered, Corrected, Delivered,
-    Destroyed, DispositionSet, Inspected, LotId, MaterialReceived, Packable, Packed, PartyId,
-    Produced, Quantity, RecallAction, RecallOpened, RecallStep, RecordKind, Returned, Shipped,
+    Aggregated, Attached, Checkpointed, Commissioned, ComplaintProgress, ComplaintRegistered,
+    ComplaintRegisteredV1, Corrected, Decommissioned, Delivered, Destroyed, DispositionSet, Goods,
+    GoodsReturned, GoodsShipped, Inspected, LocationDescribed, LotId, MaterialReceived, Packable,
+    Packed, PartyDescribed, PartyId, PersonalDataErased, Produced, ProductDescribed, Quantity,
+    RecallAction, RecallOpened, RecallStep, RecordKind, RetentionApplied, Returned, Shipped,
     Subject,
 };
 
@@ -249,6 +251,11 @@ impl Index {
                 let c: ComplaintRegistered = take!(ComplaintRegistered);
                 self.add_complaint(n, e, seq, &c)?;
             }
+            // The first form is indexed exactly like the current one.
+            RecordKind::ComplaintRegisteredV1 => {
+                let c: ComplaintRegisteredV1 = take!(ComplaintRegisteredV1);
+                self.add_complaint(n, e, seq, &c.into())?;
+            }
             RecordKind::ComplaintProgress => {
                 let p: ComplaintProgress = take!(ComplaintProgress);
                 let number = self.refs.intern(&p.complaint).ok_or(full("references"))?;
@@ -323,8 +330,61 @@ impl Index {
             RecordKind::Checkpointed => {
                 let _: Checkpointed = take!(Checkpointed);
             }
+            // Master data, erasures and retention name no lot: well formed
+            // is all the lot index needs of them.
+            RecordKind::PartyDescribed => {
+                let _: PartyDescribed = take!(PartyDescribed);
+            }
+            RecordKind::LocationDescribed => {
+                let _: LocationDescribed = take!(LocationDescribed);
+            }
+            RecordKind::ProductDescribed => {
+                let _: ProductDescribed = take!(ProductDescribed);
+            }
+            RecordKind::PersonalDataErased => {
+                let _: PersonalDataErased = take!(PersonalDataErased);
+            }
+            RecordKind::RetentionApplied => {
+                let _: RetentionApplied = take!(RetentionApplied);
+            }
+            // Serialized goods: each lot they name gets the event in its history.
+            RecordKind::Commissioned => {
+                let c: Commissioned = take!(Commissioned);
+                let lot = self.lot(&c.lot)?;
+                self.lot_event(lot, e);
+            }
+            RecordKind::Aggregated => {
+                let a: Aggregated = take!(Aggregated);
+                self.goods_events(e, &a.contents)?;
+            }
+            RecordKind::GoodsShipped => {
+                let s: GoodsShipped = take!(GoodsShipped);
+                self.goods_events(e, &s.goods)?;
+            }
+            RecordKind::GoodsReturned => {
+                let r: GoodsReturned = take!(GoodsReturned);
+                self.goods_events(e, &r.goods)?;
+            }
+            RecordKind::Decommissioned => {
+                let d: Decommissioned = take!(Decommissioned);
+                self.goods_events(e, &d.goods)?;
+            }
         }
         Ok(true)
+    }
+
+    /// Adds entry `e` to the history of every lot `goods` name directly.
+    fn goods_events(&mut self, e: u32, goods: &[Goods]) -> Result<(), IngestError> {
+        for g in goods {
+            let lot = match g {
+                Goods::Lot(lq) => &lq.lot,
+                Goods::Serials(s) => &s.lot,
+                Goods::Container(_) => continue,
+            };
+            let lot = self.lot(lot)?;
+            self.lot_event(lot, e);
+        }
+        Ok(())
     }
 
     fn add_production(&mut self, e: u32, p: &Produced) -> Result<(), IngestError> {

@@ -84,6 +84,7 @@ pub fn record_lots(record: &Record) -> Vec<&LotId> {
         Record::Shipped(r) => std::vec![&r.lot],
         Record::Returned(r) => std::vec![&r.lot],
         Record::ComplaintRegistered(r) => r.lot.iter().collect(),
+        Record::ComplaintRegisteredV1(r) => r.lot.iter().collect(),
         Record::RecallOpened(r) => r.lots.iter().collect(),
         Record::RecallAction(r) => match &r.step {
             RecallStep::Retrieved { lot, .. } => std::vec![lot],

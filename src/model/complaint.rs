@@ -8,6 +8,7 @@ use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{Digest, LotId, PartyId, Reference};
+use super::personal::Personal;
 use super::quantity::Quantity;
 use super::text::Text;
 use super::time::Timestamp;
@@ -59,21 +60,24 @@ pub enum ComplaintType {
     MisleadingAdvertising,
 }
 
-/// Who complained.
+/// Who complained. The person and their contact are personal data: the
+/// writer seals them ([`Personal::Sealed`]) so that they can be erased.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Complainant {
     /// The person's name.
     #[serde(default)]
-    pub person: Text<48>,
+    pub person: Personal<48>,
     /// Their organisation, when it is a known party.
     pub organisation: Option<PartyId>,
     /// Telephone, e-mail or address.
     #[serde(default)]
-    pub contact: Text<64>,
+    pub contact: Personal<64>,
 }
 
-/// A complaint was received and registered.
+/// A complaint was received and registered (kind 16). The complainant's
+/// name and contact and the story (which may name people) are
+/// [`Personal`] fields.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintRegistered {
@@ -104,6 +108,67 @@ pub struct ComplaintRegistered {
     pub place_of_purchase: Text<64>,
     /// The story of purchase, storage and use.
     #[serde(default)]
+    pub story: Personal<160>,
+    /// What the complainant expects.
+    #[serde(default)]
+    pub expectation: Text<64>,
+    /// SHA-256 digests of evidence photos and documents.
+    #[serde(default)]
+    pub evidence: Vec<Digest, MAX_EVIDENCE>,
+    /// Severity.
+    pub severity: Severity,
+    /// Type.
+    pub kind: ComplaintType,
+}
+
+/// Who complained, in the first form of the format (kind 8): plain text only.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplainantV1 {
+    /// The person's name.
+    #[serde(default)]
+    pub person: Text<48>,
+    /// Their organisation, when it is a known party.
+    pub organisation: Option<PartyId>,
+    /// Telephone, e-mail or address.
+    #[serde(default)]
+    pub contact: Text<64>,
+}
+
+/// A complaint registration in the first form of the format (kind 8,
+/// `complaint_registered_v1`): the complainant in plain text, which can never
+/// be erased from the ledger. Still read and indexed exactly like
+/// [`ComplaintRegistered`]; new registrations use kind 16.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRegisteredV1 {
+    /// The filing number.
+    pub complaint: Reference,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// How it reached us.
+    pub channel: Channel,
+    /// Who complained.
+    pub complainant: ComplainantV1,
+    /// The customer account it concerns, if it is one of ours.
+    pub customer: Option<PartyId>,
+    /// The product name as the complainant gave it.
+    #[serde(default)]
+    pub product: Text<48>,
+    /// The packaging form.
+    #[serde(default)]
+    pub packaging: Text<32>,
+    /// The quantity concerned.
+    pub quantity: Option<Quantity>,
+    /// The production batch, when known.
+    pub lot: Option<LotId>,
+    /// The shipment's order or invoice, when known.
+    pub order: Option<Reference>,
+    /// Where it was bought.
+    #[serde(default)]
+    pub place_of_purchase: Text<64>,
+    /// The story of purchase, storage and use.
+    #[serde(default)]
     pub story: Text<160>,
     /// What the complainant expects.
     #[serde(default)]
@@ -115,6 +180,34 @@ pub struct ComplaintRegistered {
     pub severity: Severity,
     /// Type.
     pub kind: ComplaintType,
+}
+
+impl From<ComplaintRegisteredV1> for ComplaintRegistered {
+    /// The same registration with its texts as plain [`Personal`] fields.
+    fn from(v: ComplaintRegisteredV1) -> Self {
+        Self {
+            complaint: v.complaint,
+            received_at: v.received_at,
+            channel: v.channel,
+            complainant: Complainant {
+                person: Personal::Plain(v.complainant.person),
+                organisation: v.complainant.organisation,
+                contact: Personal::Plain(v.complainant.contact),
+            },
+            customer: v.customer,
+            product: v.product,
+            packaging: v.packaging,
+            quantity: v.quantity,
+            lot: v.lot,
+            order: v.order,
+            place_of_purchase: v.place_of_purchase,
+            story: Personal::Plain(v.story),
+            expectation: v.expectation,
+            evidence: v.evidence,
+            severity: v.severity,
+            kind: v.kind,
+        }
+    }
 }
 
 /// How an investigation was carried out.

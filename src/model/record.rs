@@ -10,9 +10,11 @@ use core::fmt;
 use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::complaint::{ComplaintProgress, ComplaintRegistered};
+use super::complaint::{ComplaintProgress, ComplaintRegistered, ComplaintRegisteredV1};
 use super::ids::{ContainerId, Digest, LocationId, LotCode, LotId, PartyId, Reference};
+use super::master::{LocationDescribed, PartyDescribed, ProductDescribed};
 use super::quantity::Quantity;
+use super::serial::{Aggregated, Commissioned, Decommissioned, GoodsReturned, GoodsShipped};
 use super::text::{Code, Text};
 use super::time::Date;
 
@@ -26,6 +28,8 @@ pub const MAX_PACKED: usize = 16;
 pub const MAX_RECALL_LOTS: usize = 8;
 /// Most replacement entries one correction can name.
 pub const MAX_REPLACEMENTS: usize = 4;
+/// Most commitments one erasure record names.
+pub const MAX_ERASED: usize = 16;
 
 /// A quantity of a lot.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -459,6 +463,61 @@ pub struct Checkpointed {
     pub signature: Option<CheckpointSignature>,
 }
 
+/// Whose personal data an erasure removed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureSubject {
+    /// A complainant, by complaint number.
+    Complaint(Reference),
+    /// A party's contacts.
+    Party(PartyId),
+    /// Values named by their commitments only.
+    Values,
+}
+
+/// Personal data was erased from the personal-data store: who asked and why
+/// (the entry's actor and time say who did it and when), and the
+/// commitments whose values and keys are gone. It holds none of the data.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalDataErased {
+    /// Whose data.
+    pub subject: ErasureSubject,
+    /// The commitments erased (one erasure may take several entries).
+    pub commitments: Vec<Digest, MAX_ERASED>,
+    /// Why (`GDPR art. 17 request of 2026-11-30`); must not hold the data.
+    #[serde(default)]
+    pub reason: Text<128>,
+}
+
+/// What happened to old segments under the retention policy.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionAction {
+    /// Moved into an archive that verifies on its own.
+    Archived,
+    /// An archive past its retention was disposed of.
+    Disposed,
+}
+
+/// Entries `first_seq..end_seq` were archived or their archive disposed of,
+/// recorded in the live ledger (`docs/STORAGE.md`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionApplied {
+    /// Archived or disposed.
+    pub action: RetentionAction,
+    /// The first entry concerned.
+    pub first_seq: u64,
+    /// One past the last entry concerned.
+    pub end_seq: u64,
+    /// SHA-256 of the archive's manifest.
+    pub manifest: Digest,
+    /// Why (the policy that applied).
+    #[serde(default)]
+    pub reason: Text<128>,
+}
+
 /// One event in a lot's life: the payload of a ledger entry.
 ///
 /// The variant index is the record kind number stored in the ledger.
@@ -486,8 +545,8 @@ pub enum Record {
     Delivered(Delivered),
     /// Kind 7: return or exchange.
     Returned(Returned),
-    /// Kind 8: complaint registration.
-    ComplaintRegistered(ComplaintRegistered),
+    /// Kind 8: complaint registration, first form (plain-text complainant).
+    ComplaintRegisteredV1(ComplaintRegisteredV1),
     /// Kind 9: complaint progress.
     ComplaintProgress(ComplaintProgress),
     /// Kind 10: recall opened.
@@ -502,6 +561,28 @@ pub enum Record {
     Attached(Attached),
     /// Kind 15: the Merkle root of the entries before this one, optionally signed.
     Checkpointed(Checkpointed),
+    /// Kind 16: complaint registration with erasable personal fields.
+    ComplaintRegistered(ComplaintRegistered),
+    /// Kind 17: party master data.
+    PartyDescribed(PartyDescribed),
+    /// Kind 18: location master data.
+    LocationDescribed(LocationDescribed),
+    /// Kind 19: product master data.
+    ProductDescribed(ProductDescribed),
+    /// Kind 20: serial numbers commissioned for a lot.
+    Commissioned(Commissioned),
+    /// Kind 21: packing into or unpacking from a container.
+    Aggregated(Aggregated),
+    /// Kind 22: a shipment by container, serials or lot quantity.
+    GoodsShipped(GoodsShipped),
+    /// Kind 23: a return by container, serials or lot quantity.
+    GoodsReturned(GoodsReturned),
+    /// Kind 24: units left the supply chain.
+    Decommissioned(Decommissioned),
+    /// Kind 25: personal data erased from the personal-data store.
+    PersonalDataErased(PersonalDataErased),
+    /// Kind 26: segments archived or an archive disposed of.
+    RetentionApplied(RetentionApplied),
 }
 
 macro_rules! record_kinds {
@@ -571,7 +652,7 @@ record_kinds! {
     Shipped = 5, "shipped";
     Delivered = 6, "delivered";
     Returned = 7, "returned";
-    ComplaintRegistered = 8, "complaint_registered";
+    ComplaintRegisteredV1 = 8, "complaint_registered_v1";
     ComplaintProgress = 9, "complaint_progress";
     RecallOpened = 10, "recall_opened";
     RecallAction = 11, "recall_action";
@@ -579,6 +660,17 @@ record_kinds! {
     Corrected = 13, "corrected";
     Attached = 14, "attached";
     Checkpointed = 15, "checkpointed";
+    ComplaintRegistered = 16, "complaint_registered";
+    PartyDescribed = 17, "party_described";
+    LocationDescribed = 18, "location_described";
+    ProductDescribed = 19, "product_described";
+    Commissioned = 20, "commissioned";
+    Aggregated = 21, "aggregated";
+    GoodsShipped = 22, "goods_shipped";
+    GoodsReturned = 23, "goods_returned";
+    Decommissioned = 24, "decommissioned";
+    PersonalDataErased = 25, "personal_data_erased";
+    RetentionApplied = 26, "retention_applied";
 }
 
 impl fmt::Display for RecordKind {

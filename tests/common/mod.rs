@@ -140,7 +140,7 @@ pub fn complaint_type() -> impl Strategy<Value = ComplaintType> {
     ]
 }
 
-fn complaint_registered() -> impl Strategy<Value = ComplaintRegistered> {
+fn complaint_registered_v1() -> impl Strategy<Value = ComplaintRegisteredV1> {
     (
         (
             reference(),
@@ -165,11 +165,11 @@ fn complaint_registered() -> impl Strategy<Value = ComplaintRegistered> {
                 (customer, product, packaging, quantity),
                 (lot, order, place_of_purchase, story, expectation),
                 (evidence, severity, kind),
-            )| ComplaintRegistered {
+            )| ComplaintRegisteredV1 {
                 complaint,
                 received_at,
                 channel,
-                complainant: Complainant { person, organisation, contact },
+                complainant: ComplainantV1 { person, organisation, contact },
                 customer,
                 product,
                 packaging,
@@ -184,6 +184,76 @@ fn complaint_registered() -> impl Strategy<Value = ComplaintRegistered> {
                 kind,
             },
         )
+}
+
+/// A personal field: plain or sealed.
+pub fn personal<const N: usize>() -> impl Strategy<Value = Personal<N>> {
+    prop_oneof![text().prop_map(Personal::Plain), digest().prop_map(Personal::Sealed)]
+}
+
+fn complaint_registered() -> impl Strategy<Value = ComplaintRegistered> {
+    (complaint_registered_v1(), personal(), personal(), personal()).prop_map(
+        |(v1, person, contact, story)| {
+            let mut c = ComplaintRegistered::from(v1);
+            c.complainant.person = person;
+            c.complainant.contact = contact;
+            c.story = story;
+            c
+        },
+    )
+}
+
+pub fn address() -> impl Strategy<Value = Address> {
+    (text(), text(), text(), text(), text()).prop_map(
+        |(street, city, postal_code, region, country)| Address {
+            street,
+            city,
+            postal_code,
+            region,
+            country,
+        },
+    )
+}
+
+pub fn contact() -> impl Strategy<Value = Contact> {
+    (text(), personal(), personal(), personal())
+        .prop_map(|(function, person, phone, email)| Contact { function, person, phone, email })
+}
+
+pub fn party_role() -> impl Strategy<Value = PartyRole> {
+    prop_oneof![
+        Just(PartyRole::Customer),
+        Just(PartyRole::Supplier),
+        Just(PartyRole::Carrier),
+        Just(PartyRole::OwnSite)
+    ]
+}
+
+pub fn serial_span() -> impl Strategy<Value = SerialSpan> {
+    prop_oneof![
+        code().prop_map(SerialSpan::One),
+        ("[!-~]{0,6}", any::<u64>(), 1..=u32::MAX, 0u8..=12).prop_filter_map(
+            "a valid range",
+            |(prefix, first, count, width)| {
+                SerialRange::new(&prefix, first % 10_000_000_000, count, width)
+                    .ok()
+                    .map(SerialSpan::Range)
+            }
+        ),
+    ]
+}
+
+pub fn goods() -> impl Strategy<Value = Goods> {
+    prop_oneof![
+        lot_quantity().prop_map(Goods::Lot),
+        container().prop_map(Goods::Container),
+        (lot(), serial_span())
+            .prop_map(|(lot, serials)| Goods::Serials(LotSerials { lot, serials })),
+    ]
+}
+
+pub fn return_kind() -> impl Strategy<Value = ReturnKind> {
+    prop_oneof![Just(ReturnKind::Return), Just(ReturnKind::Exchange)]
 }
 
 fn complaint_step() -> impl Strategy<Value = ComplaintStep> {
@@ -425,6 +495,150 @@ pub fn record_of(kind: RecordKind) -> BoxedStrategy<Record> {
                         s[32..].copy_from_slice(&b);
                         CheckpointSignature { name, key_id, signature: Signature(s) }
                     }),
+                })
+            })
+            .boxed(),
+        RecordKind::ComplaintRegisteredV1 => {
+            complaint_registered_v1().prop_map(Record::ComplaintRegisteredV1).boxed()
+        }
+        RecordKind::PartyDescribed => (
+            party(),
+            hvec(party(), 3),
+            text(),
+            hvec(party_role(), 4),
+            hvec(address(), 2),
+            hvec(contact(), 3),
+        )
+            .prop_map(|(party, also_known_as, name, roles, addresses, contacts)| {
+                Record::PartyDescribed(PartyDescribed {
+                    party,
+                    also_known_as,
+                    name,
+                    roles,
+                    addresses,
+                    contacts,
+                })
+            })
+            .boxed(),
+        RecordKind::LocationDescribed => (
+            location(),
+            prop_oneof![
+                Just(LocationKind::ShipTo),
+                Just(LocationKind::Warehouse),
+                Just(LocationKind::Site),
+                Just(LocationKind::Other)
+            ],
+            text(),
+            address(),
+            proptest::option::of(party()),
+        )
+            .prop_map(|(location, kind, name, address, owner)| {
+                Record::LocationDescribed(LocationDescribed {
+                    location,
+                    kind,
+                    name,
+                    address,
+                    owner,
+                })
+            })
+            .boxed(),
+        RecordKind::ProductDescribed => (
+            (item(), hvec(item(), 2), text(), text()),
+            (text(), proptest::option::of(quantity()), proptest::option::of(any::<u32>()), text()),
+        )
+            .prop_map(
+                |(
+                    (item, also_known_as, description, form),
+                    (strength, pack_size, shelf_life_days, storage),
+                )| {
+                    Record::ProductDescribed(ProductDescribed {
+                        item,
+                        also_known_as,
+                        description,
+                        form,
+                        strength,
+                        pack_size,
+                        shelf_life_days,
+                        storage,
+                    })
+                },
+            )
+            .boxed(),
+        RecordKind::Commissioned => (lot(), hvec(serial_span(), 16))
+            .prop_map(|(lot, serials)| Record::Commissioned(Commissioned { lot, serials }))
+            .boxed(),
+        RecordKind::Aggregated => (
+            container(),
+            prop_oneof![Just(AggregationAction::Pack), Just(AggregationAction::Unpack)],
+            hvec(goods(), 16),
+        )
+            .prop_map(|(parent, action, contents)| {
+                Record::Aggregated(Aggregated { parent, action, contents })
+            })
+            .boxed(),
+        RecordKind::GoodsShipped => {
+            (party(), proptest::option::of(location()), reference(), hvec(goods(), 16))
+                .prop_map(|(customer, ship_to, order, goods)| {
+                    Record::GoodsShipped(GoodsShipped { customer, ship_to, order, goods })
+                })
+                .boxed()
+        }
+        RecordKind::GoodsReturned => (
+            party(),
+            return_kind(),
+            text(),
+            proptest::option::of(reference()),
+            proptest::option::of(reference()),
+            hvec(goods(), 16),
+        )
+            .prop_map(|(from, kind, reason, complaint, order, goods)| {
+                Record::GoodsReturned(GoodsReturned { from, kind, reason, complaint, order, goods })
+            })
+            .boxed(),
+        RecordKind::Decommissioned => (
+            prop_oneof![
+                Just(DecommissionReason::Sample),
+                Just(DecommissionReason::Destroyed),
+                Just(DecommissionReason::Stolen),
+                Just(DecommissionReason::Dispensed),
+                Just(DecommissionReason::Damaged),
+                Just(DecommissionReason::Other)
+            ],
+            text(),
+            proptest::option::of(reference()),
+            hvec(goods(), 16),
+        )
+            .prop_map(|(reason, note, recall, goods)| {
+                Record::Decommissioned(Decommissioned { reason, note, recall, goods })
+            })
+            .boxed(),
+        RecordKind::PersonalDataErased => (
+            prop_oneof![
+                reference().prop_map(ErasureSubject::Complaint),
+                party().prop_map(ErasureSubject::Party),
+                Just(ErasureSubject::Values),
+            ],
+            hvec(digest(), 16),
+            text(),
+        )
+            .prop_map(|(subject, commitments, reason)| {
+                Record::PersonalDataErased(PersonalDataErased { subject, commitments, reason })
+            })
+            .boxed(),
+        RecordKind::RetentionApplied => (
+            prop_oneof![Just(RetentionAction::Archived), Just(RetentionAction::Disposed)],
+            any::<u64>(),
+            any::<u64>(),
+            digest(),
+            text(),
+        )
+            .prop_map(|(action, first_seq, end_seq, manifest, reason)| {
+                Record::RetentionApplied(RetentionApplied {
+                    action,
+                    first_seq,
+                    end_seq,
+                    manifest,
+                    reason,
                 })
             })
             .boxed(),

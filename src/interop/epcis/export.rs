@@ -34,8 +34,9 @@ use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
 use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{
-    Digest, Disposition, InspectionResult, LedgerId, LocationId, LotId, Packable, PartyId,
-    Quantity, RecallStep, Record, RecordKind, Subject, Timestamp,
+    ComplaintRegistered, ComplaintRegisteredV1, Digest, Disposition, InspectionResult, LedgerId,
+    LocationId, LotId, Packable, PartyId, Quantity, RecallStep, Record, RecordKind, Subject,
+    Timestamp,
 };
 
 /// The JSON-LD context of EPCIS 2.0.
@@ -575,10 +576,13 @@ impl Exporter<'_> {
                 }
                 sources.push(self.party("owning_party", "source", &r.from));
             }
-            Record::ComplaintRegistered(r) => match &r.lot {
-                Some(lot) => quantities.push(self.class(lot, r.quantity.as_ref())),
-                None => body.push(("epcList", json!([]))),
-            },
+            Record::ComplaintRegistered(ComplaintRegistered { lot, quantity, .. })
+            | Record::ComplaintRegisteredV1(ComplaintRegisteredV1 { lot, quantity, .. }) => {
+                match lot {
+                    Some(lot) => quantities.push(self.class(lot, quantity.as_ref())),
+                    None => body.push(("epcList", json!([]))),
+                }
+            }
             // A correction is a ledger record with no EPCIS counterpart of
             // its own: it travels in `ll:record`; the entry it voids carries
             // the `errorDeclaration`.
