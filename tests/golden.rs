@@ -252,3 +252,47 @@ fn documented_tampering_is_rejected() {
     let e = cut.expect_head(&full.head).unwrap_err();
     assert!(matches!(e.kind, FailureKind::HashMismatch { .. }));
 }
+
+/// The records of docs/JSON.md's examples for kinds 16 to 26, as FORMAT.md
+/// section 7 lists them (`record <kind>: <hex>`), and the kind 16 example with
+/// its complainant's name sealed under the commitment golden vector
+/// (`record 16 sealed: <hex>`). Run with LOTLEDGER_PRINT_GOLDEN=1 to print.
+#[test]
+fn records_of_the_new_kinds_are_documented() {
+    use lotledger::entry::NewEntry;
+    const JSON_MD: &str = include_str!("../docs/JSON.md");
+    let section = JSON_MD.split("## One example of each record kind").nth(1).unwrap();
+    let mut vectors: Vec<(String, Vec<u8>)> = Vec::new();
+    for block in section.split("```json\n").skip(1) {
+        let text = block.split("\n```").next().unwrap();
+        let entry: NewEntry = serde_json::from_str(text).unwrap();
+        let kind = entry.record.kind().number();
+        if kind < 16 {
+            continue;
+        }
+        vectors.push((format!("{kind}"), postcard::to_allocvec(&entry.record).unwrap()));
+        if let Record::ComplaintRegistered(mut c) = entry.record {
+            let key: [u8; 32] = core::array::from_fn(|i| u8::try_from(i).unwrap());
+            c.complainant.person = Personal::seal("Jane Doe, +41 79 555 01 23", &key).unwrap();
+            let sealed = Record::ComplaintRegistered(c);
+            vectors.push(("16 sealed".into(), postcard::to_allocvec(&sealed).unwrap()));
+        }
+    }
+    assert_eq!(vectors.len(), 12);
+    if std::env::var_os("LOTLEDGER_PRINT_GOLDEN").is_some() {
+        for (name, bytes) in &vectors {
+            println!("record {name}: {}\n", hex(bytes));
+        }
+    }
+    for (name, bytes) in &vectors {
+        let line = format!("record {name}: {}", hex(bytes));
+        assert!(
+            FORMAT_MD.lines().any(|l| l.trim() == line),
+            "FORMAT.md section 7 should list: {line}"
+        );
+        assert_eq!(
+            lotledger::entry::decode_record(bytes).unwrap().kind().number().to_string(),
+            name[..2]
+        );
+    }
+}

@@ -12,9 +12,17 @@ use lotledger::file::LedgerReader;
 
 /// `target/<profile>`, where cargo puts `liblotledger_ffi.a` and `.so` when
 /// it builds this crate's library for the tests.
-fn target_dir() -> PathBuf {
+/// A library artifact of this crate built with this test: `cargo test`
+/// leaves the static and shared libraries in `target/<profile>/deps/` (only
+/// `cargo build` copies them up to `target/<profile>/`), so look there first.
+fn built(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>").to_path_buf()
+    let deps = exe.parent().expect("target/<profile>/deps/<test>");
+    let fresh = deps.join(name);
+    if fresh.exists() {
+        return fresh;
+    }
+    deps.parent().expect("target/<profile>").join(name)
 }
 
 fn crate_dir() -> &'static Path {
@@ -23,7 +31,7 @@ fn crate_dir() -> &'static Path {
 
 /// Compiles `source` against the static library into `out`, with `flags`.
 fn gcc(source: &str, out: &Path, flags: &[&str]) {
-    let lib = target_dir().join("liblotledger_ffi.a");
+    let lib = built("liblotledger_ffi.a");
     assert!(lib.exists(), "{} not built", lib.display());
     let status = Command::new("gcc")
         .args(["-std=c11", "-g", "-Wall", "-Wextra", "-Werror", "-DLOTLEDGER_STD"])
@@ -105,7 +113,7 @@ fn python_example_runs_the_recall_through_ctypes() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = Command::new("python3")
         .arg(crate_dir().join("examples/recall.py"))
-        .arg(target_dir().join("liblotledger_ffi.so"))
+        .arg(built("liblotledger_ffi.so"))
         .arg(tmp.path().join("ledger"))
         .output()
         .expect("python3 runs");

@@ -467,12 +467,166 @@ def k14(r):
             "digest": r.digest("digest"), "name": r.text(64, "name")}
 
 
+def k15(r):
+    def sig():
+        return {"name": r.code(64, "signature.name"), "key_id": r.take(4, "key_id"),
+                "signature": r.take(64, "signature")}
+    return {"size": r.u64("size"), "root": r.digest("root"),
+            "signature": r.option(sig, "signature")}
+
+
+def r_personal(r, n, what):
+    """personal<N> := enum { 0 plain(text<N>), 1 sealed(digest) } (section 5)."""
+    v = r.variant(2, what)
+    return ("plain", r.text(n, what)) if v == 0 else ("sealed", r.digest(what))
+
+
+def k16(r):
+    d = {"complaint": r_reference(r, "complaint"), "received_at": r.i64("received_at"),
+         "channel": r_enum(r, 5, "channel")}
+    d["complainant"] = {"person": r_personal(r, 48, "complainant.person"),
+                        "organisation": r.option(lambda: r_party(r), "complainant.organisation"),
+                        "contact": r_personal(r, 64, "complainant.contact")}
+    d["customer"] = r.option(lambda: r_party(r), "customer")
+    d["product"] = r.text(48, "product")
+    d["packaging"] = r.text(32, "packaging")
+    d["quantity"] = r.option(lambda: r_quantity(r), "quantity")
+    d["lot"] = r.option(lambda: r_lot(r), "lot")
+    d["order"] = r.option(lambda: r_reference(r, "order"), "order")
+    d["place_of_purchase"] = r.text(64, "place_of_purchase")
+    d["story"] = r_personal(r, 160, "story")
+    d["expectation"] = r.text(64, "expectation")
+    d["evidence"] = r.list(lambda: r.digest("evidence"), 4, "evidence")
+    d["severity"] = r_enum(r, SEVERITY_N, "severity")
+    d["kind"] = r_enum(r, COMPLAINT_TYPE_N, "complaint kind")
+    return d
+
+
+def r_address(r):
+    return {"street": r.text(64, "street"), "city": r.text(40, "city"),
+            "postal_code": r.text(12, "postal_code"), "region": r.text(40, "region"),
+            "country": r.text(2, "country")}
+
+
+def r_contact(r):
+    return {"function": r.text(32, "function"), "person": r_personal(r, 48, "person"),
+            "phone": r_personal(r, 32, "phone"), "email": r_personal(r, 64, "email")}
+
+
+def k17(r):
+    return {"party": r_party(r), "also_known_as": r.list(lambda: r_party(r), 3, "also_known_as"),
+            "name": r.text(64, "name"), "roles": r.list(lambda: r_enum(r, 4, "role"), 4, "roles"),
+            "addresses": r.list(lambda: r_address(r), 2, "addresses"),
+            "contacts": r.list(lambda: r_contact(r), 3, "contacts")}
+
+
+def k18(r):
+    return {"location": r_location(r), "kind": r_enum(r, 4, "location kind"),
+            "name": r.text(64, "name"), "address": r_address(r),
+            "owner": r.option(lambda: r_party(r), "owner")}
+
+
+def k19(r):
+    return {"item": r_item(r), "also_known_as": r.list(lambda: r_item(r), 2, "also_known_as"),
+            "description": r.text(64, "description"), "form": r.text(32, "form"),
+            "strength": r.text(32, "strength"),
+            "pack_size": r.option(lambda: r_quantity(r), "pack_size"),
+            "shelf_life_days": r.option(lambda: r.u32("shelf_life_days"), "shelf_life_days"),
+            "storage": r.text(64, "storage")}
+
+
+def r_serial_range(r):
+    start = r.pos
+    prefix = r.text(19, "serial_range.prefix")
+    first = r.u64("serial_range.first")
+    count = r.u32("serial_range.count")
+    width = r.u8("serial_range.width")
+    if count == 0:
+        raise Undecodable("serial range at body offset %d has count 0" % start)
+    last = first + count - 1
+    if last > U64_MAX:
+        raise Undecodable("serial range at body offset %d runs past 2^64 - 1" % start)
+    if any(not 0x21 <= b <= 0x7E for b in prefix.encode("utf-8")):
+        raise Undecodable("serial range prefix at body offset %d has a byte outside 0x21..=0x7e" % start)
+    if len(prefix.encode("utf-8")) + max(width, len(str(last))) > 20:
+        raise Undecodable("serial range at body offset %d names serials longer than 20" % start)
+    return {"prefix": prefix, "first": first, "count": count, "width": width}
+
+
+def r_serial_span(r):
+    v = r.variant(2, "serial_span")
+    return ("one", r.code(20, "serial")) if v == 0 else ("range", r_serial_range(r))
+
+
+def r_goods(r):
+    v = r.variant(3, "goods")
+    if v == 0:
+        return ("lot", r_lot_quantity(r))
+    if v == 1:
+        return ("container", r_container(r))
+    return ("serials", {"lot": r_lot(r), "serials": r_serial_span(r)})
+
+
+def r_goods_list(r, what="goods"):
+    return r.list(lambda: r_goods(r), 16, what)
+
+
+def k20(r):
+    return {"lot": r_lot(r), "serials": r.list(lambda: r_serial_span(r), 16, "serials")}
+
+
+def k21(r):
+    return {"parent": r_container(r), "action": r_enum(r, 2, "aggregation action"),
+            "contents": r_goods_list(r, "contents")}
+
+
+def k22(r):
+    return {"customer": r_party(r), "ship_to": r.option(lambda: r_location(r), "ship_to"),
+            "order": r_reference(r, "order"), "goods": r_goods_list(r)}
+
+
+def k23(r):
+    return {"from": r_party(r), "kind": r_enum(r, 2, "returned.kind"),
+            "reason": r.text(64, "reason"),
+            "complaint": r.option(lambda: r_reference(r, "complaint"), "complaint"),
+            "order": r.option(lambda: r_reference(r, "order"), "order"), "goods": r_goods_list(r)}
+
+
+def k24(r):
+    return {"reason": r_enum(r, 6, "decommission reason"), "note": r.text(64, "note"),
+            "recall": r.option(lambda: r_reference(r, "recall"), "recall"),
+            "goods": r_goods_list(r)}
+
+
+def k25(r):
+    v = r.variant(3, "erasure subject")
+    if v == 0:
+        subject = ("complaint", r_reference(r, "subject"))
+    elif v == 1:
+        subject = ("party", r_party(r))
+    else:
+        subject = ("values",)
+    return {"subject": subject,
+            "commitments": r.list(lambda: r.digest("commitment"), 16, "commitments"),
+            "reason": r.text(128, "reason")}
+
+
+def k26(r):
+    return {"action": r_enum(r, 2, "retention action"), "first_seq": r.u64("first_seq"),
+            "end_seq": r.u64("end_seq"), "manifest": r.digest("manifest"),
+            "reason": r.text(128, "reason")}
+
+
 KINDS = {
     0: ("material_received", k0), 1: ("inspected", k1), 2: ("produced", k2),
     3: ("disposition_set", k3), 4: ("packed", k4), 5: ("shipped", k5),
-    6: ("delivered", k6), 7: ("returned", k7), 8: ("complaint_registered", k8),
+    6: ("delivered", k6), 7: ("returned", k7), 8: ("complaint_registered_v1", k8),
     9: ("complaint_progress", k9), 10: ("recall_opened", k10), 11: ("recall_action", k11),
     12: ("destroyed", k12), 13: ("corrected", k13), 14: ("attached", k14),
+    15: ("checkpointed", k15), 16: ("complaint_registered", k16), 17: ("party_described", k17),
+    18: ("location_described", k18), 19: ("product_described", k19), 20: ("commissioned", k20),
+    21: ("aggregated", k21), 22: ("goods_shipped", k22), 23: ("goods_returned", k23),
+    24: ("decommissioned", k24), 25: ("personal_data_erased", k25), 26: ("retention_applied", k26),
 }
 
 
