@@ -342,3 +342,20 @@ pub(crate) fn find_row<T>(rows: &[T], entry: impl Fn(&T) -> u32, e: u32) -> Opti
 pub(crate) fn lot_numbers(view: &View<'_>, lots: &[LotId]) -> Result<Vec<u32>, QueryError> {
     lots.iter().map(|l| view.lot_no(l)).collect()
 }
+
+/// `value`'s JSON with the `unresolved` block added as the last member (when
+/// `value` is a JSON object): what every query's JSON output carries, so a
+/// reader sees that a ledger may be missing (docs/QUERIES.md).
+///
+/// # Errors
+/// When `value` does not serialize.
+pub fn json_with_unresolved<T: Serialize>(
+    value: &T,
+    unresolved: &crate::index::Unresolved,
+) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(value)?;
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("unresolved".into(), serde_json::to_value(unresolved)?);
+    }
+    Ok(v)
+}

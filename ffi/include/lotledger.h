@@ -608,6 +608,43 @@ LotledgerStatus lotledger_recall(const char *dir,
 #endif
 
 #if defined(LOTLEDGER_STD)
+// The complaints of the ledger in `dir` as they stood at `now_ms`
+// (milliseconds since 1970-01-01 UTC), with their state and overdue
+// commitments against the default response times (4 h acknowledge, 24 h
+// resolve a general complaint, 48 h plan a complex one, 72 h definite
+// answer): `{"complaints": [...], "unresolved": {...}}`, the list being
+// what `lotledger complaints DIR --now T --json` prints (with `--open` when
+// `open_only` is not 0). Free it with `lotledger_string_free`.
+//
+// # Safety
+// `dir` is a NUL-terminated path; `json` is writable.
+LotledgerStatus lotledger_complaints(const char *dir, int64_t now_ms, int open_only, char **json);
+#endif
+
+#if defined(LOTLEDGER_STD)
+// Lots of the ledger in `dir` whose expiry date is before `before_day`
+// (days since 1970-01-01), with the quantities on hand and in the field by
+// customer, as the JSON of `lotledger expiring DIR --before DATE --json`.
+// Free it with `lotledger_string_free`.
+//
+// # Safety
+// `dir` is a NUL-terminated path; `json` is writable.
+LotledgerStatus lotledger_expiring(const char *dir, int32_t before_day, char **json);
+#endif
+
+#if defined(LOTLEDGER_STD)
+// The auditor's verification report of the ledger in `dir`: per ledger
+// the entries, bytes, time span, head hash and segments verified (every
+// entry is verified as the index is built), the corrections and the
+// entries the index could not use, as the JSON of `lotledger audit DIR
+// --report --json`. Free it with `lotledger_string_free`.
+//
+// # Safety
+// `dir` is a NUL-terminated path; `json` is writable.
+LotledgerStatus lotledger_audit_report(const char *dir, char **json);
+#endif
+
+#if defined(LOTLEDGER_STD)
 // Frees a string the library handed out (query results). Null does nothing.
 //
 // # Safety

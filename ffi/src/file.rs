@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use lotledger::file::{Durability, FileLedger, LedgerReader, Options, segment};
 use lotledger::index::Index;
-use lotledger::model::LotId;
+use lotledger::model::{Date, LotId, Timestamp};
 use lotledger::query;
 
 use crate::record::{self, LotledgerLot, LotledgerRecord, LotledgerStamp, cstr};
@@ -277,11 +277,16 @@ fn index(dir: &Path) -> Result<Index, LotledgerStatus> {
 }
 
 /// The JSON of a query result.
+/// The query's JSON as the command-line tool prints it: the result with
+/// the `unresolved` block of the index (docs/QUERIES.md).
 fn to_json(
+    index: &Index,
     value: Result<impl serde::Serialize, query::QueryError>,
 ) -> Result<String, LotledgerStatus> {
     let value = value.map_err(|e| detail(LOTLEDGER_ERR_QUERY, e))?;
-    serde_json::to_string(&value).map_err(|e| detail(LOTLEDGER_ERR_QUERY, e))
+    let noted = query::json_with_unresolved(&value, &index.unresolved())
+        .map_err(|e| detail(LOTLEDGER_ERR_QUERY, e))?;
+    serde_json::to_string(&noted).map_err(|e| detail(LOTLEDGER_ERR_QUERY, e))
 }
 
 /// Hands `text` out as a C string the caller frees with `lotledger_string_free`.
@@ -343,7 +348,7 @@ pub unsafe extern "C" fn lotledger_trace_forward(
         // SAFETY: the caller's contract for each pointer.
         unsafe {
             let lot = one_lot(lot)?;
-            query_dir(dir, json, |index| to_json(query::trace_forward(index, &lot)))
+            query_dir(dir, json, |index| to_json(index, query::trace_forward(index, &lot)))
         }
     })
 }
@@ -364,7 +369,7 @@ pub unsafe extern "C" fn lotledger_trace_backward(
         // SAFETY: the caller's contract for each pointer.
         unsafe {
             let lot = one_lot(lot)?;
-            query_dir(dir, json, |index| to_json(query::trace_backward(index, &lot)))
+            query_dir(dir, json, |index| to_json(index, query::trace_backward(index, &lot)))
         }
     })
 }
@@ -399,7 +404,94 @@ pub unsafe extern "C" fn lotledger_recall(
             ids.push(unsafe { record::lot(l)? });
         }
         // SAFETY: the caller's contract for each pointer.
-        unsafe { query_dir(dir, json, |index| to_json(query::recall(index, &ids))) }
+        unsafe { query_dir(dir, json, |index| to_json(index, query::recall(index, &ids))) }
+    })
+}
+
+/// The complaint rows, in an object so that the `unresolved` block can go
+/// beside them (a C caller has no standard error to be warned on).
+#[derive(serde::Serialize)]
+struct ComplaintList {
+    complaints: Vec<query::ComplaintRow>,
+}
+
+/// The complaints of the ledger in `dir` as they stood at `now_ms`
+/// (milliseconds since 1970-01-01 UTC), with their state and overdue
+/// commitments against the default response times (4 h acknowledge, 24 h
+/// resolve a general complaint, 48 h plan a complex one, 72 h definite
+/// answer): `{"complaints": [...], "unresolved": {...}}`, the list being
+/// what `lotledger complaints DIR --now T --json` prints (with `--open` when
+/// `open_only` is not 0). Free it with `lotledger_string_free`.
+///
+/// # Safety
+/// `dir` is a NUL-terminated path; `json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lotledger_complaints(
+    dir: *const c_char,
+    now_ms: i64,
+    open_only: core::ffi::c_int,
+    json: *mut *mut c_char,
+) -> LotledgerStatus {
+    guard(|| {
+        let filter = query::ComplaintFilter {
+            open: (open_only != 0).then_some(true),
+            ..query::ComplaintFilter::default()
+        };
+        let commitments = query::ResponseCommitments::DEFAULT;
+        let now = Timestamp(now_ms);
+        // SAFETY: the caller's contract for each pointer.
+        unsafe {
+            query_dir(dir, json, |index| {
+                to_json(
+                    index,
+                    Ok(ComplaintList {
+                        complaints: query::complaints(index, &filter, &commitments, now),
+                    }),
+                )
+            })
+        }
+    })
+}
+
+/// Lots of the ledger in `dir` whose expiry date is before `before_day`
+/// (days since 1970-01-01), with the quantities on hand and in the field by
+/// customer, as the JSON of `lotledger expiring DIR --before DATE --json`.
+/// Free it with `lotledger_string_free`.
+///
+/// # Safety
+/// `dir` is a NUL-terminated path; `json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lotledger_expiring(
+    dir: *const c_char,
+    before_day: i32,
+    json: *mut *mut c_char,
+) -> LotledgerStatus {
+    guard(|| {
+        // SAFETY: the caller's contract for each pointer.
+        unsafe {
+            query_dir(dir, json, |index| {
+                to_json(index, Ok(query::expiring(index, Date(before_day), None)))
+            })
+        }
+    })
+}
+
+/// The auditor's verification report of the ledger in `dir`: per ledger
+/// the entries, bytes, time span, head hash and segments verified (every
+/// entry is verified as the index is built), the corrections and the
+/// entries the index could not use, as the JSON of `lotledger audit DIR
+/// --report --json`. Free it with `lotledger_string_free`.
+///
+/// # Safety
+/// `dir` is a NUL-terminated path; `json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lotledger_audit_report(
+    dir: *const c_char,
+    json: *mut *mut c_char,
+) -> LotledgerStatus {
+    guard(|| {
+        // SAFETY: the caller's contract for each pointer.
+        unsafe { query_dir(dir, json, |index| to_json(index, Ok(query::verification(index)))) }
     })
 }
 

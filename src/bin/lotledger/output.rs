@@ -106,11 +106,7 @@ pub fn print_json_noted<T: Serialize>(
     value: &T,
     unresolved: &lotledger::index::Unresolved,
 ) -> io::Result<()> {
-    let mut v = serde_json::to_value(value)?;
-    if let serde_json::Value::Object(map) = &mut v {
-        map.insert("unresolved".into(), serde_json::to_value(unresolved)?);
-    }
-    print_json(&v)
+    print_json(&lotledger::query::json_with_unresolved(value, unresolved)?)
 }
 
 /// The warning block for references the indexed ledgers do not resolve,
