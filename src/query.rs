@@ -40,6 +40,7 @@ mod complaints;
 mod expiry;
 mod genealogy;
 mod recall;
+mod receipts;
 mod shipment;
 mod suggest;
 mod trace;
@@ -70,6 +71,9 @@ pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
     RecallReport, RecallShipment, mass_balance, recall, recall_by_number,
 };
+pub use receipts::{
+    ReceiptFilter, ReceiptMatch, near_supplier_lots, near_suppliers, receipts, received_lots,
+};
 pub use shipment::ShipmentLine;
 pub use suggest::{SUGGESTIONS, near_complaints, near_lots, near_recalls};
 pub use trace::{
@@ -87,6 +91,11 @@ pub enum QueryError {
     UnknownComplaint(String),
     /// No recall with this number was opened.
     UnknownRecall(String),
+    /// No receipt matches (the text says what was asked: `supplier lot
+    /// S-4711 from V-ACME`).
+    NoReceipt(String),
+    /// Every receipt that matches is voided by a correction in force.
+    OnlyVoidedReceipts(String),
 }
 
 impl fmt::Display for QueryError {
@@ -95,6 +104,11 @@ impl fmt::Display for QueryError {
             Self::UnknownLot(l) => write!(f, "lot {l} is not in any indexed record"),
             Self::UnknownComplaint(c) => write!(f, "complaint {c} is not registered"),
             Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
+            Self::NoReceipt(what) => write!(f, "no receipt of {what} is recorded"),
+            Self::OnlyVoidedReceipts(what) => write!(
+                f,
+                "every receipt of {what} is voided by a correction in force (lotledger receipts lists them)"
+            ),
         }
     }
 }
