@@ -37,6 +37,7 @@
 mod amount;
 mod audit;
 mod complaints;
+mod entry;
 mod expiry;
 mod genealogy;
 mod recall;
@@ -65,6 +66,7 @@ pub use complaints::{
     ComplaintTimeline, Count, Deadline, DeadlineStatus, ResponseCommitments, TimelineStep,
     complaint_clusters, complaint_counts, complaint_timeline, complaints,
 };
+pub use entry::{EntryStatus, entry_status};
 pub use expiry::{ExpiringLot, ExpiryCustomerLine, ExpiryReport, expiring};
 pub use genealogy::{Genealogy, GenealogyEdge, GenealogyNode, genealogy};
 pub use recall::{

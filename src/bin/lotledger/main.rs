@@ -300,6 +300,18 @@ enum Command {
         #[command(flatten)]
         format: FormatArgs,
     },
+    /// Show one entry whole: sequence number, time, actor, station, kind,
+    /// the record (JSON form), its hash and link, where it is stored, and
+    /// whether a correction voids it. Exit 6 when the ledger has no such entry.
+    Show {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The entry's sequence number.
+        seq: u64,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a realistic demo plant from a fixed seed (suppliers, multi-stage
     /// production, QC holds, shipments to hundreds of customers, returns,
     /// complaints, corrections, a recall in progress), then run a mock
@@ -691,6 +703,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 })
             };
             queries::audit(&dirs, &view, format.format())
+        }
+        Command::Show { dir, seq, json } => {
+            ledger::show(&dir, seq, if json { Format::Json } else { Format::Table })
         }
         Command::Demo { out, events, seed } => demo::run(&out, events, seed),
         Command::Keygen { name, dir } => proof::keygen(&name, &dir),
