@@ -320,7 +320,7 @@ enum Command {
         /// A new directory for the plant's ledger.
         #[arg(long)]
         out: PathBuf,
-        /// How many entries to write (thousands to 10 million).
+        /// How many entries to write (thousands to 100 million, the most).
         #[arg(long, default_value_t = 100_000)]
         events: u64,
         /// The seed: the same seed writes the same plant.
