@@ -464,17 +464,26 @@ struct Exported<'a> {
 /// turn, as a JSON line.
 pub fn export_json(dirs: &[std::path::PathBuf]) -> Result<Outcome, CliError> {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for dir in dirs {
-        export_json_lines(dir, &mut out)?;
+    let files = crate::progress::LedgerFiles::of(dirs);
+    let mut bar =
+        crate::progress::Progress::new("exporting", files.total(), crate::progress::Unit::Bytes);
+    for (n, dir) in dirs.iter().enumerate() {
+        export_json_lines(dir, &mut out, &mut |e| bar.set(files.at(n, e.segment, e.offset)))?;
     }
+    bar.finish();
     out.flush()?;
     Ok(Outcome::Ok)
 }
 
-fn export_json_lines(dir: &Path, out: &mut impl io::Write) -> Result<(), CliError> {
+fn export_json_lines(
+    dir: &Path,
+    out: &mut impl io::Write,
+    read: &mut dyn FnMut(&StoredEntry),
+) -> Result<(), CliError> {
     let reader = LedgerReader::open(dir).map_err(storage)?;
     for item in reader.entries().map_err(storage)? {
         let e = item.map_err(storage)?;
+        read(&e);
         let record = match e.record() {
             Ok(r) => serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?,
             Err(err) => serde_json::json!({ "undecoded": err.to_string() }),

@@ -19,6 +19,7 @@ use lotledger::query::{
 };
 
 use crate::output::{self, Format, Table};
+use crate::progress::{Progress, Unit};
 use crate::{CliError, Outcome};
 
 /// Whether queries use the persistent index cache (`--no-cache` clears it):
@@ -28,7 +29,9 @@ pub static USE_INDEX_CACHE: AtomicBool = AtomicBool::new(true);
 /// An index over the ledgers in `dirs`, and how long opening took. It is
 /// loaded from the index cache and caught up when the cache is valid,
 /// otherwise built from the ledgers and the cache rewritten
-/// (docs/INDEX.md); one line on standard error says which.
+/// (docs/INDEX.md); one line on standard error says which. While segment
+/// files are read and indexed, a progress bar with the bytes read and their
+/// total is drawn on standard error when it is a terminal.
 pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
     let mode =
         if USE_INDEX_CACHE.load(Ordering::Relaxed) { CacheMode::Use } else { CacheMode::Refresh };
@@ -38,7 +41,13 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
 /// [`open_index`] with the cache used as `mode` says.
 pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
-    let opened = cache::open(dirs, mode).map_err(|e| match e {
+    let mut bar = Progress::new("indexing", 0, Unit::Bytes);
+    let opened = cache::open_with_progress(dirs, mode, &mut |done, total| {
+        bar.set_total(total);
+        bar.set(done);
+    });
+    bar.finish();
+    let opened = opened.map_err(|e| match e {
         OpenError::Storage(e) => crate::tree::read_error(e),
         OpenError::Ingest { .. } => CliError::Check(e.to_string()),
         other => CliError::Storage(other.to_string()),
