@@ -34,8 +34,9 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// For the commands that index (trace, recall, receipts, complaints,
-    /// expiring, audit, export --recall): ignore the index cache, build the index from
-    /// the ledgers verifying every entry, and write a fresh cache.
+    /// expiring, audit, show, export --format epcis|csv): ignore the index
+    /// cache, build the index from the ledgers verifying every entry, and
+    /// write a fresh cache.
     #[arg(long, global = true)]
     no_cache: bool,
 }
