@@ -37,9 +37,11 @@
 mod amount;
 mod audit;
 mod complaints;
+mod entry;
 mod expiry;
 mod genealogy;
 mod recall;
+mod receipts;
 mod shipment;
 mod suggest;
 mod trace;
@@ -64,11 +66,15 @@ pub use complaints::{
     ComplaintTimeline, Count, Deadline, DeadlineStatus, ResponseCommitments, TimelineStep,
     complaint_clusters, complaint_counts, complaint_timeline, complaints,
 };
+pub use entry::{EntryStatus, entry_status};
 pub use expiry::{ExpiringLot, ExpiryCustomerLine, ExpiryReport, expiring};
 pub use genealogy::{Genealogy, GenealogyEdge, GenealogyNode, genealogy};
 pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
     RecallReport, RecallShipment, mass_balance, recall, recall_by_number,
+};
+pub use receipts::{
+    ReceiptFilter, ReceiptMatch, near_supplier_lots, near_suppliers, receipts, received_lots,
 };
 pub use shipment::ShipmentLine;
 pub use suggest::{SUGGESTIONS, near_complaints, near_lots, near_recalls};
@@ -87,6 +93,11 @@ pub enum QueryError {
     UnknownComplaint(String),
     /// No recall with this number was opened.
     UnknownRecall(String),
+    /// No receipt matches (the text says what was asked: `supplier lot
+    /// S-4711 from V-ACME`).
+    NoReceipt(String),
+    /// Every receipt that matches is voided by a correction in force.
+    OnlyVoidedReceipts(String),
 }
 
 impl fmt::Display for QueryError {
@@ -95,6 +106,11 @@ impl fmt::Display for QueryError {
             Self::UnknownLot(l) => write!(f, "lot {l} is not in any indexed record"),
             Self::UnknownComplaint(c) => write!(f, "complaint {c} is not registered"),
             Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
+            Self::NoReceipt(what) => write!(f, "no receipt of {what} is recorded"),
+            Self::OnlyVoidedReceipts(what) => write!(
+                f,
+                "every receipt of {what} is voided by a correction in force (lotledger receipts lists them)"
+            ),
         }
     }
 }

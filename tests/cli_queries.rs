@@ -43,6 +43,19 @@ fn demo_refuses_a_used_directory() {
     assert!(err.contains("not empty"), "{err}");
 }
 
+// Issue 11 (low): `demo --events 1000000000` is refused up front, naming
+// the limit, and creates nothing (it used to run out of memory and leave a
+// directory behind).
+#[test]
+fn demo_refuses_more_than_its_limit_before_creating_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("big");
+    let (code, _, err) = run(&["demo", "--out", out.to_str().unwrap(), "--events", "1000000000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at most 100000000") && err.contains("nothing was created"), "{err}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn recall_then_trace_the_recalled_lot_both_ways() {
     let dir = plant();

@@ -264,6 +264,21 @@ pub fn path_for(first_dir: &Path, ids: &[LedgerId]) -> PathBuf {
 /// [`OpenError`] when a ledger cannot be read or does not verify: the same
 /// error with or without a cache.
 pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenError> {
+    open_with_progress(dirs, mode, &mut |_, _| {})
+}
+
+/// [`open`], calling `progress(done, total)` as segment files are read
+/// and indexed (a build, or a cache's catch-up): the bytes of segment files
+/// read so far and in all, about every 4 MB and at the end of each segment.
+/// Loading a valid cache file is not counted.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_with_progress(
+    dirs: &[impl AsRef<Path>],
+    mode: CacheMode,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Opened, OpenError> {
     let mut ids = Vec::with_capacity(dirs.len());
     for dir in dirs {
         ids.push(LedgerReader::open(dir).map_err(OpenError::Storage)?.ledger_id());
@@ -274,14 +289,14 @@ pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenEr
     let path = path_for(first.as_ref(), &ids);
     let why = match mode {
         CacheMode::Off => {
-            let index = build(dirs, &ids)?;
+            let index = build(dirs, &ids, progress)?;
             return Ok(Opened { index, cache: None });
         }
         CacheMode::Refresh => Rebuild::NotWanted,
         CacheMode::Use => match load(&path, dirs, &ids) {
             Ok(mut index) => {
                 let cached = index.entries();
-                let caught_up = catch_up(&mut index, dirs, &ids)?;
+                let caught_up = catch_up(&mut index, dirs, &ids, progress)?;
                 // Rewritten once the part read past it is a sixteenth of
                 // what it held: catching up stays short, rewriting rare.
                 let written = if caught_up > 0 && caught_up.saturating_mul(16) >= cached {
@@ -295,7 +310,7 @@ pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenEr
             Err(why) => why,
         },
     };
-    let index = build(dirs, &ids)?;
+    let index = build(dirs, &ids, progress)?;
     let written = write_file(&index, &path);
     Ok(Opened { index, cache: Some(CacheReport { path, source: Source::Built { why }, written }) })
 }
@@ -304,8 +319,13 @@ pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenEr
 /// reader path every command uses ([`LedgerReader::segments`]: headers
 /// checked, an incomplete tail left out). A ledger whose older segments were
 /// archived is indexed from its first segment present.
-fn build(dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, OpenError> {
+fn build(
+    dirs: &[impl AsRef<Path>],
+    ids: &[LedgerId],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Index, OpenError> {
     let mut index = Index::new();
+    let mut meter = Meter::new(dirs.iter().map(|d| (d.as_ref(), 0)), progress);
     for (dir, id) in dirs.iter().zip(ids) {
         let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
         for (i, seg) in reader.segments().map_err(OpenError::Storage)?.enumerate() {
@@ -316,26 +336,101 @@ fn build(dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, OpenError
                     error: Box::new(e),
                 })?;
             }
-            ingest_frames(&mut index, id, &seg, 0)?;
+            ingest_frames(&mut index, id, &seg, 0, &mut meter)?;
         }
     }
     index.shrink_to_fit();
     Ok(index)
 }
 
-/// Adds the frames of segment `seg` from byte `skip` of its frames.
+/// Bytes of frames given to the index at a time, so that progress moves
+/// within a segment.
+const PROGRESS_CHUNK: usize = 4 << 20;
+
+/// Counts the bytes of segment files read, against the total of the files
+/// to read, for [`open_with_progress`].
+struct Meter<'p> {
+    done: u64,
+    total: u64,
+    progress: &'p mut dyn FnMut(u64, u64),
+}
+
+impl<'p> Meter<'p> {
+    /// A meter over the segment files of each `(dir, first)` from the one
+    /// holding entry `first` on (as [`LedgerReader::segments_from`] reads
+    /// them); files it cannot list or measure count as 0.
+    fn new<'d>(
+        dirs: impl Iterator<Item = (&'d Path, u64)>,
+        progress: &'p mut dyn FnMut(u64, u64),
+    ) -> Self {
+        let mut total = 0;
+        for (dir, first) in dirs {
+            let Ok((files, _)) = segment::list(dir) else { continue };
+            let skip = files.iter().rposition(|(f, _)| *f <= first).unwrap_or(0);
+            for (_, path) in files.get(skip..).unwrap_or_default() {
+                total += fs::metadata(path).map_or(0, |m| m.len());
+            }
+        }
+        progress(0, total);
+        Self { done: 0, total, progress }
+    }
+
+    fn add(&mut self, bytes: u64) {
+        self.done += bytes;
+        (self.progress)(self.done, self.total.max(self.done));
+    }
+}
+
+/// Where to cut `frames` at a frame boundary after about
+/// [`PROGRESS_CHUNK`] bytes: the length of the frames up to there, or all
+/// of it (a frame whose length does not read is left to the index to
+/// report).
+fn chunk_end(frames: &[u8]) -> usize {
+    let mut at = 0;
+    while at < PROGRESS_CHUNK {
+        let Some((len, prefix)) = frames.get(at..).and_then(|b| crate::varint::decode(b).ok())
+        else {
+            return frames.len();
+        };
+        let next = usize::try_from(len)
+            .ok()
+            .and_then(|l| at.checked_add(prefix)?.checked_add(l)?.checked_add(4));
+        match next {
+            Some(n) if n < frames.len() => at = n,
+            _ => return frames.len(),
+        }
+    }
+    at
+}
+
+/// Adds the frames of segment `seg` from byte `skip` of its frames, a
+/// chunk at a time (the index continues the segment), counting the bytes
+/// read on `meter`.
 fn ingest_frames(
     index: &mut Index,
     id: &LedgerId,
     seg: &file::SegmentBytes,
     skip: u64,
+    meter: &mut Meter<'_>,
 ) -> Result<u64, OpenError> {
     let label = seg.path.file_name().and_then(|n| n.to_str()).unwrap_or("segment");
     let from = usize::try_from(skip).unwrap_or(usize::MAX);
-    let bytes = seg.frames().get(from..).unwrap_or_default();
-    index
-        .ingest_segment(id, label, bytes)
-        .map_err(|e| OpenError::Ingest { path: seg.path.clone(), error: Box::new(e) })
+    let mut bytes = seg.frames().get(from..).unwrap_or_default();
+    meter.add((seg.frames().len() - bytes.len() + segment::HEADER_LEN) as u64);
+    let mut added = 0;
+    loop {
+        let (chunk, rest) = bytes.split_at(chunk_end(bytes));
+        added += index
+            .ingest_segment(id, label, chunk)
+            .map_err(|e| OpenError::Ingest { path: seg.path.clone(), error: Box::new(e) })?;
+        meter.add(chunk.len() as u64);
+        bytes = rest;
+        if bytes.is_empty() {
+            break;
+        }
+    }
+    meter.add(seg.tail.as_ref().map_or(0, |t| t.len));
+    Ok(added)
 }
 
 /// Adds what was appended to each ledger after the part the loaded cache
@@ -345,7 +440,15 @@ fn catch_up(
     index: &mut Index,
     dirs: &[impl AsRef<Path>],
     ids: &[LedgerId],
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64, OpenError> {
+    let firsts = dirs.iter().enumerate().map(|(n, d)| {
+        (
+            d.as_ref(),
+            index.ledgers.get(n).and_then(|l| l.segments.last()).map_or(0, |s| s.first_seq),
+        )
+    });
+    let mut meter = Meter::new(firsts, progress);
     let mut added = 0;
     for (n, (dir, id)) in dirs.iter().zip(ids).enumerate() {
         let (known, first_known, last_bytes) = index.ledgers.get(n).map_or((0, 0, 0), |l| {
@@ -360,7 +463,7 @@ fn catch_up(
             let seg = seg.map_err(OpenError::Storage)?;
             let skip =
                 if known > 0 && seg.header.start.next_seq == first_known { last_bytes } else { 0 };
-            added += ingest_frames(index, id, &seg, skip)?;
+            added += ingest_frames(index, id, &seg, skip, &mut meter)?;
         }
     }
     if added > 0 {

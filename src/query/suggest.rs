@@ -13,7 +13,7 @@ pub const SUGGESTIONS: usize = 5;
 
 /// Levenshtein distance over ASCII-case-folded characters, or `None` when
 /// it exceeds `max` (the rows are cut off early).
-fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
+pub(super) fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
     if a.len().abs_diff(b.len()) > max {
@@ -46,13 +46,13 @@ fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
 
 /// How far a typed text may be from a suggestion: one edit in short
 /// texts, two from eight characters on.
-fn tolerance(text: &str) -> usize {
+pub(super) fn tolerance(text: &str) -> usize {
     if text.chars().count() >= 8 { 2 } else { 1 }
 }
 
 /// Keeps the [`SUGGESTIONS`] nearest of `(distance, candidate)`, ties in
 /// the order found.
-fn nearest<T>(mut found: Vec<(usize, T)>) -> Vec<T> {
+pub(super) fn nearest<T>(mut found: Vec<(usize, T)>) -> Vec<T> {
     found.sort_by_key(|(d, _)| *d);
     found.into_iter().take(SUGGESTIONS).map(|(_, t)| t).collect()
 }

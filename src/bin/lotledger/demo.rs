@@ -19,21 +19,136 @@ fn ms(d: std::time::Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The most entries `demo` writes. Its mock recall drill indexes the whole
+/// plant in memory, about 75 bytes an entry (README, "index memory"), and
+/// the ledger takes about 79 bytes an entry on disk: at this limit about
+/// 7.5 GB of memory and 8 GB of disk. A billion entries would need about
+/// 75 GB of memory for the drill (the process is killed or aborts when it
+/// runs out) and 79 GB of disk.
+pub const MAX_EVENTS: u64 = 100_000_000;
+
+/// What watches the plant being written: the progress bar, or a test.
+pub trait Watch {
+    /// `n` entries are written. An error stops the demo.
+    fn written(&mut self, n: u64) -> Result<(), CliError>;
+    /// The plant is written.
+    fn done(&mut self);
+}
+
+impl Watch for Progress {
+    fn written(&mut self, n: u64) -> Result<(), CliError> {
+        self.set(n);
+        Ok(())
+    }
+
+    fn done(&mut self) {
+        self.finish();
+    }
+}
+
 /// Writes the plant and runs the drill.
 pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
+    let mut bar = Progress::new("writing", events, Unit::Entries);
+    run_bounded(out, events, seed, MAX_EVENTS, &mut bar)
+}
+
+/// [`run`] with at most `max_events` entries, watched by `watch`. Refuses
+/// more than `max_events` and a directory that is not empty before creating
+/// anything; a failure after that removes what the demo created (the
+/// directory, and any parents it had to create), except a closed output
+/// pipe, which leaves a complete plant.
+fn run_bounded(
+    out: &Path,
+    events: u64,
+    seed: u64,
+    max_events: u64,
+    watch: &mut dyn Watch,
+) -> Result<Outcome, CliError> {
+    if events > max_events {
+        return Err(CliError::Usage(format!(
+            "--events {events} is more than the demo writes: at most {max_events}. Its mock \
+             recall drill indexes the whole plant in memory (about 75 bytes an entry) and the \
+             ledger takes about 79 bytes an entry on disk; nothing was created"
+        )));
+    }
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         return Err(CliError::Usage(format!(
             "{} is not empty; give a new directory to --out",
             out.display()
         )));
     }
+    let created = Created::before(out);
+    let result = write_and_drill(out, events, seed, watch);
+    match result {
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::Io(e)),
+        Err(e) => Err(created.remove(e)),
+        ok => ok,
+    }
+}
+
+/// What the demo will have created under `--out`: the topmost directory
+/// that did not exist yet (removed whole on failure), or the contents of
+/// `--out` when it existed empty.
+struct Created {
+    out: PathBuf,
+    /// The topmost missing directory on the way to `out`, if any.
+    top: Option<PathBuf>,
+}
+
+impl Created {
+    fn before(out: &Path) -> Self {
+        let top = out.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).last();
+        Self { out: out.to_path_buf(), top: top.map(Path::to_path_buf) }
+    }
+
+    /// Removes what the demo created and says so in `e`'s message.
+    fn remove(self, e: CliError) -> CliError {
+        let (what, removed) = match &self.top {
+            Some(top) => (top.clone(), std::fs::remove_dir_all(top)),
+            None => (
+                self.out.clone(),
+                std::fs::read_dir(&self.out).and_then(|mut entries| {
+                    entries.try_for_each(|entry| {
+                        let path = entry?.path();
+                        if path.is_dir() {
+                            std::fs::remove_dir_all(path)
+                        } else {
+                            std::fs::remove_file(path)
+                        }
+                    })
+                }),
+            ),
+        };
+        let note = match (removed, self.top.is_some()) {
+            (Ok(()), true) => format!("removed {}, which the demo had created", what.display()),
+            (Ok(()), false) => format!("emptied {} again", what.display()),
+            (Err(r), _) => format!("could not remove what it wrote in {}: {r}", what.display()),
+        };
+        match e {
+            CliError::Usage(m) => CliError::Usage(format!("{m}; {note}")),
+            CliError::Input(m) => CliError::Input(format!("{m}; {note}")),
+            CliError::Io(io) => CliError::Storage(format!("{io}; {note}")),
+            CliError::Storage(m) => CliError::Storage(format!("{m}; {note}")),
+            CliError::Check(m) => CliError::Check(format!("{m}; {note}")),
+            CliError::Unverified(m) => CliError::Unverified(format!("{m}; {note}")),
+            CliError::NotFound(m) => CliError::NotFound(format!("{m}; {note}")),
+        }
+    }
+}
+
+/// Writes the plant into `out` and runs the drill on it.
+fn write_and_drill(
+    out: &Path,
+    events: u64,
+    seed: u64,
+    watch: &mut dyn Watch,
+) -> Result<Outcome, CliError> {
     let config = PlantConfig { seed, ..PlantConfig::for_events(events) };
     let mut id = [0u8; 16];
     id.iter_mut()
         .zip(b"lotledger-demo".iter().chain(&seed.to_le_bytes()))
         .for_each(|(o, b)| *o = *b);
     let id = LedgerId(id);
-    let mut bar = Progress::new("writing", events, Unit::Entries);
 
     // 1. The plant writes its ledger.
     let started = Instant::now();
@@ -54,12 +169,12 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
             plant.note_receipt(appended.receipt);
         }
         if n % 4096 == 0 {
-            bar.set(n);
+            watch.written(n)?;
         }
     }
     let head = ledger.close().map_err(|e| CliError::Storage(e.to_string()))?;
     let written = started.elapsed();
-    bar.finish();
+    watch.done();
     let bytes: u64 = std::fs::read_dir(out)?
         .filter_map(Result::ok)
         .filter_map(|e| e.metadata().ok())
@@ -148,4 +263,63 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
     output::print(&text)?;
     std::io::stdout().flush()?;
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A watch that fails once `fail_at` entries are written.
+    struct FailAt(u64);
+
+    impl Watch for FailAt {
+        fn written(&mut self, n: u64) -> Result<(), CliError> {
+            if n >= self.0 {
+                return Err(CliError::Storage(format!("injected failure at entry {n}")));
+            }
+            Ok(())
+        }
+
+        fn done(&mut self) {}
+    }
+
+    /// Guards issue 11 (low, `demo --events 1000000000`): more entries than
+    /// the limit are refused before anything is created, naming the limit.
+    #[test]
+    fn more_events_than_the_limit_are_refused_up_front() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("plant");
+        let e = run_bounded(&out, 1001, 1, 1000, &mut FailAt(u64::MAX)).err().unwrap();
+        let CliError::Usage(m) = e else { panic!("not a usage error") };
+        assert!(m.contains("--events 1001") && m.contains("at most 1000"), "{m}");
+        assert!(m.contains("nothing was created"), "{m}");
+        assert!(!out.exists());
+        // The real limit refuses a billion the same way.
+        let e = run_bounded(&out, 1_000_000_000, 1, MAX_EVENTS, &mut FailAt(0)).err().unwrap();
+        assert!(matches!(e, CliError::Usage(m) if m.contains("at most 100000000")));
+        assert!(!out.exists());
+    }
+
+    /// Guards the clean-up: a failure while writing removes the directory
+    /// the demo created, and any parents it created for it.
+    #[test]
+    fn a_failure_after_creating_removes_what_the_demo_created() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().join("new");
+        let out = top.join("deeper").join("plant");
+        let e = run_bounded(&out, 10_000, 1, 1_000_000, &mut FailAt(4096)).err().unwrap();
+        let CliError::Storage(m) = e else { panic!("not a storage error") };
+        assert!(m.starts_with("injected failure at entry 4096"), "{m}");
+        assert!(m.contains(&format!("removed {}", top.display())), "{m}");
+        assert!(!top.exists());
+        assert!(tmp.path().exists());
+
+        // An empty directory given is emptied again, not removed.
+        let empty = tmp.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let e = run_bounded(&empty, 10_000, 1, 1_000_000, &mut FailAt(4096)).err().unwrap();
+        assert!(matches!(e, CliError::Storage(m) if m.contains("emptied")));
+        assert!(empty.exists());
+        assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    }
 }

@@ -245,8 +245,12 @@ fn prior_imports(dir: &Path) -> Result<PriorImports, CliError> {
         events: BTreeSet::new(),
         unchecked: Vec::new(),
     };
+    let files = crate::progress::LedgerFiles::of(&[dir]);
+    let mut bar =
+        crate::progress::Progress::new("reading", files.total(), crate::progress::Unit::Bytes);
     for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
         let e = e.map_err(|e| CliError::Check(e.to_string()))?;
+        bar.set(files.at(0, e.segment, e.offset));
         let Ok(Record::Attached(a)) = e.record() else { continue };
         if a.kind != DocumentKind::Interchange {
             continue;
@@ -338,7 +342,10 @@ pub fn import_epcis(
         (Some(a), Some(b)) => format!("entries {a} to {b}"),
         _ => "no entries".to_owned(),
     };
+    let mut bar =
+        crate::progress::Progress::new("importing", total as u64, crate::progress::Unit::Entries);
     for (stamp, record) in &import.records {
+        bar.set(written.len() as u64);
         match ledger.append(stamp, record) {
             Ok(a) => written.push(a.receipt.seq),
             Err(e) => {
@@ -357,6 +364,7 @@ pub fn import_epcis(
             }
         }
     }
+    bar.finish();
     let head = ledger.close().map_err(|e| {
         CliError::Storage(format!(
             "{}: {} of {total} entries appended ({}) but closing the ledger failed, so they may not be durable: {e}",

@@ -464,17 +464,26 @@ struct Exported<'a> {
 /// turn, as a JSON line.
 pub fn export_json(dirs: &[std::path::PathBuf]) -> Result<Outcome, CliError> {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for dir in dirs {
-        export_json_lines(dir, &mut out)?;
+    let files = crate::progress::LedgerFiles::of(dirs);
+    let mut bar =
+        crate::progress::Progress::new("exporting", files.total(), crate::progress::Unit::Bytes);
+    for (n, dir) in dirs.iter().enumerate() {
+        export_json_lines(dir, &mut out, &mut |e| bar.set(files.at(n, e.segment, e.offset)))?;
     }
+    bar.finish();
     out.flush()?;
     Ok(Outcome::Ok)
 }
 
-fn export_json_lines(dir: &Path, out: &mut impl io::Write) -> Result<(), CliError> {
+fn export_json_lines(
+    dir: &Path,
+    out: &mut impl io::Write,
+    read: &mut dyn FnMut(&StoredEntry),
+) -> Result<(), CliError> {
     let reader = LedgerReader::open(dir).map_err(storage)?;
     for item in reader.entries().map_err(storage)? {
         let e = item.map_err(storage)?;
+        read(&e);
         let record = match e.record() {
             Ok(r) => serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?,
             Err(err) => serde_json::json!({ "undecoded": err.to_string() }),
@@ -491,6 +500,217 @@ fn export_json_lines(dir: &Path, out: &mut impl io::Write) -> Result<(), CliErro
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// One entry as `show` prints it.
+#[derive(Serialize)]
+struct Shown {
+    ledger: LedgerId,
+    seq: u64,
+    time: Timestamp,
+    actor: String,
+    station: String,
+    /// The record kind's name, `unknown` (a kind this version does not
+    /// know) or `undecodable`.
+    kind: String,
+    /// The record kind's number, when the body has one.
+    kind_number: Option<u64>,
+    hash: String,
+    /// The first 8 bytes of the previous entry's hash, as stored.
+    link: String,
+    /// The previous entry's whole hash (for entry 0, the genesis hash).
+    prev_hash: String,
+    segment: String,
+    /// The byte offset of the entry's frame in the segment file.
+    offset: u64,
+    /// The frame's length in bytes.
+    frame_bytes: u64,
+    /// The record in the JSON form of docs/JSON.md; null when it cannot be
+    /// decoded.
+    record: Option<serde_json::Value>,
+    /// Why the record cannot be decoded, or null.
+    decode_error: Option<String>,
+    /// The entry body as stored (what the hash covers), in hex.
+    body: String,
+    /// Corrections around the entry, from the index; null when the index
+    /// could not be built (`index_error` says why).
+    corrections: Option<lotledger::query::EntryStatus>,
+    index_error: Option<String>,
+}
+
+/// What an error says, as printed after `lotledger: `.
+fn error_text(e: CliError) -> String {
+    match e {
+        CliError::Io(e) => e.to_string(),
+        CliError::Usage(m)
+        | CliError::Input(m)
+        | CliError::Storage(m)
+        | CliError::Check(m)
+        | CliError::Unverified(m)
+        | CliError::NotFound(m) => m,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `lotledger show DIR SEQ`: one entry whole, read from the segment holding
+/// it (its chain verified from that segment's start), with what the index
+/// knows of corrections around it. An entry that is not in the ledger
+/// (beyond its head, or in a segment archived away) exits 6.
+pub fn show(dir: &Path, seq: u64, format: Format) -> Result<Outcome, CliError> {
+    use lotledger::chain::Verifier;
+    let reader = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
+    let ledger = reader.ledger_id();
+    let Some(seg) = reader.segments_from(seq).map_err(crate::tree::read_error)?.next() else {
+        return Err(CliError::NotFound(format!(
+            "entry {seq} is not in {}: the ledger holds no entries",
+            dir.display()
+        )));
+    };
+    let seg = seg.map_err(crate::tree::read_error)?;
+    let start = seg.header.start;
+    if seq < start.next_seq {
+        return Err(CliError::NotFound(format!(
+            "entry {seq} is not in {}: its first segment present starts at entry {} (the \
+             entries before it were archived away)",
+            dir.display(),
+            start.next_seq
+        )));
+    }
+    let base = segment::HEADER_LEN as u64;
+    let mut verifier = Verifier::new(seg.frames(), start).with_base_offset(base);
+    let mut prev = start.head;
+    let found = loop {
+        let before = verifier.anchor();
+        match verifier.next() {
+            None => break None,
+            Some(Err(failure)) => {
+                return Err(CliError::Check(format!("{}: {failure}", seg.path.display())));
+            }
+            Some(Ok(v)) if v.header.seq == seq => {
+                prev = before.head;
+                let frame_bytes = base + verifier.verified_len() as u64 - v.offset;
+                break Some((v, frame_bytes));
+            }
+            Some(Ok(_)) => {}
+        }
+    };
+    let Some((v, frame_bytes)) = found else {
+        let head = verifier.anchor().next_seq;
+        return Err(CliError::NotFound(if head == 0 {
+            format!("entry {seq} is not in {}: the ledger holds no entries", dir.display())
+        } else {
+            format!(
+                "entry {seq} is not in {}: its last entry is {} (the head)",
+                dir.display(),
+                head - 1
+            )
+        }));
+    };
+    let (record, decode_error) = match v.record() {
+        Ok(r) => (Some(serde_json::to_value(&r).map_err(|e| CliError::Io(e.into()))?), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let kind_number = lotledger::varint::decode(v.record_bytes()).ok().map(|(n, _)| n);
+    let kind = match (v.kind(), &decode_error) {
+        (Ok(k), None) => k.name().to_owned(),
+        (Err(_), _) => "unknown".to_owned(),
+        (Ok(_), Some(_)) => "undecodable".to_owned(),
+    };
+    let dirs = [dir.to_path_buf()];
+    let (corrections, index_error) = match crate::queries::open_index(&dirs) {
+        Ok((index, _)) => (lotledger::query::entry_status(&index, &ledger, seq), None),
+        Err(e) => (None, Some(error_text(e))),
+    };
+    let shown = Shown {
+        ledger,
+        seq,
+        time: v.header.time,
+        actor: v.header.actor.as_str().to_owned(),
+        station: v.header.station.as_str().to_owned(),
+        kind,
+        kind_number,
+        hash: v.hash.to_string(),
+        link: v.header.link.to_string(),
+        prev_hash: prev.to_string(),
+        segment: seg.path.display().to_string(),
+        offset: v.offset,
+        frame_bytes,
+        record,
+        decode_error,
+        body: hex(v.body),
+        corrections,
+        index_error,
+    };
+    if format == Format::Json {
+        output::print_json(&shown)?;
+        return Ok(Outcome::Ok);
+    }
+    print_shown(&shown)?;
+    Ok(Outcome::Ok)
+}
+
+/// The table of `show`: one row per field.
+fn print_shown(s: &Shown) -> Result<(), CliError> {
+    let mut t = Table::new(&["field", "value"]);
+    t.row(["ledger".to_owned(), s.ledger.to_string()]);
+    t.row(["seq".to_owned(), s.seq.to_string()]);
+    t.row(["time".to_owned(), s.time.to_string()]);
+    t.row(["actor".to_owned(), s.actor.clone()]);
+    t.row(["station".to_owned(), s.station.clone()]);
+    let kind = match (s.kind.as_str(), s.kind_number) {
+        ("unknown", Some(n)) => format!("unknown (kind {n}, written by a newer version?)"),
+        ("undecodable", Some(n)) => format!("undecodable (kind {n})"),
+        (k, _) => k.to_owned(),
+    };
+    t.row(["kind".to_owned(), kind]);
+    t.row(["hash".to_owned(), s.hash.clone()]);
+    t.row(["link".to_owned(), s.link.clone()]);
+    t.row(["previous hash".to_owned(), s.prev_hash.clone()]);
+    t.row(["segment".to_owned(), s.segment.clone()]);
+    t.row(["offset".to_owned(), s.offset.to_string()]);
+    t.row(["frame bytes".to_owned(), s.frame_bytes.to_string()]);
+    t.row(["status".to_owned(), status_text(s)]);
+    match (&s.record, &s.decode_error) {
+        (Some(r), _) => t.row(["record".to_owned(), r.to_string()]),
+        (None, Some(e)) => t.row(["record".to_owned(), format!("cannot be decoded: {e}")]),
+        (None, None) => t.row(["record".to_owned(), "-".to_owned()]),
+    }
+    t.row(["body".to_owned(), s.body.clone()]);
+    output::print(&t.render())?;
+    Ok(())
+}
+
+/// The `status` row: voided or in force, the corrections naming the entry
+/// and, for a correction, what became of it.
+fn status_text(s: &Shown) -> String {
+    let Some(c) = &s.corrections else {
+        return format!(
+            "unknown: the index could not be built ({})",
+            s.index_error.as_deref().unwrap_or("no index")
+        );
+    };
+    let mut parts = vec![if c.void { "VOID".to_owned() } else { "in force".to_owned() }];
+    for line in &c.corrected_by {
+        parts.push(format!(
+            "named by correction entry {} ({}, {}in force: {})",
+            line.correction.seq,
+            line.status,
+            if line.in_force { "" } else { "not " },
+            line.reason
+        ));
+    }
+    if let Some(line) = &c.correction {
+        parts.push(format!(
+            "a correction of entry {} ({}, {}in force)",
+            line.target_seq,
+            line.status,
+            if line.in_force { "" } else { "not " }
+        ));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]

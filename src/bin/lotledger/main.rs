@@ -33,9 +33,10 @@ use output::Format;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// For the commands that index (trace, recall, complaints, expiring,
-    /// audit, export --recall): ignore the index cache, build the index from
-    /// the ledgers verifying every entry, and write a fresh cache.
+    /// For the commands that index (trace, recall, receipts, complaints,
+    /// expiring, audit, show, export --format epcis|csv): ignore the index
+    /// cache, build the index from the ledgers verifying every entry, and
+    /// write a fresh cache.
     #[arg(long, global = true)]
     no_cache: bool,
 }
@@ -146,8 +147,14 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// The lot: ITEM/LOT (gtin:09506000134352/B260001, RM-0042/R260001) or a GS1 scan.
-        #[arg(long)]
-        lot: String,
+        #[arg(long, required_unless_present = "supplier_lot", conflicts_with = "supplier_lot")]
+        lot: Option<String>,
+        /// Or a supplier's lot code: trace each of our lots received as it.
+        #[arg(long, value_name = "CODE")]
+        supplier_lot: Option<String>,
+        /// With --supplier-lot: only receipts from this supplier (gln:... or the internal code).
+        #[arg(long, requires = "supplier_lot")]
+        supplier: Option<String>,
         /// Trace backward instead of forward.
         #[arg(long)]
         backward: bool,
@@ -170,6 +177,12 @@ enum Command {
         /// Or the number of a recall recorded in the ledger.
         #[arg(long, conflicts_with = "lots")]
         recall: Option<String>,
+        /// Or a supplier's lot code: recall every lot of ours received as it.
+        #[arg(long, value_name = "CODE", conflicts_with_all = ["lots", "recall"])]
+        supplier_lot: Option<String>,
+        /// With --supplier-lot: only receipts from this supplier (gln:... or the internal code).
+        #[arg(long, requires = "supplier_lot")]
+        supplier: Option<String>,
         #[command(flatten)]
         format: FormatArgs,
     },
@@ -272,6 +285,34 @@ enum Command {
         #[command(flatten)]
         format: FormatArgs,
     },
+    /// Receipts of raw materials by supplier and supplier lot: our lot,
+    /// quantity, supplier, supplier lot, order, time and entry (voided ones
+    /// marked). A recall that starts with a supplier's letter starts here.
+    Receipts {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Only receipts from this supplier (gln:... or the internal code).
+        #[arg(long)]
+        supplier: Option<String>,
+        /// Only receipts of this supplier lot code.
+        #[arg(long, value_name = "CODE")]
+        supplier_lot: Option<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Show one entry whole: sequence number, time, actor, station, kind,
+    /// the record (JSON form), its hash and link, where it is stored, and
+    /// whether a correction voids it. Exit 6 when the ledger has no such entry.
+    Show {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The entry's sequence number.
+        seq: u64,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a realistic demo plant from a fixed seed (suppliers, multi-stage
     /// production, QC holds, shipments to hundreds of customers, returns,
     /// complaints, corrections, a recall in progress), then run a mock
@@ -280,7 +321,7 @@ enum Command {
         /// A new directory for the plant's ledger.
         #[arg(long)]
         out: PathBuf,
-        /// How many entries to write (thousands to 10 million).
+        /// How many entries to write (thousands to 100 million, the most).
         #[arg(long, default_value_t = 100_000)]
         events: u64,
         /// The seed: the same seed writes the same plant.
@@ -552,16 +593,30 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 json,
             )
         }
-        Command::Trace { dirs, lot, backward, graph, format } => {
-            queries::trace(&dirs, &lot, backward, graph.as_deref(), format.format())
+        Command::Trace { dirs, lot, supplier_lot, supplier, backward, graph, format } => {
+            let start = match lot {
+                Some(lot) => queries::Start::Lot(lot),
+                None => queries::Start::SupplierLot(queries::receipt_filter(
+                    supplier_lot,
+                    supplier.as_deref(),
+                )?),
+            };
+            queries::trace(&dirs, &start, backward, graph.as_deref(), format.format())
         }
-        Command::Recall { dirs, lots, recall, format } => {
-            if lots.is_empty() && recall.is_none() {
+        Command::Recall { dirs, lots, recall, supplier_lot, supplier, format } => {
+            if lots.is_empty() && recall.is_none() && supplier_lot.is_none() {
                 return Err(CliError::Usage(
-                    "give --lot LOT (repeatable) or --recall NUMBER".into(),
+                    "give --lot LOT (repeatable), --recall NUMBER or --supplier-lot CODE".into(),
                 ));
             }
-            queries::recall(&dirs, &lots, recall.as_deref(), format.format())
+            let from = supplier_lot
+                .map(|code| queries::receipt_filter(Some(code), supplier.as_deref()))
+                .transpose()?;
+            queries::recall(&dirs, &lots, recall.as_deref(), from.as_ref(), format.format())
+        }
+        Command::Receipts { dirs, supplier, supplier_lot, format } => {
+            let filter = queries::receipt_filter(supplier_lot, supplier.as_deref())?;
+            queries::receipts(&dirs, &filter, format.format())
         }
         Command::Complaints {
             dirs,
@@ -649,6 +704,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 })
             };
             queries::audit(&dirs, &view, format.format())
+        }
+        Command::Show { dir, seq, json } => {
+            ledger::show(&dir, seq, if json { Format::Json } else { Format::Table })
         }
         Command::Demo { out, events, seed } => demo::run(&out, events, seed),
         Command::Keygen { name, dir } => proof::keygen(&name, &dir),

@@ -75,6 +75,60 @@ impl Drop for Progress {
     }
 }
 
+/// The segment files of ledger directories, for a bar over reading them
+/// entry by entry: where an entry's frame lies in the bytes of all the
+/// files, counted in the order the directories are read.
+pub struct LedgerFiles {
+    /// For each directory: (first entry of a segment, bytes of all the
+    /// files read before it), in entry order.
+    bases: Vec<Vec<(u64, u64)>>,
+    total: u64,
+}
+
+impl LedgerFiles {
+    /// Lists the segment files of `dirs` now; files that cannot be listed
+    /// or measured count as 0 bytes.
+    pub fn of(dirs: &[impl AsRef<std::path::Path>]) -> Self {
+        let mut total = 0;
+        let mut bases = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            let mut files: Vec<(u64, u64)> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    let e = e.ok()?;
+                    let first = e
+                        .file_name()
+                        .to_str()
+                        .and_then(lotledger::file::segment::parse_file_name)?;
+                    Some((first, e.metadata().ok()?.len()))
+                })
+                .collect();
+            files.sort_unstable();
+            let mut mine = Vec::with_capacity(files.len());
+            for (first, len) in files {
+                mine.push((first, total));
+                total += len;
+            }
+            bases.push(mine);
+        }
+        Self { bases, total }
+    }
+
+    /// The bytes of all the files.
+    pub const fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The bytes before byte `offset` of the segment starting at entry
+    /// `segment` of directory number `dir`.
+    pub fn at(&self, dir: usize, segment: u64, offset: u64) -> u64 {
+        let files = self.bases.get(dir).map_or(&[][..], Vec::as_slice);
+        let i = files.partition_point(|(first, _)| *first <= segment);
+        files.get(i.wrapping_sub(1)).map_or(0, |(_, base)| base + offset)
+    }
+}
+
 fn figure(n: u64, unit: Unit) -> String {
     match unit {
         Unit::Bytes => format!("{:.1}", n as f64 / 1e6),
@@ -121,6 +175,28 @@ mod tests {
         // Past the total or with no total, it stays full and never panics.
         assert!(line("x", 20, 10, Unit::Entries).contains("100% 10 of 10"));
         assert!(line("x", 0, 0, Unit::Bytes).contains("100%"));
+    }
+
+    /// Guards the byte positions of a bar over several ledgers' segment
+    /// files: each file's bytes follow those of the files before it, the
+    /// directories in the order given.
+    #[test]
+    fn ledger_files_place_entries_in_the_bytes_of_all_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("00000000000000000000.seg"), vec![0u8; 100]).unwrap();
+        std::fs::write(a.join("00000000000000000050.seg"), vec![0u8; 30]).unwrap();
+        std::fs::write(a.join("notes.txt"), vec![0u8; 999]).unwrap();
+        std::fs::write(b.join("00000000000000000000.seg"), vec![0u8; 7]).unwrap();
+        let files = LedgerFiles::of(&[&a, &b]);
+        assert_eq!(files.total(), 137);
+        assert_eq!(files.at(0, 0, 72), 72);
+        assert_eq!(files.at(0, 50, 80), 180);
+        assert_eq!(files.at(1, 0, 5), 135);
+        // Nothing known: 0, never a panic.
+        assert_eq!(files.at(7, 0, 5), 0);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use lotledger::query::{
 };
 
 use crate::output::{self, Format, Table};
+use crate::progress::{Progress, Unit};
 use crate::{CliError, Outcome};
 
 /// Whether queries use the persistent index cache (`--no-cache` clears it):
@@ -28,7 +29,9 @@ pub static USE_INDEX_CACHE: AtomicBool = AtomicBool::new(true);
 /// An index over the ledgers in `dirs`, and how long opening took. It is
 /// loaded from the index cache and caught up when the cache is valid,
 /// otherwise built from the ledgers and the cache rewritten
-/// (docs/INDEX.md); one line on standard error says which.
+/// (docs/INDEX.md); one line on standard error says which. While segment
+/// files are read and indexed, a progress bar with the bytes read and their
+/// total is drawn on standard error when it is a terminal.
 pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
     let mode =
         if USE_INDEX_CACHE.load(Ordering::Relaxed) { CacheMode::Use } else { CacheMode::Refresh };
@@ -38,7 +41,13 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
 /// [`open_index`] with the cache used as `mode` says.
 pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
-    let opened = cache::open(dirs, mode).map_err(|e| match e {
+    let mut bar = Progress::new("indexing", 0, Unit::Bytes);
+    let opened = cache::open_with_progress(dirs, mode, &mut |done, total| {
+        bar.set_total(total);
+        bar.set(done);
+    });
+    bar.finish();
+    let opened = opened.map_err(|e| match e {
         OpenError::Storage(e) => crate::tree::read_error(e),
         OpenError::Ingest { .. } => CliError::Check(e.to_string()),
         other => CliError::Storage(other.to_string()),
@@ -142,7 +151,12 @@ pub fn parse_lot(text: &str) -> Result<LotId, CliError> {
 
 /// A party as people type it: `gln:` and 13 digits, or the internal code.
 pub fn parse_party(text: &str) -> Result<PartyId, CliError> {
-    let bad = |what: String| CliError::Usage(format!("customer {text:?}: {what}"));
+    parse_party_as(text, "customer")
+}
+
+/// [`parse_party`], its errors naming the party as `role`.
+fn parse_party_as(text: &str, role: &str) -> Result<PartyId, CliError> {
+    let bad = |what: String| CliError::Usage(format!("{role} {text:?}: {what}"));
     match text.strip_prefix("gln:") {
         Some(g) => {
             lotledger::model::Gln::parse(g).map(PartyId::Gln).map_err(|e| bad(e.to_string()))
@@ -182,39 +196,285 @@ fn render(format: Format, table: &Table) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `lotledger trace DIR... --lot LOT [--backward]`.
+/// Where a trace or recall starts: our lot, or the lots a supplier's lot
+/// was received as.
+pub enum Start {
+    /// `--lot LOT`.
+    Lot(String),
+    /// `--supplier-lot CODE [--supplier PARTY]`.
+    SupplierLot(query::ReceiptFilter),
+}
+
+/// The receipt filter of `--supplier-lot CODE` and `--supplier PARTY`.
+pub fn receipt_filter(
+    supplier_lot: Option<String>,
+    supplier: Option<&str>,
+) -> Result<query::ReceiptFilter, CliError> {
+    Ok(query::ReceiptFilter {
+        supplier: supplier.map(|s| parse_party_as(s, "supplier")).transpose()?,
+        supplier_lot,
+    })
+}
+
+/// "No receipt matches" as the CLI reports it (exit 6), with the supplier
+/// lots (or, without `--supplier-lot`, the suppliers) the receipts record
+/// near the one asked for.
+fn receipt_not_found(
+    index: &Index,
+    filter: &query::ReceiptFilter,
+    e: &query::QueryError,
+) -> CliError {
+    let near = match (&filter.supplier_lot, &filter.supplier) {
+        (Some(code), _) => query::near_supplier_lots(index, code),
+        (None, Some(p)) => query::near_suppliers(index, &p.to_string()),
+        (None, None) => Vec::new(),
+    };
+    if near.is_empty() || matches!(e, query::QueryError::OnlyVoidedReceipts(_)) {
+        CliError::NotFound(e.to_string())
+    } else {
+        CliError::NotFound(format!("{e}; did you mean {}?", near.join(", ")))
+    }
+}
+
+/// The lots a trace or recall starts from, and the receipts that named
+/// them when it starts from a supplier's lot.
+fn start_lots<'a>(
+    index: &'a Index,
+    start: &Start,
+) -> Result<(Vec<LotId>, Option<Vec<query::ReceiptMatch<'a>>>), CliError> {
+    match start {
+        Start::Lot(l) => Ok((vec![parse_lot(l)?], None)),
+        Start::SupplierLot(filter) => {
+            let lots = query::received_lots(index, filter)
+                .map_err(|e| receipt_not_found(index, filter, &e))?;
+            Ok((lots, Some(query::receipts(index, filter))))
+        }
+    }
+}
+
+/// The table of receipts `receipts` and `trace --supplier-lot` print.
+fn receipts_table(rows: &[query::ReceiptMatch<'_>]) -> Table {
+    let mut t = Table::new(&[
+        "ledger",
+        "seq",
+        "received",
+        "item",
+        "lot",
+        "quantity",
+        "supplier",
+        "supplier lot",
+        "order",
+        "void",
+    ]);
+    for m in rows {
+        let r = &m.receipt;
+        t.row([
+            r.ledger.to_string(),
+            r.seq.to_string(),
+            r.received_at.to_string(),
+            r.item.into(),
+            r.lot.into(),
+            format!("{} {}", r.quantity, r.unit),
+            r.supplier.into(),
+            r.supplier_lot.unwrap_or_default().into(),
+            r.order.unwrap_or_default().into(),
+            if m.void { "VOID".into() } else { String::new() },
+        ]);
+    }
+    t
+}
+
+/// The heading of a trace or recall that starts from a supplier's lot.
+fn received_as(filter: &query::ReceiptFilter, lots: &[LotId]) -> String {
+    let names: Vec<String> = lots.iter().map(ToString::to_string).collect();
+    format!(
+        "{} was received as {} lots: {}
+",
+        filter.describe(),
+        lots.len(),
+        names.join(", ")
+    )
+}
+
+/// `lotledger receipts DIR... [--supplier PARTY] [--supplier-lot CODE]`.
+pub fn receipts(
+    dirs: &[PathBuf],
+    filter: &query::ReceiptFilter,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let (index, _) = open_query(dirs, format)?;
+    let rows = query::receipts(&index, filter);
+    if rows.is_empty() && (filter.supplier.is_some() || filter.supplier_lot.is_some()) {
+        let e = query::QueryError::NoReceipt(filter.describe());
+        return Err(receipt_not_found(&index, filter, &e));
+    }
+    if format == Format::Json {
+        output::print_json(&rows)?;
+        return Ok(Outcome::Ok);
+    }
+    render(format, &receipts_table(&rows))?;
+    Ok(Outcome::Ok)
+}
+
+/// `lotledger trace DIR... (--lot LOT | --supplier-lot CODE [--supplier
+/// PARTY]) [--backward] [--graph dot|mermaid]`. From a supplier's lot, each
+/// of our lots it was received as is traced in turn.
 pub fn trace(
     dirs: &[PathBuf],
-    lot: &str,
+    start: &Start,
     backward: bool,
     graph: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
+    if let Start::Lot(l) = start {
+        parse_lot(l)?;
+    }
     // A graph is for a renderer: the warning then goes to stderr only.
-    let lot = parse_lot(lot)?;
     let warn_as = if graph.is_some() { Format::Json } else { format };
     let (index, unresolved) = open_query(dirs, warn_as)?;
-    let q = |e: query::QueryError| not_found(&index, &e);
+    let (lots, matched) = start_lots(&index, start)?;
+    let (Start::SupplierLot(filter), Some(matched)) = (start, matched) else {
+        let lot = lots.first().ok_or_else(|| CliError::Usage("give --lot LOT".into()))?;
+        return trace_one(&index, &unresolved, lot, backward, graph, format);
+    };
     if let Some(kind) = graph {
-        let g = query::genealogy(&index, &lot).map_err(q)?;
+        let [lot] = lots.as_slice() else {
+            return Err(CliError::Usage(format!(
+                "{}; --graph draws one lot: give --lot with one of them",
+                received_as(filter, &lots).trim_end()
+            )));
+        };
+        return trace_one(&index, &unresolved, lot, backward, Some(kind), format);
+    }
+    match format {
+        Format::Json => {
+            let mut traces = Vec::with_capacity(lots.len());
+            for lot in &lots {
+                let q = |e: query::QueryError| not_found(&index, &e);
+                traces.push(
+                    if backward {
+                        serde_json::to_value(query::trace_backward(&index, lot).map_err(q)?)
+                    } else {
+                        serde_json::to_value(query::trace_forward(&index, lot).map_err(q)?)
+                    }
+                    .map_err(|e| CliError::Io(e.into()))?,
+                );
+            }
+            let doc = serde_json::json!({
+                "supplier_lot": filter.supplier_lot,
+                "supplier": filter.supplier.as_ref().map(ToString::to_string),
+                "receipts": matched,
+                "traces": traces,
+            });
+            output::print_json_noted(&doc, &unresolved)?;
+        }
+        Format::Csv => render(format, &traces_csv(&index, &lots, backward)?)?,
+        Format::Table => {
+            output::print(&received_as(filter, &lots))?;
+            render(format, &receipts_table(&matched))?;
+            for lot in &lots {
+                output::print("\n")?;
+                trace_one(&index, &unresolved, lot, backward, None, format)?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The columns of a trace's lots table.
+const LOT_COLUMNS: [&str; 5] = ["depth", "item", "lot", "status", "expiry"];
+/// The columns of a forward trace's shipments table.
+const SHIPMENT_COLUMNS: [&str; 7] =
+    ["item", "lot", "customer", "ship to", "quantity", "shipped", "order"];
+
+fn lot_cells(l: &query::TracedLot<'_>) -> [String; 5] {
+    [
+        l.depth.to_string(),
+        l.item.into(),
+        l.lot.into(),
+        status(l.status),
+        l.expiry.map_or("-".into(), |d| d.to_string()),
+    ]
+}
+
+fn shipment_cells(s: &query::ShipmentLine<'_>) -> [String; 7] {
+    [
+        s.item().into(),
+        s.lot().into(),
+        s.customer().into(),
+        s.ship_to().unwrap_or_default().into(),
+        format!("{} {}", s.quantity(), s.unit()),
+        s.shipped_at().to_string(),
+        s.order().into(),
+    ]
+}
+
+/// The CSV of several traces (`trace --supplier-lot ... --csv`): the rows
+/// of each (shipments forward, lots backward) after a first column `from
+/// lot` naming the lot it started from, so that a shipment reached from two
+/// received lots is seen as such.
+fn traces_csv(index: &Index, lots: &[LotId], backward: bool) -> Result<Table, CliError> {
+    let q = |e: query::QueryError| not_found(index, &e);
+    let columns: &[&str] = if backward { &LOT_COLUMNS } else { &SHIPMENT_COLUMNS };
+    let header: Vec<&str> = core::iter::once("from lot").chain(columns.iter().copied()).collect();
+    let mut table = Table::new(&header);
+    for lot in lots {
+        let from = lot.to_string();
+        if backward {
+            for l in &query::trace_backward(index, lot).map_err(q)?.lots {
+                table.row(core::iter::once(from.clone()).chain(lot_cells(l)));
+            }
+        } else {
+            for s in &query::trace_forward(index, lot).map_err(q)?.shipments {
+                table.row(core::iter::once(from.clone()).chain(shipment_cells(s)));
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// The lots a trace reached, nearest first.
+fn traced_lots_table(traced: &[query::TracedLot<'_>]) -> Table {
+    let mut lots = Table::new(&LOT_COLUMNS);
+    for l in traced {
+        lots.row(lot_cells(l));
+    }
+    lots
+}
+
+/// The shipments a forward trace found.
+fn shipments_table(t: &query::ForwardTrace<'_>) -> Table {
+    let mut shipments = Table::new(&SHIPMENT_COLUMNS);
+    for s in &t.shipments {
+        shipments.row(shipment_cells(s));
+    }
+    shipments
+}
+
+/// One lot's trace in the chosen form.
+fn trace_one(
+    index: &Index,
+    unresolved: &Unresolved,
+    lot: &LotId,
+    backward: bool,
+    graph: Option<&str>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let q = |e: query::QueryError| not_found(index, &e);
+    if let Some(kind) = graph {
+        let g = query::genealogy(index, lot).map_err(q)?;
         output::print(&if kind == "dot" { g.to_dot() } else { g.to_mermaid() })?;
         return Ok(Outcome::Ok);
     }
     if backward {
-        let t = query::trace_backward(&index, &lot).map_err(q)?;
+        let t = query::trace_backward(index, lot).map_err(q)?;
         if format == Format::Json {
-            output::print_json_noted(&t, &unresolved)?;
+            output::print_json_noted(&t, unresolved)?;
             return Ok(Outcome::Ok);
         }
-        let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry"]);
-        for l in &t.lots {
-            lots.row([
-                l.depth.to_string(),
-                l.item.into(),
-                l.lot.into(),
-                status(l.status),
-                l.expiry.map_or("-".into(), |d| d.to_string()),
-            ]);
+        let lots = traced_lots_table(&t.lots);
+        if format == Format::Csv {
+            return render(format, &lots).map(|()| Outcome::Ok);
         }
         let mut receipts = Table::new(&[
             "item",
@@ -249,9 +509,6 @@ pub fn trace(
                 i.actor.into(),
             ]);
         }
-        if format == Format::Csv {
-            return render(format, &lots).map(|()| Outcome::Ok);
-        }
         output::print(&format!("backward trace of {}: {} lots in it\n\n", t.start, t.lots.len()))?;
         render(format, &lots)?;
         output::print(&format!("\nreceipts ({})\n", t.receipts.len()))?;
@@ -260,37 +517,16 @@ pub fn trace(
         render(format, &inspections)?;
         return Ok(Outcome::Ok);
     }
-    let t = query::trace_forward(&index, &lot).map_err(q)?;
+    let t = query::trace_forward(index, lot).map_err(q)?;
     if format == Format::Json {
-        output::print_json_noted(&t, &unresolved)?;
+        output::print_json_noted(&t, unresolved)?;
         return Ok(Outcome::Ok);
     }
-    let mut shipments =
-        Table::new(&["item", "lot", "customer", "ship to", "quantity", "shipped", "order"]);
-    for s in &t.shipments {
-        shipments.row([
-            s.item().into(),
-            s.lot().into(),
-            s.customer().into(),
-            s.ship_to().unwrap_or_default().into(),
-            format!("{} {}", s.quantity(), s.unit()),
-            s.shipped_at().to_string(),
-            s.order().into(),
-        ]);
-    }
+    let shipments = shipments_table(&t);
     if format == Format::Csv {
         return render(format, &shipments).map(|()| Outcome::Ok);
     }
-    let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry"]);
-    for l in &t.lots {
-        lots.row([
-            l.depth.to_string(),
-            l.item.into(),
-            l.lot.into(),
-            status(l.status),
-            l.expiry.map_or("-".into(), |d| d.to_string()),
-        ]);
-    }
+    let lots = traced_lots_table(&t.lots);
     output::print(&format!(
         "forward trace of {}: {} lots derived, {} shipments\n\n",
         t.start,
@@ -308,25 +544,47 @@ fn totals(t: &Totals) -> String {
     if s.is_empty() { "0".into() } else { s }
 }
 
-/// `lotledger recall DIR... --lot LOT... | --recall NUMBER`.
+/// `lotledger recall DIR... --lot LOT... | --recall NUMBER |
+/// --supplier-lot CODE [--supplier PARTY]`.
 pub fn recall(
     dirs: &[PathBuf],
     lots: &[String],
     number: Option<&str>,
+    from: Option<&query::ReceiptFilter>,
     format: Format,
 ) -> Result<Outcome, CliError> {
+    let lots = lots.iter().map(|l| parse_lot(l)).collect::<Result<Vec<_>, _>>()?;
     let (index, unresolved) = open_query(dirs, format)?;
     let q = |e: query::QueryError| not_found(&index, &e);
+    if let Some(filter) = from {
+        let (lots, matched) = start_lots(&index, &Start::SupplierLot(filter.clone()))?;
+        let report = query::recall(&index, &lots).map_err(q)?;
+        if format == Format::Json {
+            let mut doc = serde_json::to_value(&report).map_err(|e| CliError::Io(e.into()))?;
+            if let serde_json::Value::Object(map) = &mut doc {
+                map.insert(
+                    "received_as".into(),
+                    serde_json::to_value(&matched).map_err(|e| CliError::Io(e.into()))?,
+                );
+            }
+            output::print_json_noted(&doc, &unresolved)?;
+            return Ok(Outcome::Ok);
+        }
+        if format == Format::Table {
+            output::print(&received_as(filter, &lots))?;
+            render(format, &receipts_table(&matched.unwrap_or_default()))?;
+            output::print("\n")?;
+        }
+        print_recall(&report, &unresolved, format)?;
+        return Ok(Outcome::Ok);
+    }
     let report = match number {
         Some(n) => {
             let n: Reference =
                 n.parse().map_err(|e| CliError::Usage(format!("recall number {n:?}: {e}")))?;
             query::recall_by_number(&index, &n).map_err(q)?
         }
-        None => {
-            let lots = lots.iter().map(|l| parse_lot(l)).collect::<Result<Vec<_>, _>>()?;
-            query::recall(&index, &lots).map_err(q)?
-        }
+        None => query::recall(&index, &lots).map_err(q)?,
     };
     print_recall(&report, &unresolved, format)?;
     Ok(Outcome::Ok)
