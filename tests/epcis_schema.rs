@@ -143,7 +143,12 @@ fn every_record_kind_exports_and_corrections_name_their_replacements() {
         Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
     let entries = ledger_entries(verified).unwrap();
     let kinds: BTreeSet<RecordKind> = entries.iter().map(|(_, _, r)| r.kind()).collect();
-    assert_eq!(kinds.len(), RecordKind::ALL.len(), "{kinds:?}");
+    // Every kind of the first form (0 to 15) with kind 16 for the complaint
+    // registration in place of kind 8. Kinds 17 to 26 (master data,
+    // serialized units, erasure, retention) have no EPCIS mapping yet.
+    let expected: BTreeSet<RecordKind> =
+        RecordKind::ALL.iter().copied().filter(|k| k.number() <= 16 && k.number() != 8).collect();
+    assert_eq!(kinds, expected);
     let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
     options.corrections = corrections(&id, &bytes);
     let ex = export(entries.clone(), &options);

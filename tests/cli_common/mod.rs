@@ -38,6 +38,9 @@ pub fn example_lines() -> Vec<String> {
         .split("```json\n")
         .skip(1)
         .map(|b| b.split("\n```").next().unwrap().to_owned())
+        // The examples of kinds 0 to 15 (the tests that use them count their
+        // 15 entries and tree positions by hand); kinds 16 on follow them.
+        .take(16)
         .filter(|l| !l.contains("\"checkpointed\""))
         .collect()
 }
