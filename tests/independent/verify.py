@@ -379,12 +379,15 @@ SEVERITY_N = 3
 COMPLAINT_TYPE_N = 5
 
 
-def k8(r):
+def complaint_registration(r, personal):
+    """Kinds 8 and 16: the same fields; `personal(r, n, what)` reads the
+    complainant's person and contact and the story (text<N> in kind 8,
+    personal<N> in kind 16)."""
     d = {"complaint": r_reference(r, "complaint"), "received_at": r.i64("received_at"),
          "channel": r_enum(r, 5, "channel")}
-    d["complainant"] = {"person": r.text(48, "complainant.person"),
+    d["complainant"] = {"person": personal(r, 48, "complainant.person"),
                         "organisation": r.option(lambda: r_party(r), "complainant.organisation"),
-                        "contact": r.text(64, "complainant.contact")}
+                        "contact": personal(r, 64, "complainant.contact")}
     d["customer"] = r.option(lambda: r_party(r), "customer")
     d["product"] = r.text(48, "product")
     d["packaging"] = r.text(32, "packaging")
@@ -392,12 +395,16 @@ def k8(r):
     d["lot"] = r.option(lambda: r_lot(r), "lot")
     d["order"] = r.option(lambda: r_reference(r, "order"), "order")
     d["place_of_purchase"] = r.text(64, "place_of_purchase")
-    d["story"] = r.text(160, "story")
+    d["story"] = personal(r, 160, "story")
     d["expectation"] = r.text(64, "expectation")
     d["evidence"] = r.list(lambda: r.digest("evidence"), 4, "evidence")
     d["severity"] = r_enum(r, SEVERITY_N, "severity")
     d["kind"] = r_enum(r, COMPLAINT_TYPE_N, "complaint kind")
     return d
+
+
+def k8(r):
+    return complaint_registration(r, lambda r, n, what: r.text(n, what))
 
 
 def r_complaint_step(r):
@@ -482,24 +489,7 @@ def r_personal(r, n, what):
 
 
 def k16(r):
-    d = {"complaint": r_reference(r, "complaint"), "received_at": r.i64("received_at"),
-         "channel": r_enum(r, 5, "channel")}
-    d["complainant"] = {"person": r_personal(r, 48, "complainant.person"),
-                        "organisation": r.option(lambda: r_party(r), "complainant.organisation"),
-                        "contact": r_personal(r, 64, "complainant.contact")}
-    d["customer"] = r.option(lambda: r_party(r), "customer")
-    d["product"] = r.text(48, "product")
-    d["packaging"] = r.text(32, "packaging")
-    d["quantity"] = r.option(lambda: r_quantity(r), "quantity")
-    d["lot"] = r.option(lambda: r_lot(r), "lot")
-    d["order"] = r.option(lambda: r_reference(r, "order"), "order")
-    d["place_of_purchase"] = r.text(64, "place_of_purchase")
-    d["story"] = r_personal(r, 160, "story")
-    d["expectation"] = r.text(64, "expectation")
-    d["evidence"] = r.list(lambda: r.digest("evidence"), 4, "evidence")
-    d["severity"] = r_enum(r, SEVERITY_N, "severity")
-    d["kind"] = r_enum(r, COMPLAINT_TYPE_N, "complaint kind")
-    return d
+    return complaint_registration(r, r_personal)
 
 
 def r_address(r):
