@@ -728,7 +728,7 @@ impl Plant {
             self.push(s, Record::PartyDescribed(site));
         }
         let n = self.customers.len();
-        if self.day % 7 != 0 || n == 0 {
+        if !self.day.is_multiple_of(7) || n == 0 {
             return;
         }
         let c = (self.day as usize * 31) % n;
@@ -762,7 +762,7 @@ impl Plant {
         let town = TOWNS[c % TOWNS.len()];
         let party = self.customers[c].clone();
         let mut also_known_as = heapless::Vec::new();
-        if matches!(party, PartyId::Gln(_)) && c % 9 == 0 {
+        if matches!(party, PartyId::Gln(_)) && c.is_multiple_of(9) {
             let _ = also_known_as.push(PartyId::Internal(code(&format!("C{:05}", 10_000 + c))));
         }
         let mut p = PartyDescribed {

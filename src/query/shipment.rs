@@ -102,6 +102,7 @@ impl<'a> ShipmentLine<'a> {
     }
 
     /// Every field, in the order they serialize.
+    #[expect(clippy::type_complexity, reason = "private: one tuple of the serialized fields")]
     fn fields(
         &self,
     ) -> (
