@@ -207,6 +207,17 @@ struct MasterState {
     materials: Vec<bool>,
     /// Customer updates written so far.
     updates: u64,
+    /// Whether the record last yielded is master data.
+    last_yielded: bool,
+    /// Whether each of `Plant::recent` is master data.
+    recent_is_master: Vec<bool>,
+}
+
+fn is_master_data(r: &Record) -> bool {
+    matches!(
+        r,
+        Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
+    )
 }
 
 const RAW_MATERIALS: [(&str, Unit, u64); 12] = [
@@ -1076,7 +1087,7 @@ impl Plant {
             return;
         }
         let i = self.rng.index(self.recent.len());
-        let Some(target) = self.recent.get(i).copied() else { return };
+        let Some(target) = self.correction_target(i) else { return };
         let s = self.stamp(4, "QA-OFFICE", 10);
         self.push(
             s,
@@ -1094,8 +1105,20 @@ impl Plant {
     pub fn note_receipt(&mut self, receipt: Receipt) {
         if self.recent.len() >= 32 {
             self.recent.remove(0);
+            if !self.master.recent_is_master.is_empty() {
+                self.master.recent_is_master.remove(0);
+            }
         }
         self.recent.push(receipt);
+        self.master.recent_is_master.push(self.master.last_yielded);
+    }
+
+    /// The receipt a correction picked as `i`, or the nearest earlier one
+    /// (else later) that is not master data: the demo corrects events only.
+    fn correction_target(&self, i: usize) -> Option<Receipt> {
+        let is_master = |k: usize| self.master.recent_is_master.get(k).copied().unwrap_or(false);
+        let k = (0..=i).rev().chain(i + 1..self.recent.len()).find(|&k| !is_master(k))?;
+        self.recent.get(k).copied()
     }
 }
 
@@ -1106,7 +1129,9 @@ impl Iterator for Plant {
         while self.queue.is_empty() {
             self.simulate_day();
         }
-        self.queue.pop_front()
+        let next = self.queue.pop_front();
+        self.master.last_yielded = next.as_ref().is_some_and(|(_, r)| is_master_data(r));
+        next
     }
 }
 

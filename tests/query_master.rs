@@ -269,7 +269,7 @@ fn fsma_rows_carry_product_and_location_descriptions() {
     let cells = rows[0].cells();
     assert_eq!(cells.len(), fsma::COLUMNS.len());
     assert_eq!(
-        fsma::COLUMNS[20..],
+        fsma::COLUMNS[17..21],
         [
             "product_description",
             "location_description",

@@ -73,13 +73,13 @@ pub const COLUMNS: [&str; 24] = [
     "reference_document_type",
     "reference_document_number",
     "input_traceability_lot_codes",
-    "ledger",
-    "entry_seq",
-    "entry_hash",
     "product_description",
     "location_description",
     "ship_from_description",
     "ship_to_description",
+    "ledger",
+    "entry_seq",
+    "entry_hash",
 ];
 
 /// One critical tracking event with its key data elements.
@@ -163,13 +163,13 @@ impl Row {
             self.reference_type.clone(),
             self.reference.clone(),
             self.inputs.clone(),
-            self.ledger.clone(),
-            self.seq.to_string(),
-            self.hash.clone(),
             self.product_description.clone(),
             self.location_description.clone(),
             self.ship_from_description.clone(),
             self.ship_to_description.clone(),
+            self.ledger.clone(),
+            self.seq.to_string(),
+            self.hash.clone(),
         ]
     }
 }
