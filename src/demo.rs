@@ -92,6 +92,11 @@ pub struct PlantConfig {
     /// How many times the daily volume of a plant of the default size
     /// (about 100 records a day): receipts, batches and orders all scale.
     pub scale: u32,
+    /// Whether the plant writes master data (its own site, every customer,
+    /// ship-to location, supplier, material and product before first use,
+    /// and weekly customer updates). Off by default, so the record stream
+    /// of a seed stays what it was; `lotledger demo` turns it on.
+    pub master_data: bool,
 }
 
 impl PlantConfig {
@@ -115,6 +120,7 @@ impl Default for PlantConfig {
             suppliers: 12,
             start: Timestamp(1_767_225_600_000),
             scale: 1,
+            master_data: false,
         }
     }
 }
@@ -200,6 +206,8 @@ pub struct Plant {
 /// What master data the demo has written (see [`Plant::describe_customer`]).
 #[derive(Clone, Debug, Default)]
 struct MasterState {
+    /// [`PlantConfig::master_data`].
+    enabled: bool,
     own_site: bool,
     customers: Vec<bool>,
     suppliers: Vec<bool>,
@@ -294,7 +302,7 @@ impl Plant {
             counters: [0; 8],
             recall_open: false,
             scale: usize::try_from(config.scale.max(1)).unwrap_or(1),
-            master: MasterState::default(),
+            master: MasterState { enabled: config.master_data, ..MasterState::default() },
         }
     }
 
@@ -717,6 +725,9 @@ impl Plant {
     /// described. Once a week one customer is updated: every other update
     /// moves its address, the others add a contact.
     fn update_master_data(&mut self) {
+        if !self.master.enabled {
+            return;
+        }
         if !self.master.own_site {
             self.master.own_site = true;
             let s = self.master_stamp();
@@ -816,6 +827,9 @@ impl Plant {
     /// Customer `c`'s master data and that of its ship-to location, the
     /// first time it is used.
     fn describe_customer(&mut self, c: usize) {
+        if !self.master.enabled {
+            return;
+        }
         if self.master.customers.len() < self.customers.len() {
             self.master.customers.resize(self.customers.len(), false);
         }
@@ -850,6 +864,9 @@ impl Plant {
 
     /// Supplier `i`'s master data, the first time it is used.
     fn describe_supplier(&mut self, i: usize) {
+        if !self.master.enabled {
+            return;
+        }
         const NAMES: [&str; 6] = [
             "Acme Adhesives GmbH",
             "Sample Films Ltd",
@@ -886,6 +903,9 @@ impl Plant {
 
     /// Finished product `i`'s master data, the first time it is made.
     fn describe_product(&mut self, i: usize) {
+        if !self.master.enabled {
+            return;
+        }
         const ACTIVES: [(&str, &str); 4] = [
             ("Nicotine", "21 mg/24 h"),
             ("Lidocaine", "700 mg"),
@@ -921,6 +941,9 @@ impl Plant {
 
     /// Raw or packaging material `item`'s master data, the first time it is received.
     fn describe_material(&mut self, item: &str) {
+        if !self.master.enabled {
+            return;
+        }
         let Some(i) = RAW_MATERIALS.iter().position(|(name, _, _)| *name == item) else { return };
         if self.master.materials.len() < RAW_MATERIALS.len() {
             self.master.materials.resize(RAW_MATERIALS.len(), false);

@@ -329,7 +329,22 @@ fn recall_notices_per_customer() {
 /// answers the same, versions and all.
 #[test]
 fn the_demo_recall_names_every_customer_and_the_cache_keeps_master_data() {
-    let (id, bytes) = lotledger::demo::ledger(12_000);
+    use lotledger::demo::{Plant, PlantConfig};
+    let id = LedgerId(*b"lotledger-demo-1");
+    let mut w = lotledger::chain::Writer::new(
+        Vec::new(),
+        vec![0u8; lotledger::frame::MAX_FRAME_LEN],
+        lotledger::chain::Anchor::genesis(&id),
+    );
+    let mut plant = Plant::new(&PlantConfig { master_data: true, ..PlantConfig::default() });
+    for _ in 0..14_000 {
+        let (stamp, record) = plant.next().unwrap();
+        let receipt = w.append(&stamp, &record).unwrap();
+        if receipt.seq % 97 == 0 {
+            plant.note_receipt(receipt);
+        }
+    }
+    let bytes = w.into_parts().0;
     let ix = lotledger::index::Index::from_ledgers([(id, bytes.as_slice())]).unwrap();
     let rep = query::recall_by_number(&ix, &r("RC-2026-001")).unwrap();
     assert!(!rep.customers.is_empty());

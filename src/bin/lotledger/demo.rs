@@ -27,7 +27,7 @@ pub fn run(out: &Path, events: u64, seed: u64) -> Result<Outcome, CliError> {
             out.display()
         )));
     }
-    let config = PlantConfig { seed, ..PlantConfig::for_events(events) };
+    let config = PlantConfig { seed, master_data: true, ..PlantConfig::for_events(events) };
     let mut id = [0u8; 16];
     id.iter_mut()
         .zip(b"lotledger-demo".iter().chain(&seed.to_le_bytes()))
