@@ -92,6 +92,11 @@ pub struct PlantConfig {
     /// How many times the daily volume of a plant of the default size
     /// (about 100 records a day): receipts, batches and orders all scale.
     pub scale: u32,
+    /// Whether the plant writes master data (its own site, every customer,
+    /// ship-to location, supplier, material and product before first use,
+    /// and weekly customer updates). Off by default, so the record stream
+    /// of a seed stays what it was; `lotledger demo` turns it on.
+    pub master_data: bool,
 }
 
 impl PlantConfig {
@@ -115,6 +120,7 @@ impl Default for PlantConfig {
             suppliers: 12,
             start: Timestamp(1_767_225_600_000),
             scale: 1,
+            master_data: false,
         }
     }
 }
@@ -134,6 +140,16 @@ fn text<const N: usize>(s: &str) -> Text<N> {
 /// core demo has no personal-data store.
 fn personal<const N: usize>(s: &str) -> Personal<N> {
     Personal::Plain(text(s))
+}
+
+fn demo_address(street: &str, city: &str, postal_code: &str, country: &str) -> Address {
+    Address {
+        street: text(street),
+        city: text(city),
+        postal_code: text(postal_code),
+        region: Text::default(),
+        country: text(country),
+    }
 }
 
 fn internal_lot(item: &str, lot: &str) -> LotId {
@@ -183,6 +199,33 @@ pub struct Plant {
     counters: [u64; 8],
     recall_open: bool,
     scale: usize,
+    /// Which parties and products have their master data written.
+    master: MasterState,
+}
+
+/// What master data the demo has written (see [`Plant::describe_customer`]).
+#[derive(Clone, Debug, Default)]
+struct MasterState {
+    /// [`PlantConfig::master_data`].
+    enabled: bool,
+    own_site: bool,
+    customers: Vec<bool>,
+    suppliers: Vec<bool>,
+    products: Vec<bool>,
+    materials: Vec<bool>,
+    /// Customer updates written so far.
+    updates: u64,
+    /// Whether the record last yielded is master data.
+    last_yielded: bool,
+    /// Whether each of `Plant::recent` is master data.
+    recent_is_master: Vec<bool>,
+}
+
+fn is_master_data(r: &Record) -> bool {
+    matches!(
+        r,
+        Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
+    )
 }
 
 const RAW_MATERIALS: [(&str, Unit, u64); 12] = [
@@ -259,6 +302,7 @@ impl Plant {
             counters: [0; 8],
             recall_open: false,
             scale: usize::try_from(config.scale.max(1)).unwrap_or(1),
+            master: MasterState { enabled: config.master_data, ..MasterState::default() },
         }
     }
 
@@ -309,6 +353,7 @@ impl Plant {
         // Start the working day at 06:00.
         let day_ms = 24 * 60 * MINUTE;
         self.now = Timestamp((self.now.0 / day_ms + 1) * day_ms + 6 * 60 * MINUTE);
+        self.update_master_data();
         self.receive_materials();
         self.produce_intermediates();
         self.produce_finished();
@@ -324,7 +369,10 @@ impl Plant {
             let (item, unit, qty) = RAW_MATERIALS[self.rng.index(RAW_MATERIALS.len())].clone();
             let lot = self.lot_code("R", 0);
             let id = internal_lot(item, &lot);
-            let supplier = self.suppliers[self.rng.index(self.suppliers.len())].clone();
+            let supplier_no = self.rng.index(self.suppliers.len());
+            self.describe_supplier(supplier_no);
+            self.describe_material(item);
+            let supplier = self.suppliers[supplier_no].clone();
             let quantity = Quantity::whole(qty, unit.clone());
             let po = format!("45{:08}", 1000 + self.next_number(1));
             let supplier_lot = format!(
@@ -489,7 +537,9 @@ impl Plant {
         for _ in 0..batches {
             let (raw, intermediate) = (self.rng.count(2, 4), self.rng.count(1, 2));
             let inputs = self.take_inputs(raw, intermediate);
-            let gtin = self.products[self.rng.index(self.products.len())];
+            let product_no = self.rng.index(self.products.len());
+            self.describe_product(product_no);
+            let gtin = self.products[product_no];
             let lot = self.lot_code("B", 4);
             let id = LotId { item: ItemCode::Gtin(gtin), lot: code(&lot) };
             let cartons = self.rng.between(8_000, 30_000);
@@ -604,6 +654,7 @@ impl Plant {
         let orders = self.rng.between(20, 60) * self.scale as u64;
         for _ in 0..orders {
             let c = self.rng.index(self.customers.len());
+            self.describe_customer(c);
             let customer = self.customers[c].clone();
             let ship_to = self.ship_tos.get(c).cloned().flatten();
             let order = code::<24>(&format!("SO{:07}", self.next_number(6)));
@@ -659,6 +710,263 @@ impl Plant {
                 self.push(s, Record::Delivered(Delivered { order, customer }));
             }
         }
+    }
+
+    /// A stamp for master data, from the master-data desk. It draws nothing
+    /// from the random stream, so adding master data leaves the rest of the
+    /// simulation as it was.
+    fn master_stamp(&mut self) -> Stamp {
+        self.now = Timestamp(self.now.0 + 1_000);
+        Stamp { time: self.now, actor: code("s.okafor"), station: code("MD-DESK") }
+    }
+
+    /// Writes master data once per identity, just before its first use,
+    /// so that every party, location and product the records name is
+    /// described. Once a week one customer is updated: every other update
+    /// moves its address, the others add a contact.
+    fn update_master_data(&mut self) {
+        if !self.master.enabled {
+            return;
+        }
+        if !self.master.own_site {
+            self.master.own_site = true;
+            let s = self.master_stamp();
+            let mut site = PartyDescribed {
+                party: PartyId::Internal(code("SITE-01")),
+                also_known_as: heapless::Vec::new(),
+                name: text("Example Transdermal Works AG"),
+                roles: heapless::Vec::new(),
+                addresses: heapless::Vec::new(),
+                contacts: heapless::Vec::new(),
+            };
+            let _ = site.roles.push(PartyRole::OwnSite);
+            let _ = site.addresses.push(demo_address("Plant Road 1", "Examplestadt", "4000", "CH"));
+            let _ = site.contacts.push(Contact {
+                function: text("QA recall desk"),
+                person: personal("Robin Sample"),
+                phone: personal("+41 61 555 01 00"),
+                email: personal("recall@transdermal.example"),
+            });
+            self.push(s, Record::PartyDescribed(site));
+        }
+        let n = self.customers.len();
+        if !self.day.is_multiple_of(7) || n == 0 {
+            return;
+        }
+        let c = (self.day as usize * 31) % n;
+        if !self.master.customers.get(c).copied().unwrap_or(false) {
+            return;
+        }
+        self.master.updates += 1;
+        let moved = self.master.updates % 2 == 1;
+        let s = self.master_stamp();
+        let record = self.customer_record(c, moved, !moved);
+        self.push(s, Record::PartyDescribed(record));
+    }
+
+    /// The description of customer `c`: a name, an address, a contact.
+    /// Every third GLN customer is also known by its internal code.
+    fn customer_record(&self, c: usize, moved: bool, second_contact: bool) -> PartyDescribed {
+        const TOWNS: [&str; 8] = [
+            "Northbrook",
+            "Eastfield",
+            "Westerly",
+            "Southmere",
+            "Brookhaven",
+            "Millbridge",
+            "Oakridge",
+            "Fairhaven",
+        ];
+        const KINDS: [&str; 4] =
+            ["Pharmacy", "Hospital Pharmacy", "Medical Supply", "Pharma Distribution"];
+        const FIRST: [&str; 6] = ["Alex", "Sam", "Kim", "Jo", "Chris", "Noa"];
+        const LAST: [&str; 5] = ["Sample", "Example", "Demo", "Testwell", "Placeholder"];
+        let town = TOWNS[c % TOWNS.len()];
+        let party = self.customers[c].clone();
+        let mut also_known_as = heapless::Vec::new();
+        if matches!(party, PartyId::Gln(_)) && c.is_multiple_of(9) {
+            let _ = also_known_as.push(PartyId::Internal(code(&format!("C{:05}", 10_000 + c))));
+        }
+        let mut p = PartyDescribed {
+            party,
+            also_known_as,
+            name: text(&format!("{town} {} No. {}", KINDS[c % KINDS.len()], 1 + c / 8)),
+            roles: heapless::Vec::new(),
+            addresses: heapless::Vec::new(),
+            contacts: heapless::Vec::new(),
+        };
+        let _ = p.roles.push(PartyRole::Customer);
+        let street = if moved {
+            format!("New Example Street {}", 1 + c % 89)
+        } else {
+            format!("Example Street {}", 1 + c % 97)
+        };
+        let postal = format!("{}", 10_000 + (c * 37) % 89_999);
+        let _ = p.addresses.push(demo_address(&street, town, &postal, "DE"));
+        let _ = p.contacts.push(Contact {
+            function: text("recall coordinator"),
+            person: personal(&format!("{} {}", FIRST[c % FIRST.len()], LAST[c % LAST.len()])),
+            phone: personal(&format!("+49 30 5550 {:04}", c % 10_000)),
+            email: personal(&format!("recall@c{}.example", 10_000 + c)),
+        });
+        if second_contact {
+            let _ = p.contacts.push(Contact {
+                function: text("QA manager"),
+                person: personal(&format!(
+                    "{} {}",
+                    FIRST[(c + 1) % FIRST.len()],
+                    LAST[(c + 2) % LAST.len()]
+                )),
+                phone: personal(&format!("+49 30 5551 {:04}", c % 10_000)),
+                email: Personal::default(),
+            });
+        }
+        p
+    }
+
+    /// Customer `c`'s master data and that of its ship-to location, the
+    /// first time it is used.
+    fn describe_customer(&mut self, c: usize) {
+        if !self.master.enabled {
+            return;
+        }
+        if self.master.customers.len() < self.customers.len() {
+            self.master.customers.resize(self.customers.len(), false);
+        }
+        if self.master.customers.get(c).copied().unwrap_or(true) {
+            return;
+        }
+        self.master.customers[c] = true;
+        let s = self.master_stamp();
+        let record = self.customer_record(c, false, false);
+        let town = record.addresses.first().map(|a| a.city.clone()).unwrap_or_default();
+        let owner = record.party.clone();
+        self.push(s, Record::PartyDescribed(record));
+        if let Some(location) = self.ship_tos.get(c).cloned().flatten() {
+            let s = self.master_stamp();
+            self.push(
+                s,
+                Record::LocationDescribed(LocationDescribed {
+                    location,
+                    kind: LocationKind::ShipTo,
+                    name: text(&format!("{} goods-in {}", town.as_str(), 1 + c % 3)),
+                    address: demo_address(
+                        &format!("Dock Lane {}", 1 + c % 53),
+                        town.as_str(),
+                        &format!("{}", 10_000 + (c * 41) % 89_999),
+                        "DE",
+                    ),
+                    owner: Some(owner),
+                }),
+            );
+        }
+    }
+
+    /// Supplier `i`'s master data, the first time it is used.
+    fn describe_supplier(&mut self, i: usize) {
+        if !self.master.enabled {
+            return;
+        }
+        const NAMES: [&str; 6] = [
+            "Acme Adhesives GmbH",
+            "Sample Films Ltd",
+            "Example Fine Chemicals SA",
+            "Demo Packaging BV",
+            "Placeholder Pharma Ingredients",
+            "Testwell Liners Inc",
+        ];
+        if self.master.suppliers.len() < self.suppliers.len() {
+            self.master.suppliers.resize(self.suppliers.len(), false);
+        }
+        if self.master.suppliers.get(i).copied().unwrap_or(true) {
+            return;
+        }
+        self.master.suppliers[i] = true;
+        let s = self.master_stamp();
+        let mut p = PartyDescribed {
+            party: self.suppliers[i].clone(),
+            also_known_as: heapless::Vec::new(),
+            name: text(&format!("{} {}", NAMES[i % NAMES.len()], 1 + i / NAMES.len())),
+            roles: heapless::Vec::new(),
+            addresses: heapless::Vec::new(),
+            contacts: heapless::Vec::new(),
+        };
+        let _ = p.roles.push(PartyRole::Supplier);
+        let _ = p.addresses.push(demo_address(
+            &format!("Supplier Park {}", 1 + i),
+            "Sampleton",
+            &format!("{}", 20_000 + i * 7),
+            "NL",
+        ));
+        self.push(s, Record::PartyDescribed(p));
+    }
+
+    /// Finished product `i`'s master data, the first time it is made.
+    fn describe_product(&mut self, i: usize) {
+        if !self.master.enabled {
+            return;
+        }
+        const ACTIVES: [(&str, &str); 4] = [
+            ("Nicotine", "21 mg/24 h"),
+            ("Lidocaine", "700 mg"),
+            ("Estradiol", "50 µg/24 h"),
+            ("Nicotine", "14 mg/24 h"),
+        ];
+        if self.master.products.len() < self.products.len() {
+            self.master.products.resize(self.products.len(), false);
+        }
+        if self.master.products.get(i).copied().unwrap_or(true) {
+            return;
+        }
+        self.master.products[i] = true;
+        let (active, strength) = ACTIVES[i % ACTIVES.len()];
+        let pack = [7u64, 14, 28, 30][i % 4];
+        let s = self.master_stamp();
+        self.push(
+            s,
+            Record::ProductDescribed(ProductDescribed {
+                item: ItemCode::Gtin(self.products[i]),
+                also_known_as: heapless::Vec::new(),
+                description: text(&format!(
+                    "{active} transdermal patch {strength}, {pack} patches"
+                )),
+                form: text("transdermal patch"),
+                strength: text(strength),
+                pack_size: Some(Quantity::whole(pack, Unit::Piece)),
+                shelf_life_days: Some(730),
+                storage: text("below 25 °C, in the sealed pouch"),
+            }),
+        );
+    }
+
+    /// Raw or packaging material `item`'s master data, the first time it is received.
+    fn describe_material(&mut self, item: &str) {
+        if !self.master.enabled {
+            return;
+        }
+        let Some(i) = RAW_MATERIALS.iter().position(|(name, _, _)| *name == item) else { return };
+        if self.master.materials.len() < RAW_MATERIALS.len() {
+            self.master.materials.resize(RAW_MATERIALS.len(), false);
+        }
+        if self.master.materials.get(i).copied().unwrap_or(true) {
+            return;
+        }
+        self.master.materials[i] = true;
+        let s = self.master_stamp();
+        let description = item.trim_start_matches("RM-").trim_start_matches("PM-").to_lowercase();
+        self.push(
+            s,
+            Record::ProductDescribed(ProductDescribed {
+                item: ItemCode::Internal(code(item)),
+                also_known_as: heapless::Vec::new(),
+                description: text(&format!("{description} (material)")),
+                form: Text::default(),
+                strength: Text::default(),
+                pack_size: None,
+                shelf_life_days: None,
+                storage: Text::default(),
+            }),
+        );
     }
 
     fn register_complaint(&mut self, lot: &LotId, customer: &PartyId, order: &Reference) {
@@ -802,7 +1110,7 @@ impl Plant {
             return;
         }
         let i = self.rng.index(self.recent.len());
-        let Some(target) = self.recent.get(i).copied() else { return };
+        let Some(target) = self.correction_target(i) else { return };
         let s = self.stamp(4, "QA-OFFICE", 10);
         self.push(
             s,
@@ -820,8 +1128,20 @@ impl Plant {
     pub fn note_receipt(&mut self, receipt: Receipt) {
         if self.recent.len() >= 32 {
             self.recent.remove(0);
+            if !self.master.recent_is_master.is_empty() {
+                self.master.recent_is_master.remove(0);
+            }
         }
         self.recent.push(receipt);
+        self.master.recent_is_master.push(self.master.last_yielded);
+    }
+
+    /// The receipt a correction picked as `i`, or the nearest earlier one
+    /// (else later) that is not master data: the demo corrects events only.
+    fn correction_target(&self, i: usize) -> Option<Receipt> {
+        let is_master = |k: usize| self.master.recent_is_master.get(k).copied().unwrap_or(false);
+        let k = (0..=i).rev().chain(i + 1..self.recent.len()).find(|&k| !is_master(k))?;
+        self.recent.get(k).copied()
     }
 }
 
@@ -832,7 +1152,9 @@ impl Iterator for Plant {
         while self.queue.is_empty() {
             self.simulate_day();
         }
-        self.queue.pop_front()
+        let next = self.queue.pop_front();
+        self.master.last_yielded = next.as_ref().is_some_and(|(_, r)| is_master_data(r));
+        next
     }
 }
 

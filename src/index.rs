@@ -31,6 +31,7 @@ mod arena;
 pub mod cache;
 mod ingest;
 mod intern;
+mod master;
 mod rows;
 mod unresolved;
 
@@ -49,6 +50,7 @@ use crate::model::{
 
 pub(crate) use arena::{LabelKind, Labels, TextArena};
 pub(crate) use intern::{FastBuild, Interner};
+pub(crate) use master::{Directory, LocationVersion, PartyVersion, ProductVersion};
 pub(crate) use rows::*;
 pub use unresolved::{UNRESOLVED_EXAMPLES, Unresolved};
 
@@ -118,6 +120,15 @@ pub struct Index {
     pub(crate) actions: Vec<ActionRow>,
     pub(crate) corrections: Vec<CorrectionRow>,
     pub(crate) problems: Vec<Problem>,
+    /// Every party description, in entry order (`src/index/master.rs`).
+    pub(crate) party_versions: Vec<PartyVersion>,
+    /// Every location description, in entry order.
+    pub(crate) location_versions: Vec<LocationVersion>,
+    /// Every product description, in entry order.
+    pub(crate) product_versions: Vec<ProductVersion>,
+    /// The master data in force, derived from the versions on first use
+    /// after a change (not persisted).
+    pub(crate) directory: std::sync::OnceLock<Directory>,
 }
 
 /// Per-entry columns, indexed by entry number (the order of ingestion).

@@ -40,6 +40,8 @@ mod complaints;
 mod entry;
 mod expiry;
 mod genealogy;
+mod master;
+mod notices;
 mod recall;
 mod receipts;
 mod shipment;
@@ -69,6 +71,11 @@ pub use complaints::{
 pub use entry::{EntryStatus, entry_status};
 pub use expiry::{ExpiringLot, ExpiryCustomerLine, ExpiryReport, expiring};
 pub use genealogy::{Genealogy, GenealogyEdge, GenealogyNode, genealogy};
+pub use master::{
+    MasterVersion, PartyDetails, ProductDetails, address_line, location_history, party,
+    party_history, product, product_history,
+};
+pub use notices::{Notice, NoticeBatch, NoticeKind, NoticeLine, expiry_notices, recall_notices};
 pub use recall::{
     AffectedLot, CustomerLotLine, Discrepancy, MassBalance, RecallCustomer, RecallProgress,
     RecallReport, RecallShipment, mass_balance, recall, recall_by_number,
@@ -190,9 +197,10 @@ impl<'a> View<'a> {
         LotRef { item: item.into(), lot: lot.into() }
     }
 
-    /// A party as text, borrowed from the index.
+    /// A party as text, borrowed from the index: the identity that stands
+    /// for its party when master data links several (`query/master.rs`).
     pub(crate) fn party_name(&self, p: u32) -> &'a str {
-        self.ix.labels.get(LabelKind::Party, p)
+        self.ix.labels.get(LabelKind::Party, self.who(p))
     }
 
     pub(crate) fn party(&self, p: u32) -> String {

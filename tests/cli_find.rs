@@ -237,9 +237,9 @@ fn trace_from_a_supplier_lot() {
     assert_eq!(code, 0);
     assert_eq!(
         csv,
-        "from lot,item,lot,customer,ship to,quantity,shipped,order\r\n\
-         RM-A/R1,FG-X,F1,C-1,,60 H87,2026-03-04T06:00:00.000Z,SO-1\r\n\
-         RM-B/R3,FG-X,F1,C-1,,60 H87,2026-03-04T06:00:00.000Z,SO-1\r\n"
+        "from lot,item,lot,customer,customer name,ship to,quantity,shipped,order\r\n\
+         RM-A/R1,FG-X,F1,C-1,no master data,,60 H87,2026-03-04T06:00:00.000Z,SO-1\r\n\
+         RM-B/R3,FG-X,F1,C-1,no master data,,60 H87,2026-03-04T06:00:00.000Z,SO-1\r\n"
     );
     let (code, table, _) = run(&["trace", &dir, "--supplier-lot", "S-4711"]);
     assert_eq!(code, 0);
@@ -292,5 +292,5 @@ fn recall_from_a_supplier_lot() {
     assert!(table.starts_with("supplier lot S-4711 from V-BETA was received as 1 lots: RM-B/R3\n"));
     assert!(table.contains("recall of RM-B/R3: 2 affected lots, 1 customers"), "{table}");
     let (_, csv, _) = run(&["recall", &dir, "--supplier-lot", "S-4711", "--csv"]);
-    assert!(csv.starts_with("customer,item,lot,unit,shipped,"), "{csv}");
+    assert!(csv.starts_with("customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,"), "{csv}");
 }

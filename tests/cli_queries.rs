@@ -90,7 +90,7 @@ fn recall_then_trace_the_recalled_lot_both_ways() {
     let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
     assert!(
         csv.starts_with(
-            "customer,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified\r\n"
+            "customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified\r\n"
         ),
         "{csv}"
     );
@@ -117,7 +117,7 @@ fn complaints_expiry_and_audit_views() {
 
     let (code, csv, _) = run(&["expiring", dir, "--before", "2030-01-01", "--csv"]);
     assert_eq!(code, 0);
-    assert!(csv.starts_with("customer,ship to,item,lot,expiry,outstanding\r\n"), "{csv}");
+    assert!(csv.starts_with("customer,customer name,address,contact,person,phone,email,ship to,item,lot,expiry,outstanding\r\n"), "{csv}");
     assert!(csv.lines().count() > 1);
 
     let corrected = json(&["audit", dir, "--kind", "corrected", "--json"]);

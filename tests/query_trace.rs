@@ -195,7 +195,7 @@ fn a_shipment_line_serializes_as_its_fields_in_order() {
     let f = query::trace_forward(&ix, &lot("RM-A", "A1")).unwrap();
     let s = f.shipments[0];
     let expected = format!(
-        r#"{{"item":"{FG}","lot":"F1","customer":"C-1","ship_to":"LOC-1","quantity":"300","unit":"H87","shipped_at":{},"order":"SO-1","ledger":"{}","seq":0}}"#,
+        r#"{{"item":"{FG}","lot":"F1","customer":"C-1","customer_name":null,"ship_to":"LOC-1","quantity":"300","unit":"H87","shipped_at":{},"order":"SO-1","ledger":"{}","seq":0}}"#,
         serde_json::to_string(&s.shipped_at()).unwrap(),
         p.id(SALES)
     );

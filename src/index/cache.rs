@@ -60,13 +60,13 @@ use super::*;
 use crate::chain::{Anchor, Chain};
 use crate::file::{self, LedgerReader, segment};
 use crate::model::{
-    ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, RecallClass, Remedy,
-    RootCause, Severity, Timestamp,
+    ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, LocationDescribed,
+    PartyDescribed, ProductDescribed, RecallClass, Remedy, RootCause, Severity, Timestamp,
 };
 
 /// The version of the cache file layout. A cache of another version is
 /// rebuilt, never read.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file a one-ledger cache is kept in, inside the ledger directory.
 pub const FILE_NAME: &str = "index.cache";
@@ -886,6 +886,34 @@ persist_model!(
     RootCause
 );
 
+/// Master-data records, which can be longer than a length byte allows: a
+/// `u32` length then their postcard encoding.
+macro_rules! persist_record {
+    ($($t:ty),*) => {$(
+        impl Persist for Box<$t> {
+            const MIN_BYTES: usize = 4;
+            fn put(&self, w: &mut Output<'_>) {
+                match postcard::to_allocvec(&**self) {
+                    Ok(bytes) => {
+                        u32::try_from(bytes.len()).unwrap_or(u32::MAX).put(w);
+                        w.bytes(&bytes);
+                    }
+                    Err(_) => w.fail("a master-data record that does not encode"),
+                }
+            }
+            fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
+                let len = u32::take(r)? as usize;
+                let bytes = r.slice(len)?;
+                match postcard::take_from_bytes::<$t>(bytes) {
+                    Ok((value, [])) => Ok(Box::new(value)),
+                    _ => Err(Bad::Corrupt("master-data record")),
+                }
+            }
+        }
+    )*};
+}
+persist_record!(PartyDescribed, LocationDescribed, ProductDescribed);
+
 fn put_postcard(value: &impl Serialize, w: &mut Output<'_>) {
     let mut scratch = [0u8; 255];
     match postcard::to_slice(value, &mut scratch) {
@@ -1180,7 +1208,10 @@ persist_struct!(Index {
     actions,
     corrections,
     problems,
-} derived { ledger_numbers });
+    party_versions,
+    location_versions,
+    product_versions,
+} derived { ledger_numbers, directory });
 persist_struct!(Entries { time, offset, stamp, kind, hash8 });
 persist_struct!(LedgerState {
     id,
@@ -1229,6 +1260,9 @@ persist_struct!(ComplaintRow {
     product,
 });
 persist_struct!(StepRow { entry, step });
-persist_struct!(RecallRow { entry, number, class, lots });
+persist_struct!(RecallRow { entry, number, class, lots, reason });
 persist_struct!(ActionRow { entry, action });
+persist_struct!(PartyVersion { entry, ids, record });
+persist_struct!(LocationVersion { entry, location, record });
+persist_struct!(ProductVersion { entry, items, record });
 persist_struct!(CorrectionRow { entry, target, target_seq, status, reason, replacements });

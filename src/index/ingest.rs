@@ -83,6 +83,8 @@ impl Index {
         }
         state.last_time = Some(v.header.time);
         state.bytes += frame_len;
+        // Any entry may describe or void master data: derive it again when asked.
+        self.directory.take();
         let decoded = match kind {
             Some(k) => self.add_record(n, e, seq, k, rest)?,
             None => false,
@@ -126,7 +128,7 @@ impl Index {
         }
     }
 
-    fn party(&mut self, p: &PartyId) -> Result<u32, IngestError> {
+    pub(super) fn party(&mut self, p: &PartyId) -> Result<u32, IngestError> {
         let id = self.parties.intern(p).ok_or(full("parties"))?;
         self.labels.note(LabelKind::Party, id, p);
         Ok(id)
@@ -279,7 +281,12 @@ impl Index {
                     lots.push(lot);
                 }
                 let row = u32::try_from(self.recalls.len()).map_err(|_| full("recalls"))?;
-                self.recalls.push(RecallRow { entry: e, number, class: r.class, lots });
+                let reason = if r.reason.as_str().is_empty() {
+                    NONE
+                } else {
+                    self.text.push(r.reason.as_str())
+                };
+                self.recalls.push(RecallRow { entry: e, number, class: r.class, lots, reason });
                 self.recall_by_number.entry(number).or_default().push(row);
             }
             RecordKind::RecallAction => {
@@ -330,17 +337,21 @@ impl Index {
             RecordKind::Checkpointed => {
                 let _: Checkpointed = take!(Checkpointed);
             }
-            // Master data, erasures and retention name no lot: well formed
-            // is all the lot index needs of them.
+            // Master data: kept as versions (src/index/master.rs).
             RecordKind::PartyDescribed => {
-                let _: PartyDescribed = take!(PartyDescribed);
+                let p: PartyDescribed = take!(PartyDescribed);
+                self.add_party_described(e, p)?;
             }
             RecordKind::LocationDescribed => {
-                let _: LocationDescribed = take!(LocationDescribed);
+                let l: LocationDescribed = take!(LocationDescribed);
+                self.add_location_described(e, l)?;
             }
             RecordKind::ProductDescribed => {
-                let _: ProductDescribed = take!(ProductDescribed);
+                let p: ProductDescribed = take!(ProductDescribed);
+                self.add_product_described(e, p)?;
             }
+            // Erasures and retention name no lot: well formed is all the
+            // lot index needs of them.
             RecordKind::PersonalDataErased => {
                 let _: PersonalDataErased = take!(PersonalDataErased);
             }

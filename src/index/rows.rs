@@ -203,6 +203,8 @@ pub(crate) struct RecallRow {
     pub number: u32,
     pub class: RecallClass,
     pub lots: Vec<u32>,
+    /// Text arena offset of the reason given, or [`NONE`] when empty.
+    pub reason: u32,
 }
 
 /// A recall action.

@@ -20,9 +20,15 @@ use std::io::{self, Write};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
+use std::collections::HashMap;
+
 use crate::entry::Header;
+use crate::index::Index;
 use crate::interop::scope::{Corrections, Scope, Selector};
-use crate::model::{Digest, ItemCode, LedgerId, LotId, LotQuantity, Record};
+use crate::model::{
+    Address, Digest, ItemCode, LedgerId, LocationId, LotId, LotQuantity, PartyId, Record,
+};
+use crate::query::{View, address_line};
 
 /// A critical tracking event (21 CFR 1.1310 to 1.1350) the ledger records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,7 +55,7 @@ impl Cte {
 }
 
 /// The spreadsheet's columns, in order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 24] = [
     "cte",
     "event_date",
     "event_time_utc",
@@ -67,6 +73,10 @@ pub const COLUMNS: [&str; 20] = [
     "reference_document_type",
     "reference_document_number",
     "input_traceability_lot_codes",
+    "product_description",
+    "location_description",
+    "ship_from_description",
+    "ship_to_description",
     "ledger",
     "entry_seq",
     "entry_hash",
@@ -116,6 +126,19 @@ pub struct Row {
     pub seq: u64,
     /// The entry's hash.
     pub hash: String,
+    /// The product's description from master data (`product_described`
+    /// in force); empty when the item has none.
+    pub product_description: String,
+    /// Our own site, where the event took place: the name and main address
+    /// of the party described with the role `own_site`; empty without one.
+    pub location_description: String,
+    /// Receiving: the supplier's name and main address; shipping: our own
+    /// site's. Empty when unknown.
+    pub ship_from_description: String,
+    /// Shipping: the ship-to location's name and address when it is
+    /// described, otherwise the customer's name and main address. Empty
+    /// when unknown.
+    pub ship_to_description: String,
 }
 
 impl Row {
@@ -140,6 +163,10 @@ impl Row {
             self.reference_type.clone(),
             self.reference.clone(),
             self.inputs.clone(),
+            self.product_description.clone(),
+            self.location_description.clone(),
+            self.ship_from_description.clone(),
+            self.ship_to_description.clone(),
             self.ledger.clone(),
             self.seq.to_string(),
             self.hash.clone(),
@@ -223,6 +250,10 @@ pub fn entry_rows(ledger: &LedgerId, header: &Header, hash: &Digest, record: &Re
             ledger: ledger.to_string(),
             seq: header.seq,
             hash: hash.to_string(),
+            product_description: String::new(),
+            location_description: String::new(),
+            ship_from_description: String::new(),
+            ship_to_description: String::new(),
         }
     };
     match record {
@@ -270,6 +301,87 @@ pub fn entry_rows(ledger: &LedgerId, header: &Header, hash: &Digest, record: &Re
         _ => {}
     }
     out
+}
+
+/// The master data the spreadsheet's description columns come from: the
+/// descriptions in force in an index, as text (`name, address`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Descriptions {
+    products: HashMap<ItemCode, String>,
+    parties: HashMap<PartyId, String>,
+    locations: HashMap<LocationId, String>,
+    own_site: String,
+}
+
+fn name_and_address(name: &str, address: Option<&Address>) -> String {
+    match address.map(address_line).filter(|a| !a.is_empty()) {
+        Some(a) => format!("{name}, {a}"),
+        None => name.to_owned(),
+    }
+}
+
+impl Descriptions {
+    /// The descriptions in force in `index` (corrections applied; a party
+    /// or item known by several identities is described under each).
+    #[must_use]
+    pub fn from_index(index: &Index) -> Self {
+        let view = View::new(index);
+        let mut d = Self::default();
+        for (p, id) in index.parties.values().iter().zip(0u32..) {
+            if let Some(r) = view.party_record(id) {
+                let text = name_and_address(r.name.as_str(), r.addresses.first());
+                d.parties.insert(p.clone(), text);
+            }
+        }
+        for (item, id) in index.items.values().iter().zip(0u32..) {
+            if let Some(r) = view.product_record(id) {
+                d.products.insert(item.clone(), r.description.as_str().to_owned());
+            }
+        }
+        for (l, id) in index.locations.values().iter().zip(0u32..) {
+            if let Some(r) = view.location_record(id) {
+                d.locations.insert(l.clone(), name_and_address(r.name.as_str(), Some(&r.address)));
+            }
+        }
+        if let Some(own) = view.own_site_record() {
+            d.own_site = name_and_address(own.name.as_str(), own.addresses.first());
+        }
+        d
+    }
+
+    /// Fills the description columns of `rows`, the rows of `record`.
+    pub fn describe(&self, record: &Record, rows: &mut [Row]) {
+        let party = |p: &PartyId| self.parties.get(p).cloned().unwrap_or_default();
+        for row in rows.iter_mut() {
+            row.location_description.clone_from(&self.own_site);
+            match record {
+                Record::MaterialReceived(r) => {
+                    row.product_description = self.product(&r.lot.item);
+                    row.ship_from_description = party(&r.supplier);
+                }
+                Record::Shipped(r) => {
+                    row.product_description = self.product(&r.lot.item);
+                    row.ship_from_description.clone_from(&self.own_site);
+                    row.ship_to_description = r
+                        .ship_to
+                        .as_ref()
+                        .and_then(|l| self.locations.get(l).cloned())
+                        .unwrap_or_else(|| party(&r.customer));
+                }
+                Record::Produced(r) => {
+                    let item = r.outputs.iter().find(|o| traceability_lot_code(&o.lot) == row.tlc);
+                    if let Some(o) = item {
+                        row.product_description = self.product(&o.lot.item);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn product(&self, item: &ItemCode) -> String {
+        self.products.get(item).cloned().unwrap_or_default()
+    }
 }
 
 /// A table of text cells: a header row and data rows.

@@ -171,6 +171,8 @@ pub struct ComplaintRow {
     pub kind: ComplaintType,
     /// The customer, when known.
     pub customer: Option<String>,
+    /// The customer's name from master data; none without it.
+    pub customer_name: Option<String>,
     /// The lot's item, when the lot is known.
     pub item: Option<String>,
     /// The lot code, when known.
@@ -439,6 +441,7 @@ impl<'a> View<'a> {
             severity: st.severity,
             kind: st.kind,
             customer: (row.customer != NONE).then(|| self.party(row.customer)),
+            customer_name: self.party_display_name(row.customer),
             item: lot.as_ref().map(|l| l.item.clone()),
             lot: lot.map(|l| l.lot),
             product: self.text(row.product).unwrap_or_default(),
@@ -474,11 +477,13 @@ pub fn complaints(
 ) -> Vec<ComplaintRow> {
     let view = View::new(index);
     let lot = filter.lot.as_ref().map(|l| index.lots.get(l).unwrap_or(NONE - 1));
-    let customer = filter.customer.as_ref().map(|c| index.parties.get(c).unwrap_or(NONE - 1));
+    // Any identity of the customer's party matches (master data links them).
+    let customer =
+        filter.customer.as_ref().map(|c| index.parties.get(c).map_or(NONE - 1, |p| view.who(p)));
     let mut out: Vec<ComplaintRow> = view
         .in_force()
         .filter(|r| lot.is_none_or(|l| r.lot == l))
-        .filter(|r| customer.is_none_or(|c| r.customer == c))
+        .filter(|r| customer.is_none_or(|c| view.who(r.customer) == c))
         .filter(|r| filter.from.is_none_or(|t| r.received_at >= t.0))
         .filter(|r| filter.to.is_none_or(|t| r.received_at < t.0))
         .filter(|r| r.received_at <= now.0)

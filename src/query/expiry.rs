@@ -7,7 +7,7 @@ use std::vec::Vec;
 
 use serde::Serialize;
 
-use super::{Decimal, Sums, Totals, View};
+use super::{Decimal, PartyDetails, Sums, Totals, View};
 use crate::index::{Index, NONE};
 use crate::model::{Date, Disposition};
 
@@ -33,6 +33,8 @@ pub struct ExpiringLot {
 pub struct ExpiryCustomerLine {
     /// The customer.
     pub customer: String,
+    /// What master data says of the customer: name, main address, contact.
+    pub customer_details: PartyDetails,
     /// Ship-to locations the lot went to (empty: the main address only).
     pub ship_to: Vec<String>,
     /// The item.
@@ -58,17 +60,25 @@ pub struct ExpiryReport {
     pub customers: Vec<ExpiryCustomerLine>,
 }
 
+impl View<'_> {
+    /// Lots expiring before `before` (and on or after `from`), soonest first.
+    pub(crate) fn expiring_lots(&self, before: Date, from: Option<Date>) -> Vec<(Date, u32)> {
+        let mut hits: Vec<(Date, u32)> = (0..self.ix.lot_nodes.len())
+            .filter_map(|l| u32::try_from(l).ok())
+            .filter_map(|l| self.expiry(l).map(|d| (d, l)))
+            .filter(|&(d, _)| d < before && from.is_none_or(|f| d >= f))
+            .collect();
+        hits.sort_unstable();
+        hits
+    }
+}
+
 /// Lots whose expiry date is before `before` (and on or after `from`, when
 /// given), with the quantities on hand and in the field by customer.
 #[must_use]
 pub fn expiring(index: &Index, before: Date, from: Option<Date>) -> ExpiryReport {
     let view = View::new(index);
-    let mut hits: Vec<(Date, u32)> = (0..index.lot_nodes.len())
-        .filter_map(|l| u32::try_from(l).ok())
-        .filter_map(|l| view.expiry(l).map(|d| (d, l)))
-        .filter(|&(d, _)| d < before && from.is_none_or(|f| d >= f))
-        .collect();
-    hits.sort_unstable();
+    let hits = view.expiring_lots(before, from);
     let mut lots = Vec::with_capacity(hits.len());
     let mut customers = Vec::new();
     for &(expiry, l) in &hits {
@@ -80,7 +90,9 @@ pub fn expiring(index: &Index, before: Date, from: Option<Date>) -> ExpiryReport
             in_field.add(u, out);
             if out > 0 {
                 let mut ship_to: Vec<String> = Vec::new();
-                for s in view.shipments(l).filter(|s| s.customer == c && s.ship_to != NONE) {
+                for s in
+                    view.shipments(l).filter(|s| view.who(s.customer) == c && s.ship_to != NONE)
+                {
                     if let Some(loc) = view.location(s.ship_to)
                         && !ship_to.contains(&loc)
                     {
@@ -89,6 +101,7 @@ pub fn expiring(index: &Index, before: Date, from: Option<Date>) -> ExpiryReport
                 }
                 customers.push(ExpiryCustomerLine {
                     customer: view.party(c),
+                    customer_details: view.party_details(c),
                     ship_to,
                     item: r.item.clone(),
                     lot: r.lot.clone(),

@@ -14,7 +14,7 @@ use std::vec::Vec;
 
 use serde::Serialize;
 
-use super::{Decimal, LotRef, QueryError, Sums, Totals, View, find_row, lot_numbers};
+use super::{Decimal, LotRef, PartyDetails, QueryError, Sums, Totals, View, find_row, lot_numbers};
 use crate::index::{ActionKind, EntryPlace, Index};
 use crate::model::{Date, Disposition, LotId, RecallClass, RecordKind, Reference, Timestamp};
 
@@ -135,6 +135,8 @@ pub struct RecallShipment {
 pub struct CustomerLotLine {
     /// The customer.
     pub customer: String,
+    /// The customer's name from master data; none without it.
+    pub customer_name: Option<String>,
     /// The item.
     pub item: String,
     /// The lot code.
@@ -168,6 +170,9 @@ pub struct CustomerLotLine {
 pub struct RecallCustomer {
     /// The customer.
     pub customer: String,
+    /// What master data says of them: name, main address, first contact
+    /// (`master_data: false` when nothing describes them: no one to call).
+    pub customer_details: PartyDetails,
     /// Ship-to locations used (empty: only the main address).
     pub ship_to: Vec<String>,
     /// Whether any shipment went to the main address (no ship-to).
@@ -240,6 +245,9 @@ pub struct RecallReport {
     pub balances: Vec<MassBalance>,
     /// Recalls already opened on any of these lots, with their progress.
     pub recalls: Vec<RecallProgress>,
+    /// Customers in `customers` without master data: there is no name,
+    /// address or contact to reach them by.
+    pub without_master_data: Vec<String>,
 }
 
 #[derive(Default)]
@@ -393,14 +401,14 @@ impl View<'_> {
         };
         for &lot in lots {
             for s in self.shipments(lot) {
-                let i = slot((s.customer, lot, s.unit), &mut rows);
+                let i = slot((self.who(s.customer), lot, s.unit), &mut rows);
                 if let Some((_, h)) = rows.get_mut(i) {
                     h.shipped += s.qty().normalized();
                 }
             }
             for e in self.lot_events(lot, RecordKind::Returned) {
                 if let Some(r) = find_row(&ix.returns, |r| r.entry, e) {
-                    let i = slot((r.from, lot, r.qty.unit), &mut rows);
+                    let i = slot((self.who(r.from), lot, r.qty.unit), &mut rows);
                     if let Some((_, h)) = rows.get_mut(i) {
                         h.returned += r.qty.normalized();
                     }
@@ -411,7 +419,7 @@ impl View<'_> {
                     find_row(&ix.actions, |r| r.entry, e).map(|a| a.action)
                     && l == lot
                 {
-                    let i = slot((customer, lot, qty.unit), &mut rows);
+                    let i = slot((self.who(customer), lot, qty.unit), &mut rows);
                     if let Some((_, h)) = rows.get_mut(i) {
                         h.retrieved += qty.normalized();
                     }
@@ -465,6 +473,7 @@ impl View<'_> {
             }
             match a.action {
                 ActionKind::Notified { customer } => {
+                    let customer = self.who(customer);
                     if !notified.contains(&customer) {
                         notified.push(customer);
                     }
@@ -512,7 +521,7 @@ impl View<'_> {
                 if let ActionKind::Notified { customer } = a.action
                     && !ix.is_void(a.entry)
                 {
-                    notified.entry(customer).or_default().push(ix.time(a.entry));
+                    notified.entry(self.who(customer)).or_default().push(ix.time(a.entry));
                 }
             }
         }
@@ -523,16 +532,17 @@ impl View<'_> {
         let mut delivered: HashMap<(u32, &str), Timestamp> = HashMap::new();
         for d in ix.deliveries.iter().filter(|d| !ix.is_void(d.entry)) {
             let order = self.text_str(d.order).unwrap_or_default();
-            delivered.entry((d.customer, order)).or_insert_with(|| ix.time(d.entry));
+            delivered.entry((self.who(d.customer), order)).or_insert_with(|| ix.time(d.entry));
         }
         let mut shipped_to: HashMap<u32, Vec<RecallShipment>> = HashMap::new();
         let mut lot_orders: HashMap<(u32, u32), (Vec<String>, Vec<String>)> = HashMap::new();
         for &l in &lots {
             let r = self.lot_ref(l);
             for s in self.shipments(l) {
+                let customer = self.who(s.customer);
                 let order = self.text_str(s.order).unwrap_or_default();
                 let ship_to = self.location(s.ship_to);
-                let (tos, orders) = lot_orders.entry((s.customer, l)).or_default();
+                let (tos, orders) = lot_orders.entry((customer, l)).or_default();
                 if let Some(to) = &ship_to
                     && !tos.contains(to)
                 {
@@ -542,7 +552,7 @@ impl View<'_> {
                     orders.push(order.into());
                 }
                 let Some(place) = ix.place(s.entry) else { continue };
-                shipped_to.entry(s.customer).or_default().push(RecallShipment {
+                shipped_to.entry(customer).or_default().push(RecallShipment {
                     order: order.into(),
                     item: r.item.clone(),
                     lot: r.lot.clone(),
@@ -550,7 +560,7 @@ impl View<'_> {
                     unit: self.unit(s.unit),
                     shipped_at: Timestamp(s.time),
                     ship_to,
-                    delivered_at: delivered.get(&(s.customer, order)).copied(),
+                    delivered_at: delivered.get(&(customer, order)).copied(),
                     place,
                 });
             }
@@ -566,7 +576,7 @@ impl View<'_> {
                 let in_force = ix.complaint_in_force(c.number).is_some_and(|f| f.entry == e);
                 if in_force && c.customer != crate::index::NONE && self.complaint_open(c) {
                     let number = ix.refs.value(c.number).map(|n| n.as_str().into());
-                    let list = complaints.entry(c.customer).or_default();
+                    let list = complaints.entry(self.who(c.customer)).or_default();
                     if let Some(n) = number
                         && !list.contains(&n)
                     {
@@ -597,6 +607,7 @@ impl View<'_> {
             let (ship_to, orders) = lot_orders.get(&(c, l)).cloned().unwrap_or_default();
             customer_lots.push(CustomerLotLine {
                 customer: self.party(c),
+                customer_name: self.party_display_name(c),
                 item: r.item,
                 lot: r.lot,
                 unit: self.unit(u),
@@ -613,7 +624,7 @@ impl View<'_> {
         let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();
         for &l in &lots {
             for s in self.shipments(l) {
-                let (list, main) = ship_tos.entry(s.customer).or_default();
+                let (list, main) = ship_tos.entry(self.who(s.customer)).or_default();
                 if s.ship_to == crate::index::NONE {
                     *main = true;
                 } else if !list.contains(&s.ship_to) {
@@ -629,6 +640,7 @@ impl View<'_> {
                 let (locs, main_address) = ship_tos.remove(&c).unwrap_or_default();
                 RecallCustomer {
                     customer: self.party(c),
+                    customer_details: self.party_details(c),
                     ship_to: locs.iter().filter_map(|&l| self.location(l)).collect(),
                     main_address,
                     shipped: self.totals(&shipped),
@@ -642,6 +654,11 @@ impl View<'_> {
                     open_complaints: complaints.remove(&c).unwrap_or_default(),
                 }
             })
+            .collect::<Vec<RecallCustomer>>();
+        let without_master_data = customers
+            .iter()
+            .filter(|c| !c.customer_details.master_data)
+            .map(|c| c.customer.clone())
             .collect();
         let balances: Vec<MassBalance> = lots.iter().map(|&l| self.mass_balance_of(l)).collect();
         // Which open recalls hold each lot in their scope.
@@ -681,6 +698,7 @@ impl View<'_> {
             customer_lots,
             balances,
             recalls: recalls.iter().map(|r| self.progress(r)).collect(),
+            without_master_data,
         }
     }
 }

@@ -119,6 +119,7 @@ pub fn receipts<'a>(index: &'a Index, filter: &ReceiptFilter) -> Vec<ReceiptMatc
                     item,
                     lot,
                     supplier: view.party_name(r.supplier),
+                    supplier_name: view.party_title(r.supplier),
                     supplier_lot: view.text_str(r.supplier_lot),
                     quantity: Decimal(r.qty.normalized()),
                     unit: view.unit_code(r.qty.unit),

@@ -20,7 +20,7 @@ use crate::model::{LedgerId, Timestamp};
 /// A shipment line of a traced lot. Its fields are methods that read the
 /// index it came from; it is `Copy`, and it serializes (to JSON, for
 /// example) as an object with the fields `item`, `lot`, `customer`,
-/// `ship_to`, `quantity`, `unit`, `shipped_at`, `order`, `ledger` and `seq`
+/// `customer_name`, `ship_to`, `quantity`, `unit`, `shipped_at`, `order`, `ledger` and `seq`
 /// in that order.
 #[derive(Clone, Copy)]
 pub struct ShipmentLine<'a> {
@@ -51,6 +51,12 @@ impl<'a> ShipmentLine<'a> {
     #[must_use]
     pub fn customer(&self) -> &'a str {
         self.view.party_name(self.row.customer)
+    }
+
+    /// The customer's name from master data; none without it.
+    #[must_use]
+    pub fn customer_name(&self) -> Option<&'a str> {
+        self.view.party_title(self.row.customer)
     }
 
     /// The ship-to location; none means the customer's main address.
@@ -96,12 +102,14 @@ impl<'a> ShipmentLine<'a> {
     }
 
     /// Every field, in the order they serialize.
+    #[expect(clippy::type_complexity, reason = "private: one tuple of the serialized fields")]
     fn fields(
         &self,
     ) -> (
         &'a str,
         &'a str,
         &'a str,
+        Option<&'a str>,
         Option<&'a str>,
         Decimal,
         &'a str,
@@ -116,6 +124,7 @@ impl<'a> ShipmentLine<'a> {
             item,
             lot,
             self.customer(),
+            self.customer_name(),
             self.ship_to(),
             self.quantity(),
             self.unit(),
@@ -129,12 +138,24 @@ impl<'a> ShipmentLine<'a> {
 
 impl Serialize for ShipmentLine<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (item, lot, customer, ship_to, quantity, unit, shipped_at, order, ledger, seq) =
-            self.fields();
-        let mut st = s.serialize_struct("ShipmentLine", 10)?;
+        let (
+            item,
+            lot,
+            customer,
+            customer_name,
+            ship_to,
+            quantity,
+            unit,
+            shipped_at,
+            order,
+            ledger,
+            seq,
+        ) = self.fields();
+        let mut st = s.serialize_struct("ShipmentLine", 11)?;
         st.serialize_field("item", item)?;
         st.serialize_field("lot", lot)?;
         st.serialize_field("customer", customer)?;
+        st.serialize_field("customer_name", &customer_name)?;
         st.serialize_field("ship_to", &ship_to)?;
         st.serialize_field("quantity", &quantity)?;
         st.serialize_field("unit", unit)?;
@@ -148,12 +169,24 @@ impl Serialize for ShipmentLine<'_> {
 
 impl fmt::Debug for ShipmentLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (item, lot, customer, ship_to, quantity, unit, shipped_at, order, ledger, seq) =
-            self.fields();
+        let (
+            item,
+            lot,
+            customer,
+            customer_name,
+            ship_to,
+            quantity,
+            unit,
+            shipped_at,
+            order,
+            ledger,
+            seq,
+        ) = self.fields();
         f.debug_struct("ShipmentLine")
             .field("item", &item)
             .field("lot", &lot)
             .field("customer", &customer)
+            .field("customer_name", &customer_name)
             .field("ship_to", &ship_to)
             .field("quantity", &quantity)
             .field("unit", &unit)

@@ -78,6 +78,8 @@ pub struct ReceiptLine<'a> {
     pub lot: &'a str,
     /// The supplier.
     pub supplier: &'a str,
+    /// The supplier's name from master data; none without it.
+    pub supplier_name: Option<&'a str>,
     /// The supplier's lot code, when recorded.
     pub supplier_lot: Option<&'a str>,
     /// How much was received.
@@ -288,6 +290,7 @@ pub fn trace_backward<'a>(index: &'a Index, lot: &LotId) -> Result<BackwardTrace
                 item,
                 lot,
                 supplier: view.party_name(row.supplier),
+                supplier_name: view.party_title(row.supplier),
                 supplier_lot: view.text_str(row.supplier_lot),
                 quantity: Decimal(row.qty.normalized()),
                 unit: view.unit_code(row.qty.unit),

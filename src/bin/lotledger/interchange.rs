@@ -47,6 +47,8 @@ pub struct Selection {
 struct Prepared {
     scope: Scope,
     corrections: Corrections,
+    /// Master data for the FSMA description columns.
+    descriptions: fsma::Descriptions,
     /// Each ledger's next sequence number when indexed: the export stops
     /// there, so entries appended meanwhile do not escape the corrections.
     heads: Vec<u64>,
@@ -80,6 +82,7 @@ fn prepare(dirs: &[PathBuf], sel: &Selection) -> Result<Prepared, CliError> {
     Ok(Prepared {
         scope,
         corrections: Corrections::from_index(&index),
+        descriptions: fsma::Descriptions::from_index(&index),
         heads,
         entries: index.entries(),
     })
@@ -189,7 +192,9 @@ pub fn export_csv(
             if corrections.is_void(id, header.seq) {
                 voided += u64::from(!fsma::entry_rows(id, header, hash, record).is_empty());
             } else {
-                for row in fsma::entry_rows(id, header, hash, record) {
+                let mut rows = fsma::entry_rows(id, header, hash, record);
+                prepared.descriptions.describe(record, &mut rows);
+                for row in &rows {
                     fsma::write_row(&mut out, &row.cells(), true)?;
                 }
             }

@@ -12,6 +12,7 @@ mod demo;
 mod gs1;
 mod interchange;
 mod ledger;
+mod notices;
 mod output;
 mod progress;
 mod proof;
@@ -251,6 +252,30 @@ enum Command {
         from: Option<String>,
         #[command(flatten)]
         format: FormatArgs,
+    },
+    /// Recall or expiry notices: one file per affected customer (name and
+    /// address, what they received, what to do, whom to contact, the
+    /// reference) and an index file of who was notified of what.
+    Notices {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The number of a recall recorded in the ledger.
+        #[arg(long, required_unless_present = "expiring_within")]
+        recall: Option<String>,
+        /// Or: customers holding lots that expire within this many days
+        /// (lots already expired included).
+        #[arg(long, value_name = "DAYS", conflicts_with = "recall")]
+        expiring_within: Option<u32>,
+        /// The day expiry is counted from (YYYY-MM-DD; default: today, UTC).
+        #[arg(long, requires = "expiring_within")]
+        today: Option<String>,
+        /// The directory to write the notices to (created if missing).
+        #[arg(long, default_value = "notices")]
+        out: PathBuf,
+        /// `md` (Markdown) or `html`.
+        #[arg(long, default_value = "md", value_parser = ["md", "html"])]
+        format: String,
     },
     /// Audit views: entries by actor, station, kind and time; corrections
     /// with what they correct; the verification report.
@@ -497,12 +522,19 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-fn current_year() -> u16 {
+/// Today's date, UTC.
+fn today_utc() -> lotledger::model::Date {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);
-    let date = lotledger::model::Date(i32::try_from(days).unwrap_or(0));
-    date.to_naive().and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()).unwrap_or(2026)
+    lotledger::model::Date(i32::try_from(days).unwrap_or(0))
+}
+
+fn current_year() -> u16 {
+    today_utc()
+        .to_naive()
+        .and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok())
+        .unwrap_or(2026)
 }
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
@@ -676,6 +708,29 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             from.as_deref().map(queries::parse_date).transpose()?,
             format.format(),
         ),
+        Command::Notices { dirs, recall, expiring_within, today, out, format } => {
+            let subject = match (recall, expiring_within) {
+                (Some(r), _) => notices::NoticeSubject::Recall(r),
+                (None, Some(days)) => notices::NoticeSubject::Expiring {
+                    days,
+                    today: match today {
+                        Some(t) => queries::parse_date(&t)?,
+                        None => today_utc(),
+                    },
+                },
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "notices: give --recall or --expiring-within".into(),
+                    ));
+                }
+            };
+            let form = if format == "html" {
+                notices::NoticeFormat::Html
+            } else {
+                notices::NoticeFormat::Markdown
+            };
+            notices::notices(&dirs, &subject, &out, form)
+        }
         Command::Audit {
             dirs,
             actor,

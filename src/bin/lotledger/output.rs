@@ -30,6 +30,11 @@ impl Table {
         Self { header: header.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() }
     }
 
+    /// A table with these column names, owned.
+    pub fn with_columns(header: Vec<String>) -> Self {
+        Self { header, rows: Vec::new() }
+    }
+
     /// Adds a row; missing cells are blank.
     pub fn row<I: IntoIterator<Item = S>, S: ToString>(&mut self, cells: I) {
         self.rows.push(cells.into_iter().map(|c| c.to_string()).collect());
@@ -88,6 +93,57 @@ pub fn name<T: Serialize + ?Sized>(value: &T) -> String {
         Ok(other) => other.to_string(),
         Err(_) => String::new(),
     }
+}
+
+/// The one place a personal field (a contact's person, phone or e-mail)
+/// becomes text for people: a plain value as it is, a sealed one as
+/// `sealed:` and the first 8 hex digits of its commitment. (The
+/// personal-data store's lookup will replace this body.)
+pub fn personal_text<const N: usize>(value: &lotledger::model::Personal<N>) -> String {
+    match value {
+        lotledger::model::Personal::Plain(t) => t.as_str().to_owned(),
+        lotledger::model::Personal::Sealed(c) => {
+            let hex = c.to_string();
+            format!("sealed:{}", hex.get(..8).unwrap_or(&hex))
+        }
+    }
+}
+
+/// A party's master data as table and CSV cells: name, main address, and
+/// the first contact's function, person, phone and e-mail. A party
+/// without master data shows `no master data` as its name.
+pub fn party_cells(d: &lotledger::query::PartyDetails) -> [String; 6] {
+    if !d.master_data {
+        return [
+            "no master data".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+    }
+    let c = d.contact.as_ref();
+    [
+        d.name.clone().unwrap_or_default(),
+        d.address.as_ref().map(lotledger::query::address_line).unwrap_or_default(),
+        c.map(|c| c.function.as_str().to_owned()).unwrap_or_default(),
+        c.map(|c| personal_text(&c.person)).unwrap_or_default(),
+        c.map(|c| personal_text(&c.phone)).unwrap_or_default(),
+        c.map(|c| personal_text(&c.email)).unwrap_or_default(),
+    ]
+}
+
+/// The column names of [`party_cells`], after `who` (`customer`, `supplier`).
+pub fn party_columns(who: &str) -> [String; 6] {
+    [
+        format!("{who} name"),
+        "address".into(),
+        "contact".into(),
+        "person".into(),
+        "phone".into(),
+        "email".into(),
+    ]
 }
 
 /// Writes `value` as pretty JSON and a newline to stdout.
@@ -152,6 +208,18 @@ pub fn print(text: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Guards the interim rendering of personal fields: plain text as
+    /// it is, a sealed value as `sealed:` and 8 hex digits, never more.
+    #[test]
+    fn personal_text_shows_plain_or_the_commitment_prefix() {
+        use lotledger::model::{Digest, Personal};
+        assert_eq!(personal_text(&Personal::<16>::plain("Anna Muster").unwrap()), "Anna Muster");
+        let mut d = [0u8; 32];
+        d[0] = 0xab;
+        d[3] = 0x01;
+        assert_eq!(personal_text(&Personal::<16>::Sealed(Digest(d))), "sealed:ab000001");
+    }
 
     #[test]
     fn table_aligns_and_csv_quotes() {

@@ -384,8 +384,8 @@ pub fn trace(
 /// The columns of a trace's lots table.
 const LOT_COLUMNS: [&str; 5] = ["depth", "item", "lot", "status", "expiry"];
 /// The columns of a forward trace's shipments table.
-const SHIPMENT_COLUMNS: [&str; 7] =
-    ["item", "lot", "customer", "ship to", "quantity", "shipped", "order"];
+const SHIPMENT_COLUMNS: [&str; 8] =
+    ["item", "lot", "customer", "customer name", "ship to", "quantity", "shipped", "order"];
 
 fn lot_cells(l: &query::TracedLot<'_>) -> [String; 5] {
     [
@@ -397,11 +397,12 @@ fn lot_cells(l: &query::TracedLot<'_>) -> [String; 5] {
     ]
 }
 
-fn shipment_cells(s: &query::ShipmentLine<'_>) -> [String; 7] {
+fn shipment_cells(s: &query::ShipmentLine<'_>) -> [String; 8] {
     [
         s.item().into(),
         s.lot().into(),
         s.customer().into(),
+        s.customer_name().unwrap_or("no master data").into(),
         s.ship_to().unwrap_or_default().into(),
         format!("{} {}", s.quantity(), s.unit()),
         s.shipped_at().to_string(),
@@ -480,6 +481,7 @@ fn trace_one(
             "item",
             "lot",
             "supplier",
+            "supplier name",
             "supplier lot",
             "quantity",
             "order",
@@ -490,6 +492,7 @@ fn trace_one(
                 r.item.into(),
                 r.lot.into(),
                 r.supplier.into(),
+                r.supplier_name.unwrap_or("no master data").into(),
                 r.supplier_lot.unwrap_or_default().into(),
                 format!("{} {}", r.quantity, r.unit),
                 r.order.unwrap_or_default().into(),
@@ -600,23 +603,32 @@ pub fn print_recall(
         output::print_json_noted(report, unresolved)?;
         return Ok(());
     }
-    let mut lines = Table::new(&[
-        "customer",
-        "item",
-        "lot",
-        "unit",
-        "shipped",
-        "returned",
-        "retrieved",
-        "outstanding",
-        "over-returned",
-        "ship to",
-        "orders",
-        "notified",
-    ]);
+    let details: std::collections::HashMap<&str, &query::PartyDetails> =
+        report.customers.iter().map(|c| (c.customer.as_str(), &c.customer_details)).collect();
+    let party = |customer: &str| details.get(customer).map(|d| output::party_cells(d));
+    let mut header = vec!["customer".to_owned()];
+    header.extend(output::party_columns("customer"));
+    header.extend(
+        [
+            "item",
+            "lot",
+            "unit",
+            "shipped",
+            "returned",
+            "retrieved",
+            "outstanding",
+            "over-returned",
+            "ship to",
+            "orders",
+            "notified",
+        ]
+        .map(String::from),
+    );
+    let mut lines = Table::with_columns(header);
     for c in &report.customer_lots {
-        lines.row([
-            c.customer.clone(),
+        let mut row = vec![c.customer.clone()];
+        row.extend(party(&c.customer).unwrap_or_default());
+        lines.row(row.into_iter().chain([
             c.item.clone(),
             c.lot.clone(),
             c.unit.clone(),
@@ -628,18 +640,27 @@ pub fn print_recall(
             if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") },
             c.orders.join(" "),
             c.notified_at.map_or_else(|| "no".to_owned(), |t| t.to_string()),
-        ]);
+        ]));
     }
     if format == Format::Csv {
         return render(format, &lines);
     }
     let recalled: Vec<String> = report.recalled.iter().map(ToString::to_string).collect();
     output::print(&format!(
-        "recall of {}: {} affected lots, {} customers\n\naffected lots\n",
+        "recall of {}: {} affected lots, {} customers\n",
         recalled.join(", "),
         report.lots.len(),
         report.customers.len()
     ))?;
+    if !report.without_master_data.is_empty() {
+        output::print(&format!(
+            "\nWARNING: {} of {} customers have NO MASTER DATA (no name, address or contact to reach them): {}\n",
+            report.without_master_data.len(),
+            report.customers.len(),
+            report.without_master_data.join(", ")
+        ))?;
+    }
+    output::print("\n")?;
     let mut lots = Table::new(&["depth", "item", "lot", "status", "expiry", "on hand"]);
     for l in &report.lots {
         lots.row([
@@ -655,23 +676,22 @@ pub fn print_recall(
             totals(&l.on_hand),
         ]);
     }
+    output::print("affected lots\n")?;
     render(format, &lots)?;
     output::print("\ncustomers to contact\n")?;
-    let mut customers = Table::new(&[
-        "customer",
-        "ship to",
-        "shipped",
-        "returned",
-        "retrieved",
-        "outstanding",
-        "over-returned",
-        "notified",
-    ]);
+    let mut header = vec!["customer".to_owned()];
+    header.extend(output::party_columns("customer"));
+    header.extend(
+        ["ship to", "shipped", "returned", "retrieved", "outstanding", "over-returned", "notified"]
+            .map(String::from),
+    );
+    let mut customers = Table::with_columns(header);
     for c in &report.customers {
         let ship_to =
             if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") };
-        customers.row([
-            c.customer.clone(),
+        let mut row = vec![c.customer.clone()];
+        row.extend(output::party_cells(&c.customer_details));
+        customers.row(row.into_iter().chain([
             ship_to,
             totals(&c.shipped),
             totals(&c.returned),
@@ -683,7 +703,7 @@ pub fn print_recall(
                 (None, true) => "NO".into(),
                 (None, false) => format!("NO, open complaint {}", c.open_complaints.join(" ")),
             },
-        ]);
+        ]));
     }
     render(format, &customers)?;
     output::print("\nshipments of affected lots\n")?;
@@ -810,6 +830,7 @@ pub fn complaints(
         "severity",
         "type",
         "customer",
+        "customer name",
         "lot",
         "open",
         "last step",
@@ -823,6 +844,11 @@ pub fn complaints(
             output::name(&r.severity),
             output::name(&r.kind),
             r.customer.clone().unwrap_or_default(),
+            match (&r.customer, &r.customer_name) {
+                (_, Some(n)) => n.clone(),
+                (Some(_), None) => "no master data".into(),
+                (None, None) => String::new(),
+            },
             r.lot.clone().unwrap_or_default(),
             if r.open { "open".into() } else { "closed".into() },
             r.last_step.unwrap_or("registered").to_owned(),
@@ -846,17 +872,20 @@ pub fn expiring(
         output::print_json_noted(&report, &unresolved)?;
         return Ok(Outcome::Ok);
     }
-    let mut customers =
-        Table::new(&["customer", "ship to", "item", "lot", "expiry", "outstanding"]);
+    let mut header = vec!["customer".to_owned()];
+    header.extend(output::party_columns("customer"));
+    header.extend(["ship to", "item", "lot", "expiry", "outstanding"].map(String::from));
+    let mut customers = Table::with_columns(header);
     for c in &report.customers {
-        customers.row([
-            c.customer.clone(),
+        let mut row = vec![c.customer.clone()];
+        row.extend(output::party_cells(&c.customer_details));
+        customers.row(row.into_iter().chain([
             c.ship_to.join(" "),
             c.item.clone(),
             c.lot.clone(),
             c.expiry.to_string(),
             format!("{} {}", c.outstanding, c.unit),
-        ]);
+        ]));
     }
     if format == Format::Csv {
         return render(format, &customers).map(|()| Outcome::Ok);
