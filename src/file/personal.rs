@@ -188,7 +188,7 @@ impl PersonalStore {
             return Ok(Lookup::Tampered);
         };
         let Ok(key) = SealKey::try_from(key) else { return Ok(Lookup::Tampered) };
-        let Ok(value) = std::str::from_utf8(value) else { return Ok(Lookup::Tampered) };
+        let Ok(value) = core::str::from_utf8(value) else { return Ok(Lookup::Tampered) };
         if commitment(&key, value) != *c {
             return Ok(Lookup::Tampered);
         }
@@ -240,6 +240,7 @@ impl PersonalStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
     use std::vec;

@@ -66,7 +66,7 @@ use crate::model::{
 
 /// The version of the cache file layout. A cache of another version is
 /// rebuilt, never read.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file a one-ledger cache is kept in, inside the ledger directory.
 pub const FILE_NAME: &str = "index.cache";
@@ -1124,7 +1124,10 @@ persist_struct!(ComplaintRow {
     customer,
     lot,
     product,
+    person,
+    contact,
 });
+persist_tags!(PersonalCell { 0 => Plain(offset), 1 => Sealed(commitment) });
 persist_struct!(StepRow { entry, step });
 persist_struct!(RecallRow { entry, number, class, lots });
 persist_struct!(ActionRow { entry, action });

@@ -750,6 +750,7 @@ impl fmt::Display for RecordKind {
 }
 
 #[cfg(all(test, feature = "std"))]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
     use crate::model::personal::{PersonalValue, commitment};

@@ -49,6 +49,7 @@ pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Dura
     for dir in dirs {
         ledger_notes(dir)?;
     }
+    output::use_personal_stores(dirs);
     Ok((opened.index, started.elapsed()))
 }
 
@@ -553,6 +554,8 @@ pub fn complaints(
         "type",
         "customer",
         "lot",
+        "complainant",
+        "contact",
         "open",
         "last step",
         "overdue",
@@ -566,6 +569,8 @@ pub fn complaints(
             output::name(&r.kind),
             r.customer.clone().unwrap_or_default(),
             r.lot.clone().unwrap_or_default(),
+            output::personal_text(&r.person),
+            output::personal_text(&r.contact),
             if r.open { "open".into() } else { "closed".into() },
             r.last_step.unwrap_or("registered").to_owned(),
             overdue.join(" "),
