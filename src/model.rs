@@ -31,7 +31,7 @@ pub use master::{
     Address, Contact, LocationDescribed, LocationKind, MAX_ADDRESSES, MAX_ALSO_KNOWN_AS,
     MAX_CONTACTS, MAX_ITEM_ALIASES, MAX_ROLES, PartyDescribed, PartyRole, ProductDescribed,
 };
-pub use personal::Personal;
+pub use personal::{Personal, PersonalField, PersonalValue};
 pub use quantity::{Quantity, QuantityError, Unit, UnitCode, parse_decimal};
 pub use record::{
     Attached, CheckpointSignature, Checkpointed, Corrected, Delivered, Destroyed, Disposition,

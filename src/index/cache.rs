@@ -1258,7 +1258,10 @@ persist_struct!(ComplaintRow {
     customer,
     lot,
     product,
+    person,
+    contact,
 });
+persist_tags!(PersonalCell { 0 => Plain(offset), 1 => Sealed(commitment) });
 persist_struct!(StepRow { entry, step });
 persist_struct!(RecallRow { entry, number, class, lots, reason });
 persist_struct!(ActionRow { entry, action });

@@ -9,9 +9,9 @@ use crate::model::{
     Aggregated, Attached, Checkpointed, Commissioned, ComplaintProgress, ComplaintRegistered,
     ComplaintRegisteredV1, Corrected, Decommissioned, Delivered, Destroyed, DispositionSet, Goods,
     GoodsReturned, GoodsShipped, Inspected, LocationDescribed, LotId, MaterialReceived, Packable,
-    Packed, PartyDescribed, PartyId, PersonalDataErased, Produced, ProductDescribed, Quantity,
-    RecallAction, RecallOpened, RecallStep, RecordKind, RetentionApplied, Returned, Shipped,
-    Subject,
+    Packed, PartyDescribed, PartyId, Personal, PersonalDataErased, Produced, ProductDescribed,
+    Quantity, RecallAction, RecallOpened, RecallStep, RecordKind, RetentionApplied, Returned,
+    Shipped, Subject,
 };
 
 fn full(what: &'static str) -> IngestError {
@@ -429,6 +429,14 @@ impl Index {
         Ok(())
     }
 
+    /// A personal field as a row keeps it (the value stays sealed).
+    fn personal_cell<const N: usize>(&mut self, p: &Personal<N>) -> PersonalCell {
+        match p {
+            Personal::Plain(t) => PersonalCell::Plain(self.text.push(t.as_str())),
+            Personal::Sealed(c) => PersonalCell::Sealed(*c),
+        }
+    }
+
     fn add_complaint(
         &mut self,
         n: u16,
@@ -453,6 +461,8 @@ impl Index {
             None => NONE,
         };
         let product = self.text.push(c.product.as_str());
+        let person = self.personal_cell(&c.complainant.person);
+        let contact = self.personal_cell(&c.complainant.contact);
         let row = u32::try_from(self.complaints.len()).map_err(|_| full("complaints"))?;
         self.complaints.push(ComplaintRow {
             entry: e,
@@ -463,6 +473,8 @@ impl Index {
             customer,
             lot,
             product,
+            person,
+            contact,
         });
         self.complaint_by_number.entry(number).or_default().push(row);
         Ok(())

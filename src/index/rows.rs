@@ -7,8 +7,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::model::{
-    ComplaintStep, ComplaintType, Disposition, InspectionResult, InspectionStage, RecallClass,
-    Remedy, RootCause, Severity,
+    ComplaintStep, ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, Personal,
+    RecallClass, Remedy, RootCause, Severity,
 };
 
 /// "None" for an interned id or a row number.
@@ -157,6 +157,32 @@ pub(crate) struct ComplaintRow {
     pub lot: u32,
     /// Text arena offset of the product name as given.
     pub product: u32,
+    /// The complainant's name.
+    pub person: PersonalCell,
+    /// The complainant's contact.
+    pub contact: PersonalCell,
+}
+
+/// A personal field as the index keeps it: a plain value in the text
+/// arena, or the commitment (resolved against the personal-data store only
+/// when it is shown, never here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PersonalCell {
+    /// Text arena offset of the plain value (empty when not filled in).
+    Plain(u32),
+    /// The commitment.
+    Sealed(Digest),
+}
+
+impl PersonalCell {
+    /// The field as a [`Personal`] again; `text` reads the arena.
+    pub(crate) fn to_personal<const N: usize>(self, text: &str) -> Personal<N> {
+        match self {
+            // The arena holds what a `Personal<N>` held, so it fits.
+            Self::Plain(_) => Personal::plain(text).unwrap_or_default(),
+            Self::Sealed(c) => Personal::Sealed(c),
+        }
+    }
 }
 
 /// What a complaint step was, without its free text.

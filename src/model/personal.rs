@@ -131,6 +131,83 @@ impl<const N: usize> Personal<N> {
     }
 }
 
+/// A personal field as stored, borrowed: what a visitor reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PersonalValue<'a> {
+    /// Stored in the clear (empty when the field is not filled in).
+    Plain(&'a str),
+    /// Only the commitment is stored.
+    Sealed(&'a Digest),
+}
+
+/// One personal field of a record, whatever its bound: what
+/// [`Record::for_each_personal`](crate::model::Record::for_each_personal)
+/// and its `_mut` twin hand to the visitor, so that sealing, erasing and
+/// reading need one loop over a record and not one per record kind.
+pub trait PersonalField {
+    /// The field as stored.
+    fn value(&self) -> PersonalValue<'_>;
+    /// The most bytes a value of this field may hold.
+    fn bound(&self) -> usize;
+    /// Replaces the field with the commitment to its value.
+    fn set_sealed(&mut self, commitment: Digest);
+    /// Replaces the field with a plain value; false (the field unchanged)
+    /// when `value` is longer than [`Self::bound`].
+    fn set_plain(&mut self, value: &str) -> bool;
+}
+
+impl<const N: usize> PersonalField for Personal<N> {
+    fn value(&self) -> PersonalValue<'_> {
+        match self {
+            Self::Plain(t) => PersonalValue::Plain(t.as_str()),
+            Self::Sealed(c) => PersonalValue::Sealed(c),
+        }
+    }
+
+    fn bound(&self) -> usize {
+        N
+    }
+
+    fn set_sealed(&mut self, commitment: Digest) {
+        *self = Self::Sealed(commitment);
+    }
+
+    fn set_plain(&mut self, value: &str) -> bool {
+        match Text::new(value) {
+            Ok(t) => {
+                *self = Self::Plain(t);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Seals `field` when it is plain and not empty: `random` gives a fresh
+/// 32-byte key, `keep` stores (commitment, key, value) in the caller's
+/// personal-data store, and only when `keep` succeeded is the field
+/// replaced by the commitment. Returns the commitment, or `None` when there
+/// was nothing to seal (empty, or sealed already).
+///
+/// # Errors
+///
+/// What `keep` returned; the field is then left as it was.
+pub fn seal_field<E>(
+    field: &mut dyn PersonalField,
+    random: &mut dyn FnMut() -> SealKey,
+    keep: &mut dyn FnMut(&Digest, &SealKey, &str) -> Result<(), E>,
+) -> Result<Option<Digest>, E> {
+    let PersonalValue::Plain(value) = field.value() else { return Ok(None) };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let key = random();
+    let c = commitment(&key, value);
+    keep(&c, &key, value)?;
+    field.set_sealed(c);
+    Ok(Some(c))
+}
+
 impl<const N: usize> fmt::Debug for Personal<N> {
     /// Never shows a plain value's text: a debug print in a log must not
     /// leak personal data. A plain value shows its length only.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::complaint::{ComplaintProgress, ComplaintRegistered, ComplaintRegisteredV1};
 use super::ids::{ContainerId, Digest, LocationId, LotCode, LotId, PartyId, Reference};
 use super::master::{LocationDescribed, PartyDescribed, ProductDescribed};
+use super::personal::{PersonalField, SealKey, seal_field};
 use super::quantity::Quantity;
 use super::serial::{Aggregated, Commissioned, Decommissioned, GoodsReturned, GoodsShipped};
 use super::text::{Code, Text};
@@ -585,6 +586,75 @@ pub enum Record {
     RetentionApplied(RetentionApplied),
 }
 
+/// Calls `$f` on every personal field of `$record`, through `$borrow`
+/// (`&` or `&mut`): the one list of which fields of which kinds are
+/// personal, for [`Record::for_each_personal`] and its `_mut` twin.
+macro_rules! personal_fields {
+    ($record:expr, $f:expr, $($borrow:tt)+) => {
+        match $record {
+            Record::ComplaintRegistered(c) => {
+                $f($($borrow)+ c.complainant.person);
+                $f($($borrow)+ c.complainant.contact);
+                $f($($borrow)+ c.story);
+            }
+            Record::PartyDescribed(p) => {
+                for contact in $($borrow)+ p.contacts {
+                    $f($($borrow)+ contact.person);
+                    $f($($borrow)+ contact.phone);
+                    $f($($borrow)+ contact.email);
+                }
+            }
+            _ => {}
+        }
+    };
+}
+
+impl Record {
+    /// Calls `f` on every [`Personal`](super::Personal) field of this
+    /// record, in the order of the record's JSON form (kind 16's
+    /// complainant person, contact and story; kind 17's contacts, each
+    /// person, phone, email). Kind 8 (`complaint_registered_v1`) has plain
+    /// text fields only and no personal ones.
+    pub fn for_each_personal(&self, f: &mut dyn FnMut(&dyn PersonalField)) {
+        personal_fields!(self, f, &);
+    }
+
+    /// As [`Self::for_each_personal`], able to change each field (to seal
+    /// it, or to put a value from the store back in).
+    pub fn for_each_personal_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalField)) {
+        personal_fields!(self, f, &mut);
+    }
+
+    /// Seals every plain non-empty personal field ([`seal_field`]): each
+    /// gets a fresh key from `random`, and `keep` stores (commitment, key,
+    /// value) before the field is replaced by the commitment. Returns how
+    /// many fields were sealed.
+    ///
+    /// # Errors
+    ///
+    /// The first error `keep` returned; the fields after it are left plain
+    /// (the record must then not be written).
+    pub fn seal_personal<E>(
+        &mut self,
+        random: &mut dyn FnMut() -> SealKey,
+        keep: &mut dyn FnMut(&Digest, &SealKey, &str) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let mut sealed = 0usize;
+        let mut failed = None;
+        self.for_each_personal_mut(&mut |field| {
+            if failed.is_some() {
+                return;
+            }
+            match seal_field(field, random, keep) {
+                Ok(Some(_)) => sealed += 1,
+                Ok(None) => {}
+                Err(e) => failed = Some(e),
+            }
+        });
+        failed.map_or(Ok(sealed), Err)
+    }
+}
+
 macro_rules! record_kinds {
     ($($variant:ident = $n:literal, $name:literal;)*) => {
         /// The kind of a [`Record`], as numbered in the ledger format.
@@ -676,5 +746,106 @@ record_kinds! {
 impl fmt::Display for RecordKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+mod tests {
+    use super::*;
+    use crate::model::personal::{PersonalValue, commitment};
+    use std::borrow::ToOwned as _;
+
+    /// A complaint with all three personal fields filled (story empty is
+    /// left plain) and a party with one contact.
+    fn records() -> (Record, Record) {
+        let complaint = serde_json::from_str(
+            r#"{"complaint_registered": {"complaint": "C-1", "received_at": "2026-01-04T02:27:01Z",
+            "channel": "phone", "complainant": {"person": "Jane Doe", "organisation": null,
+            "contact": "+41 79 555 01 23"}, "customer": null, "quantity": null, "lot": null,
+            "order": null, "severity": "general", "kind": "product_quality"}}"#,
+        )
+        .unwrap();
+        let party = serde_json::from_str(
+            r#"{"party_described": {"party": {"internal": "C1"}, "name": "Apotheke",
+            "contacts": [{"function": "qa", "person": "Anna", "phone": "", "email": "a@x.org"}]}}"#,
+        )
+        .unwrap();
+        (complaint, party)
+    }
+
+    /// Guards the visitor's list of personal fields: the values of kinds 16
+    /// and 17 in JSON order, and nothing for a kind without personal fields.
+    #[test]
+    fn visitor_sees_every_personal_field() {
+        let (complaint, party) = records();
+        let mut seen = std::vec::Vec::new();
+        complaint.for_each_personal(&mut |f| {
+            if let PersonalValue::Plain(v) = f.value() {
+                seen.push((v.to_owned(), f.bound()));
+            }
+        });
+        party.for_each_personal(&mut |f| {
+            if let PersonalValue::Plain(v) = f.value() {
+                seen.push((v.to_owned(), f.bound()));
+            }
+        });
+        let expected = [
+            ("Jane Doe", 48),
+            ("+41 79 555 01 23", 64),
+            ("", 160),
+            ("Anna", 48),
+            ("", 32),
+            ("a@x.org", 64),
+        ];
+        let expected: std::vec::Vec<_> =
+            expected.iter().map(|(v, n)| ((*v).to_owned(), *n)).collect();
+        assert_eq!(seen, expected);
+        let mut none = 0;
+        let delivered: Record = serde_json::from_str(
+            r#"{"delivered": {"order": "SO-1", "customer": {"internal": "C1"}}}"#,
+        )
+        .unwrap();
+        delivered.for_each_personal(&mut |_| none += 1);
+        assert_eq!(none, 0);
+    }
+
+    /// Guards sealing: only plain non-empty fields are sealed, each with its
+    /// own key, the stored triple opens the commitment, and a failing store
+    /// leaves the rest plain and reports the error.
+    #[test]
+    fn seal_personal_seals_plain_non_empty_fields() {
+        let (mut complaint, _) = records();
+        let mut next = 0u8;
+        let mut kept = std::vec::Vec::new();
+        let n = complaint
+            .seal_personal::<()>(
+                &mut || {
+                    next += 1;
+                    [next; 32]
+                },
+                &mut |c, k, v| {
+                    kept.push((*c, *k, v.to_owned()));
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(kept[0].2, "Jane Doe");
+        assert_eq!(kept[0].0, commitment(&[1; 32], "Jane Doe"));
+        assert_eq!(kept[1].0, commitment(&[2; 32], "+41 79 555 01 23"));
+        let Record::ComplaintRegistered(c) = &complaint else { panic!() };
+        assert_eq!(c.complainant.person.commitment(), Some(&kept[0].0));
+        assert_eq!(c.complainant.contact.commitment(), Some(&kept[1].0));
+        assert!(c.story.is_empty());
+        // Sealed already: nothing more to seal.
+        assert_eq!(complaint.seal_personal::<()>(&mut || [0; 32], &mut |_, _, _| Ok(())), Ok(0));
+
+        let (mut party, _) = (records().1, ());
+        let e = party.seal_personal(&mut || [9; 32], &mut |_, _, _| Err("disk full"));
+        assert_eq!(e, Err("disk full"));
+        let Record::PartyDescribed(p) = &party else { panic!() };
+        assert_eq!(p.contacts[0].person.as_plain(), Some("Anna"));
+        assert_eq!(p.contacts[0].email.as_plain(), Some("a@x.org"));
     }
 }

@@ -18,9 +18,9 @@ use std::{format, vec};
 use serde::{Deserialize, Serialize};
 
 use super::View;
-use crate::index::{ComplaintRow as Row, Index, NONE, StepKind};
+use crate::index::{ComplaintRow as Row, Index, NONE, PersonalCell, StepKind};
 use crate::model::{
-    ComplaintType, LotId, PartyId, Reference, Remedy, RootCause, Severity, Timestamp,
+    ComplaintType, LotId, PartyId, Personal, Reference, Remedy, RootCause, Severity, Timestamp,
 };
 
 /// The committed response times, in milliseconds from receipt.
@@ -179,6 +179,12 @@ pub struct ComplaintRow {
     pub lot: Option<String>,
     /// The product as the complainant named it.
     pub product: String,
+    /// The complainant's name, as stored: plain, or sealed (the caller
+    /// resolves a commitment against the personal-data store when it shows
+    /// it; `docs/PRIVACY.md`).
+    pub person: Personal<48>,
+    /// The complainant's telephone, e-mail or address, as stored.
+    pub contact: Personal<64>,
     /// Whether it is still open (not closed or archived).
     pub open: bool,
     /// The last step, if any.
@@ -445,11 +451,21 @@ impl<'a> View<'a> {
             item: lot.as_ref().map(|l| l.item.clone()),
             lot: lot.map(|l| l.lot),
             product: self.text(row.product).unwrap_or_default(),
+            person: self.personal(row.person),
+            contact: self.personal(row.contact),
             open: st.open,
             last_step: st.steps.last().map(|&(_, s)| step_name(s).0),
             root_cause: st.root_cause,
             overdue,
         }
+    }
+
+    fn personal<const N: usize>(&self, cell: PersonalCell) -> Personal<N> {
+        let text = match cell {
+            PersonalCell::Plain(offset) => self.text_str(offset).unwrap_or_default(),
+            PersonalCell::Sealed(_) => "",
+        };
+        cell.to_personal(text)
     }
 
     fn in_force(&self) -> impl Iterator<Item = &'a Row> + 'a {

@@ -23,6 +23,7 @@ use lotledger::proof::{NodeSource as _, checkpoint_record};
 
 use crate::CliError;
 use crate::ledger::CheckpointPlan;
+use crate::personal::Sealer;
 use crate::tree::LedgerTree;
 
 /// The longest input line, without its line ending: 1 MiB. A longer line is
@@ -257,6 +258,12 @@ fn parse(number: u64, bytes: &[u8]) -> Result<Option<InputLine>, String> {
                  by lotledger itself (append --checkpoint-every N --key FILE), never from input"
             ));
         }
+        (None, None) if line.record.kind() == RecordKind::PersonalDataErased => {
+            return Err(format!(
+                "line {number}: field record.personal_data_erased: erasure entries are written \
+                 only by lotledger itself (lotledger erase), never from input"
+            ));
+        }
         _ => {}
     }
     Ok(Some(line))
@@ -417,7 +424,10 @@ fn storage_message(e: &StorageError) -> String {
 /// How long a line may wait for its answer when input is idle.
 pub struct GroupTimer(pub Option<Duration>);
 
-/// Runs the input loop on `ledger` (opened at `start`) and the node file.
+/// Runs the input loop on `ledger` (opened at `start`) and the node file;
+/// with a `sealer`, each line's personal fields are sealed into the
+/// personal-data store before its entry is written.
+#[expect(clippy::too_many_arguments, reason = "the run's parts, each used once")]
 pub fn run(
     dir: &Path,
     ledger: FileLedger,
@@ -426,6 +436,7 @@ pub fn run(
     plan: Option<&CheckpointPlan<'_>>,
     ledger_id: LedgerId,
     timer: &GroupTimer,
+    mut sealer: Option<Sealer>,
 ) -> Result<(), CliError> {
     let (tx, rx): (SyncSender<Vec<Input>>, Receiver<Vec<Input>>) = sync_channel(BATCHES_AHEAD);
     std::thread::spawn(move || {
@@ -505,16 +516,20 @@ pub fn run(
         };
         let stamp = Stamp { time: line.time, actor: line.actor, station: line.station };
         let source_hash = line.hash.map(|h| h.to_string());
-        if line.record.kind() == RecordKind::Checkpointed {
-            // An exported checkpoint entry signed the old ledger's tree; it
-            // is answered as skipped once everything before it is durable.
+        let mut record = line.record;
+        let kind = record.kind();
+        if kind == RecordKind::Checkpointed || kind == RecordKind::PersonalDataErased {
+            // An exported checkpoint entry signed the old ledger's tree, and
+            // an exported erasure names the old ledger's commitments (this
+            // ledger seals with fresh keys): each is answered as skipped
+            // once everything before it is durable.
             run.waiting.push_back(Waiting {
                 durable_at: run.ledger.head().next_seq,
                 answer: Some(Answer {
                     line: number,
                     seq: None,
                     hash: None,
-                    skipped: Some(RecordKind::Checkpointed.name()),
+                    skipped: Some(kind.name()),
                     source_seq: line.seq,
                     source_hash,
                 }),
@@ -524,7 +539,19 @@ pub fn run(
             run.answer(run.ledger.durable_head());
             continue;
         }
-        let receipt = match run.append(&stamp, &line.record) {
+        // The values go into the personal-data store, durably, before the
+        // entry that commits to them is written.
+        if let Some(sealer) = sealer.as_mut()
+            && let Err(e) = sealer.seal(&mut record)
+        {
+            failed = Some(format!(
+                "storing the personal data of line {number} failed: {}\n  nothing of line \
+                 {number} was stored",
+                storage_message(&e)
+            ));
+            break;
+        }
+        let receipt = match run.append(&stamp, &record) {
             Ok(r) => r,
             Err(e) => {
                 failed =

@@ -52,8 +52,10 @@ pub fn append(
     dir: &Path,
     durability: Durability,
     plan: Option<&CheckpointPlan<'_>>,
+    plain_personal_data: bool,
 ) -> Result<Outcome, CliError> {
     let (ledger, opened) = open_for_append(dir, durability)?;
+    let sealer = (!plain_personal_data).then(|| crate::personal::Sealer::new(dir));
     // The tree is kept while appending only when checkpoints are written;
     // its node file is opened only now that the writer's lock is held.
     let tree = plan.map(|_| crate::tree::LedgerTree::open(dir)).transpose()?;
@@ -62,7 +64,7 @@ pub fn append(
         Durability::GroupCommit { millis, .. } => Some(Duration::from_millis(millis.into())),
         _ => None,
     });
-    crate::append::run(dir, ledger, opened.head, tree, plan, ledger_id, &timer)?;
+    crate::append::run(dir, ledger, opened.head, tree, plan, ledger_id, &timer, sealer)?;
     Ok(Outcome::Ok)
 }
 

@@ -14,6 +14,7 @@ mod interchange;
 mod ledger;
 mod notices;
 mod output;
+mod personal;
 mod progress;
 mod proof;
 mod queries;
@@ -73,6 +74,11 @@ enum Command {
         /// The signer key for checkpoint entries (from `lotledger keygen`).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Keep personal fields (complainant, contacts) plain in the
+        /// entries instead of sealing them into the personal-data store:
+        /// such values can never be erased (docs/PRIVACY.md).
+        #[arg(long)]
+        plain_personal_data: bool,
     },
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
@@ -544,7 +550,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
         }
         Command::Init { dir, ledger_id } => ledger::init(&dir, ledger_id.as_deref()),
-        Command::Append { dir, durability, group, checkpoint_every, key } => {
+        Command::Append { dir, durability, group, checkpoint_every, key, plain_personal_data } => {
             let durability = match durability {
                 DurabilityArg::Sync => Durability::SyncEach,
                 DurabilityArg::Group => {
@@ -561,7 +567,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 }),
                 _ => None,
             };
-            ledger::append(&dir, durability, plan.as_ref())
+            ledger::append(&dir, durability, plan.as_ref(), plain_personal_data)
         }
         Command::Verify { dir, checkpoint, keys, archived, json } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };

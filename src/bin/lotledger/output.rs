@@ -4,6 +4,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use lotledger::file::{Lookup, PersonalStore};
+use lotledger::model::{Digest, Personal};
 use serde::Serialize;
 
 /// The output form chosen on the command line.
@@ -95,20 +100,6 @@ pub fn name<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// The one place a personal field (a contact's person, phone or e-mail)
-/// becomes text for people: a plain value as it is, a sealed one as
-/// `sealed:` and the first 8 hex digits of its commitment. (The
-/// personal-data store's lookup will replace this body.)
-pub fn personal_text<const N: usize>(value: &lotledger::model::Personal<N>) -> String {
-    match value {
-        lotledger::model::Personal::Plain(t) => t.as_str().to_owned(),
-        lotledger::model::Personal::Sealed(c) => {
-            let hex = c.to_string();
-            format!("sealed:{}", hex.get(..8).unwrap_or(&hex))
-        }
-    }
-}
-
 /// A party's master data as table and CSV cells: name, main address, and
 /// the first contact's function, person, phone and e-mail. A party
 /// without master data shows `no master data` as its name.
@@ -162,7 +153,9 @@ pub fn print_json_noted<T: Serialize>(
     value: &T,
     unresolved: &lotledger::index::Unresolved,
 ) -> io::Result<()> {
-    print_json(&lotledger::query::json_with_unresolved(value, unresolved)?)
+    let mut v = lotledger::query::json_with_unresolved(value, unresolved)?;
+    resolve_personal_json(&mut v);
+    print_json(&v)
 }
 
 /// The warning block for references the indexed ledgers do not resolve,
@@ -198,6 +191,75 @@ pub fn warn_unresolved(u: &lotledger::index::Unresolved, format: Format) -> io::
         print("\n")?;
     }
     Ok(())
+}
+
+/// The personal-data stores of the ledgers the command reads: personal
+/// values are resolved against them when shown, never in the query layer.
+static PERSONAL_STORES: Mutex<Vec<PersonalStore>> = Mutex::new(Vec::new());
+
+/// Resolves personal values against the stores of these ledgers from now
+/// on (each ledger's `personal/`, when it has one).
+pub fn use_personal_stores(dirs: &[PathBuf]) {
+    let stores = dirs.iter().filter_map(|d| PersonalStore::open(d)).collect();
+    if let Ok(mut s) = PERSONAL_STORES.lock() {
+        *s = stores;
+    }
+}
+
+/// How a sealed value is shown: the value where a store holds it and it
+/// opens its commitment; `TAMPERED` where a store's file fails the
+/// commitment; `erased` after `lotledger erase`; `missing` where stores
+/// exist and none has it; `sealed:` and the first 8 hex digits of the
+/// commitment when no ledger read has a store.
+pub fn sealed_text(c: &Digest) -> String {
+    let unopened = || {
+        let hex = c.to_string();
+        format!("sealed:{}", hex.get(..8).unwrap_or(&hex))
+    };
+    let Ok(stores) = PERSONAL_STORES.lock() else { return unopened() };
+    if stores.is_empty() {
+        return unopened();
+    }
+    let mut best = "missing";
+    for store in stores.iter() {
+        match store.get(c) {
+            Ok(Lookup::Value(v)) => return v,
+            Ok(Lookup::Tampered) => best = "TAMPERED",
+            Ok(Lookup::Erased) if best != "TAMPERED" => best = "erased",
+            Err(_) if best == "missing" => best = "unreadable",
+            _ => {}
+        }
+    }
+    best.into()
+}
+
+/// A personal field as shown in tables, CSV and JSON (docs/PRIVACY.md): a
+/// plain value as it is, a sealed one through [`sealed_text`].
+pub fn personal_text<const N: usize>(p: &Personal<N>) -> String {
+    match p {
+        Personal::Plain(t) => t.as_str().to_owned(),
+        Personal::Sealed(c) => sealed_text(c),
+    }
+}
+
+/// Replaces every `{"sealed": "<64 hex>"}` object in `v` (the JSON form of
+/// a sealed personal field) by its text ([`sealed_text`]), so query JSON
+/// shows the same as the tables.
+pub fn resolve_personal_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.len() == 1
+                && let Some(serde_json::Value::String(hex)) = map.get("sealed")
+                && let Ok(c) = Digest::from_hex(hex)
+            {
+                *v = serde_json::Value::String(sealed_text(&c));
+                return;
+            }
+            map.values_mut().for_each(resolve_personal_json);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(resolve_personal_json),
+        _ => {}
+    }
 }
 
 /// Writes text to stdout.

@@ -58,6 +58,7 @@ pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Dura
     for dir in dirs {
         ledger_notes(dir)?;
     }
+    output::use_personal_stores(dirs);
     Ok((opened.index, started.elapsed()))
 }
 
@@ -832,6 +833,8 @@ pub fn complaints(
         "customer",
         "customer name",
         "lot",
+        "complainant",
+        "contact",
         "open",
         "last step",
         "overdue",
@@ -850,6 +853,8 @@ pub fn complaints(
                 (None, None) => String::new(),
             },
             r.lot.clone().unwrap_or_default(),
+            output::personal_text(&r.person),
+            output::personal_text(&r.contact),
             if r.open { "open".into() } else { "closed".into() },
             r.last_step.unwrap_or("registered").to_owned(),
             overdue.join(" "),
