@@ -38,6 +38,9 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
 /// [`open_index`] with the cache used as `mode` says.
 pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
+    if let Some(index) = crate::archive::index_with_archives(dirs)? {
+        return Ok((index, started.elapsed()));
+    }
     let opened = cache::open(dirs, mode).map_err(|e| match e {
         OpenError::Storage(e) => crate::tree::read_error(e),
         OpenError::Ingest { .. } => CliError::Check(e.to_string()),
@@ -63,8 +66,9 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
     if let Some(first) = first.filter(|f| *f > 0) {
         eprintln!(
             "lotledger: note: {} starts at entry {first}: the entries before it are not \
-             here (archived) and not in these answers",
-            dir.display()
+             here (archived) and not in these answers; {}",
+            dir.display(),
+            crate::archive::PASS_THE_ARCHIVE
         );
     }
     let last = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next();
