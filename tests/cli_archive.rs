@@ -507,3 +507,43 @@ fn nothing_to_archive_is_a_usage_error() {
     assert!(out.contains("in 2 segments"), "{out}");
     assert_eq!(segment_files(&dir).len(), 1);
 }
+
+/// Guards that the live ledger's checkpoint entries after the cut are
+/// checked against the Merkle tree continued from the cut's peaks (a wrong
+/// peak would fail them), and that `--archived` without a cut reports
+/// their roots as not checked instead of failing them.
+#[test]
+fn checkpoint_entries_after_the_cut_are_checked_from_the_cut_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_ledger(tmp.path());
+    assert_eq!(run(&["keygen", "--name", "qa.example", "--dir", s(tmp.path())]).0, 0);
+    let key = tmp.path().join("qa.example.key");
+    let lines = example_lines()[..10].join("\n");
+    let (code, _, err) =
+        run_with(&["append", s(&dir), "--checkpoint-every", "4", "--key", s(&key)], &lines);
+    assert_eq!(code, 0, "{err}");
+    let (before, _) = cut_before_segment(&dir, 2);
+    let archive = tmp.path().join("archive");
+    assert_eq!(run(&["archive", s(&dir), "--before", &before, "--to", s(&archive)]).0, 0);
+    let (code, out, _) = run(&["verify", s(&dir), "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // 200 demo entries, then 10 lines with a checkpoint entry whenever the
+    // tree size reaches a multiple of 4: at 204, 208 and 212 (each
+    // checkpoint entry counts): three roots checked from the cut's tree.
+    assert_eq!(v["checkpoint_entries"], 3, "{out}");
+
+    // Without the cut file, `--archived` verifies the rest and says which
+    // roots it could not check.
+    let cut = dir.join(CUT_FILE);
+    let text = fs::read_to_string(&cut).unwrap();
+    fs::remove_file(&cut).unwrap();
+    let (code, out, _) = run(&["verify", s(&dir), "--archived", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["checkpoint_entries"], 0);
+    let notes = v["not_checked"].to_string();
+    assert!(notes.contains("the roots of") && notes.contains("checkpoint entries"), "{notes}");
+    fs::write(&cut, text).unwrap();
+    assert_eq!(run(&["verify", s(&dir)]).0, 0);
+}

@@ -1,4 +1,4 @@
-//! Archives of sealed segments (docs/STORAGE.md section 7): the manifest
+//! Archives of sealed segments (docs/STORAGE.md section 8): the manifest
 //! that makes an archive directory verify on its own, its check, and the
 //! durable file steps `lotledger archive` and `lotledger dispose` are made
 //! of (copy, sync, rename, sync the directory; delete, sync the directory).

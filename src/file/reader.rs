@@ -126,7 +126,7 @@ impl LedgerReader {
     }
 
     /// Reads the segments of the archive in `archive` (docs/STORAGE.md
-    /// section 7) as part of this ledger: every reader method then sees
+    /// section 8) as part of this ledger: every reader method then sees
     /// the archive's segments and the ledger's, in order, as one chain. A
     /// segment present in both (an archive move interrupted before its
     /// delete step) is read once, from the ledger.

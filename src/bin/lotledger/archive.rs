@@ -1,7 +1,7 @@
 //! Retention and archival: `lotledger retention`, `archive`, `dispose`,
 //! `verify` of an archive and of a ledger from its cut, and the global
 //! `--archive DIR` that reads an archive's segments before a ledger's
-//! (docs/STORAGE.md section 7, docs/CLI.md).
+//! (docs/STORAGE.md section 8, docs/CLI.md).
 
 use std::collections::HashMap;
 use std::fs;
@@ -102,7 +102,7 @@ fn check(e: impl std::fmt::Display) -> CliError {
 /// The policy file in a ledger directory.
 pub const POLICY_FILE: &str = "retention.json";
 
-/// `LEDGER/retention.json` (every field optional; docs/STORAGE.md 7.1).
+/// `LEDGER/retention.json` (every field optional; docs/STORAGE.md 8.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
