@@ -547,3 +547,33 @@ fn checkpoint_entries_after_the_cut_are_checked_from_the_cut_tree() {
     fs::write(&cut, text).unwrap();
     assert_eq!(run(&["verify", s(&dir)]).0, 0);
 }
+
+/// Guards a second archive run: it continues from the first cut (its
+/// manifest starts where the first ends, with the same Merkle peaks), the
+/// ledger verifies from the new cut, and `verify --archive` reads both
+/// archives and the ledger as one chain from entry 0.
+#[test]
+fn a_second_archive_continues_from_the_first_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_ledger(tmp.path());
+    let total = LedgerReader::open(&dir).unwrap().verify().unwrap().entries;
+    let (before1, end1) = cut_before_segment(&dir, 1);
+    let (before2, end2) = cut_before_segment(&dir, 3);
+    let (a1, a2) = (tmp.path().join("a1"), tmp.path().join("a2"));
+    assert_eq!(run(&["archive", s(&dir), "--before", &before1, "--to", s(&a1)]).0, 0);
+    let (code, out, err) = run(&["archive", s(&dir), "--before", &before2, "--to", s(&a2)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("archived entries {end1}..{end2} in 2 segments")), "{out}");
+    let (m1, _) = Manifest::read(&a1.join(MANIFEST_FILE)).unwrap();
+    let (m2, _) = Manifest::read(&a2.join(MANIFEST_FILE)).unwrap();
+    assert_eq!(m2.start, m1.end);
+    assert_eq!(run(&["verify", s(&a2)]).0, 0);
+    let (code, out, _) = run(&["verify", s(&dir)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(result_line(&out).contains(&format!("OK from the cut at entry {end2}")), "{out}");
+    let (code, out, _) =
+        run(&["verify", s(&dir), "--archive", s(&a1), "--archive", s(&a2), "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["first_seq"].as_u64(), v["entries"].as_u64()), (Some(0), Some(total + 2)));
+}
