@@ -368,21 +368,18 @@ fn segment_retention(
     Ok(out)
 }
 
-fn today() -> Date {
+/// The system clock's time (the commands that write an entry stamp it).
+fn now() -> Timestamp {
     Timestamp(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     )
-    .date()
 }
 
-fn now() -> Timestamp {
-    today().start().max(Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    ))
+/// Today's UTC date, the default of `--at`.
+fn today() -> Date {
+    now().date()
 }
 
 /// `lotledger retention LEDGER [--at DATE]`: per segment (the archive's
@@ -634,7 +631,7 @@ pub fn archive(
         (m, d, false)
     };
     // The live copies still present must be those archived.
-    let (present, _) = list(dir)?;
+    let present = list(dir)?;
     let mut to_delete = Vec::new();
     for s in &manifest.segments {
         if let Some((_, path)) = present.iter().find(|(f, _)| *f == s.first_seq) {
@@ -687,7 +684,8 @@ pub fn archive(
     Ok(Outcome::Ok)
 }
 
-fn list(dir: &Path) -> Result<(Vec<(u64, PathBuf)>, usize), CliError> {
+/// The segment files in `dir`, in order.
+fn list(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     let mut segs = Vec::new();
     for e in fs::read_dir(dir)? {
         let e = e?;
@@ -696,8 +694,7 @@ fn list(dir: &Path) -> Result<(Vec<(u64, PathBuf)>, usize), CliError> {
         }
     }
     segs.sort_unstable();
-    let n = segs.len();
-    Ok((segs, n))
+    Ok(segs)
 }
 
 /// Copies the sealed segments to archive into `to` and writes its manifest
@@ -710,7 +707,7 @@ fn write_archive(
     key: Option<&Path>,
 ) -> Result<(Manifest, Digest), CliError> {
     let id = live.ledger_id();
-    let (present, _) = list(dir)?;
+    let present = list(dir)?;
     let Some(&(first, _)) = present.first() else { return Err(storage("no segment")) };
     // Where the ledger starts, with its Merkle tree there.
     let start = if first == 0 {
@@ -766,7 +763,7 @@ fn write_archive(
         end = CutPoint::of(&tree, e.hash);
     }
     if to.exists() {
-        let (others, _) = list(to)?;
+        let others = list(to)?;
         if let Some((_, p)) = others.iter().find(|(f, _)| !stats.iter().any(|s| s.0 == *f)) {
             return Err(CliError::Usage(format!(
                 "{} holds {} which is not one of the segments to archive: give an empty or new \
