@@ -451,6 +451,15 @@ fn disposal_is_refused_before_retention_ends_and_recorded_after() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(segment_files(&archive), [0]);
     let (_, digest) = Manifest::read(&archive.join(MANIFEST_FILE)).unwrap();
+    // The archived segment, read with --archive, keeps its hand-worked date.
+    let (code, out, err) =
+        run(&["retention", s(&dir), "--archive", s(&archive), "--at", "2026-06-01", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["segments"][0]["keep_until"], "2029-01-02");
+    assert_eq!(v["segments"][0]["archived"], true);
+    assert_eq!(v["segments"][0]["may_archive"], false);
+    assert_eq!(v["segments"][1]["archived"], false);
 
     let (code, _, err) = run(&["dispose", s(&archive), "--ledger", s(&dir), "--at", "2029-01-02"]);
     assert_eq!(code, 2, "{err}");

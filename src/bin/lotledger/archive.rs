@@ -288,6 +288,8 @@ struct SegmentRetention {
     keep_until_text: String,
     /// The active segment, still appended to: never archived.
     active: bool,
+    /// Read from an archive (`--archive`), not from the ledger.
+    archived: bool,
     /// Whether `archive --before AT` would move it.
     may_archive: bool,
     /// Whether its retention has ended at AT (it may be disposed of once archived).
@@ -338,6 +340,7 @@ fn segment_retention(
             keep_until: None,
             keep_until_text: String::new(),
             active: Some(seg.header.start.next_seq) == last_live,
+            archived: false,
             may_archive: false,
             may_dispose: false,
             keep: Keep::Until(Date(i32::MIN)),
@@ -392,7 +395,11 @@ pub fn retention(dir: &Path, at: Option<Date>, format: Format) -> Result<Outcome
     let live = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
     let last = live.segments_from(u64::MAX).map_err(storage)?.next().transpose().map_err(check)?;
     let last_live = last.map(|s| s.header.start.next_seq);
-    let rows = segment_retention(&reader, &[&reader], &policy, at, last_live)?;
+    let mut rows = segment_retention(&reader, &[&reader], &policy, at, last_live)?;
+    for r in &mut rows {
+        r.archived = !Path::new(&r.file).starts_with(dir);
+        r.may_archive &= !r.archived;
+    }
     if format == Format::Json {
         #[derive(Serialize)]
         struct Report<'a> {
@@ -418,7 +425,9 @@ pub fn retention(dir: &Path, at: Option<Date>, format: Format) -> Result<Outcome
             s.entries.to_string(),
             s.newest.map_or("-".into(), |n| n.to_string()),
             s.keep_until_text.clone(),
-            if s.active {
+            if s.archived {
+                "archived".into()
+            } else if s.active {
                 "no (the active segment)".into()
             } else if s.may_archive {
                 "yes".into()
