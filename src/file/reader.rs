@@ -28,6 +28,9 @@ use crate::model::{Digest, LedgerId, Record, Timestamp};
 pub struct LedgerReader {
     dir: PathBuf,
     ledger: LedgerId,
+    /// Archive directories whose segments are read before this ledger's
+    /// ([`LedgerReader::with_archive`]).
+    archives: Vec<PathBuf>,
 }
 
 /// One verified entry read from a segment file.
@@ -119,7 +122,44 @@ impl LedgerReader {
             .and_then(|mut f| read_up_to(&mut f, &mut head))
             .map_err(|e| Error::io("read", first, e))?;
         let header = segment::SegmentHeader::decode(head.get(..len).unwrap_or_default(), first)?;
-        Ok(Self { dir: dir.to_path_buf(), ledger: header.ledger })
+        Ok(Self { dir: dir.to_path_buf(), ledger: header.ledger, archives: Vec::new() })
+    }
+
+    /// Reads the segments of the archive in `archive` (docs/STORAGE.md
+    /// section 8) as part of this ledger: every reader method then sees
+    /// the archive's segments and the ledger's, in order, as one chain. A
+    /// segment present in both (an archive move interrupted before its
+    /// delete step) is read once, from the ledger.
+    ///
+    /// # Errors
+    /// [`Error::NoLedger`] when `archive` holds no segment;
+    /// [`Error::LedgerMismatch`] when its segments are of another ledger.
+    pub fn with_archive(mut self, archive: impl AsRef<Path>) -> Result<Self, Error> {
+        let other = Self::open(archive.as_ref())?;
+        if other.ledger != self.ledger {
+            return Err(Error::LedgerMismatch {
+                path: other.dir,
+                expected: self.ledger,
+                found: other.ledger,
+            });
+        }
+        self.archives.push(other.dir);
+        Ok(self)
+    }
+
+    /// The segment files of the archives and the ledger, in order.
+    fn list(&self) -> Result<Vec<(u64, PathBuf)>, Error> {
+        let (mut segments, _) = segment::list(&self.dir)?;
+        for dir in &self.archives {
+            let (more, _) = segment::list(dir)?;
+            for (seq, path) in more {
+                if !segments.iter().any(|(s, _)| *s == seq) {
+                    segments.push((seq, path));
+                }
+            }
+        }
+        segments.sort_unstable_by_key(|(seq, _)| *seq);
+        Ok(segments)
     }
 
     /// The ledger's id.
@@ -134,7 +174,7 @@ impl LedgerReader {
     /// [`Error::Io`] when the directory cannot be listed; reading errors come
     /// from the iterator, which stops after the first.
     pub fn entries(&self) -> Result<Entries, Error> {
-        let (mut segments, _) = segment::list(&self.dir)?;
+        let mut segments = self.list()?;
         segments.reverse();
         Ok(Entries {
             segments,
@@ -196,7 +236,7 @@ impl LedgerReader {
     /// # Errors
     /// As [`LedgerReader::segments`].
     pub fn segments_from(&self, seq: u64) -> Result<Segments, Error> {
-        let (mut segments, _) = segment::list(&self.dir)?;
+        let mut segments = self.list()?;
         let skip = segments.iter().rposition(|(first, _)| *first <= seq).unwrap_or(0);
         segments.drain(..skip);
         segments.reverse();

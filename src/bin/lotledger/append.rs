@@ -264,6 +264,12 @@ fn parse(number: u64, bytes: &[u8]) -> Result<Option<InputLine>, String> {
                  only by lotledger itself (lotledger erase), never from input"
             ));
         }
+        (None, None) if line.record.kind() == RecordKind::RetentionApplied => {
+            return Err(format!(
+                "line {number}: field record.retention_applied: retention entries are written \
+                 only by lotledger itself (lotledger archive, lotledger dispose), never from input"
+            ));
+        }
         _ => {}
     }
     Ok(Some(line))

@@ -166,6 +166,9 @@ struct Verification {
     /// What this run could not see.
     not_checked: Vec<String>,
     failure: Option<String>,
+    /// The documented cut the ledger starts from (its `archive-cut.json`,
+    /// recorded by a `retention_applied` entry): the manifest's SHA-256.
+    archive_cut: Option<String>,
 }
 
 /// What `verify` checks besides the ledger's own entries.
@@ -222,15 +225,27 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
         checkpoint_result: None,
         not_checked: Vec::new(),
         failure: None,
+        archive_cut: None,
     };
-    match LedgerReader::open(dir) {
-        Ok(reader) => verify_entries(dir, &reader, args, &mut v)?,
+    match crate::archive::reader(dir) {
+        Ok(reader) => {
+            if let Some(why) = crate::archive::verify_attached(dir)? {
+                v.ok = false;
+                v.failure = Some(why);
+            } else {
+                verify_entries(dir, &reader, args, &mut v)?;
+            }
+        }
         Err(e) => {
             v.ok = false;
             v.failure = Some(verify_failure(e)?);
         }
     }
-    if v.ok && v.missing_entries > 0 && (!args.archived || args.checkpoint.is_some()) {
+    if v.ok
+        && v.missing_entries > 0
+        && v.archive_cut.is_none()
+        && (!args.archived || args.checkpoint.is_some())
+    {
         v.ok = false;
         v.failure = Some(format!(
             "the ledger starts at entry {first}, not 0: entries 0 to {last} are not here \
@@ -240,7 +255,8 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
             hint = if args.checkpoint.is_some() {
                 "; a checkpoint covers the ledger from entry 0"
             } else {
-                ": pass --archived if they were archived on purpose"
+                ": pass --archive DIR to verify with the archive, or --archived if they \
+                 were archived on purpose"
             },
         ));
     }
@@ -306,9 +322,35 @@ fn verify_entries(
         sum += len;
     }
     let mut bar = crate::progress::Progress::new("verifying", total, crate::progress::Unit::Bytes);
-    // The Merkle tree of the entries so far, for checkpoint entries.
+    // The Merkle tree of the entries so far, for checkpoint entries: from
+    // the documented cut when the ledger starts there; unknown (checkpoint
+    // roots not checked) when it starts elsewhere after entry 0.
     let mut tree: CompactTree = CompactTree::new();
     let mut prev: Option<Digest> = None;
+    let first = reader.segments().map_err(storage)?.next().transpose();
+    let start = first.ok().flatten().map(|s| s.header.start);
+    let mut tree_known = true;
+    let mut cut = None;
+    if let Some(start) = start.filter(|s| s.next_seq > 0) {
+        match crate::archive::cut_at(dir, start) {
+            Ok(Some(c)) => {
+                tree_known = c.tree.is_some();
+                if let Some((t, head)) = &c.tree {
+                    tree = t.clone();
+                    prev = Some(*head);
+                }
+                cut = Some(c);
+            }
+            Ok(None) => tree_known = false,
+            Err(why) => {
+                v.ok = false;
+                v.failure = Some(why);
+                return Ok(());
+            }
+        }
+    }
+    let mut unchecked_roots = 0u64;
+    let mut cuts_recorded = Vec::new();
     let mut segments = std::collections::BTreeSet::new();
     let file_of = |first_seq: u64| dir.join(segment::file_name(first_seq)).display().to_string();
     for item in entries.by_ref() {
@@ -321,6 +363,8 @@ fn verify_entries(
             }
         };
         match e.record() {
+            Ok(Record::Checkpointed(_)) if !tree_known => unchecked_roots += 1,
+            Ok(Record::RetentionApplied(r)) => cuts_recorded.push(r),
             Ok(Record::Checkpointed(c)) => {
                 v.checkpoint_entries += 1;
                 if c.size != e.header.seq || c.root.0 != tree.root() {
@@ -377,6 +421,24 @@ fn verify_entries(
         bar.set(before.get(&e.segment).copied().unwrap_or(0) + e.offset);
     }
     bar.finish();
+    if unchecked_roots > 0 {
+        v.not_checked.push(format!(
+            "the roots of {unchecked_roots} checkpoint entries: the Merkle tree of the entries \
+             before the first one present is not known (no documented cut there)"
+        ));
+    }
+    if let (Some(c), true) = (cut, v.ok) {
+        match crate::archive::check_cut_recorded(dir, &c, &cuts_recorded) {
+            Ok(note) => {
+                v.archive_cut = Some(c.digest.to_string());
+                v.not_checked.extend(note);
+            }
+            Err(why) => {
+                v.ok = false;
+                v.failure = Some(why);
+            }
+        }
+    }
     v.segments = segments.len();
     if let Some(start) = entries.start() {
         v.first_seq = start.next_seq;
@@ -445,7 +507,13 @@ fn print_verification(v: &Verification, format: Format) -> Result<(), CliError> 
     let result = match (&v.failure, v.missing_entries) {
         (Some(f), _) => format!("FAILED: {f}"),
         (None, 0) => "OK".to_owned(),
-        (None, n) => format!("OK from entry {n} on (entries before it archived, not checked)"),
+        (None, n) => match &v.archive_cut {
+            Some(m) => format!(
+                "OK from the cut at entry {n} (entries before it archived; archive manifest \
+                 SHA-256 {m}, recorded in the ledger)"
+            ),
+            None => format!("OK from entry {n} on (entries before it archived, not checked)"),
+        },
     };
     t.row(["result".to_owned(), result]);
     Ok(output::print(&t.render())?)

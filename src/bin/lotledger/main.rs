@@ -8,6 +8,7 @@
 )]
 
 mod append;
+mod archive;
 mod demo;
 mod gs1;
 mod interchange;
@@ -41,6 +42,12 @@ struct Cli {
     /// write a fresh cache.
     #[arg(long, global = true)]
     no_cache: bool,
+    /// An archive directory (from `lotledger archive`) whose segments are
+    /// read before the ledger's of the same ledger id: for verify, trace,
+    /// recall and the other queries, checkpoint, prove, consistency,
+    /// retention. Repeatable.
+    #[arg(long = "archive", global = true, value_name = "DIR")]
+    archives: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -432,6 +439,53 @@ enum Command {
         #[arg(long, default_value = ".")]
         dir: std::path::PathBuf,
     },
+    /// Per sealed segment: its newest entry, the date until which the
+    /// retention policy (LEDGER/retention.json or the default) keeps it, and
+    /// whether it may be archived or disposed of at --at.
+    Retention {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The date to judge at (default: today, UTC).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move the leading sealed segments whose entries are all older than
+    /// --before into the archive directory --to, which verifies on its own;
+    /// record the cut in the ledger. Re-running completes an interrupted move.
+    Archive {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// Archive segments whose every entry is older than this date or time.
+        #[arg(long)]
+        before: String,
+        /// The archive directory (new or empty; or the one an interrupted run wrote).
+        #[arg(long)]
+        to: PathBuf,
+        /// Sign a checkpoint at the cut with this signer key (from `lotledger keygen`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Why, recorded in the `retention_applied` entry.
+        #[arg(long, default_value = "retention policy: archived")]
+        reason: String,
+    },
+    /// Delete an archive's segments once the retention of every one has
+    /// ended (refused otherwise, naming the date); record it in the ledger.
+    Dispose {
+        /// The archive directory.
+        archive: PathBuf,
+        /// The live ledger the archive was cut from.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The date to judge at (default: today, UTC).
+        #[arg(long)]
+        at: Option<String>,
+        /// Why, recorded in the `retention_applied` entry.
+        #[arg(long, default_value = "retention policy: retention ended")]
+        reason: String,
+    },
     /// Check a proof bundle offline: one record, its inclusion proof and a
     /// signed checkpoint, against trusted verifier keys. Exit 1 if it does
     /// not verify.
@@ -545,7 +599,28 @@ fn current_year() -> u16 {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     queries::USE_INDEX_CACHE.store(!cli.no_cache, std::sync::atomic::Ordering::Relaxed);
+    archive::set_archives(cli.archives);
     match cli.command {
+        Command::Retention { dir, at, json } => archive::retention(
+            &dir,
+            at.as_deref().map(queries::parse_date).transpose()?,
+            if json { Format::Json } else { Format::Table },
+        ),
+        Command::Archive { dir, before, to, key, reason } => {
+            archive::archive(&dir, queries::parse_time(&before)?, &to, key.as_deref(), &reason)
+        }
+        Command::Dispose { archive, ledger, at, reason } => archive::dispose(
+            &archive,
+            &ledger,
+            at.as_deref().map(queries::parse_date).transpose()?,
+            &reason,
+        ),
+        Command::Verify { dir, keys, json, .. }
+            if dir.join(lotledger::file::archive::MANIFEST_FILE).exists() =>
+        {
+            let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
+            archive::verify_archive(&dir, &keys, if json { Format::Json } else { Format::Table })
+        }
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
         }

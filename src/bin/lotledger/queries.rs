@@ -41,6 +41,9 @@ pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
 /// [`open_index`] with the cache used as `mode` says.
 pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
     let started = Instant::now();
+    if let Some(index) = crate::archive::index_with_archives(dirs)? {
+        return Ok((index, started.elapsed()));
+    }
     let mut bar = Progress::new("indexing", 0, Unit::Bytes);
     let opened = cache::open_with_progress(dirs, mode, &mut |done, total| {
         bar.set_total(total);
@@ -73,8 +76,9 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
     if let Some(first) = first.filter(|f| *f > 0) {
         eprintln!(
             "lotledger: note: {} starts at entry {first}: the entries before it are not \
-             here (archived) and not in these answers",
-            dir.display()
+             here (archived) and not in these answers; {}",
+            dir.display(),
+            crate::archive::PASS_THE_ARCHIVE
         );
     }
     let last = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next();

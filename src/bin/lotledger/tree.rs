@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use lotledger::chain::{Anchor, Chain};
-use lotledger::file::{LedgerReader, StoredEntry};
+use lotledger::file::StoredEntry;
 use lotledger::frame;
 use lotledger::model::{Checkpointed, Digest, LedgerId};
 use lotledger::proof::{
@@ -58,7 +58,7 @@ fn read_verified(
     mut visit: impl FnMut(&StoredEntry, &Digest),
     consume: impl FnOnce(&mut dyn Iterator<Item = Hash>),
 ) -> Result<(LedgerId, Anchor), CliError> {
-    let reader = LedgerReader::open(dir).map_err(read_error)?;
+    let reader = crate::archive::reader(dir).map_err(read_error)?;
     let ledger = reader.ledger_id();
     let mut entries = reader.entries().map_err(read_error)?;
     let mut chain = Chain::new(Anchor::genesis(&ledger));
@@ -85,9 +85,17 @@ fn read_verified(
                 None
             }
             Err(kind) => {
+                let archived = if e.header.seq > 0 && chain.anchor().next_seq == 0 {
+                    format!(
+                        " (the entries before it are archived: {})",
+                        crate::archive::PASS_THE_ARCHIVE
+                    )
+                } else {
+                    String::new()
+                };
                 failure = Some(format!(
                     "entry {} (segment {}, byte {}) does not follow from entry 0 of ledger \
-                     {ledger}: {kind}",
+                     {ledger}: {kind}{archived}",
                     e.header.seq, e.segment, e.offset
                 ));
                 None
@@ -225,19 +233,8 @@ fn signer_from(path: &Path, text: &mut String) -> Result<(), CliError> {
 /// tree size, root and chain head.
 pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outcome, CliError> {
     let tree = LedgerTree::read(dir, |_, _| {})?;
-    let mut secret = String::new();
-    signer_from(key, &mut secret)?;
-    let signer = Ed25519Signer::parse_private(secret.trim())
-        .map_err(|e| CliError::Input(format!("{}: not a signer key: {e}", key.display())))?;
-    let origin = tree.origin();
     let size = tree.head.next_seq;
-    let mut cp = Checkpoint::new(origin.as_str(), size, tree.nodes.root());
-    cp.head = size.checked_sub(1).map(|seq| ChainHead { seq, hash: tree.head.head.0 });
-    let mut buf = vec![0u8; 4096];
-    let n = cp
-        .sign(&signer, &mut buf)
-        .map_err(|e| CliError::Input(format!("signing the checkpoint failed: {e}")))?;
-    let note = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
+    let note = sign_note(&tree.ledger, size, &tree.nodes.root(), tree.head.head, key)?;
     match out {
         Some(path) => {
             fs::write(path, &note)?;
@@ -249,6 +246,54 @@ pub fn checkpoint(dir: &Path, key: &Path, out: Option<&PathBuf>) -> Result<Outco
         None => output::print(&note)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// A C2SP checkpoint of the tree of `size` entries of ledger `id` with
+/// `root`, the last entry hashing to `head`, signed with the key in `key`.
+pub fn sign_note(
+    id: &LedgerId,
+    size: u64,
+    root: &Hash,
+    head: Digest,
+    key: &Path,
+) -> Result<String, CliError> {
+    let mut secret = String::new();
+    signer_from(key, &mut secret)?;
+    let signer = Ed25519Signer::parse_private(secret.trim())
+        .map_err(|e| CliError::Input(format!("{}: not a signer key: {e}", key.display())))?;
+    let origin = LedgerOrigin::new(&id.0);
+    let mut cp = Checkpoint::new(origin.as_str(), size, *root);
+    cp.head = size.checked_sub(1).map(|seq| ChainHead { seq, hash: head.0 });
+    let mut buf = vec![0u8; 4096];
+    let n = cp
+        .sign(&signer, &mut buf)
+        .map_err(|e| CliError::Input(format!("signing the checkpoint failed: {e}")))?;
+    Ok(String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
+}
+
+/// Checks the signed checkpoint in `file` with `keys` against the tree of
+/// `size` entries of ledger `id` with `root` whose last entry hashes to
+/// `head` (an archive's cut): `Ok(summary)` or `Err(why)`.
+pub fn check_note(
+    file: &Path,
+    keys: &[String],
+    id: &LedgerId,
+    size: u64,
+    root: &Hash,
+    head: Digest,
+) -> Result<String, String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("cannot read it: {e}"))?;
+    let keys = parse_keys(keys).map_err(crate::archive::message)?;
+    let cp = read_checkpoint(&text, &keys, file).map_err(crate::archive::message)?;
+    let origin = LedgerOrigin::new(&id.0);
+    let head_ok = cp.head.is_none_or(|h| h.seq.checked_add(1) == Some(size) && h.hash == head.0);
+    if cp.origin != origin.as_str() || cp.size != size || cp.root != *root || !head_ok {
+        return Err(format!(
+            "the signed checkpoint ({} entries of {}) is not the cut's tree of {size} entries",
+            cp.size, cp.origin
+        ));
+    }
+    Ok(format!("signed tree of {size} entries at the cut ({})", cp.origin))
 }
 
 /// Reads a signed checkpoint file and checks its signature; when none of
