@@ -43,6 +43,7 @@ mod recall;
 mod shipment;
 mod suggest;
 mod trace;
+mod units;
 
 use core::fmt;
 use std::collections::{HashSet, VecDeque};
@@ -76,6 +77,10 @@ pub use trace::{
     BackwardTrace, ForwardTrace, InspectionLine, Link, ReceiptLine, TracedLot, trace_backward,
     trace_forward,
 };
+pub use units::{
+    ReturnCheck, ReturnVerdict, SerialRun, UnitStep, UnitTarget, UnitsReceived, Verdict,
+    WhereReport, near_units, verify_return, where_is,
+};
 
 /// Why a query has no answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +92,9 @@ pub enum QueryError {
     UnknownComplaint(String),
     /// No recall with this number was opened.
     UnknownRecall(String),
+    /// No commissioning in force names this serial, or no record names
+    /// this container.
+    UnknownUnit(String),
 }
 
 impl fmt::Display for QueryError {
@@ -95,6 +103,7 @@ impl fmt::Display for QueryError {
             Self::UnknownLot(l) => write!(f, "lot {l} is not in any indexed record"),
             Self::UnknownComplaint(c) => write!(f, "complaint {c} is not registered"),
             Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
+            Self::UnknownUnit(u) => write!(f, "{u} is not in any indexed record"),
         }
     }
 }

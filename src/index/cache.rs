@@ -60,13 +60,13 @@ use super::*;
 use crate::chain::{Anchor, Chain};
 use crate::file::{self, LedgerReader, segment};
 use crate::model::{
-    ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, RecallClass, Remedy,
-    RootCause, Severity, Timestamp,
+    ComplaintType, ContainerId, Digest, Disposition, InspectionResult, InspectionStage,
+    RecallClass, Remedy, RootCause, Severity, Timestamp,
 };
 
 /// The version of the cache file layout. A cache of another version is
 /// rebuilt, never read.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file a one-ledger cache is kept in, inside the ledger directory.
 pub const FILE_NAME: &str = "index.cache";
@@ -523,6 +523,7 @@ pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
         if index.ledger_numbers.len() != index.ledgers.len() {
             return Err(Bad::Corrupt("a ledger listed twice"));
         }
+        index.rebuild_unit_world();
         Ok(index)
     });
     index.map_err(Bad::into_rebuild)
@@ -780,7 +781,8 @@ persist_model!(
     Disposition,
     RecallClass,
     Remedy,
-    RootCause
+    RootCause,
+    ContainerId
 );
 
 fn put_postcard(value: &impl Serialize, w: &mut Output<'_>) {
@@ -1021,6 +1023,18 @@ persist_tags!(ProblemKind {
     6 => CorrectionHashMismatch,
     7 => CorrectionUnknownTarget,
     8 => CorrectionBadReplacement,
+    9 => SerialNotCommissioned,
+    10 => SerialCommissionedTwice,
+    11 => UnitNotAvailable,
+    12 => UnitNotShipped,
+    13 => NotInContainer,
+    14 => ContainerCycle,
+});
+persist_tags!(GoodsRow {
+    0 => Lot { lot, qty },
+    1 => Container { container },
+    2 => One { lot, serial },
+    3 => Range { lot, prefix, first, count, width },
 });
 
 /// Structs, field by field in the order listed. Every field must be
@@ -1077,6 +1091,7 @@ persist_struct!(Index {
     actions,
     corrections,
     problems,
+    serialized,
 } derived { ledger_numbers });
 persist_struct!(Entries { time, offset, stamp, kind, hash8 });
 persist_struct!(LedgerState {
@@ -1128,4 +1143,17 @@ persist_struct!(ComplaintRow {
 persist_struct!(StepRow { entry, step });
 persist_struct!(RecallRow { entry, number, class, lots });
 persist_struct!(ActionRow { entry, action });
+persist_struct!(SerializedGoods { containers, events, goods } derived { world });
+persist_struct!(UnitEventRow {
+    entry,
+    kind,
+    party,
+    order,
+    ship_to,
+    detail,
+    parent,
+    note,
+    goods_start,
+    goods_len,
+});
 persist_struct!(CorrectionRow { entry, target, target_seq, status, reason, replacements });
