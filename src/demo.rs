@@ -97,6 +97,10 @@ pub struct PlantConfig {
     /// and weekly customer updates). Off by default, so the record stream
     /// of a seed stays what it was; `lotledger demo` turns it on.
     pub master_data: bool,
+    /// Whether the plant serializes the lots of its first 4 products (commissioning, cases on SSCC
+    /// pallets shipped by SSCC, retention samples, returns by serial). Off
+    /// by default for the same reason; `lotledger demo` turns it on.
+    pub serialized: bool,
 }
 
 impl PlantConfig {
@@ -121,6 +125,7 @@ impl Default for PlantConfig {
             start: Timestamp(1_767_225_600_000),
             scale: 1,
             master_data: false,
+            serialized: false,
         }
     }
 }
@@ -199,6 +204,10 @@ pub struct Plant {
     counters: [u64; 8],
     recall_open: bool,
     scale: usize,
+    /// [`PlantConfig::serialized`].
+    serialize: bool,
+    /// Serialized lots made so far (see [`Plant::serialize_lot`]).
+    serialized_lots: u64,
     /// Which parties and products have their master data written.
     master: MasterState,
 }
@@ -242,6 +251,10 @@ const RAW_MATERIALS: [(&str, Unit, u64); 12] = [
     ("PM-LEAFLET", Unit::Piece, 40_000),
     ("PM-SHIPPER", Unit::Piece, 2_000),
 ];
+
+/// How many of the 16 products are serialized (their lots get serials,
+/// cases and SSCC pallets shipped by SSCC).
+const SERIALIZED_PRODUCTS: usize = 4;
 
 const ACTORS: [&str; 12] = [
     "k.huber",
@@ -303,6 +316,8 @@ impl Plant {
             recall_open: false,
             scale: usize::try_from(config.scale.max(1)).unwrap_or(1),
             master: MasterState { enabled: config.master_data, ..MasterState::default() },
+            serialize: config.serialized,
+            serialized_lots: 0,
         }
     }
 
@@ -639,12 +654,132 @@ impl Plant {
                 let s = self.stamp(6, "PACK-1", 20);
                 self.push(s, Record::Packed(Packed { into: ContainerId::Sscc(sscc), contents }));
             }
-            self.finished.push(StockLot { id, on_hand: cartons, scale: 0, unit: Unit::Piece });
+            let shipped = if self.serialize
+                && self.products.iter().take(SERIALIZED_PRODUCTS).any(|g| *g == gtin)
+            {
+                self.serialize_lot(&id, cartons)
+            } else {
+                0
+            };
+            self.finished.push(StockLot {
+                id,
+                on_hand: cartons - shipped,
+                scale: 0,
+                unit: Unit::Piece,
+            });
         }
         let keep = 24 * self.scale;
         if self.finished.len() > keep {
             self.finished.drain(..self.finished.len() - keep);
         }
+    }
+
+    /// Serialization of a released lot of a serialized product (the first
+    /// [`SERIALIZED_PRODUCTS`] GTINs, as DSCSA or the EU FMD require): its
+    /// `cartons` serials commissioned as one range (the lot code, then six
+    /// digits), two cases of 48 packed and put on an SSCC pallet that ships
+    /// to a customer by its SSCC, two cartons taken as retention samples,
+    /// and every third lot a carton returned by serial. Returns how many
+    /// cartons shipped.
+    fn serialize_lot(&mut self, id: &LotId, cartons: u64) -> u64 {
+        const CASE: u32 = 48;
+        let Ok(count) = u32::try_from(cartons) else { return 0 };
+        if count < 2 * CASE + 2 {
+            return 0;
+        }
+        self.serialized_lots += 1;
+        let lot_serials = |first: u64, n: u32| {
+            SerialRange::new(id.lot.as_str(), first, n, 6).ok().map(|r| {
+                Goods::Serials(LotSerials { lot: id.clone(), serials: SerialSpan::Range(r) })
+            })
+        };
+        let Ok(all) = SerialRange::new(id.lot.as_str(), 1, count, 6) else { return 0 };
+        let s = self.stamp(6, "SER-1", 10);
+        let mut serials = heapless::Vec::new();
+        let _ = serials.push(SerialSpan::Range(all));
+        self.push(s, Record::Commissioned(Commissioned { lot: id.clone(), serials }));
+        let n = self.serialized_lots;
+        let mut cases: heapless::Vec<Goods, MAX_GOODS> = heapless::Vec::new();
+        for k in 0..2u64 {
+            let case = ContainerId::Internal(code(&format!("CS{:07}", n * 2 + k)));
+            let mut contents = heapless::Vec::new();
+            if let Some(g) = lot_serials(1 + k * u64::from(CASE), CASE) {
+                let _ = contents.push(g);
+            }
+            let s = self.stamp(6, "PACK-1", 4);
+            self.push(
+                s,
+                Record::Aggregated(Aggregated {
+                    parent: case.clone(),
+                    action: AggregationAction::Pack,
+                    contents,
+                }),
+            );
+            let _ = cases.push(Goods::Container(case));
+        }
+        let body = 34_012_345_000_000_000 + self.next_number(5);
+        let Ok(sscc) = Sscc::new(with_check(body)) else { return 0 };
+        let pallet = ContainerId::Sscc(sscc);
+        let s = self.stamp(6, "PACK-1", 6);
+        self.push(
+            s,
+            Record::Aggregated(Aggregated {
+                parent: pallet.clone(),
+                action: AggregationAction::Pack,
+                contents: cases,
+            }),
+        );
+        let c = usize::try_from(n.wrapping_mul(7)).unwrap_or(0) % self.customers.len().max(1);
+        let Some(customer) = self.customers.get(c).cloned() else { return 0 };
+        let ship_to = self.ship_tos.get(c).cloned().flatten();
+        let order = code::<24>(&format!("SO{:07}", self.next_number(6)));
+        let mut goods = heapless::Vec::new();
+        let _ = goods.push(Goods::Container(pallet));
+        let s = self.stamp_any(8, 2, "SHIP-1", 20);
+        self.push(
+            s,
+            Record::GoodsShipped(GoodsShipped {
+                customer: customer.clone(),
+                ship_to,
+                order: order.clone(),
+                goods,
+            }),
+        );
+        let mut samples = heapless::Vec::new();
+        if let Some(g) = lot_serials(u64::from(count) - 1, 2) {
+            let _ = samples.push(g);
+        }
+        let s = self.stamp(3, "QC-LAB", 15);
+        self.push(
+            s,
+            Record::Decommissioned(Decommissioned {
+                reason: DecommissionReason::Sample,
+                note: text("retention sample"),
+                recall: None,
+                goods: samples,
+            }),
+        );
+        if n.is_multiple_of(3) {
+            let mut back = heapless::Vec::new();
+            let serial = format!("{}{:06}", id.lot.as_str(), 1 + n % u64::from(2 * CASE));
+            let _ = back.push(Goods::Serials(LotSerials {
+                lot: id.clone(),
+                serials: SerialSpan::One(code(&serial)),
+            }));
+            let s = self.stamp(1, "WH-RETURNS", 60);
+            self.push(
+                s,
+                Record::GoodsReturned(GoodsReturned {
+                    from: customer,
+                    kind: ReturnKind::Return,
+                    reason: text("saleable return"),
+                    complaint: None,
+                    order: Some(order),
+                    goods: back,
+                }),
+            );
+        }
+        u64::from(2 * CASE)
     }
 
     fn ship(&mut self) {
@@ -1162,13 +1297,19 @@ impl Iterator for Plant {
 /// Returns the ledger id and the stored bytes.
 #[must_use]
 pub fn ledger(n: usize) -> (LedgerId, Vec<u8>) {
+    ledger_with(n, &PlantConfig::default())
+}
+
+/// [`ledger`] for the plant `config` describes.
+#[must_use]
+pub fn ledger_with(n: usize, config: &PlantConfig) -> (LedgerId, Vec<u8>) {
     let id = LedgerId(*b"lotledger-demo-1");
     let mut w = crate::chain::Writer::new(
         Vec::new(),
         vec![0u8; crate::frame::MAX_FRAME_LEN],
         crate::chain::Anchor::genesis(&id),
     );
-    let mut plant = Plant::new(&PlantConfig::default());
+    let mut plant = Plant::new(config);
     for _ in 0..n {
         let Some((stamp, record)) = plant.next() else { break };
         // Vec storage cannot fail and the buffer fits any entry.

@@ -33,6 +33,7 @@ mod ingest;
 mod intern;
 mod master;
 mod rows;
+mod units;
 mod unresolved;
 
 use core::fmt;
@@ -52,6 +53,10 @@ pub(crate) use arena::{LabelKind, Labels, TextArena};
 pub(crate) use intern::{FastBuild, Interner};
 pub(crate) use master::{Directory, LocationVersion, PartyVersion, ProductVersion};
 pub(crate) use rows::*;
+pub(crate) use units::{
+    DECOMMISSION_REASONS, GoodsRow, Resolved, SerialKey, SerializedGoods, Status, UnitEventRow,
+    UnitState, UnitWorld, serial_text, split_serial,
+};
 pub use unresolved::{UNRESOLVED_EXAMPLES, Unresolved};
 
 /// An index over one or more ledgers. See the [module documentation](self).
@@ -129,6 +134,9 @@ pub struct Index {
     /// The master data in force, derived from the versions on first use
     /// after a change (not persisted).
     pub(crate) directory: std::sync::OnceLock<Directory>,
+    /// Serialized units and containers: their events and the state derived
+    /// from them (src/index/units.rs).
+    pub(crate) serialized: SerializedGoods,
 }
 
 /// Per-entry columns, indexed by entry number (the order of ingestion).
@@ -235,6 +243,37 @@ pub enum ProblemKind {
     CorrectionUnknownTarget,
     /// A correction naming replacement entries that are not earlier entries.
     CorrectionBadReplacement,
+    /// Serials packed, shipped, returned or decommissioned that no record
+    /// in force commissioned (the event applies to the others it names).
+    SerialNotCommissioned,
+    /// Serials commissioned again (the first commissioning counts).
+    SerialCommissionedTwice,
+    /// Units packed, shipped or decommissioned after they were shipped or
+    /// decommissioned.
+    UnitNotAvailable,
+    /// Units returned that were not shipped.
+    UnitNotShipped,
+    /// Goods unpacked from a container that does not hold them.
+    NotInContainer,
+    /// A container packed into itself or into a container inside it (not applied).
+    ContainerCycle,
+}
+
+impl ProblemKind {
+    /// Whether the problem concerns serialized units or containers (these
+    /// are recomputed when a correction changes what is in force).
+    #[must_use]
+    pub const fn is_unit(self) -> bool {
+        matches!(
+            self,
+            Self::SerialNotCommissioned
+                | Self::SerialCommissionedTwice
+                | Self::UnitNotAvailable
+                | Self::UnitNotShipped
+                | Self::NotInContainer
+                | Self::ContainerCycle
+        )
+    }
 }
 
 impl fmt::Display for ProblemKind {
@@ -249,6 +288,12 @@ impl fmt::Display for ProblemKind {
             Self::CorrectionHashMismatch => "correction names the wrong hash",
             Self::CorrectionUnknownTarget => "correction names no earlier entry",
             Self::CorrectionBadReplacement => "correction names a replacement that is not earlier",
+            Self::SerialNotCommissioned => "serials that were never commissioned",
+            Self::SerialCommissionedTwice => "serials commissioned twice",
+            Self::UnitNotAvailable => "units already shipped or decommissioned",
+            Self::UnitNotShipped => "units returned that were not shipped",
+            Self::NotInContainer => "goods unpacked from a container that does not hold them",
+            Self::ContainerCycle => "a container packed into itself",
         })
     }
 }
@@ -439,7 +484,9 @@ impl Index {
     /// nothing was added.
     pub fn ingest(&mut self, ledger: &LedgerId, entry: &Verified<'_>) -> Result<(), IngestError> {
         let n = self.ledger_number(ledger, Anchor::genesis(ledger))?;
-        self.ingest_numbered(n, entry, None)
+        let added = self.ingest_numbered(n, entry, None);
+        self.settle_units()?;
+        added
     }
 
     /// Adds verified entries of any ledgers from any source, in order within
@@ -454,12 +501,16 @@ impl Index {
         let mut added = 0u64;
         let mut result = Ok(());
         for (ledger, v) in entries {
-            if let Err(e) = self.ingest(&ledger, &v) {
+            let one = self
+                .ledger_number(&ledger, Anchor::genesis(&ledger))
+                .and_then(|n| self.ingest_numbered(n, &v, None));
+            if let Err(e) = one {
                 result = Err(e);
                 break;
             }
             added += 1;
         }
+        self.settle_units()?;
         if added >= 4096 && added.saturating_mul(4) >= self.entries() {
             self.shrink_to_fit();
         }
@@ -551,6 +602,7 @@ impl Index {
             seg.entries += added;
             seg.bytes += end;
         }
+        self.settle_units()?;
         // After a bulk load, give back what doubling growth reserved.
         if added >= 4096 && added.saturating_mul(4) >= self.entries() {
             self.shrink_to_fit();

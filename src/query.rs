@@ -47,6 +47,7 @@ mod receipts;
 mod shipment;
 mod suggest;
 mod trace;
+mod units;
 
 use core::fmt;
 use std::collections::{HashSet, VecDeque};
@@ -89,6 +90,10 @@ pub use trace::{
     BackwardTrace, ForwardTrace, InspectionLine, Link, ReceiptLine, TracedLot, trace_backward,
     trace_forward,
 };
+pub use units::{
+    ReturnCheck, ReturnVerdict, SerialRun, UnitStep, UnitTarget, UnitsReceived, Verdict,
+    WhereReport, near_units, verify_return, where_is,
+};
 
 /// Why a query has no answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +110,9 @@ pub enum QueryError {
     NoReceipt(String),
     /// Every receipt that matches is voided by a correction in force.
     OnlyVoidedReceipts(String),
+    /// No commissioning in force names this serial, or no record names
+    /// this container.
+    UnknownUnit(String),
 }
 
 impl fmt::Display for QueryError {
@@ -118,6 +126,7 @@ impl fmt::Display for QueryError {
                 f,
                 "every receipt of {what} is voided by a correction in force (lotledger receipts lists them)"
             ),
+            Self::UnknownUnit(u) => write!(f, "{u} is not in any indexed record"),
         }
     }
 }

@@ -15,7 +15,7 @@ fn epcis_out_and_back_in_and_the_fsma_spreadsheet() {
     let p = plant.to_str().unwrap();
     assert_eq!(run(&["demo", "--out", p, "--events", "3000"]).0, 0);
 
-    let (code, doc, err) = run(&["export", p, "--format", "epcis", "--until", "2026-01-20"]);
+    let (code, doc, err) = run(&["export", p, "--format", "epcis", "--until", "2026-02-15"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(v["type"], "EPCISDocument");
@@ -49,7 +49,7 @@ fn epcis_out_and_back_in_and_the_fsma_spreadsheet() {
             e["ll:record"].get("ll:corrected").is_some() && e.get("errorDeclaration").is_none()
         })
         .count();
-    assert!(declarations > 0 && corrections > 0);
+    assert!(declarations > 0 && corrections > 0, "{declarations} declarations, {corrections} corrections");
     assert_eq!(
         report["entries_written"].as_u64().unwrap(),
         (events.len() - declarations - corrections) as u64 + 1
@@ -231,8 +231,12 @@ fn exports_leave_out_what_corrections_void_and_span_ledgers() {
         match format {
             "json" => assert_eq!(both, first + &second),
             "csv" => {
+                // The descriptions come from the master data of every
+                // ledger indexed together (both demos describe the same
+                // party codes, differently), so they are left out here.
                 let tail: String = second.split_inclusive('\n').skip(1).collect();
-                assert_eq!(both, first + &tail);
+                assert_eq!(without_descriptions(&both), without_descriptions(&(first + &tail)));
+                assert!(both.lines().count() > 2);
             }
             _ => {
                 let events = |doc: &str| {
@@ -243,4 +247,28 @@ fn exports_leave_out_what_corrections_void_and_span_ledgers() {
             }
         }
     }
+}
+
+/// The rows of an FSMA 204 CSV without its `*_description` columns (cells
+/// split at commas outside double quotes).
+fn without_descriptions(csv: &str) -> Vec<Vec<String>> {
+    let split = |line: &str| {
+        let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => cells.push(core::mem::take(&mut cell)),
+                _ => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        cells
+    };
+    let mut lines = csv.lines().map(split);
+    let header = lines.next().unwrap();
+    let keep: Vec<bool> = header.iter().map(|h| !h.ends_with("_description")).collect();
+    core::iter::once(header)
+        .chain(lines)
+        .map(|row| row.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect())
+        .collect()
 }

@@ -90,7 +90,7 @@ fn recall_then_trace_the_recalled_lot_both_ways() {
     let (_, csv, _) = run(&["recall", dir, "--recall", "RC-2026-001", "--csv"]);
     assert!(
         csv.starts_with(
-            "customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified\r\n"
+            "customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,returned,retrieved,outstanding,over-returned,ship to,orders,notified,containers,serials\r\n"
         ),
         "{csv}"
     );

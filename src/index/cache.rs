@@ -60,8 +60,9 @@ use super::*;
 use crate::chain::{Anchor, Chain};
 use crate::file::{self, LedgerReader, segment};
 use crate::model::{
-    ComplaintType, Digest, Disposition, InspectionResult, InspectionStage, LocationDescribed,
-    PartyDescribed, ProductDescribed, RecallClass, Remedy, RootCause, Severity, Timestamp,
+    ComplaintType, ContainerId, Digest, Disposition, InspectionResult, InspectionStage,
+    LocationDescribed, PartyDescribed, ProductDescribed, RecallClass, Remedy, RootCause, Severity,
+    Timestamp,
 };
 
 /// The version of the cache file layout. A cache of another version is
@@ -626,6 +627,7 @@ pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
         if index.ledger_numbers.len() != index.ledgers.len() {
             return Err(Bad::Corrupt("a ledger listed twice"));
         }
+        index.rebuild_unit_world();
         Ok(index)
     });
     index.map_err(Bad::into_rebuild)
@@ -883,7 +885,8 @@ persist_model!(
     Disposition,
     RecallClass,
     Remedy,
-    RootCause
+    RootCause,
+    ContainerId
 );
 
 /// Master-data records, which can be longer than a length byte allows: a
@@ -1152,6 +1155,18 @@ persist_tags!(ProblemKind {
     6 => CorrectionHashMismatch,
     7 => CorrectionUnknownTarget,
     8 => CorrectionBadReplacement,
+    9 => SerialNotCommissioned,
+    10 => SerialCommissionedTwice,
+    11 => UnitNotAvailable,
+    12 => UnitNotShipped,
+    13 => NotInContainer,
+    14 => ContainerCycle,
+});
+persist_tags!(GoodsRow {
+    0 => Lot { lot, qty },
+    1 => Container { container },
+    2 => One { lot, serial },
+    3 => Range { lot, prefix, first, count, width },
 });
 
 /// Structs, field by field in the order listed. Every field must be
@@ -1211,6 +1226,7 @@ persist_struct!(Index {
     party_versions,
     location_versions,
     product_versions,
+    serialized,
 } derived { ledger_numbers, directory });
 persist_struct!(Entries { time, offset, stamp, kind, hash8 });
 persist_struct!(LedgerState {
@@ -1268,4 +1284,17 @@ persist_struct!(ActionRow { entry, action });
 persist_struct!(PartyVersion { entry, ids, record });
 persist_struct!(LocationVersion { entry, location, record });
 persist_struct!(ProductVersion { entry, items, record });
+persist_struct!(SerializedGoods { containers, events, goods } derived { world });
+persist_struct!(UnitEventRow {
+    entry,
+    kind,
+    party,
+    order,
+    ship_to,
+    detail,
+    parent,
+    note,
+    goods_start,
+    goods_len,
+});
 persist_struct!(CorrectionRow { entry, target, target_seq, status, reason, replacements });

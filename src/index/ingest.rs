@@ -6,12 +6,11 @@ use super::*;
 use crate::chain::Verified;
 use crate::entry::DecodeError;
 use crate::model::{
-    Aggregated, Attached, Checkpointed, Commissioned, ComplaintProgress, ComplaintRegistered,
-    ComplaintRegisteredV1, Corrected, Decommissioned, Delivered, Destroyed, DispositionSet, Goods,
-    GoodsReturned, GoodsShipped, Inspected, LocationDescribed, LotId, MaterialReceived, Packable,
-    Packed, PartyDescribed, PartyId, Personal, PersonalDataErased, Produced, ProductDescribed,
-    Quantity, RecallAction, RecallOpened, RecallStep, RecordKind, RetentionApplied, Returned,
-    Shipped, Subject,
+    Attached, Checkpointed, ComplaintProgress, ComplaintRegistered, ComplaintRegisteredV1,
+    Corrected, Delivered, Destroyed, DispositionSet, Inspected, LocationDescribed, LotId,
+    MaterialReceived, PartyDescribed, PartyId, Personal, PersonalDataErased, Produced,
+    ProductDescribed, Quantity, RecallAction, RecallOpened, RecallStep, RecordKind,
+    RetentionApplied, Returned, Shipped, Subject,
 };
 
 fn full(what: &'static str) -> IngestError {
@@ -109,7 +108,7 @@ impl Index {
         }
     }
 
-    fn lot(&mut self, lot: &LotId) -> Result<u32, IngestError> {
+    pub(super) fn lot(&mut self, lot: &LotId) -> Result<u32, IngestError> {
         let id = self.lots.intern(lot).ok_or(full("lots"))?;
         if id as usize == self.lot_nodes.len() {
             let item = self.items.intern(&lot.item).ok_or(full("items"))?;
@@ -120,7 +119,7 @@ impl Index {
         Ok(id)
     }
 
-    fn lot_event(&mut self, lot: u32, e: u32) {
+    pub(super) fn lot_event(&mut self, lot: u32, e: u32) {
         if let Some(node) = self.lot_nodes.get_mut(lot as usize)
             && node.events.last() != Some(&e)
         {
@@ -199,15 +198,9 @@ impl Index {
                 self.dispositions.push(DispositionRow { entry: e, status: d.status });
                 self.lot_event(lot, e);
             }
-            RecordKind::Packed => {
-                let p: Packed = take!(Packed);
-                for c in &p.contents {
-                    if let Packable::Lot(lq) = c {
-                        let lot = self.lot(&lq.lot)?;
-                        self.lot_event(lot, e);
-                    }
-                }
-            }
+            // Packing into containers, serials and the goods events: their
+            // rows and the unit state (src/index/units.rs).
+            RecordKind::Packed => return self.add_unit_event(e, kind, rest),
             RecordKind::Shipped => {
                 let s: Shipped = take!(Shipped);
                 let lot = self.lot(&s.lot)?;
@@ -358,44 +351,13 @@ impl Index {
             RecordKind::RetentionApplied => {
                 let _: RetentionApplied = take!(RetentionApplied);
             }
-            // Serialized goods: each lot they name gets the event in its history.
-            RecordKind::Commissioned => {
-                let c: Commissioned = take!(Commissioned);
-                let lot = self.lot(&c.lot)?;
-                self.lot_event(lot, e);
-            }
-            RecordKind::Aggregated => {
-                let a: Aggregated = take!(Aggregated);
-                self.goods_events(e, &a.contents)?;
-            }
-            RecordKind::GoodsShipped => {
-                let s: GoodsShipped = take!(GoodsShipped);
-                self.goods_events(e, &s.goods)?;
-            }
-            RecordKind::GoodsReturned => {
-                let r: GoodsReturned = take!(GoodsReturned);
-                self.goods_events(e, &r.goods)?;
-            }
-            RecordKind::Decommissioned => {
-                let d: Decommissioned = take!(Decommissioned);
-                self.goods_events(e, &d.goods)?;
-            }
+            RecordKind::Commissioned
+            | RecordKind::Aggregated
+            | RecordKind::GoodsShipped
+            | RecordKind::GoodsReturned
+            | RecordKind::Decommissioned => return self.add_unit_event(e, kind, rest),
         }
         Ok(true)
-    }
-
-    /// Adds entry `e` to the history of every lot `goods` name directly.
-    fn goods_events(&mut self, e: u32, goods: &[Goods]) -> Result<(), IngestError> {
-        for g in goods {
-            let lot = match g {
-                Goods::Lot(lq) => &lq.lot,
-                Goods::Serials(s) => &s.lot,
-                Goods::Container(_) => continue,
-            };
-            let lot = self.lot(lot)?;
-            self.lot_event(lot, e);
-        }
-        Ok(())
     }
 
     fn add_production(&mut self, e: u32, p: &Produced) -> Result<(), IngestError> {
@@ -526,6 +488,7 @@ impl Index {
         if let (CorrectionStatus::Applied, Some(t)) = (status, target) {
             self.voiders.entry(t).or_default().push(e);
             self.refresh_void(t);
+            self.refresh_units();
         }
         Ok(())
     }

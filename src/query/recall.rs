@@ -14,7 +14,9 @@ use std::vec::Vec;
 
 use serde::Serialize;
 
-use super::{Decimal, LotRef, PartyDetails, QueryError, Sums, Totals, View, find_row, lot_numbers};
+use super::{
+    Decimal, LotRef, PartyDetails, QueryError, SerialRun, Sums, Totals, View, find_row, lot_numbers,
+};
 use crate::index::{ActionKind, EntryPlace, Index};
 use crate::model::{Date, Disposition, LotId, RecallClass, RecordKind, Reference, Timestamp};
 
@@ -163,6 +165,12 @@ pub struct CustomerLotLine {
     /// When a recall in this report first recorded notifying the
     /// customer; none if none did.
     pub notified_at: Option<Timestamp>,
+    /// Containers (SSCCs, cases) shipped to the customer that held goods of
+    /// this lot (on the customer's first line of the lot).
+    pub containers: Vec<String>,
+    /// The serials of this lot shipped to the customer, compressed into
+    /// runs of consecutive serials (on the customer's first line of the lot).
+    pub serials: Vec<SerialRun>,
 }
 
 /// A customer who received affected lots.
@@ -589,6 +597,7 @@ impl View<'_> {
         let mut customer_order: Vec<u32> = Vec::new();
         let mut per_customer: HashMap<u32, [Sums; 5]> = HashMap::new();
         let mut customer_lots = Vec::with_capacity(held.len());
+        let mut units = self.units_received(&lots);
         for &((c, l, u), h) in &held {
             if !customer_order.contains(&c) {
                 customer_order.push(c);
@@ -619,6 +628,14 @@ impl View<'_> {
                 ship_to,
                 orders,
                 notified_at: notified.get(&c).and_then(|t| t.first().copied()),
+                containers: units
+                    .get_mut(&(c, l))
+                    .map(|u| core::mem::take(&mut u.containers))
+                    .unwrap_or_default(),
+                serials: units
+                    .get_mut(&(c, l))
+                    .map(|u| core::mem::take(&mut u.serials))
+                    .unwrap_or_default(),
             });
         }
         let mut ship_tos: HashMap<u32, (Vec<u32>, bool)> = HashMap::new();

@@ -143,7 +143,12 @@ fn write_and_drill(
     seed: u64,
     watch: &mut dyn Watch,
 ) -> Result<Outcome, CliError> {
-    let config = PlantConfig { seed, master_data: true, ..PlantConfig::for_events(events) };
+    let config = PlantConfig {
+        seed,
+        master_data: true,
+        serialized: true,
+        ..PlantConfig::for_events(events)
+    };
     let mut id = [0u8; 16];
     id.iter_mut()
         .zip(b"lotledger-demo".iter().chain(&seed.to_le_bytes()))

@@ -20,6 +20,7 @@ mod progress;
 mod proof;
 mod queries;
 mod tree;
+mod r#where;
 
 use std::process::ExitCode;
 
@@ -289,6 +290,57 @@ enum Command {
         /// `md` (Markdown) or `html`.
         #[arg(long, default_value = "md", value_parser = ["md", "html"])]
         format: String,
+    },
+    /// Where a serialized unit or a container is now and its whole history
+    /// (commissioned, packed, shipped, returned, decommissioned); exit 6
+    /// with near matches when no record names it.
+    Where {
+        /// The ledger directories.
+        #[arg(required = true, num_args = 1..)]
+        dirs: Vec<PathBuf>,
+        /// GTIN/SERIAL, a GS1 scan (]d2…) or element string with (01) and
+        /// (21) or (00), an SSCC (sscc:…, 18 digits or 00 and 18 digits), or a case number.
+        target: String,
+        /// The day to judge expiry at (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        at: Option<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Return verification for a saleable return: is the unit one we
+    /// commissioned, with that lot and expiry, shipped to this customer, and
+    /// not recalled, expired, decommissioned or already returned? Exit 0
+    /// saleable, 1 not saleable, 6 unknown.
+    VerifyReturn {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The scanned DataMatrix (]d201…21…17…10…) or element string.
+        #[arg(long)]
+        scan: Option<String>,
+        /// The GTIN (instead of, or overriding, the scan's).
+        #[arg(long)]
+        gtin: Option<String>,
+        /// The serial number.
+        #[arg(long)]
+        serial: Option<String>,
+        /// The lot on the pack.
+        #[arg(long)]
+        lot: Option<String>,
+        /// The expiry on the pack (YYYY-MM-DD).
+        #[arg(long)]
+        expiry: Option<String>,
+        /// Who returns it (gln:… or the internal code).
+        #[arg(long)]
+        customer: Option<String>,
+        /// The day to judge expiry at (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        at: Option<String>,
+        /// The current year, for the scan's two-digit expiry year (default: this year).
+        #[arg(long)]
+        year: Option<u16>,
+        #[command(flatten)]
+        format: FormatArgs,
     },
     /// Audit views: entries by actor, station, kind and time; corrections
     /// with what they correct; the verification report.
@@ -623,6 +675,33 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
+        }
+        Command::Where { dirs, target, at, format } => {
+            r#where::run(&dirs, &target, at.as_deref(), format.format())
+        }
+        Command::VerifyReturn {
+            dirs,
+            scan,
+            gtin,
+            serial,
+            lot,
+            expiry,
+            customer,
+            at,
+            year,
+            format,
+        } => {
+            let args = r#where::ReturnArgs {
+                scan: scan.as_deref(),
+                gtin: gtin.as_deref(),
+                serial: serial.as_deref(),
+                lot: lot.as_deref(),
+                expiry: expiry.as_deref(),
+                customer: customer.as_deref(),
+                at: at.as_deref(),
+                year: year.unwrap_or_else(current_year),
+            };
+            r#where::verify_return(&dirs, &args, format.format())
         }
         Command::Init { dir, ledger_id } => ledger::init(&dir, ledger_id.as_deref()),
         Command::Append { dir, durability, group, checkpoint_every, key, plain_personal_data } => {

@@ -626,6 +626,8 @@ pub fn print_recall(
             "ship to",
             "orders",
             "notified",
+            "containers",
+            "serials",
         ]
         .map(String::from),
     );
@@ -645,6 +647,8 @@ pub fn print_recall(
             if c.ship_to.is_empty() { "main address".to_owned() } else { c.ship_to.join(" ") },
             c.orders.join(" "),
             c.notified_at.map_or_else(|| "no".to_owned(), |t| t.to_string()),
+            c.containers.join(" "),
+            c.serials.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
         ]));
     }
     if format == Format::Csv {
@@ -737,6 +741,25 @@ pub fn print_recall(
         }
     }
     render(format, &shipments)?;
+    let serialized: Vec<_> = report
+        .customer_lots
+        .iter()
+        .filter(|c| !c.containers.is_empty() || !c.serials.is_empty())
+        .collect();
+    if !serialized.is_empty() {
+        output::print("\nserialized units received\n")?;
+        let mut units = Table::new(&["customer", "item", "lot", "containers", "serials"]);
+        for c in serialized {
+            units.row([
+                c.customer.clone(),
+                c.item.clone(),
+                c.lot.clone(),
+                c.containers.join(" "),
+                c.serials.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+            ]);
+        }
+        render(format, &units)?;
+    }
     output::print("\nmass balance\n")?;
     let mut balances = Table::new(&[
         "item",
