@@ -49,9 +49,10 @@
 
 use core::fmt::Write as _;
 use std::borrow::{Cow, ToOwned};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::format;
 use std::string::{String, ToString};
+use std::sync::Mutex;
 use std::vec::Vec;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
@@ -151,13 +152,31 @@ const SENSOR_REPORT: [&str; 23] = [
 /// only the parts that must be sorted against each other are held as
 /// strings of their own, and a bare string is matched against the
 /// document's terms with one lookup ([`Canonicalizer::tails`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Canonicalizer {
     prefixes: BTreeMap<String, String>,
     terms: BTreeSet<String>,
     /// Every tail of a term that follows a `-` or a `/` (how a bare string
     /// can name it), with the term, or `None` when two terms end so.
     tails: BTreeMap<String, Option<String>>,
+    /// The constrained canonical forms of web URIs met so far (a document
+    /// names the same parties and lots again and again), at most
+    /// [`URI_MEMO`] of them.
+    uris: Mutex<HashMap<String, Option<String>>>,
+}
+
+/// How many web URIs a [`Canonicalizer`] remembers the canonical form of.
+const URI_MEMO: usize = 4096;
+
+impl Clone for Canonicalizer {
+    fn clone(&self) -> Self {
+        Self {
+            prefixes: self.prefixes.clone(),
+            terms: self.terms.clone(),
+            tails: self.tails.clone(),
+            uris: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 impl Canonicalizer {
@@ -174,7 +193,7 @@ impl Canonicalizer {
         ] {
             prefixes.insert(p.to_owned(), iri.to_owned());
         }
-        Self { prefixes, terms: BTreeSet::new(), tails: BTreeMap::new() }
+        Self { prefixes, terms: BTreeSet::new(), ..Self::default() }
     }
 
     /// The canonicalizer for an EPCIS document: its `@context` prefixes and
@@ -329,10 +348,32 @@ impl Canonicalizer {
         let v = web_vocabulary(expanded.trim());
         if let Some(n) = python_number(&v) {
             out.push_str(&n);
-        } else if let Some(uri) = canonical_gs1_uri(&v) {
-            out.push_str(&uri);
         } else {
-            out.push_str(&v);
+            self.push_uri(&v, out);
+        }
+    }
+
+    /// Writes the constrained canonical form of `v` if it is a GS1 URI that
+    /// normalises ([`canonical_gs1_uri`]), else `v`; web URIs through the
+    /// memo.
+    fn push_uri(&self, v: &str, out: &mut String) {
+        let web = v.starts_with("https://") || v.starts_with("http://");
+        if !web {
+            out.push_str(canonical_gs1_uri(v).as_deref().unwrap_or(v));
+            return;
+        }
+        // A poisoned memo is only a slower one.
+        let mut memo = self.uris.lock().ok();
+        if let Some(known) = memo.as_ref().and_then(|m| m.get(v)) {
+            out.push_str(known.as_deref().unwrap_or(v));
+            return;
+        }
+        let canonical = canonical_gs1_uri(v);
+        out.push_str(canonical.as_deref().unwrap_or(v));
+        if let Some(m) = memo.as_mut()
+            && m.len() < URI_MEMO
+        {
+            m.insert(v.to_owned(), canonical);
         }
     }
 
@@ -793,7 +834,7 @@ fn push_list(list: &str, items: Vec<String>, parts: &mut Vec<String>) {
 }
 
 /// The text of a JSON scalar as the reference implementation reads it.
-fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
+pub(crate) fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(s)),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
@@ -839,6 +880,12 @@ pub fn python_number(s: &str) -> Option<String> {
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'e' | b'E' | b'+' | b'-'))
     {
         return None;
+    }
+    // Up to 15 plain digits are exact in a double: the integer as written,
+    // without leading zeros.
+    if s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = s.trim_start_matches('0');
+        return Some(if digits.is_empty() { "0".to_owned() } else { digits.to_owned() });
     }
     let f = python_float(s)?;
     if !f.is_finite() {
@@ -994,6 +1041,10 @@ mod tests {
     #[test]
     fn numbers_as_python_writes_them() {
         assert_eq!(python_number("200").as_deref(), Some("200"));
+        assert_eq!(python_number("007").as_deref(), Some("7"));
+        assert_eq!(python_number("000").as_deref(), Some("0"));
+        assert_eq!(python_number("999999999999999").as_deref(), Some("999999999999999"));
+        assert_eq!(python_number("9999999999999999").as_deref(), Some("10000000000000000"));
         assert_eq!(python_number("23.0").as_deref(), Some("23"));
         assert_eq!(python_number("26.20").as_deref(), Some("26.2"));
         assert_eq!(python_number("+1_000").as_deref(), Some("1000"));

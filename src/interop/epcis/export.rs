@@ -28,7 +28,7 @@ use std::vec::Vec;
 
 use serde_json::{Value, json};
 
-use super::event_hash::{self, Canonicalizer, ni_uri, push_sorted};
+use super::event_hash::{self, Canonicalizer, ni_uri, push_sorted, scalar_text};
 use super::scheme::UriScheme;
 use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
@@ -414,7 +414,10 @@ struct Event {
     sources: Vec<Pair>,
     destinations: Vec<Pair>,
     expiry: Option<String>,
-    /// `ll:entry` and `ll:record`, when the export carries its extensions.
+    /// `ll:entry` and the record's JSON form, when the export carries its
+    /// extensions; `ll:record` is that form with every key in the `ll`
+    /// namespace, nulls dropped and booleans as strings ([`Ll`]), so that no
+    /// key collides with an EPCIS field and every hasher reads it alike.
     extensions: Option<(EntryRef, Value)>,
     error: Option<Declaration>,
 }
@@ -522,7 +525,7 @@ impl Event {
             fields.sort();
             e.extend(fields);
             rest.push(e);
-            c.generic("ll:record", record, &mut rest);
+            Ll(record).parts(c, "ll:record", &mut rest);
         }
         // errorDeclaration is not hashed.
         rest.sort();
@@ -613,7 +616,7 @@ impl Event {
             }
             j.raw("}");
             j.key("ll:record");
-            j.value(record)?;
+            Ll(record).write(&mut j)?;
         }
         if let Some(d) = &self.error {
             j.key("errorDeclaration");
@@ -938,17 +941,27 @@ impl Exporter<'_> {
         }
         if extensions {
             let entry = EntryRef {
-                ledger: ledger.to_string(),
+                ledger: hex(&ledger.0),
                 seq: header.seq.to_string(),
-                hash: hash.to_string(),
+                hash: hex(&hash.0),
                 actor: header.actor.to_string(),
                 station: header.station.to_string(),
             };
-            e.extensions =
-                Some((entry, prefixed(serde_json::to_value(record).unwrap_or_default())));
+            e.extensions = Some((entry, serde_json::to_value(record).unwrap_or_default()));
         }
         Some(e)
     }
+}
+
+/// Lowercase hex, as the ids' `Display` writes them.
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        for nibble in [b >> 4, b & 0xf] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    s
 }
 
 /// A quantity as an exact JSON number.
@@ -961,20 +974,73 @@ fn number(q: &Quantity) -> Value {
     digits.parse::<f64>().ok().map_or(Value::Null, |f| json!(f))
 }
 
-/// A record's JSON form with every key in the `ll` namespace, nulls
-/// dropped and booleans as strings, so that no key collides with an EPCIS
-/// field and every hasher reads it alike.
-fn prefixed(v: Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (format!("ll:{k}"), prefixed(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(prefixed).collect()),
-        Value::Bool(b) => Value::String(b.to_string()),
-        other => other,
+/// A JSON value read with every object key in the `ll` namespace, object
+/// members that are null left out and booleans as strings: how a record's
+/// JSON form travels in `ll:record`. Written and hashed as that value would
+/// be, without building it.
+struct Ll<'a>(&'a Value);
+
+impl Ll<'_> {
+    /// Writes the value as compact JSON.
+    fn write(&self, j: &mut Json<'_>) -> io::Result<()> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut first = true;
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    j.raw(if first { "{" } else { "," });
+                    first = false;
+                    if k.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+                        j.raw("\"ll:");
+                        j.raw(k);
+                        j.raw("\"");
+                    } else {
+                        j.str(&format!("ll:{k}"))?;
+                    }
+                    j.raw(":");
+                    Ll(v).write(j)?;
+                }
+                j.raw(if first { "{}" } else { "}" });
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    j.raw(if i == 0 { "[" } else { "," });
+                    Ll(v).write(j)?;
+                }
+                j.raw(if items.is_empty() { "[]" } else { "]" });
+            }
+            Value::Bool(b) => j.str(if *b { "true" } else { "false" })?,
+            other => j.value(other)?,
+        }
+        Ok(())
+    }
+
+    /// Pushes the value's generic pre-hash parts under `key` (already in the
+    /// namespace), as [`Canonicalizer::generic`] does for the value itself.
+    /// In an object none of the keys is `#text`, a comment or one that
+    /// keeps its children's order, since all are in the namespace.
+    fn parts(&self, c: &Canonicalizer, key: &str, parts: &mut Vec<String>) {
+        match self.0 {
+            Value::Array(items) => items.iter().for_each(|i| Ll(i).parts(c, key, parts)),
+            Value::Object(map) => {
+                let mut s = String::with_capacity(128);
+                c.expand_key_into(key, &mut s);
+                let mut children = Vec::new();
+                let mut child = String::from("ll:");
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    child.truncate(3);
+                    child.push_str(k);
+                    Ll(v).parts(c, &child, &mut children);
+                }
+                children.sort();
+                s.extend(children);
+                parts.push(s);
+            }
+            scalar => {
+                // A boolean's text is the string it travels as.
+                let text = scalar_text(scalar).unwrap_or_default();
+                parts.push(c.generic_text(key, &text));
+            }
+        }
     }
 }
 
