@@ -159,10 +159,18 @@ pub struct Canonicalizer {
     /// Every tail of a term that follows a `-` or a `/` (how a bare string
     /// can name it), with the term, or `None` when two terms end so.
     tails: BTreeMap<String, Option<String>>,
+    /// Bit `n` (`n` below 127) or bit 127 (longer) is set when some tail
+    /// has that length: a string of no such length is not looked up.
+    tail_lengths: u128,
     /// The constrained canonical forms of web URIs met so far (a document
     /// names the same parties and lots again and again), at most
     /// [`URI_MEMO`] of them.
     uris: Mutex<HashMap<String, Option<String>>>,
+}
+
+/// The bit of [`Canonicalizer::tail_lengths`] for the length of `s`.
+fn length_bit(s: &str) -> u128 {
+    1 << s.len().min(127)
 }
 
 /// How many web URIs a [`Canonicalizer`] remembers the canonical form of.
@@ -174,6 +182,7 @@ impl Clone for Canonicalizer {
             prefixes: self.prefixes.clone(),
             terms: self.terms.clone(),
             tails: self.tails.clone(),
+            tail_lengths: self.tail_lengths,
             uris: Mutex::new(HashMap::new()),
         }
     }
@@ -250,6 +259,7 @@ impl Canonicalizer {
             if (b == b'-' || b == b'/')
                 && let Some(tail) = term.get(i + 1..)
             {
+                self.tail_lengths |= length_bit(tail);
                 self.tails
                     .entry(tail.to_owned())
                     .and_modify(|t| *t = None)
@@ -336,6 +346,9 @@ impl Canonicalizer {
 
     /// A bare string that names exactly one CBV term of the document is that term.
     fn bare<'a>(&'a self, s: &'a str) -> &'a str {
+        if self.tail_lengths & length_bit(s) == 0 {
+            return s;
+        }
         match self.tails.get(s) {
             Some(Some(term)) => term,
             _ => s,
@@ -447,7 +460,7 @@ impl Canonicalizer {
     /// `key=value` for the text of a scalar, or nothing when its canonical
     /// form is empty.
     pub(crate) fn keyed(&self, key: &str, text: &str) -> Option<String> {
-        let mut s = String::with_capacity(key.len() + 48);
+        let mut s = String::with_capacity(key.len() + text.len() + 16);
         s.push_str(key);
         s.push('=');
         let start = s.len();
@@ -556,7 +569,7 @@ impl Canonicalizer {
 
     /// The generic form of a scalar extension of text `text`: `{ns}name=value`.
     pub(crate) fn generic_text(&self, key: &str, text: &str) -> String {
-        let mut s = String::with_capacity(64);
+        let mut s = String::with_capacity(key.len() + text.len() + 40);
         self.expand_key_into(key, &mut s);
         self.push_value(&mut s, text);
         s
