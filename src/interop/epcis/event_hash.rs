@@ -151,7 +151,7 @@ const SENSOR_REPORT: [&str; 23] = [
 /// The pre-hash string is written into one buffer as the event is walked;
 /// only the parts that must be sorted against each other are held as
 /// strings of their own, and a bare string is matched against the
-/// document's terms with one lookup ([`Canonicalizer::tails`]).
+/// document's terms with one lookup.
 #[derive(Debug, Default)]
 pub struct Canonicalizer {
     prefixes: BTreeMap<String, String>,

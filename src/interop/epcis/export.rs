@@ -182,7 +182,7 @@ pub enum Written {
 /// once, in ledger order, to learn what the event hash needs before the
 /// first event is written — the CBV terms the document's events use (a
 /// bare word anywhere in an event is hashed as the document's term of that
-/// name, see [`event_hash`](super::event_hash)) and the `eventID`s of the
+/// name, see [`event_hash`]) and the `eventID`s of the
 /// replacements that error declarations name. It keeps the few terms and
 /// the events of those replacements only.
 #[derive(Debug)]
