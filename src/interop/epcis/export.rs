@@ -26,9 +26,9 @@ use std::io::{self, Write};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::event_hash::Canonicalizer;
+use super::event_hash::{self, Canonicalizer, ni_uri, push_sorted, scalar_text};
 use super::scheme::UriScheme;
 use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
@@ -183,7 +183,7 @@ pub enum Written {
 /// once, in ledger order, to learn what the event hash needs before the
 /// first event is written — the CBV terms the document's events use (a
 /// bare word anywhere in an event is hashed as the document's term of that
-/// name, see [`event_hash`](super::event_hash)) and the `eventID`s of the
+/// name, see [`event_hash`]) and the `eventID`s of the
 /// replacements that error declarations name. It keeps the few terms and
 /// the events of those replacements only.
 #[derive(Debug)]
@@ -191,10 +191,12 @@ pub struct Plan<'o> {
     x: Exporter<'o>,
     selector: Selector<'o>,
     canon: Canonicalizer,
+    /// The vocabulary words met so far, by vocabulary (see [`Event::words`]).
+    words: BTreeSet<(&'static str, &'static str)>,
     /// Replacements of voided entries, still to be met.
     wanted: BTreeSet<(LedgerId, u64)>,
     /// Their events, without ids.
-    replacements: Vec<((LedgerId, u64), Map<String, Value>)>,
+    replacements: Vec<((LedgerId, u64), Event)>,
 }
 
 impl<'o> Plan<'o> {
@@ -208,6 +210,7 @@ impl<'o> Plan<'o> {
             x,
             selector: Selector::new(&options.scope, &options.corrections),
             canon,
+            words: BTreeSet::new(),
             wanted: options.corrections.replacements().collect(),
             replacements: Vec::new(),
         }
@@ -218,13 +221,16 @@ impl<'o> Plan<'o> {
         if !self.selector.select(ledger, header.seq, header.time, record) {
             return;
         }
-        let vocabulary = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), false);
-        if let Ok(event) = vocabulary {
-            self.canon.add_terms(&Value::Object(event));
+        let wanted = self.wanted.remove(&(*ledger, header.seq));
+        let Ok(event) = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), wanted) else {
+            return;
+        };
+        for (prefix, word) in event.words() {
+            if self.words.insert((prefix, word)) {
+                self.canon.add_vocabulary(word, prefix);
+            }
         }
-        if self.wanted.remove(&(*ledger, header.seq))
-            && let Ok(event) = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), true)
-        {
+        if wanted {
             self.replacements.push(((*ledger, header.seq), event));
         }
     }
@@ -236,10 +242,9 @@ impl<'o> Plan<'o> {
     /// The I/O error of `out`.
     pub fn writer<W: Write>(self, mut out: W) -> io::Result<EventWriter<'o, W>> {
         let mut ids = BTreeMap::new();
+        let mut prehash = String::new();
         for (at, event) in self.replacements {
-            if let Ok(id) = self.canon.event_hash(&Value::Object(event)) {
-                ids.insert(at, id);
-            }
+            ids.insert(at, event.hash(&self.canon, &mut prehash));
         }
         let o = self.x.o;
         out.write_all(b"{\"@context\":")?;
@@ -251,8 +256,11 @@ impl<'o> Plan<'o> {
             x: self.x,
             selector: Selector::new(&o.scope, &o.corrections),
             canon: self.canon,
+            words: self.words,
             replacement_ids: ids,
             out,
+            prehash,
+            json: Vec::with_capacity(4096),
             events: 0,
         })
     }
@@ -266,8 +274,13 @@ pub struct EventWriter<'o, W> {
     x: Exporter<'o>,
     selector: Selector<'o>,
     canon: Canonicalizer,
+    /// The vocabulary words the plan met: the terms `canon` knows.
+    words: BTreeSet<(&'static str, &'static str)>,
     replacement_ids: BTreeMap<(LedgerId, u64), String>,
     out: W,
+    /// The pre-hash string and the JSON of the event being written, reused.
+    prehash: String,
+    json: Vec<u8>,
     events: u64,
 }
 
@@ -288,7 +301,7 @@ impl<W: Write> EventWriter<'_, W> {
             return Ok(Written::NotSelected);
         }
         let event = match self.x.draft(ledger, header, hash, record, &self.replacement_ids, true) {
-            Ok(event) => Value::Object(event),
+            Ok(event) => event,
             Err(reason) => {
                 return Ok(Written::Skipped(Skipped {
                     seq: header.seq,
@@ -297,11 +310,21 @@ impl<W: Write> EventWriter<'_, W> {
                 }));
             }
         };
-        let id = self.canon.event_hash(&event).unwrap_or_default();
-        let Value::Object(event) = event else { return Ok(Written::NotSelected) };
-        let event = with_id(event, id.clone());
-        self.out.write_all(if self.events == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.out, &event)?;
+        let id = if event.words().all(|w| self.words.contains(&w)) {
+            event.hash(&self.canon, &mut self.prehash)
+        } else {
+            // An entry the plan did not see: its own terms count too, as
+            // for any event hashed outside its document.
+            let mut canon = self.canon.clone();
+            for (prefix, word) in event.words() {
+                canon.add_vocabulary(word, prefix);
+            }
+            event.hash(&canon, &mut self.prehash)
+        };
+        self.json.clear();
+        self.json.extend_from_slice(if self.events == 0 { b"\n" } else { b",\n" });
+        event.write_json(&mut self.json, &id)?;
+        self.out.write_all(&self.json)?;
         self.events += 1;
         Ok(Written::Event(id))
     }
@@ -323,35 +346,371 @@ impl<W: Write> EventWriter<'_, W> {
     }
 }
 
-/// `type` and `eventID` first, then the rest in order.
-fn with_id(event: Map<String, Value>, id: String) -> Map<String, Value> {
-    let mut out = Map::new();
-    if let Some(t) = event.get("type") {
-        out.insert("type".to_owned(), t.clone());
-    }
-    out.insert("eventID".to_owned(), Value::String(id));
-    for (k, v) in event {
-        if k != "type" {
-            out.insert(k, v);
-        }
-    }
-    out
-}
-
 #[derive(Debug)]
 struct Exporter<'o> {
     o: &'o ExportOptions,
 }
 
-/// A `(key, value)` list as a JSON object, in order.
-fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+/// A lot in a quantity list: its `epcClass` and, when known, its quantity
+/// (a JSON number) and unit.
+#[derive(Clone, Debug)]
+struct Class {
+    epc_class: String,
+    quantity: Option<(Value, String)>,
+}
+
+/// A business transaction, source or destination: its `type` and value,
+/// `key` naming the value's field (`bizTransaction`, `source`, `destination`).
+#[derive(Clone, Debug)]
+struct Pair {
+    kind: &'static str,
+    key: &'static str,
+    value: String,
+}
+
+/// The `errorDeclaration` of a voided entry's event.
+#[derive(Clone, Debug)]
+struct Declaration {
+    time: String,
+    reason: &'static str,
+    corrective: Vec<String>,
+    ledger: String,
+    seq: String,
+}
+
+/// The `ll:entry` of an event: where it comes from.
+#[derive(Clone, Debug)]
+struct EntryRef {
+    ledger: String,
+    seq: String,
+    hash: String,
+    actor: String,
+    station: String,
+}
+
+/// One entry's event, as the export writes it, with its fields in the
+/// order they are written (`type` and `eventID` first, in the order GS1's
+/// examples use). Written as JSON by [`Event::write_json`] and hashed by
+/// [`Event::hash`] straight from these fields: no JSON tree is built but
+/// for the record in `ll:record`.
+#[derive(Clone, Debug)]
+struct Event {
+    kind: &'static str,
+    time: String,
+    parent: Option<String>,
+    /// An empty `epcList` (an `ObjectEvent` about no lot).
+    empty_epc_list: bool,
+    quantities: Vec<Class>,
+    inputs: Vec<Class>,
+    outputs: Vec<Class>,
+    transformation: Option<String>,
+    children: Vec<String>,
+    child_quantities: Vec<Class>,
+    action: Option<&'static str>,
+    biz_step: Option<&'static str>,
+    disposition: Option<&'static str>,
+    read_point: String,
+    biz_location: Option<String>,
+    transactions: Vec<Pair>,
+    sources: Vec<Pair>,
+    destinations: Vec<Pair>,
+    expiry: Option<String>,
+    /// `ll:entry` and the record's JSON form, when the export carries its
+    /// extensions; `ll:record` is that form with every key in the `ll`
+    /// namespace, nulls dropped and booleans as strings ([`Ll`]), so that no
+    /// key collides with an EPCIS field and every hasher reads it alike.
+    extensions: Option<(EntryRef, Value)>,
+    error: Option<Declaration>,
+}
+
+/// The time zone offset of every event: times are written in UTC.
+const OFFSET: &str = "+00:00";
+/// The JSON-LD key of the expiry date in `ilmd`.
+const EXPIRY: &str = "cbvmda:itemExpirationDate";
+
+impl Event {
+    /// The CBV vocabulary words the event uses in its standard fields, with
+    /// their vocabulary's prefix: what [`Canonicalizer::add_terms`] learns
+    /// from the event's JSON.
+    fn words(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        let one = [
+            self.biz_step.map(|w| (event_hash::BIZSTEP, w)),
+            self.disposition.map(|w| (event_hash::DISP, w)),
+            self.error.as_ref().map(|d| (event_hash::ER, d.reason)),
+        ];
+        one.into_iter()
+            .flatten()
+            .chain(self.transactions.iter().map(|p| (event_hash::BTT, p.kind)))
+            .chain(self.sources.iter().map(|p| (event_hash::SDT, p.kind)))
+            .chain(self.destinations.iter().map(|p| (event_hash::SDT, p.kind)))
+    }
+
+    /// The event's `eventID`: its CBV 2.0 event hash, the pre-hash string
+    /// built in `buffer`. Writes exactly what [`Canonicalizer::prehash`]
+    /// writes for the event's JSON (the order is that of
+    /// `Canonicalizer::write_prehash`, restricted to the fields an export
+    /// writes; `tests::direct_hash_agrees_with_the_json_hash` checks it).
+    fn hash(&self, c: &Canonicalizer, buffer: &mut String) -> String {
+        let s = buffer;
+        s.clear();
+        s.push_str("eventType=");
+        s.push_str(self.kind);
+        c.scalar_field(s, "eventTime", &self.time);
+        c.scalar_field(s, "eventTimeZoneOffset", OFFSET);
+        if let Some(p) = &self.parent {
+            c.scalar_field(s, "parentID", p);
+        }
+        // An empty epcList hashes as nothing.
+        let epcs = self.children.iter().filter_map(|e| c.keyed("epc", e)).collect();
+        let quantities = |list: &[Class]| -> Vec<String> {
+            list.iter()
+                .filter_map(|q| {
+                    const ELEMENT: &str = "quantityElement";
+                    let mut e = String::with_capacity(96);
+                    e.push_str(ELEMENT);
+                    c.scalar_field(&mut e, "epcClass", &q.epc_class);
+                    if let Some((amount, unit)) = &q.quantity {
+                        c.field(&mut e, "quantity", Some(amount));
+                        c.scalar_field(&mut e, "uom", unit);
+                    }
+                    (e.len() > ELEMENT.len()).then_some(e)
+                })
+                .collect()
+        };
+        push_sorted(s, "childEPCs", epcs);
+        push_sorted(s, "quantityList", quantities(&self.quantities));
+        push_sorted(s, "childQuantityList", quantities(&self.child_quantities));
+        push_sorted(s, "inputQuantityList", quantities(&self.inputs));
+        push_sorted(s, "outputQuantityList", quantities(&self.outputs));
+        for (k, v) in [
+            ("action", self.action),
+            ("transformationID", self.transformation.as_deref()),
+            ("bizStep", self.biz_step),
+            ("disposition", self.disposition),
+        ] {
+            if let Some(v) = v {
+                c.scalar_field(s, k, v);
+            }
+        }
+        c.id_field(s, "readPoint", &self.read_point);
+        if let Some(l) = &self.biz_location {
+            c.id_field(s, "bizLocation", l);
+        }
+        let mut rest = Vec::new();
+        for (list, pairs) in [
+            ("bizTransactionList", &self.transactions),
+            ("sourceList", &self.sources),
+            ("destinationList", &self.destinations),
+        ] {
+            if !pairs.is_empty() {
+                let elements = pairs.iter().map(|p| [("type", p.kind), (p.key, p.value.as_str())]);
+                c.pair_list_of(list, elements, &mut rest);
+            }
+        }
+        if let Some(expiry) = &self.expiry {
+            let mut ilmd = String::with_capacity(80);
+            c.expand_key_into("ilmd", &mut ilmd);
+            ilmd.push_str(&c.generic_text(EXPIRY, expiry));
+            rest.push(ilmd);
+        }
+        if let Some((entry, record)) = &self.extensions {
+            let mut e = String::with_capacity(256);
+            c.expand_key_into("ll:entry", &mut e);
+            let mut fields = [
+                c.generic_text("ll:ledger", &entry.ledger),
+                c.generic_text("ll:seq", &entry.seq),
+                c.generic_text("ll:hash", &entry.hash),
+                c.generic_text("ll:actor", &entry.actor),
+                c.generic_text("ll:station", &entry.station),
+            ];
+            fields.sort();
+            e.extend(fields);
+            rest.push(e);
+            Ll(record).parts(c, "ll:record", &mut rest);
+        }
+        // errorDeclaration is not hashed.
+        rest.sort();
+        s.extend(rest);
+        ni_uri(s)
+    }
+
+    /// Appends the event as compact JSON with `eventID` `id`.
+    fn write_json(&self, out: &mut Vec<u8>, id: &str) -> io::Result<()> {
+        let mut j = Json(out);
+        j.raw("{\"type\":");
+        j.str(self.kind)?;
+        j.key("eventID");
+        j.str(id)?;
+        j.key("eventTime");
+        j.str(&self.time)?;
+        j.key("eventTimeZoneOffset");
+        j.str(OFFSET)?;
+        if let Some(p) = &self.parent {
+            j.key("parentID");
+            j.str(p)?;
+        }
+        if self.empty_epc_list {
+            j.key("epcList");
+            j.raw("[]");
+        }
+        j.classes("quantityList", &self.quantities)?;
+        j.classes("inputQuantityList", &self.inputs)?;
+        j.classes("outputQuantityList", &self.outputs)?;
+        if let Some(t) = &self.transformation {
+            j.key("transformationID");
+            j.str(t)?;
+        }
+        if !self.children.is_empty() {
+            j.key("childEPCs");
+            for (i, c) in self.children.iter().enumerate() {
+                j.raw(if i == 0 { "[" } else { "," });
+                j.str(c)?;
+            }
+            j.raw("]");
+        }
+        j.classes("childQuantityList", &self.child_quantities)?;
+        for (k, v) in
+            [("action", self.action), ("bizStep", self.biz_step), ("disposition", self.disposition)]
+        {
+            if let Some(v) = v {
+                j.key(k);
+                j.str(v)?;
+            }
+        }
+        j.key("readPoint");
+        j.raw("{\"id\":");
+        j.str(&self.read_point)?;
+        j.raw("}");
+        if let Some(l) = &self.biz_location {
+            j.key("bizLocation");
+            j.raw("{\"id\":");
+            j.str(l)?;
+            j.raw("}");
+        }
+        j.pairs("bizTransactionList", &self.transactions)?;
+        j.pairs("sourceList", &self.sources)?;
+        j.pairs("destinationList", &self.destinations)?;
+        if let Some(expiry) = &self.expiry {
+            j.key("ilmd");
+            j.raw("{");
+            j.str(EXPIRY)?;
+            j.raw(":");
+            j.str(expiry)?;
+            j.raw("}");
+        }
+        if let Some((entry, record)) = &self.extensions {
+            j.key("ll:entry");
+            for (i, (k, v)) in [
+                ("ll:ledger", &entry.ledger),
+                ("ll:seq", &entry.seq),
+                ("ll:hash", &entry.hash),
+                ("ll:actor", &entry.actor),
+                ("ll:station", &entry.station),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                j.raw(if i == 0 { "{" } else { "," });
+                j.str(k)?;
+                j.raw(":");
+                j.str(v)?;
+            }
+            j.raw("}");
+            j.key("ll:record");
+            Ll(record).write(&mut j)?;
+        }
+        if let Some(d) = &self.error {
+            j.key("errorDeclaration");
+            j.raw("{\"declarationTime\":");
+            j.str(&d.time)?;
+            j.raw(",\"reason\":");
+            j.str(d.reason)?;
+            if !d.corrective.is_empty() {
+                j.raw(",\"correctiveEventIDs\":");
+                for (i, id) in d.corrective.iter().enumerate() {
+                    j.raw(if i == 0 { "[" } else { "," });
+                    j.str(id)?;
+                }
+                j.raw("]");
+            }
+            j.raw(",\"ll:correction\":{\"ll:ledger\":");
+            j.str(&d.ledger)?;
+            j.raw(",\"ll:seq\":");
+            j.str(&d.seq)?;
+            j.raw("}}");
+        }
+        j.raw("}");
+        Ok(())
+    }
+}
+
+/// A compact JSON writer over a byte buffer (strings escaped by serde_json).
+struct Json<'a>(&'a mut Vec<u8>);
+
+impl Json<'_> {
+    fn raw(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn str(&mut self, s: &str) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.0, s).map_err(io::Error::from)
+    }
+
+    fn value(&mut self, v: &Value) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.0, v).map_err(io::Error::from)
+    }
+
+    /// `,"key":` (every key but the first, `type`, follows a field).
+    fn key(&mut self, key: &str) {
+        self.0.push(b',');
+        self.0.push(b'"');
+        self.raw(key);
+        self.0.extend_from_slice(b"\":");
+    }
+
+    fn classes(&mut self, key: &str, list: &[Class]) -> io::Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        self.key(key);
+        for (i, c) in list.iter().enumerate() {
+            self.raw(if i == 0 { "[{\"epcClass\":" } else { ",{\"epcClass\":" });
+            self.str(&c.epc_class)?;
+            if let Some((amount, unit)) = &c.quantity {
+                self.raw(",\"quantity\":");
+                self.value(amount)?;
+                self.raw(",\"uom\":");
+                self.str(unit)?;
+            }
+            self.raw("}");
+        }
+        self.raw("]");
+        Ok(())
+    }
+
+    fn pairs(&mut self, key: &str, list: &[Pair]) -> io::Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        self.key(key);
+        for (i, p) in list.iter().enumerate() {
+            self.raw(if i == 0 { "[{\"type\":" } else { ",{\"type\":" });
+            self.str(p.kind)?;
+            self.raw(",\"");
+            self.raw(p.key);
+            self.raw("\":");
+            self.str(&p.value)?;
+            self.raw("}");
+        }
+        self.raw("]");
+        Ok(())
+    }
 }
 
 impl Exporter<'_> {
-    /// The event of one entry, without its `eventID`: with `extensions`, its
-    /// `ll:entry` and `ll:record`; when a correction in force voids the entry,
-    /// with an `errorDeclaration` naming the earliest such correction and the
+    /// The event of one entry: with `extensions`, its `ll:entry` and
+    /// `ll:record`; when a correction in force voids the entry, with an
+    /// `errorDeclaration` naming the earliest such correction and the
     /// `eventID`s (from `ids`) of its replacements.
     fn draft(
         &self,
@@ -361,7 +720,7 @@ impl Exporter<'_> {
         record: &Record,
         ids: &BTreeMap<(LedgerId, u64), String>,
         extensions: bool,
-    ) -> Result<Map<String, Value>, &'static str> {
+    ) -> Result<Event, &'static str> {
         if let Record::Checkpointed(_) = record {
             // A ledger's own anchor, not a traceability event: EPCIS has none.
             return Err("a checkpoint entry: the ledger's own anchor, not a traceability event");
@@ -376,25 +735,17 @@ impl Exporter<'_> {
                 self.time(voider.time).ok_or("correction time outside years 0000 to 9999")?;
             let reason =
                 if voider.replacements.is_empty() { "did_not_occur" } else { "incorrect_data" };
-            let mut decl = Map::new();
-            decl.insert("declarationTime".to_owned(), Value::String(time));
-            decl.insert("reason".to_owned(), Value::String(reason.to_owned()));
-            let corrective: Vec<Value> = voider
-                .replacements
-                .iter()
-                .filter_map(|r| ids.get(&(*ledger, *r)).cloned().map(Value::String))
-                .collect();
-            if !corrective.is_empty() {
-                decl.insert("correctiveEventIDs".to_owned(), Value::Array(corrective));
-            }
-            decl.insert(
-                "ll:correction".to_owned(),
-                obj([
-                    ("ll:ledger", Value::String(ledger.to_string())),
-                    ("ll:seq", Value::String(voider.seq.to_string())),
-                ]),
-            );
-            event.insert("errorDeclaration".to_owned(), Value::Object(decl));
+            event.error = Some(Declaration {
+                time,
+                reason,
+                corrective: voider
+                    .replacements
+                    .iter()
+                    .filter_map(|r| ids.get(&(*ledger, *r)).cloned())
+                    .collect(),
+                ledger: ledger.to_string(),
+                seq: voider.seq.to_string(),
+            });
         }
         Ok(event)
     }
@@ -409,39 +760,26 @@ impl Exporter<'_> {
         (0..=9999).contains(&dt.year()).then(|| t.to_string())
     }
 
-    fn entry(&self, ledger: &LedgerId, header: &Header, hash: &Digest) -> Value {
-        obj([
-            ("ll:ledger", Value::String(ledger.to_string())),
-            ("ll:seq", Value::String(header.seq.to_string())),
-            ("ll:hash", Value::String(hash.to_string())),
-            ("ll:actor", Value::String(header.actor.to_string())),
-            ("ll:station", Value::String(header.station.to_string())),
-        ])
-    }
-
-    fn class(&self, lot: &LotId, quantity: Option<&Quantity>) -> Value {
-        let mut m = Map::new();
-        m.insert("epcClass".to_owned(), Value::String(self.o.scheme.lot(lot)));
-        if let Some(q) = quantity {
-            m.insert("quantity".to_owned(), number(q));
-            m.insert("uom".to_owned(), Value::String(q.unit.code().to_owned()));
+    fn class(&self, lot: &LotId, quantity: Option<&Quantity>) -> Class {
+        Class {
+            epc_class: self.o.scheme.lot(lot),
+            quantity: quantity.map(|q| (number(q), q.unit.code().to_owned())),
         }
-        Value::Object(m)
     }
 
-    fn order(&self, kind: &str, order: &str) -> Value {
-        obj([("type", json!(kind)), ("bizTransaction", json!(self.o.scheme.code("order", order)))])
+    fn order(&self, kind: &'static str, order: &str) -> Pair {
+        Pair { kind, key: "bizTransaction", value: self.o.scheme.code("order", order) }
     }
 
-    fn party(&self, role: &str, key: &str, party: &PartyId) -> Value {
-        obj([("type", json!(role)), (key, json!(self.o.scheme.party(party)))])
+    fn party(&self, key: &'static str, party: &PartyId) -> Pair {
+        Pair { kind: "owning_party", key, value: self.o.scheme.party(party) }
     }
 
-    fn location(&self, key: &str, location: &LocationId) -> Value {
-        obj([("type", json!("location")), (key, json!(self.o.scheme.location(location)))])
+    fn location(&self, key: &'static str, location: &LocationId) -> Pair {
+        Pair { kind: "location", key, value: self.o.scheme.location(location) }
     }
 
-    /// The event of one entry, without its `eventID`.
+    /// The event of one entry, without its `eventID` and error declaration.
     fn event(
         &self,
         ledger: &LedgerId,
@@ -449,216 +787,185 @@ impl Exporter<'_> {
         hash: &Digest,
         record: &Record,
         extensions: bool,
-    ) -> Option<Map<String, Value>> {
+    ) -> Option<Event> {
         let time = self.time(header.time)?;
         let s = &self.o.scheme;
-        let mut e = Map::new();
-        let mut put = |k: &str, v: Value| {
-            e.insert(k.to_owned(), v);
-        };
-        let (event_type, action) = match record {
+        let (kind, action) = match record {
             Record::Produced(_) => ("TransformationEvent", None),
             Record::Packed(_) => ("AggregationEvent", Some("ADD")),
             Record::Destroyed(_) => ("ObjectEvent", Some("DELETE")),
             _ => ("ObjectEvent", Some("OBSERVE")),
         };
-        put("type", json!(event_type));
-        put("eventTime", json!(time));
-        put("eventTimeZoneOffset", json!("+00:00"));
-        let mut quantities: Vec<Value> = Vec::new();
-        let mut biz_step = None;
-        let mut disposition = None;
-        let mut transactions: Vec<Value> = Vec::new();
-        let mut sources: Vec<Value> = Vec::new();
-        let mut destinations: Vec<Value> = Vec::new();
-        let mut body: Vec<(&str, Value)> = Vec::new();
+        let mut e = Event {
+            kind,
+            time,
+            parent: None,
+            empty_epc_list: false,
+            quantities: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            transformation: None,
+            children: Vec::new(),
+            child_quantities: Vec::new(),
+            action,
+            biz_step: None,
+            disposition: None,
+            read_point: s.code("station", header.station.as_str()),
+            biz_location: self.o.site.as_ref().map(|site| s.location(site)),
+            transactions: Vec::new(),
+            sources: Vec::new(),
+            destinations: Vec::new(),
+            expiry: None,
+            extensions: None,
+            error: None,
+        };
         match record {
             Record::MaterialReceived(r) => {
-                quantities.push(self.class(&r.lot, Some(&r.quantity)));
-                biz_step = Some("receiving");
-                disposition = Some("in_progress");
+                e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                e.biz_step = Some("receiving");
+                e.disposition = Some("in_progress");
                 if let Some(o) = &r.order {
-                    transactions.push(self.order("po", o.as_str()));
+                    e.transactions.push(self.order("po", o.as_str()));
                 }
-                sources.push(self.party("owning_party", "source", &r.supplier));
+                e.sources.push(self.party("source", &r.supplier));
                 if let Some(owner) = &self.o.owner {
-                    destinations.push(self.party("owning_party", "destination", owner));
+                    e.destinations.push(self.party("destination", owner));
                 }
             }
             Record::Inspected(r) => {
-                quantities.push(self.class(&r.lot, None));
-                biz_step = Some("inspecting");
-                disposition = Some(match r.result {
+                e.quantities.push(self.class(&r.lot, None));
+                e.biz_step = Some("inspecting");
+                e.disposition = Some(match r.result {
                     InspectionResult::Rejected => "non_conformant",
                     InspectionResult::Accepted | InspectionResult::Conditional => "conformant",
                 });
             }
             Record::Produced(r) => {
-                let inputs: Vec<Value> =
-                    r.inputs.iter().map(|q| self.class(&q.lot, Some(&q.quantity))).collect();
-                let outputs: Vec<Value> =
+                e.inputs = r.inputs.iter().map(|q| self.class(&q.lot, Some(&q.quantity))).collect();
+                e.outputs =
                     r.outputs.iter().map(|q| self.class(&q.lot, Some(&q.quantity))).collect();
-                if !inputs.is_empty() {
-                    body.push(("inputQuantityList", Value::Array(inputs)));
-                }
-                if !outputs.is_empty() {
-                    body.push(("outputQuantityList", Value::Array(outputs)));
-                }
-                body.push(("transformationID", json!(s.code("workorder", r.work_order.as_str()))));
-                biz_step = Some("commissioning");
-                transactions.push(obj([
-                    ("type", json!("prodorder")),
-                    ("bizTransaction", json!(s.code("workorder", r.work_order.as_str()))),
-                ]));
+                e.transformation = Some(s.code("workorder", r.work_order.as_str()));
+                e.biz_step = Some("commissioning");
+                e.transactions.push(Pair {
+                    kind: "prodorder",
+                    key: "bizTransaction",
+                    value: s.code("workorder", r.work_order.as_str()),
+                });
+                e.expiry = r.expiry.map(|x| x.to_string());
             }
             Record::DispositionSet(r) => {
-                quantities.push(self.class(&r.lot, None));
-                disposition = Some(match r.status {
+                e.quantities.push(self.class(&r.lot, None));
+                e.disposition = Some(match r.status {
                     Disposition::Released => "active",
                     Disposition::Quarantine | Disposition::OnHold => "non_sellable_other",
                     Disposition::Rejected => "non_conformant",
                 });
             }
             Record::Packed(r) => {
-                body.push(("parentID", json!(s.container(&r.into))));
-                let children: Vec<Value> = r
-                    .contents
-                    .iter()
-                    .filter_map(|c| match c {
-                        Packable::Container(c) => Some(json!(s.container(c))),
-                        Packable::Lot(_) => None,
-                    })
-                    .collect();
-                let lots: Vec<Value> = r
-                    .contents
-                    .iter()
-                    .filter_map(|c| match c {
-                        Packable::Lot(q) => Some(self.class(&q.lot, Some(&q.quantity))),
-                        Packable::Container(_) => None,
-                    })
-                    .collect();
-                if !children.is_empty() {
-                    body.push(("childEPCs", Value::Array(children)));
+                e.parent = Some(s.container(&r.into));
+                for c in &r.contents {
+                    match c {
+                        Packable::Container(c) => e.children.push(s.container(c)),
+                        Packable::Lot(q) => {
+                            e.child_quantities.push(self.class(&q.lot, Some(&q.quantity)));
+                        }
+                    }
                 }
-                if !lots.is_empty() {
-                    body.push(("childQuantityList", Value::Array(lots)));
-                }
-                biz_step = Some("packing");
+                e.biz_step = Some("packing");
             }
             Record::Shipped(r) => {
-                quantities.push(self.class(&r.lot, Some(&r.quantity)));
-                biz_step = Some("shipping");
-                disposition = Some("in_transit");
-                transactions.push(self.order("po", r.order.as_str()));
+                e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                e.biz_step = Some("shipping");
+                e.disposition = Some("in_transit");
+                e.transactions.push(self.order("po", r.order.as_str()));
                 if let Some(owner) = &self.o.owner {
-                    sources.push(self.party("owning_party", "source", owner));
+                    e.sources.push(self.party("source", owner));
                 }
                 if let Some(site) = &self.o.site {
-                    sources.push(self.location("source", site));
+                    e.sources.push(self.location("source", site));
                 }
-                destinations.push(self.party("owning_party", "destination", &r.customer));
+                e.destinations.push(self.party("destination", &r.customer));
                 if let Some(to) = &r.ship_to {
-                    destinations.push(self.location("destination", to));
+                    e.destinations.push(self.location("destination", to));
                 }
             }
             Record::Delivered(r) => {
-                body.push(("epcList", json!([])));
-                biz_step = Some("accepting");
-                transactions.push(self.order("po", r.order.as_str()));
-                destinations.push(self.party("owning_party", "destination", &r.customer));
+                e.empty_epc_list = true;
+                e.biz_step = Some("accepting");
+                e.transactions.push(self.order("po", r.order.as_str()));
+                e.destinations.push(self.party("destination", &r.customer));
             }
             Record::Returned(r) => {
-                quantities.push(self.class(&r.lot, Some(&r.quantity)));
-                biz_step = Some("receiving");
-                disposition = Some("returned");
+                e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                e.biz_step = Some("receiving");
+                e.disposition = Some("returned");
                 if let Some(o) = &r.order {
-                    transactions.push(self.order("po", o.as_str()));
+                    e.transactions.push(self.order("po", o.as_str()));
                 }
-                sources.push(self.party("owning_party", "source", &r.from));
+                e.sources.push(self.party("source", &r.from));
             }
             Record::ComplaintRegistered(ComplaintRegistered { lot, quantity, .. })
             | Record::ComplaintRegisteredV1(ComplaintRegisteredV1 { lot, quantity, .. }) => {
                 match lot {
-                    Some(lot) => quantities.push(self.class(lot, quantity.as_ref())),
-                    None => body.push(("epcList", json!([]))),
+                    Some(lot) => e.quantities.push(self.class(lot, quantity.as_ref())),
+                    None => e.empty_epc_list = true,
                 }
             }
             // A correction is a ledger record with no EPCIS counterpart of
             // its own: it travels in `ll:record`; the entry it voids carries
             // the `errorDeclaration`.
-            Record::ComplaintProgress(_) | Record::Corrected(_) => {
-                body.push(("epcList", json!([])));
-            }
+            Record::ComplaintProgress(_) | Record::Corrected(_) => e.empty_epc_list = true,
             Record::Attached(a) => match &a.subject {
-                Subject::Lot(lot) => quantities.push(self.class(lot, None)),
-                _ => body.push(("epcList", json!([]))),
+                Subject::Lot(lot) => e.quantities.push(self.class(lot, None)),
+                _ => e.empty_epc_list = true,
             },
             Record::RecallOpened(r) => {
-                quantities.extend(r.lots.iter().map(|l| self.class(l, None)));
-                disposition = Some("recalled");
+                e.quantities.extend(r.lots.iter().map(|l| self.class(l, None)));
+                e.disposition = Some("recalled");
             }
             Record::RecallAction(r) => match &r.step {
                 RecallStep::Retrieved { customer, lot, quantity } => {
-                    quantities.push(self.class(lot, Some(quantity)));
-                    biz_step = Some("receiving");
-                    disposition = Some("recalled");
-                    sources.push(self.party("owning_party", "source", customer));
+                    e.quantities.push(self.class(lot, Some(quantity)));
+                    e.biz_step = Some("receiving");
+                    e.disposition = Some("recalled");
+                    e.sources.push(self.party("source", customer));
                 }
                 RecallStep::CustomerNotified { customer } => {
-                    body.push(("epcList", json!([])));
-                    destinations.push(self.party("owning_party", "destination", customer));
+                    e.empty_epc_list = true;
+                    e.destinations.push(self.party("destination", customer));
                 }
-                _ => body.push(("epcList", json!([]))),
+                _ => e.empty_epc_list = true,
             },
             Record::Destroyed(r) => {
-                quantities.push(self.class(&r.lot, Some(&r.quantity)));
-                biz_step = Some("destroying");
-                disposition = Some("destroyed");
+                e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
+                e.biz_step = Some("destroying");
+                e.disposition = Some("destroyed");
             }
             _ => return None,
         }
-        for (k, v) in body.iter().filter(|(k, _)| *k == "parentID" || *k == "epcList") {
-            put(k, v.clone());
-        }
-        if !quantities.is_empty() {
-            put("quantityList", Value::Array(quantities));
-        }
-        for (k, v) in body.iter().filter(|(k, _)| *k != "parentID" && *k != "epcList") {
-            put(k, v.clone());
-        }
-        if let Some(a) = action {
-            put("action", json!(a));
-        }
-        if let Some(b) = biz_step {
-            put("bizStep", json!(b));
-        }
-        if let Some(d) = disposition {
-            put("disposition", json!(d));
-        }
-        put("readPoint", json!({ "id": s.code("station", header.station.as_str()) }));
-        if let Some(site) = &self.o.site {
-            put("bizLocation", json!({ "id": s.location(site) }));
-        }
-        if !transactions.is_empty() {
-            put("bizTransactionList", Value::Array(transactions));
-        }
-        if !sources.is_empty() {
-            put("sourceList", Value::Array(sources));
-        }
-        if !destinations.is_empty() {
-            put("destinationList", Value::Array(destinations));
-        }
-        if let Record::Produced(r) = record
-            && let Some(expiry) = r.expiry
-        {
-            put("ilmd", json!({ "cbvmda:itemExpirationDate": expiry.to_string() }));
-        }
         if extensions {
-            put("ll:entry", self.entry(ledger, header, hash));
-            put("ll:record", prefixed(serde_json::to_value(record).unwrap_or_default()));
+            let entry = EntryRef {
+                ledger: hex(&ledger.0),
+                seq: header.seq.to_string(),
+                hash: hex(&hash.0),
+                actor: header.actor.to_string(),
+                station: header.station.to_string(),
+            };
+            e.extensions = Some((entry, serde_json::to_value(record).unwrap_or_default()));
         }
         Some(e)
     }
+}
+
+/// Lowercase hex, as the ids' `Display` writes them.
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        for nibble in [b >> 4, b & 0xf] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    s
 }
 
 /// A quantity as an exact JSON number.
@@ -671,20 +978,73 @@ fn number(q: &Quantity) -> Value {
     digits.parse::<f64>().ok().map_or(Value::Null, |f| json!(f))
 }
 
-/// A record's JSON form with every key in the `ll` namespace, nulls
-/// dropped and booleans as strings, so that no key collides with an EPCIS
-/// field and every hasher reads it alike.
-fn prefixed(v: Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (format!("ll:{k}"), prefixed(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(prefixed).collect()),
-        Value::Bool(b) => Value::String(b.to_string()),
-        other => other,
+/// A JSON value read with every object key in the `ll` namespace, object
+/// members that are null left out and booleans as strings: how a record's
+/// JSON form travels in `ll:record`. Written and hashed as that value would
+/// be, without building it.
+struct Ll<'a>(&'a Value);
+
+impl Ll<'_> {
+    /// Writes the value as compact JSON.
+    fn write(&self, j: &mut Json<'_>) -> io::Result<()> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut first = true;
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    j.raw(if first { "{" } else { "," });
+                    first = false;
+                    if k.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+                        j.raw("\"ll:");
+                        j.raw(k);
+                        j.raw("\"");
+                    } else {
+                        j.str(&format!("ll:{k}"))?;
+                    }
+                    j.raw(":");
+                    Ll(v).write(j)?;
+                }
+                j.raw(if first { "{}" } else { "}" });
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    j.raw(if i == 0 { "[" } else { "," });
+                    Ll(v).write(j)?;
+                }
+                j.raw(if items.is_empty() { "[]" } else { "]" });
+            }
+            Value::Bool(b) => j.str(if *b { "true" } else { "false" })?,
+            other => j.value(other)?,
+        }
+        Ok(())
+    }
+
+    /// Pushes the value's generic pre-hash parts under `key` (already in the
+    /// namespace), as [`Canonicalizer::generic`] does for the value itself.
+    /// In an object none of the keys is `#text`, a comment or one that
+    /// keeps its children's order, since all are in the namespace.
+    fn parts(&self, c: &Canonicalizer, key: &str, parts: &mut Vec<String>) {
+        match self.0 {
+            Value::Array(items) => items.iter().for_each(|i| Ll(i).parts(c, key, parts)),
+            Value::Object(map) => {
+                let mut s = String::with_capacity(128);
+                c.expand_key_into(key, &mut s);
+                let mut children = Vec::new();
+                let mut child = String::from("ll:");
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    child.truncate(3);
+                    child.push_str(k);
+                    Ll(v).parts(c, &child, &mut children);
+                }
+                children.sort();
+                s.extend(children);
+                parts.push(s);
+            }
+            scalar => {
+                // A boolean's text is the string it travels as.
+                let text = scalar_text(scalar).unwrap_or_default();
+                parts.push(c.generic_text(key, &text));
+            }
+        }
     }
 }
 

@@ -324,7 +324,9 @@ fn digital_link(uri: &str) -> Option<String> {
     }
     let mut uri = uri.split('?').next().unwrap_or_default().to_owned();
     for (short, ai) in SHORT_NAMES {
-        uri = uri.replace(short, ai);
+        if uri.contains(short) {
+            uri = uri.replace(short, ai);
+        }
     }
     if !is_canonical_prefix(&uri)
         && let Some(pos) = REBASE_ORDER.iter().find_map(|k| uri.find(k))
