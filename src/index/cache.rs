@@ -194,6 +194,10 @@ pub struct Opened {
     pub index: Index,
     /// What was done with the cache; `None` with [`CacheMode::Off`].
     pub cache: Option<CacheReport>,
+    /// For each ledger, in the order given: the bytes at the end of its
+    /// last segment that are not a complete entry (an interrupted append),
+    /// left out of the index, when there are any.
+    pub tails: Vec<Option<file::Tail>>,
 }
 
 /// Why the ledgers could not be indexed (the cache never causes one).
@@ -269,19 +273,19 @@ pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenEr
         ids.push(LedgerReader::open(dir).map_err(OpenError::Storage)?.ledger_id());
     }
     let Some(first) = dirs.first() else {
-        return Ok(Opened { index: Index::new(), cache: None });
+        return Ok(Opened { index: Index::new(), cache: None, tails: Vec::new() });
     };
     let path = path_for(first.as_ref(), &ids);
     let why = match mode {
         CacheMode::Off => {
-            let index = build(dirs, &ids)?;
-            return Ok(Opened { index, cache: None });
+            let (index, tails) = build(dirs, &ids)?;
+            return Ok(Opened { index, cache: None, tails });
         }
         CacheMode::Refresh => Rebuild::NotWanted,
         CacheMode::Use => match load(&path, dirs, &ids) {
             Ok(mut index) => {
                 let cached = index.entries();
-                let caught_up = catch_up(&mut index, dirs, &ids)?;
+                let (caught_up, tails) = catch_up(&mut index, dirs, &ids)?;
                 // Rewritten once the part read past it is a sixteenth of
                 // what it held: catching up stays short, rewriting rare.
                 let written = if caught_up > 0 && caught_up.saturating_mul(16) >= cached {
@@ -290,24 +294,31 @@ pub fn open(dirs: &[impl AsRef<Path>], mode: CacheMode) -> Result<Opened, OpenEr
                     Written::Kept
                 };
                 let source = Source::Cache { cached, caught_up };
-                return Ok(Opened { index, cache: Some(CacheReport { path, source, written }) });
+                let cache = Some(CacheReport { path, source, written });
+                return Ok(Opened { index, cache, tails });
             }
             Err(why) => why,
         },
     };
-    let index = build(dirs, &ids)?;
+    let (index, tails) = build(dirs, &ids)?;
     let written = write_file(&index, &path);
-    Ok(Opened { index, cache: Some(CacheReport { path, source: Source::Built { why }, written }) })
+    let cache = Some(CacheReport { path, source: Source::Built { why }, written });
+    Ok(Opened { index, cache, tails })
 }
 
 /// Builds from the ledgers alone, every entry verified, through the one
 /// reader path every command uses ([`LedgerReader::segments`]: headers
 /// checked, an incomplete tail left out). A ledger whose older segments were
 /// archived is indexed from its first segment present.
-fn build(dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, OpenError> {
+fn build(
+    dirs: &[impl AsRef<Path>],
+    ids: &[LedgerId],
+) -> Result<(Index, Vec<Option<file::Tail>>), OpenError> {
     let mut index = Index::new();
+    let mut tails = Vec::with_capacity(dirs.len());
     for (dir, id) in dirs.iter().zip(ids) {
         let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        let mut tail = None;
         for (i, seg) in reader.segments().map_err(OpenError::Storage)?.enumerate() {
             let seg = seg.map_err(OpenError::Storage)?;
             if i == 0 && seg.header.start.next_seq > 0 {
@@ -317,10 +328,12 @@ fn build(dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Index, OpenError
                 })?;
             }
             ingest_frames(&mut index, id, &seg, 0)?;
+            tail.clone_from(&seg.tail);
         }
+        tails.push(tail);
     }
     index.shrink_to_fit();
-    Ok(index)
+    Ok((index, tails))
 }
 
 /// Adds the frames of segment `seg` from byte `skip` of its frames.
@@ -340,33 +353,54 @@ fn ingest_frames(
 
 /// Adds what was appended to each ledger after the part the loaded cache
 /// covers (already checked by [`check_prefix`]): the rest of its last
-/// segment, then any newer segment files.
+/// segment, then any newer segment files. A ledger whose last covered
+/// segment is still its last segment file and exactly the length covered
+/// has nothing more: no segment file is read for it. Returns the entries
+/// added and each ledger's incomplete tail.
 fn catch_up(
     index: &mut Index,
     dirs: &[impl AsRef<Path>],
     ids: &[LedgerId],
-) -> Result<u64, OpenError> {
+) -> Result<(u64, Vec<Option<file::Tail>>), OpenError> {
     let mut added = 0;
+    let mut tails = Vec::with_capacity(dirs.len());
     for (n, (dir, id)) in dirs.iter().zip(ids).enumerate() {
-        let (known, first_known, last_bytes) = index.ledgers.get(n).map_or((0, 0, 0), |l| {
-            (
-                l.segments.len(),
-                l.segments.last().map_or(0, |s| s.first_seq),
-                l.segments.last().map_or(0, |s| s.bytes),
-            )
-        });
+        let last = index.ledgers.get(n).and_then(|l| l.segments.last());
+        let (first_known, last_bytes) = last.map_or((0, None), |s| (s.first_seq, Some(s.bytes)));
+        if let Some(bytes) = last_bytes
+            && unchanged_since(dir.as_ref(), first_known, bytes)
+        {
+            tails.push(None);
+            continue;
+        }
         let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        let mut tail = None;
         for seg in reader.segments_from(first_known).map_err(OpenError::Storage)? {
             let seg = seg.map_err(OpenError::Storage)?;
-            let skip =
-                if known > 0 && seg.header.start.next_seq == first_known { last_bytes } else { 0 };
+            let skip = match last_bytes {
+                Some(bytes) if seg.header.start.next_seq == first_known => bytes,
+                _ => 0,
+            };
             added += ingest_frames(index, id, &seg, skip)?;
+            tail.clone_from(&seg.tail);
         }
+        tails.push(tail);
     }
     if added > 0 {
         index.shrink_to_fit();
     }
-    Ok(added)
+    Ok((added, tails))
+}
+
+/// Whether the ledger in `dir` still ends with the segment file numbered
+/// `first_seq`, holding exactly `bytes` bytes of frames after its header:
+/// then nothing was appended since the cache covered it, and there is no
+/// incomplete tail either (its bytes would make the file longer).
+fn unchanged_since(dir: &Path, first_seq: u64, bytes: u64) -> bool {
+    let Ok((files, _)) = segment::list(dir) else { return false };
+    let Some((last_seq, path)) = files.last() else { return false };
+    *last_seq == first_seq
+        && fs::metadata(path).is_ok_and(|m| m.len() == segment::HEADER_LEN as u64 + bytes)
 }
 
 /// Reads the cache at `path` and checks that it describes a prefix of the
@@ -503,7 +537,7 @@ pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
     let payload = len
         .checked_sub(4)
         .ok_or_else(|| Rebuild::Corrupt(format!("{len} bytes, too short for a cache")))?;
-    let mut r = Input { input: &mut input, buf: Vec::new(), pos: 0, left: payload, crc: 0 };
+    let mut r = Input::new(&mut input, payload);
     let magic: [u8; 8] = r.array().map_err(Bad::into_rebuild)?;
     if magic != MAGIC {
         return Err(Rebuild::Corrupt("not an index cache file".into()));
@@ -592,35 +626,48 @@ impl Output<'_> {
 }
 
 /// The reading end: `left` payload bytes still in `input`, read a chunk at
-/// a time into `buf` (consumed up to `pos`), with the running checksum.
+/// a time into `buf`, whose bytes `pos..end` are read but not consumed,
+/// with the running checksum. The buffer is allocated (and zeroed) once.
 struct Input<'a> {
     input: &'a mut dyn Read,
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     left: u64,
     crc: u32,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    fn new(input: &'a mut dyn Read, payload: u64) -> Self {
+        // A chunk beside the at most a chunk left over from the last one.
+        let size = usize::try_from(payload).unwrap_or(usize::MAX).min(2 * CHUNK);
+        Self { input, buf: std::vec![0; size], pos: 0, end: 0, left: payload, crc: 0 }
+    }
+
+    /// The bytes read and not yet consumed.
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
+    }
+
     /// Payload bytes not yet consumed.
     fn remaining(&self) -> u64 {
-        self.left + (self.buf.len() - self.pos) as u64
+        self.left + (self.end - self.pos) as u64
     }
 
     /// Makes at least `need` (at most [`CHUNK`]) bytes available.
     #[inline(never)]
     fn fill(&mut self, need: usize) -> Result<(), Bad> {
-        if self.buf.len() - self.pos >= need {
+        if self.end - self.pos >= need {
             return Ok(());
         }
-        self.buf.drain(..self.pos);
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
         self.pos = 0;
-        let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(CHUNK);
-        let have = self.buf.len();
-        self.buf.resize(have + want, 0);
+        let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(self.buf.len() - self.end);
+        let have = self.end;
         let mut got = 0;
         while got < want {
-            let Some(space) = self.buf.get_mut(have + got..) else { break };
+            let Some(space) = self.buf.get_mut(have + got..have + want) else { break };
             match self.input.read(space) {
                 Ok(0) => break,
                 Ok(k) => got += k,
@@ -628,10 +675,11 @@ impl Input<'_> {
                 Err(e) => return Err(Bad::Io(e)),
             }
         }
-        self.buf.truncate(have + got);
-        self.crc = ::crc32c::crc32c_append(self.crc, self.buf.get(have..).unwrap_or_default());
+        self.end = have + got;
+        self.crc =
+            ::crc32c::crc32c_append(self.crc, self.buf.get(have..self.end).unwrap_or_default());
         self.left -= got as u64;
-        if got < want || self.buf.len() < need {
+        if got < want || self.end < need {
             return Err(Bad::Truncated);
         }
         Ok(())
@@ -649,7 +697,7 @@ impl Input<'_> {
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
         let mut a = [0u8; N];
         // Most reads find their bytes in the buffer: no call to `fill`.
-        if let Some(b) = self.buf.get(self.pos..self.pos + N) {
+        if let Some(b) = self.available().get(..N) {
             a.copy_from_slice(b);
             self.pos += N;
             return Ok(a);
@@ -732,8 +780,8 @@ macro_rules! persist_number {
                 let mut left = n;
                 while left > 0 {
                     r.fill(SIZE)?;
-                    let k = ((r.buf.len() - r.pos) / SIZE).min(left);
-                    let bytes = r.buf.get(r.pos..r.pos + k * SIZE).ok_or(Bad::Truncated)?;
+                    let k = (r.available().len() / SIZE).min(left);
+                    let bytes = r.available().get(..k * SIZE).ok_or(Bad::Truncated)?;
                     out.extend(bytes.chunks_exact(SIZE).map(|c| {
                         let mut a = [0u8; SIZE];
                         a.copy_from_slice(c);
