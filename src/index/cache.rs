@@ -24,12 +24,16 @@
 //! All numbers little-endian; a length is a `u64` count of items.
 //!
 //! ```text
-//! +----------+-------------+------------------------------+-----------+
-//! | magic 8  | version u32 | the index, field by field    | CRC-32C   |
-//! | LOTLIDX\n|             | (see `Persist for Index`)    | u32 of    |
-//! |          |             |                              | all before|
-//! +----------+-------------+------------------------------+-----------+
+//! +----------+-------------+-----------+----------------+-------------+
+//! | magic 8  | version u32 | parts u32 | length u64 of  | CRC-32C u32 |
+//! | LOTLIDX\n|             | (3)       | each part      | of the above|
+//! +----------+-------------+-----------+----------------+-------------+
+//! then each part: its bytes, then the CRC-32C u32 of them
 //! ```
+//!
+//! Part 0 is the index without the fields listed `apart` in its
+//! `persist_struct!`; the other parts are those fields, one each (the
+//! largest two), so that [`open`] reads the parts on threads of their own.
 //!
 //! Each component writes its fields in declaration order: a list of numbers
 //! is its length then one column of fixed-width values (read and written a
@@ -66,7 +70,7 @@ use crate::model::{
 
 /// The version of the cache file layout. A cache of another version is
 /// rebuilt, never read.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file a one-ledger cache is kept in, inside the ledger directory.
 pub const FILE_NAME: &str = "index.cache";
@@ -412,7 +416,7 @@ fn load(path: &Path, dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Inde
         Err(e) => return Err(Rebuild::Unreadable(e.to_string())),
     };
     let len = file.metadata().map_err(|e| Rebuild::Unreadable(e.to_string()))?.len();
-    let index = read_from(file, len)?;
+    let index = read_file(&file, len)?;
     if index.ledgers.len() != ids.len() || index.ledgers.iter().zip(ids).any(|(l, id)| l.id != *id)
     {
         return Err(Rebuild::Stale("the cache is of other ledgers".into()));
@@ -515,29 +519,77 @@ fn write_file(index: &Index, path: &Path) -> Written {
     }
 }
 
+/// How many parts the file holds: the index without the fields listed
+/// `apart` in its `persist_struct!`, then each of those fields.
+const PARTS: usize = PARTS_U32 as usize;
+const PARTS_U32: u32 = 3;
+/// The header's bytes before its checksum: magic, version, the number of
+/// parts and the length of each.
+const HEADER_BYTES: u64 = 8 + 4 + 4 + 8 * PARTS as u64;
+
+/// Writes part `k` of `index` (see [`PARTS`]).
+fn put_part(index: &Index, k: usize, w: &mut Output<'_>) {
+    match k {
+        0 => index.put(w),
+        1 => index.entries.put(w),
+        _ => index.lot_nodes.put(w),
+    }
+}
+
+/// A part read on its own: the index without its apart fields, or one of them.
+enum Part {
+    Main(Box<Index>),
+    Entries(Entries),
+    LotNodes(Vec<LotNode>),
+}
+
+/// Reads part `k` (see [`PARTS`]), `len` bytes and its checksum, from `input`.
+fn take_part(input: &mut dyn Read, k: usize, len: u64) -> Result<Part, Bad> {
+    let mut r = Input::new(input, len);
+    let part = match k {
+        0 => Part::Main(Box::new(Index::take(&mut r)?)),
+        1 => Part::Entries(Entries::take(&mut r)?),
+        _ => Part::LotNodes(Vec::take(&mut r)?),
+    };
+    r.finish()?;
+    Ok(part)
+}
+
 /// Writes `index` in the cache layout to `out`.
 ///
 /// # Errors
 /// The first error writing, or [`io::ErrorKind::InvalidData`] for a value
 /// too large for the layout (none the index holds is).
 pub fn write_to(index: &Index, out: &mut dyn Write) -> io::Result<()> {
-    let mut sink = Output { out, buf: Vec::with_capacity(CHUNK + 4096), crc: 0, error: None };
-    sink.bytes(&MAGIC);
-    FORMAT_VERSION.put(&mut sink);
-    index.put(&mut sink);
-    sink.finish()
+    // The header gives each part's length, so each part is first encoded
+    // without being kept, only counted.
+    let mut lens = [0u64; PARTS];
+    for (k, len) in lens.iter_mut().enumerate() {
+        let mut sink = io::sink();
+        let mut count = Output::new(&mut sink);
+        put_part(index, k, &mut count);
+        *len = count.finish()?;
+    }
+    let mut header = Output::new(out);
+    header.bytes(&MAGIC);
+    FORMAT_VERSION.put(&mut header);
+    PARTS_U32.put(&mut header);
+    for len in lens {
+        len.put(&mut header);
+    }
+    header.finish()?;
+    for k in 0..PARTS {
+        let mut part = Output::new(out);
+        put_part(index, k, &mut part);
+        part.finish()?;
+    }
+    Ok(())
 }
 
-/// Reads an index written by [`write_to`] from `input`, `len` bytes long.
-///
-/// # Errors
-/// [`Rebuild::Version`], [`Rebuild::Corrupt`] or [`Rebuild::Unreadable`].
-pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
-    let mut input = input;
-    let payload = len
-        .checked_sub(4)
-        .ok_or_else(|| Rebuild::Corrupt(format!("{len} bytes, too short for a cache")))?;
-    let mut r = Input::new(&mut input, payload);
+/// Reads the header from `input` and checks it against the file length
+/// `len`: the length of each part.
+fn take_header(input: &mut dyn Read, len: u64) -> Result<[u64; PARTS], Rebuild> {
+    let mut r = Input::new(input, HEADER_BYTES);
     let magic: [u8; 8] = r.array().map_err(Bad::into_rebuild)?;
     if magic != MAGIC {
         return Err(Rebuild::Corrupt("not an index cache file".into()));
@@ -546,20 +598,133 @@ pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
     if version != FORMAT_VERSION {
         return Err(Rebuild::Version { found: version });
     }
-    let index = Index::take(&mut r).and_then(|mut index| {
-        r.finish()?;
-        index.ledger_numbers = index
-            .ledgers
-            .iter()
-            .enumerate()
-            .map(|(n, l)| Ok((l.id, u16::try_from(n).map_err(|_| Bad::Corrupt("ledgers"))?)))
-            .collect::<Result<_, Bad>>()?;
-        if index.ledger_numbers.len() != index.ledgers.len() {
-            return Err(Bad::Corrupt("a ledger listed twice"));
+    let lens = (|| {
+        if u32::take(&mut r)? != PARTS_U32 {
+            return Err(Bad::Corrupt("number of parts"));
         }
-        Ok(index)
+        let mut lens = [0u64; PARTS];
+        for l in &mut lens {
+            *l = u64::take(&mut r)?;
+        }
+        r.finish()?;
+        Ok(lens)
+    })()
+    .map_err(Bad::into_rebuild)?;
+    let whole = lens.iter().try_fold(HEADER_BYTES + 4, |sum, l| sum.checked_add(l.checked_add(4)?));
+    if whole != Some(len) {
+        return Err(Rebuild::Corrupt(format!(
+            "{len} bytes, not the length its header gives its parts"
+        )));
+    }
+    Ok(lens)
+}
+
+/// The index from its parts, its derived fields rebuilt.
+fn assemble(parts: impl IntoIterator<Item = Part>) -> Result<Index, Bad> {
+    let (mut main, mut entries, mut lot_nodes) = (None, None, None);
+    for part in parts {
+        match part {
+            Part::Main(index) => main = Some(index),
+            Part::Entries(e) => entries = Some(e),
+            Part::LotNodes(l) => lot_nodes = Some(l),
+        }
+    }
+    let (Some(index), Some(entries), Some(lot_nodes)) = (main, entries, lot_nodes) else {
+        return Err(Bad::Corrupt("parts"));
+    };
+    let mut index = *index;
+    index.entries = entries;
+    index.lot_nodes = lot_nodes;
+    index.ledger_numbers = index
+        .ledgers
+        .iter()
+        .enumerate()
+        .map(|(n, l)| Ok((l.id, u16::try_from(n).map_err(|_| Bad::Corrupt("ledgers"))?)))
+        .collect::<Result<_, Bad>>()?;
+    if index.ledger_numbers.len() != index.ledgers.len() {
+        return Err(Bad::Corrupt("a ledger listed twice"));
+    }
+    Ok(index)
+}
+
+/// Reads an index written by [`write_to`] from `input`, `len` bytes long,
+/// one part after the other.
+///
+/// # Errors
+/// [`Rebuild::Version`], [`Rebuild::Corrupt`] or [`Rebuild::Unreadable`].
+pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
+    let mut input = input;
+    let lens = take_header(&mut input, len)?;
+    let mut parts = Vec::with_capacity(PARTS);
+    for (k, part_len) in lens.into_iter().enumerate() {
+        parts.push(take_part(&mut input, k, part_len).map_err(Bad::into_rebuild)?);
+    }
+    assemble(parts).map_err(Bad::into_rebuild)
+}
+
+/// Reads the cache `file`, `len` bytes long, as [`read_from`] does, but
+/// each part on a thread of its own, through positioned reads of the one
+/// open file (so every part comes from the same file, even when the cache
+/// is replaced meanwhile). A thread that cannot be started leaves its part
+/// to this one.
+#[cfg(unix)]
+fn read_file(file: &File, len: u64) -> Result<Index, Rebuild> {
+    let lens = take_header(&mut At { file, pos: 0 }, len)?;
+    let mut starts = [0u64; PARTS];
+    let mut pos = HEADER_BYTES + 4;
+    for (start, l) in starts.iter_mut().zip(lens) {
+        *start = pos;
+        pos += l + 4;
+    }
+    let read = |k: usize| {
+        let (start, l) = (starts.get(k).copied().unwrap_or(0), lens.get(k).copied().unwrap_or(0));
+        take_part(&mut At { file, pos: start }, k, l)
+    };
+    let parts = std::thread::scope(|s| {
+        let others: Vec<_> = (1..PARTS)
+            .map(|k| {
+                std::thread::Builder::new()
+                    .name(format!("cache part {k}"))
+                    .spawn_scoped(s, move || read(k))
+                    .map_err(|_| k)
+            })
+            .collect();
+        let mut parts = Vec::with_capacity(PARTS);
+        parts.push(read(0)?);
+        for other in others {
+            parts.push(match other {
+                Ok(thread) => {
+                    thread.join().map_err(|_| Bad::Corrupt("part (its reader failed)"))??
+                }
+                Err(k) => read(k)?,
+            });
+        }
+        Ok(parts)
     });
-    index.map_err(Bad::into_rebuild)
+    parts.and_then(assemble).map_err(Bad::into_rebuild)
+}
+
+#[cfg(not(unix))]
+fn read_file(file: &File, len: u64) -> Result<Index, Rebuild> {
+    read_from(file, len)
+}
+
+/// Reads a file from `pos` on with positioned reads, which leave the
+/// file's own offset alone, so several can read one open file at once.
+#[cfg(unix)]
+struct At<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+#[cfg(unix)]
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt as _;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// What went wrong reading.
@@ -583,15 +748,21 @@ impl Bad {
 }
 
 /// The writing end: a buffer flushed to `out` a chunk at a time, with the
-/// running checksum. The first error is kept and reported at the end.
+/// running checksum and the bytes written. The first error is kept and
+/// reported at the end.
 struct Output<'a> {
     out: &'a mut dyn Write,
     buf: Vec<u8>,
     crc: u32,
+    written: u64,
     error: Option<io::Error>,
 }
 
-impl Output<'_> {
+impl<'a> Output<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
+        Self { out, buf: Vec::with_capacity(CHUNK + 4096), crc: 0, written: 0, error: None }
+    }
+
     fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
         if self.buf.len() >= CHUNK {
@@ -602,6 +773,7 @@ impl Output<'_> {
     fn flush(&mut self) {
         if self.error.is_none() {
             self.crc = ::crc32c::crc32c_append(self.crc, &self.buf);
+            self.written += self.buf.len() as u64;
             if let Err(e) = self.out.write_all(&self.buf) {
                 self.error = Some(e);
             }
@@ -615,13 +787,16 @@ impl Output<'_> {
         }
     }
 
-    fn finish(mut self) -> io::Result<()> {
+    /// Writes what is left and the checksum after it; the bytes written
+    /// before the checksum.
+    fn finish(mut self) -> io::Result<u64> {
         self.flush();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.out.write_all(&self.crc.to_le_bytes())?;
-        self.out.flush()
+        self.out.flush()?;
+        Ok(self.written)
     }
 }
 
@@ -1073,16 +1248,22 @@ persist_tags!(ProblemKind {
 
 /// Structs, field by field in the order listed. Every field must be
 /// listed (the destructuring and the literal are exhaustive), except
-/// fields named after `derived`, which are rebuilt after reading.
+/// fields named after `derived`, which are rebuilt after reading, and
+/// fields named after `apart`, which are written and read as parts of
+/// their own ([`put_part`], [`take_part`]).
 macro_rules! persist_struct {
-    ($t:ident { $($field:ident),* $(,)? } $(derived { $($d:ident),* })?) => {
+    ($t:ident { $($field:ident),* $(,)? } $(derived { $($d:ident),* })? $(apart { $($a:ident),* })?) => {
         impl Persist for $t {
             fn put(&self, w: &mut Output<'_>) {
-                let $t { $($field,)* $($($d: _,)*)? } = self;
+                let $t { $($field,)* $($($d: _,)*)? $($($a: _,)*)? } = self;
                 $($field.put(w);)*
             }
             fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
-                Ok($t { $($field: Persist::take(r)?,)* $($($d: Default::default(),)*)? })
+                Ok($t {
+                    $($field: Persist::take(r)?,)*
+                    $($($d: Default::default(),)*)?
+                    $($($a: Default::default(),)*)?
+                })
             }
         }
     };
@@ -1090,12 +1271,10 @@ macro_rules! persist_struct {
 
 persist_struct!(Index {
     ledgers,
-    entries,
     void,
     voiders,
     correction_of,
     lots,
-    lot_nodes,
     items,
     lot_item,
     parties,
@@ -1125,7 +1304,7 @@ persist_struct!(Index {
     actions,
     corrections,
     problems,
-} derived { ledger_numbers });
+} derived { ledger_numbers } apart { entries, lot_nodes });
 persist_struct!(Entries { time, offset, stamp, kind, hash8 });
 persist_struct!(LedgerState {
     id,
