@@ -49,7 +49,10 @@ fn epcis_out_and_back_in_and_the_fsma_spreadsheet() {
             e["ll:record"].get("ll:corrected").is_some() && e.get("errorDeclaration").is_none()
         })
         .count();
-    assert!(declarations > 0 && corrections > 0, "{declarations} declarations, {corrections} corrections");
+    assert!(
+        declarations > 0 && corrections > 0,
+        "{declarations} declarations, {corrections} corrections"
+    );
     assert_eq!(
         report["entries_written"].as_u64().unwrap(),
         (events.len() - declarations - corrections) as u64 + 1

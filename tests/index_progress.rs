@@ -27,6 +27,21 @@ fn ledger(dir: &std::path::Path) -> (lotledger::model::LedgerId, Vec<u8>) {
     (id, bytes)
 }
 
+/// Appends the demo's entry 60,000 (which continues [`ledger`]'s chain).
+fn append_one(dir: &std::path::Path) {
+    let (_, bytes) = lotledger::demo::ledger(60_001);
+    let mut at = 0;
+    let mut last = 0;
+    while at < bytes.len() {
+        last = at;
+        at += frame::parse(&bytes[at..]).unwrap().len;
+    }
+    let (mut l, _) =
+        FileLedger::open(dir, Options::new().durability(Durability::Buffered)).unwrap();
+    let _ = l.append_frame(&bytes[last..]).unwrap();
+    l.close().unwrap();
+}
+
 fn files_len(dir: &std::path::Path) -> u64 {
     std::fs::read_dir(dir)
         .unwrap()
@@ -73,7 +88,8 @@ fn a_build_reports_bytes_read_against_the_total() {
 }
 
 // Guards the catch-up's figures: with a valid cache only the segment the
-// new entries are in is read, and the figures end at its size.
+// new entries are in is read, and the figures end at its size; an
+// unchanged ledger is not read at all (figures 0 of 0).
 #[test]
 fn a_catch_up_reports_the_segments_it_reads() {
     let tmp = tempfile::tempdir().unwrap();
@@ -84,6 +100,14 @@ fn a_catch_up_reports_the_segments_it_reads() {
     let opened =
         cache::open_with_progress(&[&dir], CacheMode::Use, &mut |d, t| seen.push((d, t))).unwrap();
     assert!(matches!(opened.cache.unwrap().source, cache::Source::Cache { caught_up: 0, .. }));
-    let total = files_len(&dir);
-    assert_eq!(seen.last(), Some(&(total, total)), "{seen:?}");
+    assert_eq!(seen.last(), Some(&(0, 0)), "{seen:?}");
+    // One more entry: the last segment is read again, to its end.
+    append_one(&dir);
+    seen.clear();
+    let opened =
+        cache::open_with_progress(&[&dir], CacheMode::Use, &mut |d, t| seen.push((d, t))).unwrap();
+    assert!(matches!(opened.cache.unwrap().source, cache::Source::Cache { caught_up: 1, .. }));
+    let (done, total) = *seen.last().unwrap();
+    assert_eq!(done, total, "{seen:?}");
+    assert!(total > 0 && total <= files_len(&dir), "{seen:?}");
 }

@@ -24,12 +24,16 @@
 //! All numbers little-endian; a length is a `u64` count of items.
 //!
 //! ```text
-//! +----------+-------------+------------------------------+-----------+
-//! | magic 8  | version u32 | the index, field by field    | CRC-32C   |
-//! | LOTLIDX\n|             | (see `Persist for Index`)    | u32 of    |
-//! |          |             |                              | all before|
-//! +----------+-------------+------------------------------+-----------+
+//! +----------+-------------+-----------+----------------+-------------+
+//! | magic 8  | version u32 | parts u32 | length u64 of  | CRC-32C u32 |
+//! | LOTLIDX\n|             | (3)       | each part      | of the above|
+//! +----------+-------------+-----------+----------------+-------------+
+//! then each part: its bytes, then the CRC-32C u32 of them
 //! ```
+//!
+//! Part 0 is the index without the fields listed `apart` in its
+//! `persist_struct!`; the other parts are those fields, one each (the
+//! largest two), so that [`open`] reads the parts on threads of their own.
 //!
 //! Each component writes its fields in declaration order: a list of numbers
 //! is its length then one column of fixed-width values (read and written a
@@ -195,6 +199,10 @@ pub struct Opened {
     pub index: Index,
     /// What was done with the cache; `None` with [`CacheMode::Off`].
     pub cache: Option<CacheReport>,
+    /// For each ledger, in the order given: the bytes at the end of its
+    /// last segment that are not a complete entry (an interrupted append),
+    /// left out of the index, when there are any.
+    pub tails: Vec<Option<file::Tail>>,
 }
 
 /// Why the ledgers could not be indexed (the cache never causes one).
@@ -285,19 +293,19 @@ pub fn open_with_progress(
         ids.push(LedgerReader::open(dir).map_err(OpenError::Storage)?.ledger_id());
     }
     let Some(first) = dirs.first() else {
-        return Ok(Opened { index: Index::new(), cache: None });
+        return Ok(Opened { index: Index::new(), cache: None, tails: Vec::new() });
     };
     let path = path_for(first.as_ref(), &ids);
     let why = match mode {
         CacheMode::Off => {
-            let index = build(dirs, &ids, progress)?;
-            return Ok(Opened { index, cache: None });
+            let (index, tails) = build(dirs, &ids, progress)?;
+            return Ok(Opened { index, cache: None, tails });
         }
         CacheMode::Refresh => Rebuild::NotWanted,
         CacheMode::Use => match load(&path, dirs, &ids) {
             Ok(mut index) => {
                 let cached = index.entries();
-                let caught_up = catch_up(&mut index, dirs, &ids, progress)?;
+                let (caught_up, tails) = catch_up(&mut index, dirs, &ids, progress)?;
                 // Rewritten once the part read past it is a sixteenth of
                 // what it held: catching up stays short, rewriting rare.
                 let written = if caught_up > 0 && caught_up.saturating_mul(16) >= cached {
@@ -306,14 +314,16 @@ pub fn open_with_progress(
                     Written::Kept
                 };
                 let source = Source::Cache { cached, caught_up };
-                return Ok(Opened { index, cache: Some(CacheReport { path, source, written }) });
+                let cache = Some(CacheReport { path, source, written });
+                return Ok(Opened { index, cache, tails });
             }
             Err(why) => why,
         },
     };
-    let index = build(dirs, &ids, progress)?;
+    let (index, tails) = build(dirs, &ids, progress)?;
     let written = write_file(&index, &path);
-    Ok(Opened { index, cache: Some(CacheReport { path, source: Source::Built { why }, written }) })
+    let cache = Some(CacheReport { path, source: Source::Built { why }, written });
+    Ok(Opened { index, cache, tails })
 }
 
 /// Builds from the ledgers alone, every entry verified, through the one
@@ -324,11 +334,13 @@ fn build(
     dirs: &[impl AsRef<Path>],
     ids: &[LedgerId],
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Index, OpenError> {
+) -> Result<(Index, Vec<Option<file::Tail>>), OpenError> {
     let mut index = Index::new();
+    let mut tails = Vec::with_capacity(dirs.len());
     let mut meter = Meter::new(dirs.iter().map(|d| (d.as_ref(), 0)), progress);
     for (dir, id) in dirs.iter().zip(ids) {
         let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        let mut tail = None;
         for (i, seg) in reader.segments().map_err(OpenError::Storage)?.enumerate() {
             let seg = seg.map_err(OpenError::Storage)?;
             if i == 0 && seg.header.start.next_seq > 0 {
@@ -338,10 +350,12 @@ fn build(
                 })?;
             }
             ingest_frames(&mut index, id, &seg, 0, &mut meter)?;
+            tail.clone_from(&seg.tail);
         }
+        tails.push(tail);
     }
     index.shrink_to_fit();
-    Ok(index)
+    Ok((index, tails))
 }
 
 /// Bytes of frames given to the index at a time, so that progress moves
@@ -436,41 +450,65 @@ fn ingest_frames(
 
 /// Adds what was appended to each ledger after the part the loaded cache
 /// covers (already checked by [`check_prefix`]): the rest of its last
-/// segment, then any newer segment files.
+/// segment, then any newer segment files. A ledger whose last covered
+/// segment is still its last segment file and exactly the length covered
+/// has nothing more: no segment file is read for it. Returns the entries
+/// added and each ledger's incomplete tail.
 fn catch_up(
     index: &mut Index,
     dirs: &[impl AsRef<Path>],
     ids: &[LedgerId],
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<u64, OpenError> {
-    let firsts = dirs.iter().enumerate().map(|(n, d)| {
-        (
-            d.as_ref(),
-            index.ledgers.get(n).and_then(|l| l.segments.last()).map_or(0, |s| s.first_seq),
-        )
-    });
-    let mut meter = Meter::new(firsts, progress);
+) -> Result<(u64, Vec<Option<file::Tail>>), OpenError> {
+    // Where each ledger's cached part ends, and whether it grew since: an
+    // unchanged ledger is not read again, nor counted in the progress.
+    let known: Vec<(u64, Option<u64>, bool)> = dirs
+        .iter()
+        .enumerate()
+        .map(|(n, dir)| {
+            let last = index.ledgers.get(n).and_then(|l| l.segments.last());
+            let (first, bytes) = last.map_or((0, None), |s| (s.first_seq, Some(s.bytes)));
+            let unchanged = bytes.is_some_and(|b| unchanged_since(dir.as_ref(), first, b));
+            (first, bytes, unchanged)
+        })
+        .collect();
+    let to_read = dirs.iter().zip(&known).filter(|(_, k)| !k.2).map(|(d, k)| (d.as_ref(), k.0));
+    let mut meter = Meter::new(to_read, progress);
     let mut added = 0;
-    for (n, (dir, id)) in dirs.iter().zip(ids).enumerate() {
-        let (known, first_known, last_bytes) = index.ledgers.get(n).map_or((0, 0, 0), |l| {
-            (
-                l.segments.len(),
-                l.segments.last().map_or(0, |s| s.first_seq),
-                l.segments.last().map_or(0, |s| s.bytes),
-            )
-        });
+    let mut tails = Vec::with_capacity(dirs.len());
+    for ((dir, id), &(first_known, last_bytes, unchanged)) in dirs.iter().zip(ids).zip(&known) {
+        if unchanged {
+            tails.push(None);
+            continue;
+        }
         let reader = LedgerReader::open(dir).map_err(OpenError::Storage)?;
+        let mut tail = None;
         for seg in reader.segments_from(first_known).map_err(OpenError::Storage)? {
             let seg = seg.map_err(OpenError::Storage)?;
-            let skip =
-                if known > 0 && seg.header.start.next_seq == first_known { last_bytes } else { 0 };
+            let skip = match last_bytes {
+                Some(bytes) if seg.header.start.next_seq == first_known => bytes,
+                _ => 0,
+            };
             added += ingest_frames(index, id, &seg, skip, &mut meter)?;
+            tail.clone_from(&seg.tail);
         }
+        tails.push(tail);
     }
     if added > 0 {
         index.shrink_to_fit();
     }
-    Ok(added)
+    Ok((added, tails))
+}
+
+/// Whether the ledger in `dir` still ends with the segment file numbered
+/// `first_seq`, holding exactly `bytes` bytes of frames after its header:
+/// then nothing was appended since the cache covered it, and there is no
+/// incomplete tail either (its bytes would make the file longer).
+fn unchanged_since(dir: &Path, first_seq: u64, bytes: u64) -> bool {
+    let Ok((files, _)) = segment::list(dir) else { return false };
+    let Some((last_seq, path)) = files.last() else { return false };
+    *last_seq == first_seq
+        && fs::metadata(path).is_ok_and(|m| m.len() == segment::HEADER_LEN as u64 + bytes)
 }
 
 /// Reads the cache at `path` and checks that it describes a prefix of the
@@ -482,7 +520,7 @@ fn load(path: &Path, dirs: &[impl AsRef<Path>], ids: &[LedgerId]) -> Result<Inde
         Err(e) => return Err(Rebuild::Unreadable(e.to_string())),
     };
     let len = file.metadata().map_err(|e| Rebuild::Unreadable(e.to_string()))?.len();
-    let index = read_from(file, len)?;
+    let index = read_file(&file, len)?;
     if index.ledgers.len() != ids.len() || index.ledgers.iter().zip(ids).any(|(l, id)| l.id != *id)
     {
         return Err(Rebuild::Stale("the cache is of other ledgers".into()));
@@ -585,29 +623,77 @@ fn write_file(index: &Index, path: &Path) -> Written {
     }
 }
 
+/// How many parts the file holds: the index without the fields listed
+/// `apart` in its `persist_struct!`, then each of those fields.
+const PARTS: usize = PARTS_U32 as usize;
+const PARTS_U32: u32 = 3;
+/// The header's bytes before its checksum: magic, version, the number of
+/// parts and the length of each.
+const HEADER_BYTES: u64 = 8 + 4 + 4 + 8 * PARTS as u64;
+
+/// Writes part `k` of `index` (see [`PARTS`]).
+fn put_part(index: &Index, k: usize, w: &mut Output<'_>) {
+    match k {
+        0 => index.put(w),
+        1 => index.entries.put(w),
+        _ => index.lot_nodes.put(w),
+    }
+}
+
+/// A part read on its own: the index without its apart fields, or one of them.
+enum Part {
+    Main(Box<Index>),
+    Entries(Entries),
+    LotNodes(Vec<LotNode>),
+}
+
+/// Reads part `k` (see [`PARTS`]), `len` bytes and its checksum, from `input`.
+fn take_part(input: &mut dyn Read, k: usize, len: u64) -> Result<Part, Bad> {
+    let mut r = Input::new(input, len);
+    let part = match k {
+        0 => Part::Main(Box::new(Index::take(&mut r)?)),
+        1 => Part::Entries(Entries::take(&mut r)?),
+        _ => Part::LotNodes(Vec::take(&mut r)?),
+    };
+    r.finish()?;
+    Ok(part)
+}
+
 /// Writes `index` in the cache layout to `out`.
 ///
 /// # Errors
 /// The first error writing, or [`io::ErrorKind::InvalidData`] for a value
 /// too large for the layout (none the index holds is).
 pub fn write_to(index: &Index, out: &mut dyn Write) -> io::Result<()> {
-    let mut sink = Output { out, buf: Vec::with_capacity(CHUNK + 4096), crc: 0, error: None };
-    sink.bytes(&MAGIC);
-    FORMAT_VERSION.put(&mut sink);
-    index.put(&mut sink);
-    sink.finish()
+    // The header gives each part's length, so each part is first encoded
+    // without being kept, only counted.
+    let mut lens = [0u64; PARTS];
+    for (k, len) in lens.iter_mut().enumerate() {
+        let mut sink = io::sink();
+        let mut count = Output::new(&mut sink);
+        put_part(index, k, &mut count);
+        *len = count.finish()?;
+    }
+    let mut header = Output::new(out);
+    header.bytes(&MAGIC);
+    FORMAT_VERSION.put(&mut header);
+    PARTS_U32.put(&mut header);
+    for len in lens {
+        len.put(&mut header);
+    }
+    header.finish()?;
+    for k in 0..PARTS {
+        let mut part = Output::new(out);
+        put_part(index, k, &mut part);
+        part.finish()?;
+    }
+    Ok(())
 }
 
-/// Reads an index written by [`write_to`] from `input`, `len` bytes long.
-///
-/// # Errors
-/// [`Rebuild::Version`], [`Rebuild::Corrupt`] or [`Rebuild::Unreadable`].
-pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
-    let mut input = input;
-    let payload = len
-        .checked_sub(4)
-        .ok_or_else(|| Rebuild::Corrupt(format!("{len} bytes, too short for a cache")))?;
-    let mut r = Input { input: &mut input, buf: Vec::new(), pos: 0, left: payload, crc: 0 };
+/// Reads the header from `input` and checks it against the file length
+/// `len`: the length of each part.
+fn take_header(input: &mut dyn Read, len: u64) -> Result<[u64; PARTS], Rebuild> {
+    let mut r = Input::new(input, HEADER_BYTES);
     let magic: [u8; 8] = r.array().map_err(Bad::into_rebuild)?;
     if magic != MAGIC {
         return Err(Rebuild::Corrupt("not an index cache file".into()));
@@ -616,21 +702,134 @@ pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
     if version != FORMAT_VERSION {
         return Err(Rebuild::Version { found: version });
     }
-    let index = Index::take(&mut r).and_then(|mut index| {
-        r.finish()?;
-        index.ledger_numbers = index
-            .ledgers
-            .iter()
-            .enumerate()
-            .map(|(n, l)| Ok((l.id, u16::try_from(n).map_err(|_| Bad::Corrupt("ledgers"))?)))
-            .collect::<Result<_, Bad>>()?;
-        if index.ledger_numbers.len() != index.ledgers.len() {
-            return Err(Bad::Corrupt("a ledger listed twice"));
+    let lens = (|| {
+        if u32::take(&mut r)? != PARTS_U32 {
+            return Err(Bad::Corrupt("number of parts"));
         }
-        index.rebuild_unit_world();
-        Ok(index)
+        let mut lens = [0u64; PARTS];
+        for l in &mut lens {
+            *l = u64::take(&mut r)?;
+        }
+        r.finish()?;
+        Ok(lens)
+    })()
+    .map_err(Bad::into_rebuild)?;
+    let whole = lens.iter().try_fold(HEADER_BYTES + 4, |sum, l| sum.checked_add(l.checked_add(4)?));
+    if whole != Some(len) {
+        return Err(Rebuild::Corrupt(format!(
+            "{len} bytes, not the length its header gives its parts"
+        )));
+    }
+    Ok(lens)
+}
+
+/// The index from its parts, its derived fields rebuilt.
+fn assemble(parts: impl IntoIterator<Item = Part>) -> Result<Index, Bad> {
+    let (mut main, mut entries, mut lot_nodes) = (None, None, None);
+    for part in parts {
+        match part {
+            Part::Main(index) => main = Some(index),
+            Part::Entries(e) => entries = Some(e),
+            Part::LotNodes(l) => lot_nodes = Some(l),
+        }
+    }
+    let (Some(index), Some(entries), Some(lot_nodes)) = (main, entries, lot_nodes) else {
+        return Err(Bad::Corrupt("parts"));
+    };
+    let mut index = *index;
+    index.entries = entries;
+    index.lot_nodes = lot_nodes;
+    index.ledger_numbers = index
+        .ledgers
+        .iter()
+        .enumerate()
+        .map(|(n, l)| Ok((l.id, u16::try_from(n).map_err(|_| Bad::Corrupt("ledgers"))?)))
+        .collect::<Result<_, Bad>>()?;
+    if index.ledger_numbers.len() != index.ledgers.len() {
+        return Err(Bad::Corrupt("a ledger listed twice"));
+    }
+    index.rebuild_unit_world();
+    Ok(index)
+}
+
+/// Reads an index written by [`write_to`] from `input`, `len` bytes long,
+/// one part after the other.
+///
+/// # Errors
+/// [`Rebuild::Version`], [`Rebuild::Corrupt`] or [`Rebuild::Unreadable`].
+pub fn read_from(input: impl Read, len: u64) -> Result<Index, Rebuild> {
+    let mut input = input;
+    let lens = take_header(&mut input, len)?;
+    let mut parts = Vec::with_capacity(PARTS);
+    for (k, part_len) in lens.into_iter().enumerate() {
+        parts.push(take_part(&mut input, k, part_len).map_err(Bad::into_rebuild)?);
+    }
+    assemble(parts).map_err(Bad::into_rebuild)
+}
+
+/// Reads the cache `file`, `len` bytes long, as [`read_from`] does, but
+/// each part on a thread of its own, through positioned reads of the one
+/// open file (so every part comes from the same file, even when the cache
+/// is replaced meanwhile). A thread that cannot be started leaves its part
+/// to this one.
+#[cfg(unix)]
+fn read_file(file: &File, len: u64) -> Result<Index, Rebuild> {
+    let lens = take_header(&mut At { file, pos: 0 }, len)?;
+    let mut starts = [0u64; PARTS];
+    let mut pos = HEADER_BYTES + 4;
+    for (start, l) in starts.iter_mut().zip(lens) {
+        *start = pos;
+        pos += l + 4;
+    }
+    let read = |k: usize| {
+        let (start, l) = (starts.get(k).copied().unwrap_or(0), lens.get(k).copied().unwrap_or(0));
+        take_part(&mut At { file, pos: start }, k, l)
+    };
+    let parts = std::thread::scope(|s| {
+        let others: Vec<_> = (1..PARTS)
+            .map(|k| {
+                std::thread::Builder::new()
+                    .name(format!("cache part {k}"))
+                    .spawn_scoped(s, move || read(k))
+                    .map_err(|_| k)
+            })
+            .collect();
+        let mut parts = Vec::with_capacity(PARTS);
+        parts.push(read(0)?);
+        for other in others {
+            parts.push(match other {
+                Ok(thread) => {
+                    thread.join().map_err(|_| Bad::Corrupt("part (its reader failed)"))??
+                }
+                Err(k) => read(k)?,
+            });
+        }
+        Ok(parts)
     });
-    index.map_err(Bad::into_rebuild)
+    parts.and_then(assemble).map_err(Bad::into_rebuild)
+}
+
+#[cfg(not(unix))]
+fn read_file(file: &File, len: u64) -> Result<Index, Rebuild> {
+    read_from(file, len)
+}
+
+/// Reads a file from `pos` on with positioned reads, which leave the
+/// file's own offset alone, so several can read one open file at once.
+#[cfg(unix)]
+struct At<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+#[cfg(unix)]
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt as _;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// What went wrong reading.
@@ -654,15 +853,21 @@ impl Bad {
 }
 
 /// The writing end: a buffer flushed to `out` a chunk at a time, with the
-/// running checksum. The first error is kept and reported at the end.
+/// running checksum and the bytes written. The first error is kept and
+/// reported at the end.
 struct Output<'a> {
     out: &'a mut dyn Write,
     buf: Vec<u8>,
     crc: u32,
+    written: u64,
     error: Option<io::Error>,
 }
 
-impl Output<'_> {
+impl<'a> Output<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
+        Self { out, buf: Vec::with_capacity(CHUNK + 4096), crc: 0, written: 0, error: None }
+    }
+
     fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
         if self.buf.len() >= CHUNK {
@@ -673,6 +878,7 @@ impl Output<'_> {
     fn flush(&mut self) {
         if self.error.is_none() {
             self.crc = ::crc32c::crc32c_append(self.crc, &self.buf);
+            self.written += self.buf.len() as u64;
             if let Err(e) = self.out.write_all(&self.buf) {
                 self.error = Some(e);
             }
@@ -686,46 +892,62 @@ impl Output<'_> {
         }
     }
 
-    fn finish(mut self) -> io::Result<()> {
+    /// Writes what is left and the checksum after it; the bytes written
+    /// before the checksum.
+    fn finish(mut self) -> io::Result<u64> {
         self.flush();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.out.write_all(&self.crc.to_le_bytes())?;
-        self.out.flush()
+        self.out.flush()?;
+        Ok(self.written)
     }
 }
 
 /// The reading end: `left` payload bytes still in `input`, read a chunk at
-/// a time into `buf` (consumed up to `pos`), with the running checksum.
+/// a time into `buf`, whose bytes `pos..end` are read but not consumed,
+/// with the running checksum. The buffer is allocated (and zeroed) once.
 struct Input<'a> {
     input: &'a mut dyn Read,
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     left: u64,
     crc: u32,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    fn new(input: &'a mut dyn Read, payload: u64) -> Self {
+        // A chunk beside the at most a chunk left over from the last one.
+        let size = usize::try_from(payload).unwrap_or(usize::MAX).min(2 * CHUNK);
+        Self { input, buf: std::vec![0; size], pos: 0, end: 0, left: payload, crc: 0 }
+    }
+
+    /// The bytes read and not yet consumed.
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
+    }
+
     /// Payload bytes not yet consumed.
     fn remaining(&self) -> u64 {
-        self.left + (self.buf.len() - self.pos) as u64
+        self.left + (self.end - self.pos) as u64
     }
 
     /// Makes at least `need` (at most [`CHUNK`]) bytes available.
     #[inline(never)]
     fn fill(&mut self, need: usize) -> Result<(), Bad> {
-        if self.buf.len() - self.pos >= need {
+        if self.end - self.pos >= need {
             return Ok(());
         }
-        self.buf.drain(..self.pos);
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
         self.pos = 0;
-        let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(CHUNK);
-        let have = self.buf.len();
-        self.buf.resize(have + want, 0);
+        let want = usize::try_from(self.left).unwrap_or(usize::MAX).min(self.buf.len() - self.end);
+        let have = self.end;
         let mut got = 0;
         while got < want {
-            let Some(space) = self.buf.get_mut(have + got..) else { break };
+            let Some(space) = self.buf.get_mut(have + got..have + want) else { break };
             match self.input.read(space) {
                 Ok(0) => break,
                 Ok(k) => got += k,
@@ -733,10 +955,11 @@ impl Input<'_> {
                 Err(e) => return Err(Bad::Io(e)),
             }
         }
-        self.buf.truncate(have + got);
-        self.crc = ::crc32c::crc32c_append(self.crc, self.buf.get(have..).unwrap_or_default());
+        self.end = have + got;
+        self.crc =
+            ::crc32c::crc32c_append(self.crc, self.buf.get(have..self.end).unwrap_or_default());
         self.left -= got as u64;
-        if got < want || self.buf.len() < need {
+        if got < want || self.end < need {
             return Err(Bad::Truncated);
         }
         Ok(())
@@ -754,7 +977,7 @@ impl Input<'_> {
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
         let mut a = [0u8; N];
         // Most reads find their bytes in the buffer: no call to `fill`.
-        if let Some(b) = self.buf.get(self.pos..self.pos + N) {
+        if let Some(b) = self.available().get(..N) {
             a.copy_from_slice(b);
             self.pos += N;
             return Ok(a);
@@ -837,8 +1060,8 @@ macro_rules! persist_number {
                 let mut left = n;
                 while left > 0 {
                     r.fill(SIZE)?;
-                    let k = ((r.buf.len() - r.pos) / SIZE).min(left);
-                    let bytes = r.buf.get(r.pos..r.pos + k * SIZE).ok_or(Bad::Truncated)?;
+                    let k = (r.available().len() / SIZE).min(left);
+                    let bytes = r.available().get(..k * SIZE).ok_or(Bad::Truncated)?;
                     out.extend(bytes.chunks_exact(SIZE).map(|c| {
                         let mut a = [0u8; SIZE];
                         a.copy_from_slice(c);
@@ -1171,16 +1394,22 @@ persist_tags!(GoodsRow {
 
 /// Structs, field by field in the order listed. Every field must be
 /// listed (the destructuring and the literal are exhaustive), except
-/// fields named after `derived`, which are rebuilt after reading.
+/// fields named after `derived`, which are rebuilt after reading, and
+/// fields named after `apart`, which are written and read as parts of
+/// their own ([`put_part`], [`take_part`]).
 macro_rules! persist_struct {
-    ($t:ident { $($field:ident),* $(,)? } $(derived { $($d:ident),* })?) => {
+    ($t:ident { $($field:ident),* $(,)? } $(derived { $($d:ident),* })? $(apart { $($a:ident),* })?) => {
         impl Persist for $t {
             fn put(&self, w: &mut Output<'_>) {
-                let $t { $($field,)* $($($d: _,)*)? } = self;
+                let $t { $($field,)* $($($d: _,)*)? $($($a: _,)*)? } = self;
                 $($field.put(w);)*
             }
             fn take(r: &mut Input<'_>) -> Result<Self, Bad> {
-                Ok($t { $($field: Persist::take(r)?,)* $($($d: Default::default(),)*)? })
+                Ok($t {
+                    $($field: Persist::take(r)?,)*
+                    $($($d: Default::default(),)*)?
+                    $($($a: Default::default(),)*)?
+                })
             }
         }
     };
@@ -1188,12 +1417,10 @@ macro_rules! persist_struct {
 
 persist_struct!(Index {
     ledgers,
-    entries,
     void,
     voiders,
     correction_of,
     lots,
-    lot_nodes,
     items,
     lot_item,
     parties,
@@ -1227,7 +1454,7 @@ persist_struct!(Index {
     location_versions,
     product_versions,
     serialized,
-} derived { ledger_numbers, directory });
+} derived { ledger_numbers, directory } apart { entries, lot_nodes });
 persist_struct!(Entries { time, offset, stamp, kind, hash8 });
 persist_struct!(LedgerState {
     id,

@@ -3,11 +3,12 @@
 //! directories into one index (lots, parties and items join across them)
 //! and prints a table, `--json` or `--csv`.
 
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lotledger::file::{LedgerReader, segment};
+use lotledger::file::{Tail, segment};
 use lotledger::index::cache::{self, CacheMode, OpenError};
 use lotledger::index::{Index, Unresolved};
 use lotledger::interop::gs1::ElementString;
@@ -32,17 +33,26 @@ pub static USE_INDEX_CACHE: AtomicBool = AtomicBool::new(true);
 /// (docs/INDEX.md); one line on standard error says which. While segment
 /// files are read and indexed, a progress bar with the bytes read and their
 /// total is drawn on standard error when it is a terminal.
-pub fn open_index(dirs: &[PathBuf]) -> Result<(Index, Duration), CliError> {
+pub fn open_index(dirs: &[PathBuf]) -> Result<(OpenedIndex, Duration), CliError> {
     let mode =
         if USE_INDEX_CACHE.load(Ordering::Relaxed) { CacheMode::Use } else { CacheMode::Refresh };
     open_index_with(dirs, mode)
 }
 
+/// The index a command answers from. It is never freed: the process exits
+/// soon after the answer, and handing its memory back allocation by
+/// allocation (about 0.2 s at 10 million entries) would only delay the
+/// exit (docs/INDEX.md, "Cost").
+pub type OpenedIndex = ManuallyDrop<Index>;
+
 /// [`open_index`] with the cache used as `mode` says.
-pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Duration), CliError> {
+pub fn open_index_with(
+    dirs: &[PathBuf],
+    mode: CacheMode,
+) -> Result<(OpenedIndex, Duration), CliError> {
     let started = Instant::now();
     if let Some(index) = crate::archive::index_with_archives(dirs)? {
-        return Ok((index, started.elapsed()));
+        return Ok((ManuallyDrop::new(index), started.elapsed()));
     }
     let mut bar = Progress::new("indexing", 0, Unit::Bytes);
     let opened = cache::open_with_progress(dirs, mode, &mut |done, total| {
@@ -58,18 +68,18 @@ pub fn open_index_with(dirs: &[PathBuf], mode: CacheMode) -> Result<(Index, Dura
     if let Some(report) = &opened.cache {
         eprintln!("{report}");
     }
-    for dir in dirs {
-        ledger_notes(dir)?;
+    for (dir, tail) in dirs.iter().zip(&opened.tails) {
+        ledger_notes(dir, tail.as_ref())?;
     }
     output::use_personal_stores(dirs);
-    Ok((opened.index, started.elapsed()))
+    Ok((ManuallyDrop::new(opened.index), started.elapsed()))
 }
 
 /// Says on standard error what of the ledger in `dir` the answers leave
 /// out: segments archived before its first one present, and an incomplete
-/// tail (an interrupted append) at the end of its last segment.
-fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
-    let reader = LedgerReader::open(dir).map_err(crate::tree::read_error)?;
+/// tail (an interrupted append) at the end of its last segment, as the
+/// index found it.
+fn ledger_notes(dir: &std::path::Path, tail: Option<&Tail>) -> Result<(), CliError> {
     let first = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok()?.file_name().to_str().and_then(segment::parse_file_name))
         .min();
@@ -81,8 +91,7 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
             crate::archive::PASS_THE_ARCHIVE
         );
     }
-    let last = reader.segments_from(u64::MAX).map_err(crate::tree::read_error)?.next();
-    if let Some(t) = last.transpose().map_err(crate::tree::read_error)?.and_then(|l| l.tail) {
+    if let Some(t) = tail {
         eprintln!(
             "lotledger: note: {} ends in {} bytes at byte {} that are not a complete \
              entry (an interrupted append of entry {}); they are not in these answers",
@@ -98,7 +107,7 @@ fn ledger_notes(dir: &std::path::Path) -> Result<(), CliError> {
 /// Opens the index for a query and warns (stderr; atop a table) about
 /// references no indexed ledger resolves. Returns the index and what is
 /// unresolved, for the JSON form.
-pub fn open_query(dirs: &[PathBuf], format: Format) -> Result<(Index, Unresolved), CliError> {
+pub fn open_query(dirs: &[PathBuf], format: Format) -> Result<(OpenedIndex, Unresolved), CliError> {
     let (index, _) = open_index(dirs)?;
     let unresolved = index.unresolved();
     output::warn_unresolved(&unresolved, format)?;
