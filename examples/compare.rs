@@ -1364,13 +1364,13 @@ fn main() {
         vs(small_one, small_all)
     );
     println!(
-        "| forward trace from {start}, warm (median of {TRACE_RUNS}) | {} | {} (covering indexes) | | | {} faster |",
+        "| forward trace from {start}, warm (median of {TRACE_RUNS}) | {} | {} (covering indexes) | | | {} SQLite's speed |",
         ms(median(&ll_warm)),
         ms(median(&sq_warm)),
         vs(median(&sq_warm), median(&ll_warm))
     );
     println!(
-        "| forward trace, cold one-shot: open + first answer (best of {BEST_OF}) | {} (cache); {} (no cache) | {} | | | {} faster (cache) |",
+        "| forward trace, cold one-shot: open + first answer (best of {BEST_OF}) | {} (cache); {} (no cache) | {} | | | {} SQLite's speed (cache) |",
         ms(min(&cold_cache)),
         ms(min(&cold_build)),
         ms(min(&sq_cold)),
