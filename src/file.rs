@@ -71,7 +71,7 @@ use std::path::PathBuf;
 
 pub use devices::{DeviceLedgers, RECENT_HASHES};
 pub use error::Error;
-pub use io::{SegmentFile, Wrapper};
+pub use io::{Clock, SegmentFile, Wrapper};
 pub use ledger::{Appended, FileLedger};
 pub use lock::LOCK_FILE;
 pub use personal::{Lookup, PERSONAL_DIR, PersonalStore};
@@ -118,6 +118,7 @@ pub struct Options {
     buffer_size: usize,
     background_sync: bool,
     wrapper: Option<Wrapper>,
+    clock: Option<Clock>,
 }
 
 impl fmt::Debug for Options {
@@ -129,6 +130,7 @@ impl fmt::Debug for Options {
             .field("buffer_size", &self.buffer_size)
             .field("background_sync", &self.background_sync)
             .field("wrapper", &self.wrapper.is_some())
+            .field("clock", &self.clock.is_some())
             .finish()
     }
 }
@@ -154,6 +156,7 @@ impl Options {
             buffer_size: 256 << 10,
             background_sync: true,
             wrapper: None,
+            clock: None,
         }
     }
 
@@ -206,6 +209,20 @@ impl Options {
     pub fn wrap_files(mut self, wrapper: Wrapper) -> Self {
         self.wrapper = Some(wrapper);
         self
+    }
+
+    /// Reads the time for group commit's time limit from `clock` instead of
+    /// [`std::time::Instant::now`] (tests step time forward instead of
+    /// sleeping). [`FileLedger::sync_if_due`] takes its `now` from the same clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The time now on the configured clock.
+    fn now(&self) -> std::time::Instant {
+        self.clock.as_ref().map_or_else(std::time::Instant::now, |c| c())
     }
 
     /// Checks the options.

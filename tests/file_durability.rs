@@ -15,7 +15,8 @@ mod file_common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use file_common::{Reference, assert_prefix, read_all};
 use lotledger::file::{Durability, FileLedger, LedgerReader, Options, SegmentFile};
@@ -144,22 +145,69 @@ fn buffered_flush_and_sync() {
     assert_prefix(&read_all(dir.path()), &r, "after close");
 }
 
+/// A clock the test steps forward by hand: `Instant` at creation plus the
+/// offset set so far.
+fn stepped_clock() -> (lotledger::file::Clock, Arc<AtomicU64>) {
+    let start = Instant::now();
+    let offset = Arc::new(AtomicU64::new(0));
+    let theirs = Arc::clone(&offset);
+    let clock: lotledger::file::Clock =
+        Arc::new(move || start + Duration::from_millis(theirs.load(Ordering::SeqCst)));
+    (clock, offset)
+}
+
+/// Guards the time limit of group commit, with the time stepped by an
+/// injected clock rather than slept: `sync_if_due(now)` syncs only once
+/// `millis` have passed since the last sync (not 1 ms before), and the first
+/// append after the limit syncs while one just before it does not.
 #[test]
 fn the_time_limit_is_checked_by_sync_if_due_and_on_append() {
     let r = reference();
     let dir = tempfile::tempdir().unwrap();
+    let (clock, offset) = stepped_clock();
+    let at = |ms: u64| {
+        offset.store(ms, Ordering::SeqCst);
+        clock()
+    };
     let options = Options::new()
         .durability(Durability::GroupCommit { entries: u32::MAX, millis: 20 })
-        .background_sync(false);
+        .background_sync(false)
+        .clock(Arc::clone(&clock));
+    // Created at 0 ms: the last sync is at 0.
     let mut l = FileLedger::create(dir.path(), r.id, options).unwrap();
     let _ = l.append(&r.items[0].0, &r.items[0].1).unwrap();
-    std::thread::sleep(Duration::from_millis(30));
-    assert_eq!(l.sync_if_due().unwrap(), r.head(1));
-    let _ = l.append(&r.items[1].0, &r.items[1].1).unwrap();
-    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(l.sync_if_due(at(19)).unwrap(), r.head(0), "19 ms: not due");
+    assert_eq!(l.sync_if_due(at(20)).unwrap(), r.head(1), "20 ms: due");
+    // The last sync is now at 20 ms (read from the clock when it ran).
+    let a = l.append(&r.items[1].0, &r.items[1].1).unwrap();
+    assert!(!a.durable);
+    offset.store(39, Ordering::SeqCst);
     let a = l.append(&r.items[2].0, &r.items[2].1).unwrap();
-    assert!(a.durable, "the first append after the time limit syncs");
-    assert_eq!(a.durable_head, r.head(3));
+    assert!(!a.durable, "19 ms after the last sync the append does not sync");
+    offset.store(40, Ordering::SeqCst);
+    let a = l.append(&r.items[3].0, &r.items[3].1).unwrap();
+    assert!(a.durable, "the first append at the time limit syncs");
+    assert_eq!(a.durable_head, r.head(4));
+    // Nothing waiting: a due timer does not sync (the durable head stays).
+    assert_eq!(l.sync_if_due(at(1_000)).unwrap(), r.head(4));
+}
+
+/// Guards that `sync_if_due` never syncs without a time limit (`millis: 0`),
+/// however late the timer fires.
+#[test]
+fn sync_if_due_without_a_time_limit_never_syncs() {
+    let r = reference();
+    let dir = tempfile::tempdir().unwrap();
+    let (clock, offset) = stepped_clock();
+    let options = Options::new()
+        .durability(Durability::GroupCommit { entries: u32::MAX, millis: 0 })
+        .background_sync(false)
+        .clock(Arc::clone(&clock));
+    let mut l = FileLedger::create(dir.path(), r.id, options).unwrap();
+    let _ = l.append(&r.items[0].0, &r.items[0].1).unwrap();
+    offset.store(86_400_000, Ordering::SeqCst);
+    assert_eq!(l.sync_if_due(clock()).unwrap(), r.head(0));
+    assert_eq!(l.sync().unwrap(), r.head(1));
 }
 
 #[test]

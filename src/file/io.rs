@@ -63,6 +63,10 @@ impl SegmentFile for File {
 /// file and its path), e.g. with a fault-injecting double.
 pub type Wrapper = Arc<dyn Fn(File, &Path) -> Box<dyn SegmentFile> + Send + Sync>;
 
+/// Where a [`FileLedger`](super::FileLedger) reads the time for group
+/// commit's time limit ([`Options::clock`](super::Options::clock)).
+pub type Clock = Arc<dyn Fn() -> std::time::Instant + Send + Sync>;
+
 pub(super) fn wrap(wrapper: Option<&Wrapper>, file: File, path: &Path) -> Box<dyn SegmentFile> {
     match wrapper {
         Some(w) => w(file, path),

@@ -237,6 +237,7 @@ impl FileLedger {
             _ => None,
         };
         let buffer = Vec::with_capacity(options.buffer_size.saturating_add(MAX_FRAME_LEN));
+        let last_sync = options.now();
         Ok(Self {
             dir: dir.to_path_buf(),
             ledger,
@@ -250,7 +251,7 @@ impl FileLedger {
             written: head,
             durable: head,
             since_sync: 0,
-            last_sync: Instant::now(),
+            last_sync,
             poisoned: false,
             syncer,
             _lock: lock,
@@ -318,7 +319,7 @@ impl FileLedger {
                 self.sync_now()?;
             }
             Durability::GroupCommit { entries, .. } => {
-                if self.since_sync >= entries || self.interval_elapsed() {
+                if self.since_sync >= entries || self.interval_elapsed(self.options.now()) {
                     if self.syncer.is_some() {
                         self.sync_in_background(entries)?;
                     } else {
@@ -350,15 +351,17 @@ impl FileLedger {
         self.sync_now()
     }
 
-    /// Syncs if a group commit's time limit has passed since the last sync
-    /// and something is waiting; for a caller's timer. Returns the durable head.
+    /// Syncs if a group commit's time limit has passed between the last
+    /// sync and `now` and something is waiting; for a caller's timer, which
+    /// passes the time it fired (`Instant::now()`, or the time on the clock
+    /// given to [`Options::clock`](super::Options::clock)). Returns the durable head.
     ///
     /// # Errors
     /// As [`Self::sync`].
-    pub fn sync_if_due(&mut self) -> Result<Anchor, Error> {
+    pub fn sync_if_due(&mut self, now: Instant) -> Result<Anchor, Error> {
         self.check_usable()?;
         self.refresh()?;
-        if self.since_sync > 0 && self.interval_elapsed() {
+        if self.since_sync > 0 && self.interval_elapsed(now) {
             self.sync_now()?;
         }
         Ok(self.durable)
@@ -428,8 +431,10 @@ impl FileLedger {
         self.writer.storage().0.len() as u64
     }
 
-    fn interval_elapsed(&self) -> bool {
-        self.options.group_interval().is_some_and(|t| self.last_sync.elapsed() >= t)
+    fn interval_elapsed(&self, now: Instant) -> bool {
+        self.options
+            .group_interval()
+            .is_some_and(|t| now.saturating_duration_since(self.last_sync) >= t)
     }
 
     /// Hands the pending frames to the operating system.
@@ -463,7 +468,7 @@ impl FileLedger {
             self.durable = self.written;
         }
         self.since_sync = 0;
-        self.last_sync = Instant::now();
+        self.last_sync = self.options.now();
         Ok(self.durable)
     }
 
@@ -474,7 +479,7 @@ impl FileLedger {
         let Some(syncer) = &self.syncer else { return Ok(()) };
         syncer.request(self.file_len, self.written);
         self.since_sync = 0;
-        self.last_sync = Instant::now();
+        self.last_sync = self.options.now();
         let backlog = u64::from(entries).saturating_mul(MAX_GROUPS_WAITING);
         let head = self.written.next_seq;
         if head.saturating_sub(self.durable.next_seq) > backlog {

@@ -389,7 +389,7 @@ struct At<'b> {
     first_seq: u64,
     offset: u64,
     body: &'b [u8],
-    followed: crate::chain::Followed<'b>,
+    step: crate::chain::Step<'b>,
 }
 
 impl Entries {
@@ -458,9 +458,9 @@ impl Entries {
             }
             let current = self.current.as_mut()?;
             match current.walk.step(&current.bytes) {
-                Step::Entry { offset, body, followed, .. } => {
+                Step::Entry { offset, body, step, .. } => {
                     self.count += 1;
-                    let at = At { first_seq: current.first_seq, offset, body, followed };
+                    let at = At { first_seq: current.first_seq, offset, body, step };
                     return Some(Ok(make(at)));
                 }
                 Step::End => {
@@ -498,14 +498,34 @@ impl Iterator for Entries {
     type Item = Result<StoredEntry, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_with(|at| StoredEntry {
-            record_start: at.body.len() - at.followed.record_bytes.len(),
-            header: at.followed.header,
-            hash: at.followed.hash,
-            segment: at.first_seq,
-            offset: at.offset,
-            time_regressed: at.followed.time_regressed,
-            body: at.body.to_vec(),
+        let item = self.next_with(|at| {
+            // The header was read in place; copied out here, for the owned
+            // entry. A header read in place always fits (`to_header`).
+            let header = at.step.header.to_header().map_err(|e| (at.offset, e))?;
+            Ok(StoredEntry {
+                record_start: at.body.len() - at.step.record_bytes.len(),
+                header,
+                hash: at.step.hash,
+                segment: at.first_seq,
+                offset: at.offset,
+                time_regressed: at.step.time_regressed,
+                body: at.body.to_vec(),
+            })
+        })?;
+        Some(match item {
+            Ok(Ok(entry)) => Ok(entry),
+            Ok(Err((offset, e))) => {
+                self.done = true;
+                self.count = self.count.saturating_sub(1);
+                let path = self.current.as_ref().map(|c| c.path.clone()).unwrap_or_default();
+                let seq = self.head().map_or(0, |h| h.next_seq.saturating_sub(1));
+                let kind = crate::chain::FailureKind::Undecodable(e);
+                Err(Error::Corrupted {
+                    path,
+                    failure: Box::new(crate::chain::Failure { seq, offset, kind }),
+                })
+            }
+            Err(e) => Err(e),
         })
     }
 }

@@ -33,7 +33,7 @@
 //! Segments before the last were synced before the next one was created,
 //! so nothing in them can be torn.
 
-use crate::chain::{Anchor, Chain, Failure, FailureKind, Followed};
+use crate::chain::{self, Anchor, Chain, Failure, FailureKind};
 use crate::entry::{self, FORMAT_VERSION};
 use crate::frame;
 use crate::model::Timestamp;
@@ -70,8 +70,8 @@ pub(super) enum Step<'b> {
         offset: u64,
         /// The entry body.
         body: &'b [u8],
-        /// What the chain made of it.
-        followed: Followed<'b>,
+        /// What the chain made of it: the header read in place, nothing copied.
+        step: chain::Step<'b>,
     },
     /// The intact frames end exactly at the end of the bytes.
     End,
@@ -121,11 +121,11 @@ impl Walk {
             Ok(f) => f,
             Err(e) => return Step::Failed(fail(FailureKind::Frame(e))),
         };
-        match self.chain.follow(f.body) {
-            Ok(followed) => {
+        match self.chain.step(f.body) {
+            Ok(step) => {
                 let offset = self.pos as u64;
                 self.pos += f.len;
-                Step::Entry { offset, body: f.body, followed }
+                Step::Entry { offset, body: f.body, step }
             }
             Err(kind) => Step::Failed(fail(kind)),
         }
