@@ -142,3 +142,98 @@ fn expiry_notices_in_html() {
     assert!(stdout.contains(": 0 notices"), "{stdout}");
     assert_eq!(files(&none), ["index.md"]);
 }
+
+/// The text a PDF shows: the strings of its `Tj` operators, one per line,
+/// unescaped (bytes beyond ASCII read as `?`, so that string offsets are
+/// file offsets; these notices are ASCII).
+/// Also checks the file's skeleton: the header, the trailer, and that the
+/// cross-reference table points at each object it lists.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-1."), "not a PDF");
+    let text: String =
+        bytes.iter().map(|b| if b.is_ascii() { char::from(*b) } else { '?' }).collect();
+    assert!(text.trim_end().ends_with("%%EOF"), "no trailer");
+    let xref_at: usize = text
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(text[xref_at..].starts_with("xref"), "startxref points at the xref table");
+    let mut lines = text[xref_at..].lines().skip(1);
+    let count: usize = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    for (n, entry) in lines.take(count).enumerate().skip(1) {
+        let offset: usize = entry[..10].parse().unwrap();
+        assert!(text[offset..].starts_with(&format!("{n} 0 obj")), "object {n} at {offset}");
+    }
+    // Each line is `x y Td (string) Tj`; a literal string may hold
+    // balanced parentheses unescaped and escaped ones.
+    let mut shown = Vec::new();
+    for part in text.split("Td\n(").skip(1) {
+        let (mut out, mut depth, mut chars) = (String::new(), 1, part.chars());
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.push(chars.next().unwrap()),
+                '(' => {
+                    depth += 1;
+                    out.push(c);
+                }
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        shown.push(out);
+    }
+    shown.join("\n")
+}
+
+/// Guards the PDF form (issue 14 item 4): the same notices and index as
+/// the Markdown form, as PDF files whose cross-reference table is right,
+/// with the addressee, the lots, the instructions and the reference in
+/// their text, and the table cells lined up in columns.
+#[test]
+fn notices_as_pdf() {
+    let (tmp, dir) = ledger();
+    let out = tmp.path().join("pdf");
+    let (code, stdout, err) =
+        run(&["notices", s(&dir), "--recall", "RC-9", "--out", s(&out), "--format", "pdf"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("RC-9: 2 notices and an index"), "{stdout}");
+    assert_eq!(files(&out), ["001-gln-7612345000008.pdf", "002-C-9.pdf", "index.pdf"]);
+    let markt = pdf_text(&fs::read(out.join("001-gln-7612345000008.pdf")).unwrap());
+    for want in [
+        "Recall notice RC-9",
+        "Apotheke am Markt (gln:7612345000008, C-2)",
+        "Marktgasse 1, 3011 Bern, CH",
+        "Reference RC-9: recall class I, opened 2026-03-05.",
+        "Still with you according to our records: 180 H87",
+        "Stop using and distributing the lots listed below at once.",
+        "Example Works AG (SITE-1)",
+        "Please quote the reference RC-9 in every reply.",
+        "Recall notice RC-9 - page 1 of 1",
+    ] {
+        assert!(markt.contains(want), "{want:?} missing from:\n{markt}");
+    }
+    // The table: a header, a rule, and each row's cells under their column.
+    let lines: Vec<&str> = markt.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("item ")).expect(&markt);
+    let lot_col = lines[header].find("lot ").unwrap();
+    assert!(lines[header + 1].starts_with("-----"), "{markt}");
+    let row = lines[header + 2];
+    assert!(row.starts_with("gtin:09506000134352"), "{row}");
+    assert_eq!(&row[lot_col..lot_col + 2], "B1", "{markt}");
+    assert!(row.contains("120 H87") && row.contains("SO-1"), "{row}");
+    let index = pdf_text(&fs::read(out.join("index.pdf")).unwrap());
+    assert!(index.contains("2 customers notified; 1 of them without master data"), "{index}");
+    assert!(index.contains("002-C-9.pdf"), "{index}");
+    assert!(!err.contains("shown as ?"), "{err}");
+}

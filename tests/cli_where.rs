@@ -192,3 +192,29 @@ fn recall_lists_the_pallet_and_the_serial_ranges() {
     );
     assert!(row.ends_with(&format!("sscc:{SSCC},A000001..A000500")), "{row}");
 }
+
+#[test]
+fn expiry_notices_list_the_containers_and_serials_received() {
+    // Guards issue 14 item 4 at unit level: the notice to the customer
+    // holding B260001 names the pallet it received and the serial run.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("n");
+    let out = out.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "notices",
+        ledger(),
+        "--expiring-within",
+        "400",
+        "--today",
+        "2026-02-01",
+        "--out",
+        out,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let notice =
+        std::fs::read_to_string(format!("{out}/001-gln-4012345000009.md")).expect("one notice");
+    assert!(notice.contains("## Serialized units and containers you received"), "{notice}");
+    let row = notice.lines().find(|l| l.contains("A000001..A000500")).expect(&notice);
+    assert!(row.contains(&format!("sscc:{SSCC}")), "{row}");
+    assert!(row.starts_with("| gtin:09506000134680 | B260001 |"), "{row}");
+}

@@ -7,8 +7,9 @@
 //! ([`what_to_do`], documented in `docs/QUERIES.md`), followed by the
 //! recall's reason. Whom to contact is our own site: the party whose
 //! description in force has the role `own_site` (the one described last
-//! when there are several). Serialized units and containers are not listed
-//! yet: a [`NoticeLine`] is a shipment of a lot quantity.
+//! when there are several). A [`NoticeLine`] is a shipment of a lot
+//! quantity; the serialized units and containers of the affected lots the
+//! customer received are in [`Notice::units`].
 
 use std::collections::HashMap;
 use std::format;
@@ -17,7 +18,7 @@ use std::vec::Vec;
 
 use serde::Serialize;
 
-use super::{Decimal, PartyDetails, QueryError, Sums, Totals, View};
+use super::{Decimal, PartyDetails, QueryError, SerialRun, Sums, Totals, View};
 use crate::index::Index;
 use crate::model::{Date, PartyRole, RecallClass, Reference, Timestamp};
 
@@ -78,6 +79,23 @@ pub struct Notice {
     pub lines: Vec<NoticeLine>,
     /// What the records say they still hold (shipped − returned − retrieved).
     pub outstanding: Totals,
+    /// The serialized units and containers of affected lots they received
+    /// (`goods_shipped` records in force), per lot in the order of
+    /// [`Notice::lines`]; empty when none was serialized.
+    pub units: Vec<NoticeUnits>,
+}
+
+/// The serialized goods of one affected lot a customer received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NoticeUnits {
+    /// The item.
+    pub item: String,
+    /// The lot code.
+    pub lot: String,
+    /// The containers (SSCCs, cases) shipped that held goods of the lot.
+    pub containers: Vec<String>,
+    /// The lot's serials they received, as runs of consecutive serials.
+    pub serials: Vec<SerialRun>,
 }
 
 /// The notices of one recall or expiry run.
@@ -167,6 +185,7 @@ impl View<'_> {
             let order = self.text_str(d.order).unwrap_or_default();
             delivered.entry((self.who(d.customer), order)).or_insert_with(|| ix.time(d.entry));
         }
+        let mut received = self.units_received(lots);
         let mut order: Vec<u32> = Vec::new();
         let mut lines: HashMap<u32, Vec<(u32, NoticeLine)>> = HashMap::new();
         for &l in lots {
@@ -212,11 +231,29 @@ impl View<'_> {
                         outstanding.add_all(sums, 1);
                     }
                 }
+                let mut units = Vec::new();
+                for &l in lots {
+                    if held_only && !holds(c, l) {
+                        continue;
+                    }
+                    if let Some(u) = received.remove(&(c, l))
+                        && !(u.containers.is_empty() && u.serials.is_empty())
+                    {
+                        let r = self.lot_ref(l);
+                        units.push(NoticeUnits {
+                            item: r.item,
+                            lot: r.lot,
+                            containers: u.containers,
+                            serials: u.serials,
+                        });
+                    }
+                }
                 Notice {
                     customer: self.party(c),
                     customer_details: self.party_details(c),
                     lines: mine.into_iter().map(|(_, l)| l).collect(),
                     outstanding: self.totals(&outstanding),
+                    units,
                 }
             })
             .collect()

@@ -15,6 +15,7 @@ mod interchange;
 mod ledger;
 mod notices;
 mod output;
+mod pdf;
 mod personal;
 mod progress;
 mod proof;
@@ -287,8 +288,8 @@ enum Command {
         /// The directory to write the notices to (created if missing).
         #[arg(long, default_value = "notices")]
         out: PathBuf,
-        /// `md` (Markdown) or `html`.
-        #[arg(long, default_value = "md", value_parser = ["md", "html"])]
+        /// `md` (Markdown), `html` or `pdf`.
+        #[arg(long, default_value = "md", value_parser = ["md", "html", "pdf"])]
         format: String,
     },
     /// Where a serialized unit or a container is now and its whole history
@@ -884,10 +885,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     ));
                 }
             };
-            let form = if format == "html" {
-                notices::NoticeFormat::Html
-            } else {
-                notices::NoticeFormat::Markdown
+            let form = match format.as_str() {
+                "html" => notices::NoticeFormat::Html,
+                "pdf" => notices::NoticeFormat::Pdf,
+                _ => notices::NoticeFormat::Markdown,
             };
             notices::notices(&dirs, &subject, &out, form)
         }

@@ -1,5 +1,5 @@
 //! `lotledger notices`: one notice file per affected customer and an index
-//! file listing who was notified of what, as Markdown or HTML.
+//! file listing who was notified of what, as Markdown, HTML or PDF.
 //!
 //! A notice is built as a few blocks (headings, paragraphs, tables) and
 //! each form renders the same blocks, so the Markdown and HTML say the same
@@ -12,6 +12,7 @@ use lotledger::model::{Date, Reference};
 use lotledger::query::{self, Notice, NoticeBatch, NoticeKind, PartyDetails};
 
 use crate::output;
+use crate::pdf::{self, Style};
 use crate::queries::{not_found, open_query};
 use crate::{CliError, Outcome};
 
@@ -22,6 +23,8 @@ pub enum NoticeFormat {
     Markdown,
     /// A self-contained HTML page (`.html`).
     Html,
+    /// A PDF document (`.pdf`, A4, Courier; see [`crate::pdf`]).
+    Pdf,
 }
 
 impl NoticeFormat {
@@ -29,6 +32,7 @@ impl NoticeFormat {
         match self {
             Self::Markdown => "md",
             Self::Html => "html",
+            Self::Pdf => "pdf",
         }
     }
 }
@@ -49,9 +53,16 @@ enum Block {
     Table(Vec<&'static str>, Vec<Vec<String>>),
 }
 
-fn render(title: &str, blocks: &[Block], format: NoticeFormat) -> String {
+/// The file of a notice: its bytes, and the characters the PDF form could
+/// not show (0 for the text forms).
+fn render(title: &str, blocks: &[Block], format: NoticeFormat) -> (Vec<u8>, usize) {
+    if format == NoticeFormat::Pdf {
+        let w = crate::pdf::document(title, &pdf_lines(title, blocks));
+        return (w.bytes, w.replaced);
+    }
     let mut out = String::new();
     match format {
+        NoticeFormat::Pdf => {}
         NoticeFormat::Markdown => {
             let _ = writeln!(out, "# {}\n", md(title));
             for b in blocks {
@@ -109,6 +120,97 @@ fn render(title: &str, blocks: &[Block], format: NoticeFormat) -> String {
             }
             out.push_str("</body>\n</html>\n");
         }
+    }
+    (out.into_bytes(), 0)
+}
+
+/// The blocks as the lines of the PDF form: paragraphs wrapped, tables
+/// set in columns (a cell too wide for its column wraps inside it).
+fn pdf_lines(title: &str, blocks: &[Block]) -> Vec<(Style, String)> {
+    let mut lines: Vec<(Style, String)> = Vec::new();
+    let mut add = |style: Style, text: &str| {
+        for l in pdf::wrap(text, style.columns()) {
+            lines.push((style, l));
+        }
+    };
+    add(Style::Title, title);
+    for b in blocks {
+        add(Style::Gap, "");
+        match b {
+            Block::Heading(h) => add(Style::Heading, h),
+            Block::Para(para) => para.iter().for_each(|l| add(Style::Body, l)),
+            Block::Table(header, rows) => {
+                // A table too wide for body text is set smaller before any
+                // of its columns is narrowed.
+                let style = if table_width(header, rows) <= Style::Body.columns() {
+                    Style::Body
+                } else {
+                    Style::Small
+                };
+                for l in table_lines(header, rows, style.columns()) {
+                    add(style, &l);
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// The natural widths of a table's columns: each its widest cell.
+fn column_widths(header: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    widths
+}
+
+/// The width of a table's lines with no column narrowed.
+fn table_width(header: &[&str], rows: &[Vec<String>]) -> usize {
+    column_widths(header, rows).iter().sum::<usize>() + 2 * header.len().saturating_sub(1)
+}
+
+/// A table as monospaced lines at most `width` characters wide: columns
+/// two spaces apart, a rule under the header; when the natural widths do
+/// not fit, the widest columns are narrowed and their cells wrap.
+fn table_lines(header: &[&str], rows: &[Vec<String>], width: usize) -> Vec<String> {
+    let n = header.len();
+    let mut widths = column_widths(header, rows);
+    let room = width.saturating_sub(2 * n.saturating_sub(1)).max(n);
+    while widths.iter().sum::<usize>() > room {
+        let Some(widest) = widths.iter_mut().max() else { break };
+        if *widest <= 4 {
+            break;
+        }
+        *widest -= 1;
+    }
+    let line_of = |cells: &[String]| -> Vec<String> {
+        let wrapped: Vec<Vec<String>> = widths
+            .iter()
+            .enumerate()
+            .map(|(i, w)| pdf::wrap(cells.get(i).map_or("", String::as_str), *w))
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        (0..height)
+            .map(|k| {
+                let parts: Vec<String> = wrapped
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, w)| {
+                        let text = cell.get(k).map_or("", String::as_str);
+                        format!("{text:<w$}")
+                    })
+                    .collect();
+                parts.join("  ").trim_end().to_owned()
+            })
+            .collect()
+    };
+    let mut out = line_of(&header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+    out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+    for row in rows {
+        out.extend(line_of(row));
     }
     out
 }
@@ -223,6 +325,18 @@ fn notice_blocks(batch: &NoticeBatch, n: &Notice) -> Vec<Block> {
         ],
         rows,
     ));
+    if !n.units.is_empty() {
+        blocks.push(Block::Heading("Serialized units and containers you received".into()));
+        let rows = n
+            .units
+            .iter()
+            .map(|u| {
+                let serials: Vec<String> = u.serials.iter().map(ToString::to_string).collect();
+                vec![u.item.clone(), u.lot.clone(), u.containers.join(" "), serials.join(" ")]
+            })
+            .collect();
+        blocks.push(Block::Table(vec!["item", "lot", "containers", "serials"], rows));
+    }
     let held = n.outstanding.to_string();
     blocks.push(Block::Para(vec![format!(
         "Still with you according to our records: {}",
@@ -249,12 +363,13 @@ fn file_name(i: usize, customer: &str, format: NoticeFormat) -> String {
 }
 
 /// Writes the notices of `batch` into `out` and returns the files written
-/// (notices first, the index last).
+/// (notices first, the index last) and the characters the PDF form showed
+/// as `?`.
 fn write_batch(
     batch: &NoticeBatch,
     out: &Path,
     format: NoticeFormat,
-) -> Result<Vec<PathBuf>, CliError> {
+) -> Result<(Vec<PathBuf>, usize), CliError> {
     let index_path = out.join(format!("index.{}", format.extension()));
     if index_path.exists() {
         return Err(CliError::Usage(format!(
@@ -265,11 +380,14 @@ fn write_batch(
     std::fs::create_dir_all(out)?;
     let mut written = Vec::new();
     let mut index_rows = Vec::new();
+    let mut replaced = 0;
     let title = title(batch);
     for (i, n) in batch.notices.iter().enumerate() {
         let name = file_name(i, &n.customer, format);
         let path = out.join(&name);
-        std::fs::write(&path, render(&title, &notice_blocks(batch, n), format))?;
+        let (bytes, r) = render(&title, &notice_blocks(batch, n), format);
+        replaced += r;
+        std::fs::write(&path, bytes)?;
         written.push(path);
         let lots: Vec<String> = n
             .lines
@@ -304,9 +422,10 @@ fn write_batch(
         Block::Heading("Notices".into()),
         Block::Table(vec!["file", "customer", "name", "address", "lots received"], index_rows),
     ];
-    std::fs::write(&index_path, render(&format!("{title}: index"), &blocks, format))?;
+    let (bytes, r) = render(&format!("{title}: index"), &blocks, format);
+    std::fs::write(&index_path, bytes)?;
     written.push(index_path);
-    Ok(written)
+    Ok((written, replaced + r))
 }
 
 /// `lotledger notices DIR... --recall RC | --expiring-within DAYS`.
@@ -329,7 +448,7 @@ pub fn notices(
             query::expiry_notices(&index, before, None)
         }
     };
-    let written = write_batch(&batch, out, format)?;
+    let (written, replaced) = write_batch(&batch, out, format)?;
     let without = batch.notices.iter().filter(|n| !n.customer_details.master_data).count();
     output::print(&format!(
         "{}: {} notices and an index written to {}\n",
@@ -341,6 +460,12 @@ pub fn notices(
         output::print(&format!(
             "WARNING: {without} customers have no master data: their notices name no address\n"
         ))?;
+    }
+    if replaced > 0 {
+        eprintln!(
+            "lotledger: note: {replaced} characters the PDF font has no code for (it covers \
+             Latin-1) are shown as ? in the PDF notices; --format md or html keeps every character"
+        );
     }
     for path in &written {
         output::print(&format!("  {}\n", path.display()))?;
@@ -362,5 +487,28 @@ mod tests {
             file_name(0, "gln:7612345000008", NoticeFormat::Html),
             "001-gln-7612345000008.html"
         );
+    }
+
+    /// Guards the PDF tables: columns line up under the header, a table
+    /// too wide for the page narrows its widest column and wraps its cells
+    /// there, and no character of a cell is lost.
+    #[test]
+    fn pdf_tables_fit_the_page_and_keep_every_cell() {
+        let rows = vec![
+            vec!["B1".to_owned(), "short".to_owned()],
+            vec!["B22".to_owned(), "a product description that is much too long".to_owned()],
+        ];
+        let lines = table_lines(&["lot", "product"], &rows, 30);
+        assert_eq!(lines[0], "lot  product");
+        assert!(lines[1].starts_with("---  ---"), "{lines:?}");
+        assert_eq!(lines[2], "B1   short");
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        let text: String =
+            lines[3..].iter().map(|l| l.get(5..).unwrap_or("")).collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "a product description that is much too long"
+        );
+        assert!(lines[3].starts_with("B22  "), "{lines:?}");
     }
 }
