@@ -292,5 +292,10 @@ fn recall_from_a_supplier_lot() {
     assert!(table.starts_with("supplier lot S-4711 from V-BETA was received as 1 lots: RM-B/R3\n"));
     assert!(table.contains("recall of RM-B/R3: 2 affected lots, 1 customers"), "{table}");
     let (_, csv, _) = run(&["recall", &dir, "--supplier-lot", "S-4711", "--csv"]);
-    assert!(csv.starts_with("customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,"), "{csv}");
+    assert!(
+        csv.starts_with(
+            "customer,customer name,address,contact,person,phone,email,item,lot,unit,shipped,"
+        ),
+        "{csv}"
+    );
 }

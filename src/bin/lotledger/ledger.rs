@@ -75,7 +75,7 @@ pub fn append(
 /// ledger holds fewer entries than the Merkle tree kept beside it (a
 /// rolled-back or truncated copy, whose new entries would fork the history
 /// already covered by checkpoints).
-fn open_for_append(
+pub(crate) fn open_for_append(
     dir: &Path,
     durability: Durability,
 ) -> Result<(FileLedger, lotledger::file::OpenReport), CliError> {
@@ -541,7 +541,7 @@ struct Shown {
 }
 
 /// What an error says, as printed after `lotledger: `.
-fn error_text(e: CliError) -> String {
+pub(crate) fn error_text(e: CliError) -> String {
     match e {
         CliError::Io(e) => e.to_string(),
         CliError::Usage(m)

@@ -9,6 +9,7 @@
 
 mod append;
 mod demo;
+mod erase;
 mod gs1;
 mod interchange;
 mod ledger;
@@ -79,6 +80,39 @@ enum Command {
         /// such values can never be erased (docs/PRIVACY.md).
         #[arg(long)]
         plain_personal_data: bool,
+    },
+    /// Erase a data subject's personal values (a complainant, a party's
+    /// contacts, or one value) from the personal-data store and record the
+    /// erasure in the ledger (docs/PRIVACY.md). Exit 6 when no entry names
+    /// the subject; running it again completes an interrupted erasure and
+    /// otherwise changes nothing.
+    #[command(group(clap::ArgGroup::new("subject").required(true).args(["complaint", "party", "commitment"])))]
+    Erase {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The complainant of this complaint (its number).
+        #[arg(long)]
+        complaint: Option<String>,
+        /// The contact persons of this party in master data (gln:... or the internal code).
+        #[arg(long)]
+        party: Option<String>,
+        /// One value, by its commitment: 64 hex digits or a prefix of at
+        /// least 8 (as queries show it after `sealed:`).
+        #[arg(long, value_name = "HEX")]
+        commitment: Option<String>,
+        /// Who erases: the erasure entry's actor.
+        #[arg(long, value_name = "ACTOR")]
+        by: String,
+        /// Why (e.g. `GDPR art. 17 request of 2026-11-30`): recorded in the
+        /// entry; must not hold the data.
+        #[arg(long)]
+        reason: String,
+        /// The erasure entry's station.
+        #[arg(long, default_value = "lotledger-erase")]
+        station: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
@@ -580,6 +614,28 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 format: if json { Format::Json } else { Format::Table },
             };
             ledger::verify(&dir, &args)
+        }
+        Command::Erase { dir, complaint, party, commitment, by, reason, station, json } => {
+            let subject = match (complaint, party, commitment) {
+                (Some(n), _, _) => erase::Subject::Complaint(
+                    n.parse().map_err(|e| CliError::Usage(format!("--complaint {n:?}: {e}")))?,
+                ),
+                (None, Some(p), _) => erase::Subject::Party(queries::parse_party(&p)?),
+                (None, None, Some(h)) => erase::Subject::Commitment(h),
+                (None, None, None) => {
+                    return Err(CliError::Usage(
+                        "erase: give --complaint N, --party P or --commitment HEX".into(),
+                    ));
+                }
+            };
+            let args = erase::EraseArgs {
+                subject,
+                by: &by,
+                reason: &reason,
+                station: &station,
+                format: if json { Format::Json } else { Format::Table },
+            };
+            erase::erase(&dir, &args)
         }
         Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
         Command::Prove { dir, seq, checkpoint, keys, out } => {
