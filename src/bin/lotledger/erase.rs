@@ -64,6 +64,9 @@ struct Found {
     entries: Vec<u64>,
     /// Commitments already named by an erasure entry.
     recorded: BTreeSet<Digest>,
+    /// For a party subject: the identity its master data uses (the
+    /// erasure entry names it, also when an alias was given).
+    party: Option<PartyId>,
 }
 
 /// The personal fields of `record`: (commitments, has a plain non-empty one).
@@ -148,6 +151,9 @@ fn find(dir: &Path, subject: &Subject, matches: &BTreeSet<Digest>) -> Result<Fou
         }
         let Some((sealed, plain)) = subject_fields(&record, subject, matches) else { continue };
         found.any = true;
+        if let Record::PartyDescribed(p) = &record {
+            found.party.get_or_insert_with(|| p.party.clone());
+        }
         if plain {
             found.plain.push(e.header.seq);
         }
@@ -338,7 +344,9 @@ pub fn erase(dir: &Path, args: &EraseArgs<'_>) -> Result<Outcome, CliError> {
         found.sealed.iter().filter(|c| !found.recorded.contains(c)).copied().collect();
     let erasure_subject = match &subject {
         Subject::Complaint(n) => ErasureSubject::Complaint(n.clone()),
-        Subject::Party(p) => ErasureSubject::Party(p.clone()),
+        Subject::Party(p) => {
+            ErasureSubject::Party(found.party.clone().unwrap_or_else(|| p.clone()))
+        }
         Subject::Commitment(_) => ErasureSubject::Values,
     };
     let now = Timestamp(

@@ -166,6 +166,9 @@ struct Verification {
     /// What this run could not see.
     not_checked: Vec<String>,
     failure: Option<String>,
+    /// With `--personal-data`: the store checked against the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    personal_data: Option<crate::personal::PersonalReport>,
 }
 
 /// What `verify` checks besides the ledger's own entries.
@@ -179,6 +182,8 @@ pub struct VerifyArgs<'a> {
     /// The oldest segments were archived away on purpose: a ledger that
     /// does not start at entry 0 is verified from its first segment present.
     pub archived: bool,
+    /// Also check the personal-data store against the chain's commitments.
+    pub personal_data: bool,
     /// Table or JSON.
     pub format: Format,
 }
@@ -222,9 +227,11 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
         checkpoint_result: None,
         not_checked: Vec::new(),
         failure: None,
+        personal_data: None,
     };
+    let mut scan = args.personal_data.then(crate::personal::PersonalScan::default);
     match LedgerReader::open(dir) {
-        Ok(reader) => verify_entries(dir, &reader, args, &mut v)?,
+        Ok(reader) => verify_entries(dir, &reader, args, &mut v, scan.as_mut())?,
         Err(e) => {
             v.ok = false;
             v.failure = Some(verify_failure(e)?);
@@ -243,6 +250,32 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
                 ": pass --archived if they were archived on purpose"
             },
         ));
+    }
+    if let Some(scan) = &scan {
+        let report = crate::personal::check_store(dir, scan).map_err(storage)?;
+        if let Some(f) = report.unreadable.first() {
+            return Err(CliError::Storage(format!(
+                "the personal-data file {} cannot be read: no verdict on the store",
+                dir.join(lotledger::file::PERSONAL_DIR).join(&f.commitment).display()
+            )));
+        }
+        if v.ok
+            && let Some(f) = report.tampered.first()
+        {
+            v.ok = false;
+            v.failure = Some(format!(
+                "personal data TAMPERED: {} does not open commitment {}{} ({} such files)",
+                dir.join(lotledger::file::PERSONAL_DIR).join(&f.commitment).display(),
+                f.commitment,
+                if f.entries.is_empty() {
+                    String::new()
+                } else {
+                    format!(" held by entries {:?}", f.entries)
+                },
+                report.tampered.len()
+            ));
+        }
+        v.personal_data = Some(report);
     }
     if let Some(file) = args.checkpoint {
         if v.ok {
@@ -286,7 +319,9 @@ fn verify_entries(
     reader: &LedgerReader,
     args: &VerifyArgs<'_>,
     v: &mut Verification,
+    mut scan: Option<&mut crate::personal::PersonalScan>,
 ) -> Result<(), CliError> {
+    let dir_text = dir.display().to_string();
     v.ledger = reader.ledger_id().to_string();
     let mut entries = reader.entries().map_err(storage)?;
     // Progress with totals: bytes of the segment files, read in order.
@@ -320,7 +355,11 @@ fn verify_entries(
                 break;
             }
         };
-        match e.record() {
+        let decoded = e.record();
+        if let (Some(scan), Ok(record)) = (scan.as_deref_mut(), &decoded) {
+            scan.see(&dir_text, &e, record);
+        }
+        match decoded {
             Ok(Record::Checkpointed(c)) => {
                 v.checkpoint_entries += 1;
                 if c.size != e.header.seq || c.root.0 != tree.root() {
@@ -438,6 +477,9 @@ fn print_verification(v: &Verification, format: Format) -> Result<(), CliError> 
     t.row(["incomplete tail".to_owned(), tail]);
     if let Some(c) = &v.checkpoint_result {
         t.row(["checkpoint".to_owned(), c.clone()]);
+    }
+    if let Some(p) = &v.personal_data {
+        crate::personal::report_rows(p, &mut t);
     }
     for note in &v.not_checked {
         t.row(["not checked".to_owned(), note.clone()]);

@@ -132,6 +132,11 @@ enum Command {
         /// from 0 on are missing (the verdict says which are not checked).
         #[arg(long, conflicts_with = "checkpoint")]
         archived: bool,
+        /// Also check the personal-data store: every file against its
+        /// commitment (a changed value fails, naming the commitment), and
+        /// every sealed field for a value, an erasure marker or neither.
+        #[arg(long)]
+        personal_data: bool,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -345,8 +350,12 @@ enum Command {
         #[arg(long, conflicts_with = "report")]
         corrections: bool,
         /// Show the verification report (entries, time span, heads, segments).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "personal_data")]
         report: bool,
+        /// Show the erasure entries and the entries whose personal data is
+        /// plain text (not erasable), with the way to migrate them.
+        #[arg(long, conflicts_with = "corrections")]
+        personal_data: bool,
         #[command(flatten)]
         format: FormatArgs,
     },
@@ -603,7 +612,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref(), plain_personal_data)
         }
-        Command::Verify { dir, checkpoint, keys, archived, json } => {
+        Command::Verify { dir, checkpoint, keys, archived, personal_data, json } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
             let args = ledger::VerifyArgs {
@@ -611,6 +620,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 key_texts: &keys,
                 checkpoint: checkpoint.as_deref(),
                 archived,
+                personal_data,
                 format: if json { Format::Json } else { Format::Table },
             };
             ledger::verify(&dir, &args)
@@ -803,8 +813,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             limit,
             corrections,
             report,
+            personal_data,
             format,
         } => {
+            if personal_data {
+                return personal::audit_personal(&dirs, format.format());
+            }
             let view = if report {
                 queries::AuditView::Report
             } else if corrections {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lotledger::file::{Error as StorageError, PersonalStore};
+use lotledger::file::{Error as StorageError, Lookup, PersonalStore};
 use lotledger::model::personal::{KEY_LEN, SealKey};
 use lotledger::model::{Digest, PersonalValue, Record};
 
@@ -74,4 +74,317 @@ impl Sealer {
             }
         }
     }
+}
+
+/// One `personal_data_erased` entry, as `audit --personal-data` lists it.
+#[derive(serde::Serialize)]
+pub struct ErasureLine {
+    /// The ledger directory.
+    pub ledger: String,
+    /// The entry.
+    pub seq: u64,
+    /// When.
+    pub time: lotledger::model::Timestamp,
+    /// Who.
+    pub actor: String,
+    /// Whose data (`complaint CMP-1`, `party gln:...`, `values`).
+    pub subject: String,
+    /// How many commitments it names.
+    pub commitments: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// An entry holding personal data in plain text: not erasable.
+#[derive(serde::Serialize)]
+pub struct PlainLine {
+    /// The ledger directory.
+    pub ledger: String,
+    /// The entry.
+    pub seq: u64,
+    /// Its record kind.
+    pub kind: &'static str,
+}
+
+/// What one pass over a ledger's entries found of personal data: for
+/// `verify --personal-data` and `audit --personal-data`.
+#[derive(Default)]
+pub struct PersonalScan {
+    /// Every sealed commitment and the entries holding it.
+    pub sealed: std::collections::BTreeMap<Digest, Vec<u64>>,
+    /// Entries with a plain non-empty personal field.
+    pub plain: Vec<PlainLine>,
+    /// Commitments erasure entries name.
+    pub recorded: std::collections::BTreeSet<Digest>,
+    /// The erasure entries.
+    pub erasures: Vec<ErasureLine>,
+}
+
+impl PersonalScan {
+    /// Takes in one entry of the ledger in `ledger`.
+    pub fn see(&mut self, ledger: &str, e: &lotledger::file::StoredEntry, record: &Record) {
+        let seq = e.header.seq;
+        let mut plain = false;
+        match record {
+            Record::ComplaintRegisteredV1(c) => {
+                let p = &c.complainant;
+                plain = [p.person.as_str(), p.contact.as_str(), c.story.as_str()]
+                    .iter()
+                    .any(|t| !t.is_empty());
+            }
+            Record::PersonalDataErased(x) => {
+                self.recorded.extend(x.commitments.iter().copied());
+                self.erasures.push(ErasureLine {
+                    ledger: ledger.to_owned(),
+                    seq,
+                    time: e.header.time,
+                    actor: e.header.actor.as_str().to_owned(),
+                    subject: match &x.subject {
+                        lotledger::model::ErasureSubject::Complaint(n) => format!("complaint {n}"),
+                        lotledger::model::ErasureSubject::Party(p) => format!("party {p}"),
+                        lotledger::model::ErasureSubject::Values => "values".to_owned(),
+                    },
+                    commitments: x.commitments.len(),
+                    reason: x.reason.as_str().to_owned(),
+                });
+            }
+            _ => {}
+        }
+        record.for_each_personal(&mut |f| match f.value() {
+            PersonalValue::Sealed(c) => self.sealed.entry(*c).or_default().push(seq),
+            PersonalValue::Plain(v) => plain |= !v.is_empty(),
+        });
+        if plain {
+            self.plain.push(PlainLine {
+                ledger: ledger.to_owned(),
+                seq,
+                kind: record.kind().name(),
+            });
+        }
+    }
+}
+
+/// A commitment `verify --personal-data` reports, with the entries holding it.
+#[derive(serde::Serialize)]
+pub struct Finding {
+    /// The commitment, all 64 hex digits (it names the store's file).
+    pub commitment: String,
+    /// The entries holding it (none for a store file no entry names).
+    pub entries: Vec<u64>,
+}
+
+/// The result of `verify --personal-data`.
+#[derive(serde::Serialize, Default)]
+pub struct PersonalReport {
+    /// Whether the store has a `personal/` directory.
+    pub store: bool,
+    /// Sealed commitments in the chain.
+    pub sealed: usize,
+    /// Of those, with a value that opens its commitment.
+    pub values: usize,
+    /// With an erasure marker.
+    pub erased: usize,
+    /// With neither: reported, not a failure (sealed elsewhere, or the file removed by hand).
+    pub missing: Vec<Finding>,
+    /// Store files that do not open their commitment: the check fails.
+    pub tampered: Vec<Finding>,
+    /// Store files that cannot be read: no verdict (exit 4).
+    pub unreadable: Vec<Finding>,
+    /// Value files no entry names (an append interrupted after the store
+    /// write): checked too; `erase --commitment` removes them.
+    pub unreferenced: Vec<Finding>,
+    /// Erasure markers no `personal_data_erased` entry names (an erase
+    /// interrupted before its entry): run the erase again to record it.
+    pub erased_unrecorded: Vec<Finding>,
+    /// Entries holding plain-text personal data: not erasable.
+    pub plain_entries: usize,
+}
+
+/// Checks every sealed commitment `scan` found, and every file of the
+/// store, against the store in `dir`.
+pub fn check_store(dir: &Path, scan: &PersonalScan) -> Result<PersonalReport, StorageError> {
+    let mut r = PersonalReport { plain_entries: scan.plain.len(), ..PersonalReport::default() };
+    r.sealed = scan.sealed.len();
+    let finding = |c: &Digest, entries: &[u64]| Finding {
+        commitment: c.to_string(),
+        entries: entries.to_vec(),
+    };
+    let Some(store) = PersonalStore::open(dir) else {
+        r.missing = scan.sealed.iter().map(|(c, s)| finding(c, s)).collect();
+        return Ok(r);
+    };
+    r.store = true;
+    for (c, seqs) in &scan.sealed {
+        match store.get(c) {
+            Ok(Lookup::Value(_)) => r.values += 1,
+            Ok(Lookup::Erased) => {
+                r.erased += 1;
+                if !scan.recorded.contains(c) {
+                    r.erased_unrecorded.push(finding(c, seqs));
+                }
+            }
+            Ok(Lookup::Missing) => r.missing.push(finding(c, seqs)),
+            Ok(Lookup::Tampered) => r.tampered.push(finding(c, seqs)),
+            Err(_) => r.unreadable.push(finding(c, seqs)),
+        }
+    }
+    for c in store.commitments()? {
+        if scan.sealed.contains_key(&c) {
+            continue;
+        }
+        match store.get(&c) {
+            Ok(Lookup::Value(_)) => r.unreferenced.push(finding(&c, &[])),
+            Ok(Lookup::Tampered) => r.tampered.push(finding(&c, &[])),
+            _ => r.unreadable.push(finding(&c, &[])),
+        }
+    }
+    for c in store.erased()? {
+        if !scan.sealed.contains_key(&c) && !scan.recorded.contains(&c) {
+            r.erased_unrecorded.push(finding(&c, &[]));
+        }
+    }
+    Ok(r)
+}
+
+/// The rows `verify --personal-data` adds to its table.
+pub fn report_rows(p: &PersonalReport, t: &mut crate::output::Table) {
+    let list = |f: &[Finding]| {
+        f.iter()
+            .take(5)
+            .map(|f| {
+                let short = f.commitment.get(..8).unwrap_or(&f.commitment);
+                if f.entries.is_empty() {
+                    format!("{short} (no entry)")
+                } else {
+                    format!("{short} (entries {:?})", f.entries)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            + if f.len() > 5 { ", …" } else { "" }
+    };
+    t.row([
+        "personal data".to_owned(),
+        if p.store {
+            format!(
+                "{} sealed values: {} open their commitment, {} erased, {} missing, {} TAMPERED",
+                p.sealed,
+                p.values,
+                p.erased,
+                p.missing.len(),
+                p.tampered.len()
+            )
+        } else {
+            format!("{} sealed values; no personal-data store (personal/) here", p.sealed)
+        },
+    ]);
+    if !p.tampered.is_empty() {
+        t.row(["personal data TAMPERED".to_owned(), list(&p.tampered)]);
+    }
+    if !p.missing.is_empty() {
+        t.row(["personal data missing".to_owned(), list(&p.missing)]);
+    }
+    if !p.unreferenced.is_empty() {
+        t.row(["store files no entry names".to_owned(), list(&p.unreferenced)]);
+    }
+    if !p.erased_unrecorded.is_empty() {
+        t.row([
+            "erased, not recorded (run the erase again)".to_owned(),
+            list(&p.erased_unrecorded),
+        ]);
+    }
+    t.row([
+        "plain-text personal data (not erasable)".to_owned(),
+        format!("{} entries (lotledger audit --personal-data lists them)", p.plain_entries),
+    ]);
+}
+
+/// How to carry a plain-text entry forward (docs/PRIVACY.md).
+pub const MIGRATION: &str = "to carry such an entry forward, append its record again with the \
+     personal fields sealed (lotledger append seals them; a complaint_registered_v1 becomes a \
+     complaint_registered) and a correction (corrected, action void) of the old entry; the new \
+     entry's values can be erased, but the old entry's plain bytes stay in the chain, its \
+     checkpoints and every copy of the ledger: that is migration forward, not erasure \
+     (docs/PRIVACY.md)";
+
+/// What `audit --personal-data` prints as JSON.
+#[derive(serde::Serialize)]
+struct PersonalAudit<'a> {
+    erasures: &'a [ErasureLine],
+    /// Entries with plain-text personal data: not erasable.
+    not_erasable: usize,
+    not_erasable_entries: &'a [PlainLine],
+    migration: &'static str,
+}
+
+/// `lotledger audit DIR... --personal-data`: every erasure entry (who,
+/// when, whose data, how many values, why) and every entry holding
+/// personal data in plain text, which cannot be erased.
+pub fn audit_personal(
+    dirs: &[PathBuf],
+    format: crate::output::Format,
+) -> Result<crate::Outcome, crate::CliError> {
+    use crate::output::{Format, Table};
+    let mut scan = PersonalScan::default();
+    for dir in dirs {
+        let text = dir.display().to_string();
+        let reader = lotledger::file::LedgerReader::open(dir).map_err(crate::tree::read_error)?;
+        for item in reader.entries().map_err(crate::tree::read_error)? {
+            let e = item.map_err(crate::tree::read_error)?;
+            if let Ok(record) = e.record() {
+                scan.see(&text, &e, &record);
+            }
+        }
+    }
+    if format == Format::Json {
+        crate::output::print_json(&PersonalAudit {
+            erasures: &scan.erasures,
+            not_erasable: scan.plain.len(),
+            not_erasable_entries: &scan.plain,
+            migration: MIGRATION,
+        })?;
+        return Ok(crate::Outcome::Ok);
+    }
+    let mut t = Table::new(&["ledger", "seq", "time", "actor", "subject", "values", "reason"]);
+    for x in &scan.erasures {
+        t.row([
+            x.ledger.clone(),
+            x.seq.to_string(),
+            x.time.to_string(),
+            x.actor.clone(),
+            x.subject.clone(),
+            x.commitments.to_string(),
+            x.reason.clone(),
+        ]);
+    }
+    if format == Format::Csv {
+        crate::output::print(&t.csv())?;
+        return Ok(crate::Outcome::Ok);
+    }
+    let mut out = format!("erasures: {}\n", scan.erasures.len());
+    if !scan.erasures.is_empty() {
+        out.push_str(&t.render());
+    }
+    out.push_str(&format!(
+        "not erasable: {} entries hold personal data in plain text",
+        scan.plain.len()
+    ));
+    if scan.plain.is_empty() {
+        out.push('\n');
+    } else {
+        let mut by_ledger: Vec<(String, Vec<String>)> = Vec::new();
+        for p in &scan.plain {
+            match by_ledger.last_mut() {
+                Some((l, seqs)) if *l == p.ledger => seqs.push(format!("{} ({})", p.seq, p.kind)),
+                _ => by_ledger.push((p.ledger.clone(), vec![format!("{} ({})", p.seq, p.kind)])),
+            }
+        }
+        out.push_str(":\n");
+        for (l, seqs) in by_ledger {
+            out.push_str(&format!("  {l}: entries {}\n", seqs.join(", ")));
+        }
+        out.push_str(&format!("  {MIGRATION}\n"));
+    }
+    crate::output::print(&out)?;
+    Ok(crate::Outcome::Ok)
 }
