@@ -358,3 +358,50 @@ fn plain_personal_data_is_reported_not_erasable() {
     let (_, out, _) = run(&["verify", d, "--personal-data", "--json"]);
     assert_eq!(json(&out)["personal_data"]["plain_entries"], 1);
 }
+
+/// Guards issue 15 item 3: exports leave personal data out unless
+/// `--with-personal-data`, and say so on standard error; sealed fields are
+/// exported as their commitments, plain ones (an old or `--plain-personal-data`
+/// entry) empty.
+#[test]
+fn exports_leave_personal_data_out_unless_asked() {
+    for plain in [false, true] {
+        let extra: &[&str] = if plain { &["--plain-personal-data"] } else { &[] };
+        let (_tmp, dir) =
+            ledger(&[PARTY_LINE.to_owned(), complaint_line("CMP-000001", NAME, PHONE)], extra);
+        let d = dir.to_str().unwrap();
+        let secrets = [NAME, PHONE, STORY, "Annegret Schmidtbauer", "annegret@example.org"];
+        for format in ["json", "epcis"] {
+            let (code, out, err) = run(&["export", d, "--format", format]);
+            assert_eq!(code, 0, "{format}: {err}");
+            for s in secrets {
+                assert!(!out.contains(s), "{format} plain={plain}: {s} in {out}");
+            }
+            assert!(err.contains("personal data left out of the"), "{format}: {err}");
+            assert!(err.contains("--with-personal-data includes them"), "{err}");
+            let (code, out, err) = run(&["export", d, "--format", format, "--with-personal-data"]);
+            assert_eq!(code, 0, "{format}: {err}");
+            assert!(err.contains("personal data INCLUDED"), "{format}: {err}");
+            // EPCIS maps complaints, not master data.
+            let expected: &[&str] = if format == "json" { &secrets } else { &secrets[..3] };
+            for s in expected {
+                assert!(out.contains(s), "{format} plain={plain}: {s} missing");
+            }
+        }
+        if !plain {
+            // The JSON export's sealed fields are the ledger's commitments.
+            let (_, out, _) = run(&["export", d, "--format", "json"]);
+            let line = json(out.lines().nth(1).unwrap());
+            let c = &line["record"]["complaint_registered"]["complainant"];
+            assert_eq!(c["person"]["sealed"].as_str().unwrap().len(), 64, "{line}");
+            // After erasure, even --with-personal-data has no value to give.
+            assert_eq!(erase(d, &["--complaint", "CMP-000001"]).0, 0);
+            let (_, out, err) = run(&["export", d, "--format", "json", "--with-personal-data"]);
+            assert!(!out.contains(NAME) && !out.contains(PHONE), "{out}");
+            assert!(err.contains("3 sealed values the store does not hold"), "{err}");
+        }
+        let (code, _, err) = run(&["export", d, "--format", "csv"]);
+        assert_eq!(code, 0);
+        assert!(err.contains("no personal-data columns"), "{err}");
+    }
+}

@@ -196,6 +196,51 @@ impl PersonalStore {
         sync_dir(&self.dir).map_err(|e| Error::io("sync", &self.dir, e))
     }
 
+    /// Stores `value` as [`put`](Self::put) does, but without syncing the
+    /// file or the directory: for a bulk writer (the demo) that calls
+    /// [`sync`](Self::sync) once at the end, before it reports its ledger
+    /// durable. Until then a crash may lose the value while an entry
+    /// committing to it survives (the value is then `missing`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put).
+    pub fn put_unsynced(&self, c: &Digest, key: &SealKey, value: &str) -> Result<(), Error> {
+        let path = self.dir.join(file_name(c));
+        if commitment(key, value) != *c {
+            return Err(Error::io(
+                "store",
+                &path,
+                io::Error::new(io::ErrorKind::InvalidInput, "key and value do not open it"),
+            ));
+        }
+        let written = (|| {
+            let mut f = create_private(&path)?;
+            f.write_all(key)?;
+            f.write_all(value.as_bytes())
+        })();
+        written.map_err(|e| {
+            let _ = fs::remove_file(&path);
+            Error::io("write", &path, e)
+        })
+    }
+
+    /// Syncs every value file and the directory (after
+    /// [`put_unsynced`](Self::put_unsynced)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the file that could not be synced.
+    pub fn sync(&self) -> Result<(), Error> {
+        for c in self.commitments()? {
+            let path = self.dir.join(file_name(&c));
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io("sync", &path, e))?;
+        }
+        sync_dir(&self.dir).map_err(|e| Error::io("sync", &self.dir, e))
+    }
+
     /// What the store holds for `c`.
     ///
     /// # Errors

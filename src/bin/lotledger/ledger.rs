@@ -506,21 +506,30 @@ struct Exported<'a> {
 
 /// `lotledger export DIR... --format json`: every entry of each ledger in
 /// turn, as a JSON line.
-pub fn export_json(dirs: &[std::path::PathBuf]) -> Result<Outcome, CliError> {
+pub fn export_json(
+    dirs: &[std::path::PathBuf],
+    with_personal_data: bool,
+) -> Result<Outcome, CliError> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let files = crate::progress::LedgerFiles::of(dirs);
     let mut bar =
         crate::progress::Progress::new("exporting", files.total(), crate::progress::Unit::Bytes);
+    let mut personal = crate::personal::ExportPersonal::new(dirs, with_personal_data);
     for (n, dir) in dirs.iter().enumerate() {
-        export_json_lines(dir, &mut out, &mut |e| bar.set(files.at(n, e.segment, e.offset)))?;
+        export_json_lines(dir, n, &mut personal, &mut out, &mut |e| {
+            bar.set(files.at(n, e.segment, e.offset));
+        })?;
     }
     bar.finish();
     out.flush()?;
+    personal.note("JSON");
     Ok(Outcome::Ok)
 }
 
 fn export_json_lines(
     dir: &Path,
+    n: usize,
+    personal: &mut crate::personal::ExportPersonal,
     out: &mut impl io::Write,
     read: &mut dyn FnMut(&StoredEntry),
 ) -> Result<(), CliError> {
@@ -529,7 +538,10 @@ fn export_json_lines(
         let e = item.map_err(storage)?;
         read(&e);
         let record = match e.record() {
-            Ok(r) => serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?,
+            Ok(mut r) => {
+                personal.apply(n, &mut r);
+                serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?
+            }
             Err(err) => serde_json::json!({ "undecoded": err.to_string() }),
         };
         let line = Exported {

@@ -424,6 +424,12 @@ enum Command {
         /// Only entries made before (epcis and csv).
         #[arg(long)]
         until: Option<String>,
+        /// Write personal fields (complainants, contact persons): the
+        /// values the personal-data store holds. Left out by default (plain
+        /// ones written empty, sealed ones as their commitments), and a note
+        /// on standard error says which.
+        #[arg(long)]
+        with_personal_data: bool,
     },
     /// Import a partner's EPCIS 2.0 document as ledger entries. Fields the
     /// vocabulary has no place for are reported; the document's digest is
@@ -657,15 +663,16 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &proof::read_keys(&keys)?,
             if json { Format::Json } else { Format::Table },
         ),
-        Command::Export { dirs, format, lots, recall, from, until } => {
+        Command::Export { dirs, format, lots, recall, from, until, with_personal_data } => {
             let selection = interchange::Selection {
+                with_personal_data,
                 lots,
                 recall,
                 from: from.as_deref().map(queries::parse_time).transpose()?,
                 until: until.as_deref().map(queries::parse_time).transpose()?,
             };
             match format {
-                ExportFormat::Json => ledger::export_json(&dirs),
+                ExportFormat::Json => ledger::export_json(&dirs, with_personal_data),
                 ExportFormat::Epcis => {
                     let mut bar = progress::Progress::new("exporting", 0, progress::Unit::Entries);
                     let out = interchange::export_epcis(&dirs, &selection, &mut |done, total| {

@@ -14,12 +14,34 @@ use lotledger::model::{Digest, PersonalValue, Record};
 pub struct Sealer {
     ledger_dir: PathBuf,
     store: Option<PersonalStore>,
+    /// Each value synced before its entry is written (`append`), or all at
+    /// once by [`Sealer::finish`] (`demo`).
+    synced: bool,
 }
 
 impl Sealer {
     /// A sealer for the ledger in `ledger_dir`.
     pub fn new(ledger_dir: &Path) -> Self {
-        Self { ledger_dir: ledger_dir.to_path_buf(), store: PersonalStore::open(ledger_dir) }
+        Self {
+            ledger_dir: ledger_dir.to_path_buf(),
+            store: PersonalStore::open(ledger_dir),
+            synced: true,
+        }
+    }
+
+    /// A sealer for a bulk writer whose ledger is durable only at the end
+    /// (`demo`): values are written unsynced, and [`Sealer::finish`] syncs
+    /// them all.
+    pub fn buffered(ledger_dir: &Path) -> Self {
+        Self { synced: false, ..Self::new(ledger_dir) }
+    }
+
+    /// Syncs the values a buffered sealer wrote.
+    pub fn finish(&self) -> Result<(), StorageError> {
+        match &self.store {
+            Some(s) if !self.synced => s.sync(),
+            _ => Ok(()),
+        }
     }
 
     /// Seals `record` in place: a kind-8 registration (plain complainant) becomes
@@ -59,7 +81,11 @@ impl Sealer {
         let result = record.seal_personal(
             &mut || chunks.next().and_then(|k| SealKey::try_from(k).ok()).unwrap_or([0; KEY_LEN]),
             &mut |c, key, value| {
-                store.put(c, key, value)?;
+                if self.synced {
+                    store.put(c, key, value)?;
+                } else {
+                    store.put_unsynced(c, key, value)?;
+                }
                 stored.push(*c);
                 Ok(())
             },
@@ -307,6 +333,9 @@ pub const MIGRATION: &str = "to carry such an entry forward, append its record a
      checkpoints and every copy of the ledger: that is migration forward, not erasure \
      (docs/PRIVACY.md)";
 
+/// Most not-erasable entries the table names per ledger.
+const SHOWN: usize = 20;
+
 /// What `audit --personal-data` prints as JSON.
 #[derive(serde::Serialize)]
 struct PersonalAudit<'a> {
@@ -381,10 +410,127 @@ pub fn audit_personal(
         }
         out.push_str(":\n");
         for (l, seqs) in by_ledger {
-            out.push_str(&format!("  {l}: entries {}\n", seqs.join(", ")));
+            let more = seqs.len().saturating_sub(SHOWN);
+            let shown: Vec<&str> = seqs.iter().take(SHOWN).map(String::as_str).collect();
+            out.push_str(&format!("  {l}: entries {}", shown.join(", ")));
+            if more > 0 {
+                out.push_str(&format!(", … and {more} more (--json lists them all)"));
+            }
+            out.push('\n');
         }
         out.push_str(&format!("  {MIGRATION}\n"));
     }
     crate::output::print(&out)?;
     Ok(crate::Outcome::Ok)
+}
+
+/// What an export does with personal fields (docs/PRIVACY.md, "Exports").
+/// By default it leaves them out: a plain value is written empty and a
+/// sealed one stays its commitment (which reveals nothing without the key
+/// in this ledger's store). With `--with-personal-data` a plain value is
+/// written as it is and a sealed one as the value the ledger's store holds
+/// (an erased, missing or tampered one stays its commitment).
+pub struct ExportPersonal {
+    with: bool,
+    /// Each exported ledger's store, in the order of the directories.
+    stores: Vec<Option<PersonalStore>>,
+    /// Values left out (plain ones emptied; sealed ones kept as commitments).
+    pub left_out: u64,
+    /// Values written (with `--with-personal-data`).
+    pub included: u64,
+    /// Sealed values the store could not give (erased, missing, tampered).
+    pub unresolved: u64,
+}
+
+impl ExportPersonal {
+    /// For the ledgers in `dirs`.
+    pub fn new(dirs: &[PathBuf], with: bool) -> Self {
+        Self {
+            with,
+            stores: dirs.iter().map(|d| PersonalStore::open(d)).collect(),
+            left_out: 0,
+            included: 0,
+            unresolved: 0,
+        }
+    }
+
+    /// Clears the counts (an export that reads its entries twice).
+    pub fn reset(&mut self) {
+        self.left_out = 0;
+        self.included = 0;
+        self.unresolved = 0;
+    }
+
+    /// Applies the choice to `record`, an entry of ledger number `n`.
+    pub fn apply(&mut self, n: usize, record: &mut Record) {
+        if let Record::ComplaintRegisteredV1(c) = record {
+            let p = &mut c.complainant;
+            for filled in [
+                !p.person.as_str().is_empty(),
+                !p.contact.as_str().is_empty(),
+                !c.story.as_str().is_empty(),
+            ] {
+                if filled {
+                    if self.with {
+                        self.included += 1;
+                    } else {
+                        self.left_out += 1;
+                    }
+                }
+            }
+            if !self.with {
+                p.person = lotledger::model::Text::default();
+                p.contact = lotledger::model::Text::default();
+                c.story = lotledger::model::Text::default();
+            }
+            return;
+        }
+        let store = self.stores.get(n).and_then(Option::as_ref);
+        let (with, mut left_out, mut included, mut unresolved) = (self.with, 0, 0, 0);
+        record.for_each_personal_mut(&mut |f| match (f.value(), with) {
+            (PersonalValue::Plain(""), _) => {}
+            (PersonalValue::Plain(_), true) => included += 1,
+            (PersonalValue::Plain(_), false) => {
+                f.set_plain("");
+                left_out += 1;
+            }
+            (PersonalValue::Sealed(_), false) => left_out += 1,
+            (PersonalValue::Sealed(c), true) => {
+                let c = *c;
+                match store.map(|s| s.get(&c)) {
+                    Some(Ok(Lookup::Value(v))) if f.set_plain(&v) => included += 1,
+                    _ => unresolved += 1,
+                }
+            }
+        });
+        self.left_out += left_out;
+        self.included += included;
+        self.unresolved += unresolved;
+    }
+
+    /// The note on standard error that says what the export did.
+    pub fn note(&self, format: &str) {
+        if self.with {
+            eprintln!(
+                "lotledger: personal data INCLUDED (--with-personal-data): {} values written in \
+                 the {format} export{}; the export is outside what `lotledger erase` can reach",
+                self.included,
+                if self.unresolved > 0 {
+                    format!(
+                        ", {} sealed values the store does not hold (erased, missing or \
+                         tampered) written as their commitments",
+                        self.unresolved
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        } else {
+            eprintln!(
+                "lotledger: personal data left out of the {format} export: {} values (plain ones \
+                 written empty, sealed ones as their commitments); --with-personal-data includes them",
+                self.left_out
+            );
+        }
+    }
 }
