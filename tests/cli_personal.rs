@@ -405,3 +405,47 @@ fn exports_leave_personal_data_out_unless_asked() {
         assert!(err.contains("no personal-data columns"), "{err}");
     }
 }
+
+/// Guards the migration path docs/PRIVACY.md describes: a plain entry
+/// re-appended sealed, the old one corrected with the new as replacement;
+/// the new values erase, the old entry stays reported as not erasable and
+/// its plain bytes stay in the segment (erasure of them is not claimed).
+#[test]
+fn the_migration_path_seals_forward_and_leaves_the_old_bytes() {
+    let (_tmp, dir) =
+        ledger(&[complaint_line("CMP-000001", NAME, PHONE)], &["--plain-personal-data"]);
+    let d = dir.to_str().unwrap();
+    let (code, out, err) =
+        run_with(&["append", d], &(complaint_line("CMP-000001", NAME, PHONE) + "\n"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(out.lines().next().unwrap())["seq"], 1);
+    let (_, shown, _) = run(&["show", d, "0", "--json"]);
+    let hash = json(&shown)["hash"].as_str().unwrap().to_owned();
+    let correction = format!(
+        r#"{{"time": "2026-01-05T09:00:00Z", "actor": "dpo", "station": "QA-OFFICE", "record": {{"corrected": {{"target": {{"seq": 0, "hash": "{hash}"}}, "reason": "migrated to sealed personal fields", "replacements": [1]}}}}}}"#
+    );
+    assert_eq!(run_with(&["append", d], &(correction + "\n")).0, 0);
+    let (code, out, _) = run(&["complaints", d, "--json"]);
+    assert_eq!(code, 0);
+    let v = json(&out);
+    let list = v.get("complaints").unwrap_or(&v).as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{out}");
+    assert_eq!(list[0]["person"], NAME);
+    let (code, _, err) = erase(d, &["--complaint", "CMP-000001"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("entries 0 hold personal data of complaint CMP-000001 in plain text"),
+        "{err}"
+    );
+    assert_eq!(complainant(d)["person"], "erased");
+    // Honest: the old entry's bytes are still in the chain (and so in the
+    // index cache built from it), none in the store.
+    let left = holding(&dir, None, NAME);
+    assert!(left.iter().any(|p| p.extension().unwrap() == "seg"), "{left:?}");
+    assert!(left.iter().all(|p| !p.starts_with(dir.join("personal"))), "{left:?}");
+    let (_, out, _) = run(&["audit", d, "--personal-data", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["not_erasable"], 1);
+    assert_eq!(v["not_erasable_entries"][0]["seq"], 0);
+    assert_eq!(run(&["verify", d, "--personal-data"]).0, 0);
+}

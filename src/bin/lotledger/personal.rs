@@ -328,8 +328,8 @@ pub fn report_rows(p: &PersonalReport, t: &mut crate::output::Table) {
 /// How to carry a plain-text entry forward (docs/PRIVACY.md).
 pub const MIGRATION: &str = "to carry such an entry forward, append its record again with the \
      personal fields sealed (lotledger append seals them; a complaint_registered_v1 becomes a \
-     complaint_registered) and a correction (corrected, action void) of the old entry; the new \
-     entry's values can be erased, but the old entry's plain bytes stay in the chain, its \
+     complaint_registered), then a correction (corrected) whose target is the old entry and whose \
+     replacements name the new one; the new entry's values can be erased, but the old entry's plain bytes stay in the chain, its \
      checkpoints and every copy of the ledger: that is migration forward, not erasure \
      (docs/PRIVACY.md)";
 
