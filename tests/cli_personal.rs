@@ -449,3 +449,28 @@ fn the_migration_path_seals_forward_and_leaves_the_old_bytes() {
     assert_eq!(v["not_erasable_entries"][0]["seq"], 0);
     assert_eq!(run(&["verify", d, "--personal-data"]).0, 0);
 }
+
+/// Guards the interrupted append: a value stored with no entry naming it is
+/// listed by `verify --personal-data` and erased by its commitment.
+#[test]
+fn a_value_no_entry_names_is_listed_and_erasable_by_commitment() {
+    let (_tmp, dir) = ledger(&[complaint_line("CMP-000001", NAME, PHONE)], &[]);
+    let d = dir.to_str().unwrap();
+    let key = [9u8; 32];
+    let orphan = "Orphaned Value Person";
+    let c = lotledger::model::personal::commitment(&key, orphan).to_string();
+    let mut bytes = key.to_vec();
+    bytes.extend_from_slice(orphan.as_bytes());
+    fs::write(dir.join("personal").join(&c), &bytes).unwrap();
+    let (code, out, _) = run(&["verify", d, "--personal-data"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("store files no entry names") && out.contains(&c[..8]), "{out}");
+    let (code, out, err) = erase(d, &["--commitment", &c, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["deleted"], 1, "{out}");
+    assert_eq!(holding(&dir, None, orphan), Vec::<PathBuf>::new());
+    let (_, out, _) = run(&["verify", d, "--personal-data", "--json"]);
+    assert_eq!(json(&out)["personal_data"]["unreferenced"], serde_json::json!([]));
+    // The complaint's values are untouched.
+    assert_eq!(complainant(d)["person"], NAME);
+}

@@ -166,6 +166,13 @@ fn find(dir: &Path, subject: &Subject, matches: &BTreeSet<Digest>) -> Result<Fou
             }
         }
     }
+    // A value in the store that no entry names (an append interrupted after
+    // its store write) is erased by its commitment too.
+    for c in matches {
+        if seen.insert(*c) {
+            found.sealed.push(*c);
+        }
+    }
     Ok(found)
 }
 
