@@ -398,7 +398,8 @@ enum Command {
         /// How many entries to write (thousands to 100 million, the most).
         #[arg(long, default_value_t = 100_000)]
         events: u64,
-        /// The seed: the same seed writes the same plant.
+        /// The seed: the same seed writes the same plant (the same records,
+        /// but for the commitments of sealed personal fields, whose keys are random).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
