@@ -399,7 +399,8 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         events: u64,
         /// The seed: the same seed writes the same plant (the same records,
-        /// but for the commitments of sealed personal fields, whose keys are random).
+        /// but for the commitments of sealed personal fields, whose keys are
+        /// random, and the entry hashes that follow from them).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
