@@ -8,8 +8,9 @@
 //! to it is appended, so the ledger never holds a commitment whose value
 //! was not durably stored. Erasure ([`PersonalStore::erase`]) first writes
 //! an empty marker `<hex>.erased` (it holds nothing but its name, which is
-//! the commitment already in the ledger), then unlinks the value's file and
-//! any temporary file of it, and syncs the directory: no copy of the key or
+//! the commitment already in the ledger), then overwrites the value's file
+//! and any temporary file of it with zeros, syncs and unlinks them, and
+//! syncs the directory: no copy of the key or
 //! value is left in any file the store keeps. Files are created with mode
 //! 0600 and the directory with mode 0700 on Unix.
 //!
@@ -94,6 +95,33 @@ fn create_private(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Overwrites the file at `path` with zeros in place, syncs it, then
+/// unlinks it; false when there is no such file. On a file system that
+/// writes in place (ext4, XFS) the old blocks are overwritten; on a
+/// copy-on-write or journalling-data one they may survive until reused
+/// (docs/PRIVACY.md says what erasure does not guarantee).
+fn shred(path: &Path) -> io::Result<bool> {
+    let mut f = match OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let mut left = f.metadata()?.len();
+    let zeros = [0u8; 4096];
+    while left > 0 {
+        let n = usize::try_from(left).unwrap_or(zeros.len()).min(zeros.len());
+        f.write_all(zeros.get(..n).unwrap_or_default())?;
+        left -= n as u64;
+    }
+    f.sync_all()?;
+    drop(f);
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
 impl PersonalStore {
     /// The store beside the ledger in `ledger_dir`, if it has one.
     #[must_use]
@@ -168,6 +196,51 @@ impl PersonalStore {
         sync_dir(&self.dir).map_err(|e| Error::io("sync", &self.dir, e))
     }
 
+    /// Stores `value` as [`put`](Self::put) does, but without syncing the
+    /// file or the directory: for a bulk writer (the demo) that calls
+    /// [`sync`](Self::sync) once at the end, before it reports its ledger
+    /// durable. Until then a crash may lose the value while an entry
+    /// committing to it survives (the value is then `missing`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put).
+    pub fn put_unsynced(&self, c: &Digest, key: &SealKey, value: &str) -> Result<(), Error> {
+        let path = self.dir.join(file_name(c));
+        if commitment(key, value) != *c {
+            return Err(Error::io(
+                "store",
+                &path,
+                io::Error::new(io::ErrorKind::InvalidInput, "key and value do not open it"),
+            ));
+        }
+        let written = (|| {
+            let mut f = create_private(&path)?;
+            f.write_all(key)?;
+            f.write_all(value.as_bytes())
+        })();
+        written.map_err(|e| {
+            let _ = fs::remove_file(&path);
+            Error::io("write", &path, e)
+        })
+    }
+
+    /// Syncs every value file and the directory (after
+    /// [`put_unsynced`](Self::put_unsynced)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the file that could not be synced.
+    pub fn sync(&self) -> Result<(), Error> {
+        for c in self.commitments()? {
+            let path = self.dir.join(file_name(&c));
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io("sync", &path, e))?;
+        }
+        sync_dir(&self.dir).map_err(|e| Error::io("sync", &self.dir, e))
+    }
+
     /// What the store holds for `c`.
     ///
     /// # Errors
@@ -195,8 +268,9 @@ impl PersonalStore {
         Ok(Lookup::Value(value.into()))
     }
 
-    /// Erases `c` durably: writes the empty erasure marker, unlinks the
-    /// value's file and any temporary file of it, syncs the directory.
+    /// Erases `c` durably: writes the empty erasure marker (synced), then
+    /// overwrites the value's file and any temporary file of it with zeros,
+    /// syncs and unlinks each, and syncs the directory.
     /// Returns whether a value (or a temporary copy) was there to delete.
     ///
     /// # Errors
@@ -210,11 +284,7 @@ impl PersonalStore {
             .map_err(|e| Error::io("write", &marker, e))?;
         let mut deleted = false;
         for path in [self.dir.join(&name), self.dir.join(format!("{name}{TEMP_SUFFIX}"))] {
-            match fs::remove_file(&path) {
-                Ok(()) => deleted = true,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("delete", &path, e)),
-            }
+            deleted |= shred(&path).map_err(|e| Error::io("delete", &path, e))?;
         }
         sync_dir(&self.dir).map_err(|e| Error::io("sync", &self.dir, e))?;
         Ok(deleted)
@@ -231,6 +301,31 @@ impl PersonalStore {
         for item in fs::read_dir(&self.dir).map_err(io)? {
             let item = item.map_err(io)?;
             if let Some(c) = item.file_name().to_str().and_then(parse_name) {
+                out.push(c);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+}
+
+impl PersonalStore {
+    /// The commitments the store holds an erasure marker for, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be listed.
+    pub fn erased(&self) -> Result<Vec<Digest>, Error> {
+        let io = |e| Error::io("list", &self.dir, e);
+        let mut out = Vec::new();
+        for item in fs::read_dir(&self.dir).map_err(io)? {
+            let item = item.map_err(io)?;
+            if let Some(c) = item
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(ERASED_SUFFIX))
+                .and_then(parse_name)
+            {
                 out.push(c);
             }
         }
@@ -275,6 +370,11 @@ mod tests {
         assert_eq!(store.get(&c).unwrap(), Lookup::Erased);
         assert!(!path.exists());
         assert!(store.commitments().unwrap().is_empty());
+        assert_eq!(store.erased().unwrap(), vec![c]);
+        // Only the empty marker is left: no byte of the key or value.
+        let left: Vec<_> = fs::read_dir(store.dir()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(left.len(), 1);
+        assert_eq!(fs::metadata(&left[0]).unwrap().len(), 0);
         // Again: nothing left to delete.
         assert!(!store.erase(&c).unwrap());
     }

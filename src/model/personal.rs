@@ -262,17 +262,36 @@ impl<'de, const N: usize> Visitor<'de> for HumanVisitor<N> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Personal<N>, A::Error> {
-        let Some(key) = map.next_key::<&str>()? else {
+        if map.next_key::<SealedKey>()?.is_none() {
             return Err(de::Error::missing_field("sealed"));
-        };
-        if key != "sealed" {
-            return Err(de::Error::unknown_field(key, &["sealed"]));
         }
         let c: Digest = map.next_value()?;
-        if let Some(extra) = map.next_key::<&str>()? {
-            return Err(de::Error::unknown_field(extra, &["sealed"]));
+        if map.next_key::<SealedKey>()?.is_some() {
+            return Err(de::Error::duplicate_field("sealed"));
         }
         Ok(Personal::Sealed(c))
+    }
+}
+
+/// The one key of a sealed field's JSON object, read from borrowed or
+/// owned text alike (a `serde_json::Value` holds owned keys).
+struct SealedKey;
+
+impl<'de> Deserialize<'de> for SealedKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = SealedKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the key `sealed`")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SealedKey, E> {
+                if v == "sealed" { Ok(SealedKey) } else { Err(E::unknown_field(v, &["sealed"])) }
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
     }
 }
 
@@ -291,6 +310,20 @@ impl<'de, const N: usize> Deserialize<'de> for Personal<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Guards the EPCIS import of a sealed field: `ll:record` is read
+    /// through a `serde_json::Value`, whose keys are owned, not borrowed.
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_sealed_field_reads_from_an_owned_json_value() {
+        let hex = "ab".repeat(32);
+        let v = serde_json::json!({ "sealed": hex });
+        let p: Personal<16> = serde_json::from_value(v).unwrap();
+        assert_eq!(p.commitment().map(|c| std::format!("{c}")), Some(hex.clone()));
+        let bad = serde_json::json!({ "sealed": hex, "x": 1 });
+        assert!(serde_json::from_value::<Personal<16>>(bad).is_err());
+        assert!(serde_json::from_value::<Personal<16>>(serde_json::json!({ "x": 1 })).is_err());
+    }
 
     /// The construction as docs/FORMAT.md writes it, byte for byte: a golden
     /// vector an outside implementation can check.

@@ -160,10 +160,15 @@ fn write_and_drill(
     let mut ledger = FileLedger::create(out, id, Options::new().durability(Durability::Buffered))
         .map_err(|e| CliError::Storage(e.to_string()))?;
     let mut plant = Plant::new(&config);
+    // Complainants and master-data contacts are sealed into the store, so
+    // the demo shows the mechanism; the keys come from the OS, not the
+    // plant's random stream, which stays as the seed makes it.
+    let mut sealer = crate::personal::Sealer::buffered(out);
     let mut recall: Option<(Reference, lotledger::model::LotId)> = None;
     let mut last_time = None;
     for n in 0..events {
-        let Some((stamp, record)) = plant.next() else { break };
+        let Some((stamp, mut record)) = plant.next() else { break };
+        sealer.seal(&mut record).map_err(|e| CliError::Storage(e.to_string()))?;
         if let Record::RecallOpened(r) = &record {
             recall = r.lots.first().map(|l| (r.recall.clone(), l.clone()));
         }
@@ -177,6 +182,7 @@ fn write_and_drill(
             watch.written(n)?;
         }
     }
+    sealer.finish().map_err(|e| CliError::Storage(e.to_string()))?;
     let head = ledger.close().map_err(|e| CliError::Storage(e.to_string()))?;
     let written = started.elapsed();
     watch.done();

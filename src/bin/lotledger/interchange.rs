@@ -34,6 +34,8 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// What to export: lots (and a recall's affected lots) and a time window.
 pub struct Selection {
+    /// Write personal fields (`--with-personal-data`); left out by default.
+    pub with_personal_data: bool,
     pub lots: Vec<String>,
     pub recall: Option<String>,
     pub from: Option<Timestamp>,
@@ -94,10 +96,12 @@ fn prepare(dirs: &[PathBuf], sel: &Selection) -> Result<Prepared, CliError> {
 fn for_each_entry(
     dirs: &[PathBuf],
     heads: &[u64],
+    personal: &mut crate::personal::ExportPersonal,
     mut each: impl FnMut(&LedgerId, &Header, &Digest, &Record) -> io::Result<()>,
 ) -> Result<u64, CliError> {
     let mut undecoded = 0;
-    for (dir, &head) in dirs.iter().zip(heads) {
+    personal.reset();
+    for (n, (dir, &head)) in dirs.iter().zip(heads).enumerate() {
         let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
         let id = reader.ledger_id();
         for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
@@ -106,7 +110,10 @@ fn for_each_entry(
                 break;
             }
             match e.record() {
-                Ok(record) => each(&id, &e.header, &e.hash, &record)?,
+                Ok(mut record) => {
+                    personal.apply(n, &mut record);
+                    each(&id, &e.header, &e.hash, &record)?;
+                }
                 Err(_) => undecoded += 1,
             }
         }
@@ -142,8 +149,9 @@ pub fn export_epcis(
     options.corrections = prepared.corrections;
     let total = prepared.entries * 2;
     let mut done = 0u64;
+    let mut personal = crate::personal::ExportPersonal::new(dirs, sel.with_personal_data);
     let mut plan = epcis::Plan::new(&options);
-    for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
+    for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
         plan.observe(id, header, hash, record);
         done += 1;
         progress(done, total);
@@ -152,16 +160,18 @@ pub fn export_epcis(
     let mut writer = plan.writer(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()))?;
     let mut skipped: u64 = 0;
     let mut first_skipped = None;
-    let undecoded = for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
-        if let epcis::Written::Skipped(s) = writer.write(id, header, hash, record)? {
-            skipped += 1;
-            first_skipped.get_or_insert(s);
-        }
-        done += 1;
-        progress(done, total);
-        Ok(())
-    })?;
+    let undecoded =
+        for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
+            if let epcis::Written::Skipped(s) = writer.write(id, header, hash, record)? {
+                skipped += 1;
+                first_skipped.get_or_insert(s);
+            }
+            done += 1;
+            progress(done, total);
+            Ok(())
+        })?;
     writer.finish()?;
+    personal.note("EPCIS");
     if let Some(first) = first_skipped {
         eprintln!(
             "lotledger: {skipped} entries have no EPCIS event (for example entry {}: {})",
@@ -187,23 +197,30 @@ pub fn export_csv(
     fsma::write_row(&mut out, &header, true)?;
     let mut done = 0u64;
     let mut voided = 0u64;
-    let undecoded = for_each_entry(dirs, &prepared.heads, |id, header, hash, record| {
-        if selector.select(id, header.seq, header.time, record) {
-            if corrections.is_void(id, header.seq) {
-                voided += u64::from(!fsma::entry_rows(id, header, hash, record).is_empty());
-            } else {
-                let mut rows = fsma::entry_rows(id, header, hash, record);
-                prepared.descriptions.describe(record, &mut rows);
-                for row in &rows {
-                    fsma::write_row(&mut out, &row.cells(), true)?;
+    let mut personal = crate::personal::ExportPersonal::new(dirs, sel.with_personal_data);
+    let undecoded =
+        for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
+            if selector.select(id, header.seq, header.time, record) {
+                if corrections.is_void(id, header.seq) {
+                    voided += u64::from(!fsma::entry_rows(id, header, hash, record).is_empty());
+                } else {
+                    let mut rows = fsma::entry_rows(id, header, hash, record);
+                    prepared.descriptions.describe(record, &mut rows);
+                    for row in &rows {
+                        fsma::write_row(&mut out, &row.cells(), true)?;
+                    }
                 }
             }
-        }
-        done += 1;
-        progress(done, prepared.entries);
-        Ok(())
-    })?;
+            done += 1;
+            progress(done, prepared.entries);
+            Ok(())
+        })?;
     out.flush()?;
+    eprintln!(
+        "lotledger: the FSMA 204 spreadsheet has no personal-data columns: no personal data is \
+         in it{}",
+        if sel.with_personal_data { " (--with-personal-data changes nothing here)" } else { "" }
+    );
     if voided > 0 {
         eprintln!(
             "lotledger: {voided} entries that corrections void are left out of the spreadsheet"

@@ -75,7 +75,7 @@ pub fn append(
 /// ledger holds fewer entries than the Merkle tree kept beside it (a
 /// rolled-back or truncated copy, whose new entries would fork the history
 /// already covered by checkpoints).
-fn open_for_append(
+pub(crate) fn open_for_append(
     dir: &Path,
     durability: Durability,
 ) -> Result<(FileLedger, lotledger::file::OpenReport), CliError> {
@@ -169,6 +169,9 @@ struct Verification {
     /// The documented cut the ledger starts from (its `archive-cut.json`,
     /// recorded by a `retention_applied` entry): the manifest's SHA-256.
     archive_cut: Option<String>,
+    /// With `--personal-data`: the store checked against the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    personal_data: Option<crate::personal::PersonalReport>,
 }
 
 /// What `verify` checks besides the ledger's own entries.
@@ -182,6 +185,8 @@ pub struct VerifyArgs<'a> {
     /// The oldest segments were archived away on purpose: a ledger that
     /// does not start at entry 0 is verified from its first segment present.
     pub archived: bool,
+    /// Also check the personal-data store against the chain's commitments.
+    pub personal_data: bool,
     /// Table or JSON.
     pub format: Format,
 }
@@ -226,14 +231,16 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
         not_checked: Vec::new(),
         failure: None,
         archive_cut: None,
+        personal_data: None,
     };
+    let mut scan = args.personal_data.then(crate::personal::PersonalScan::default);
     match crate::archive::reader(dir) {
         Ok(reader) => {
             if let Some(why) = crate::archive::verify_attached(dir)? {
                 v.ok = false;
                 v.failure = Some(why);
             } else {
-                verify_entries(dir, &reader, args, &mut v)?;
+                verify_entries(dir, &reader, args, &mut v, scan.as_mut())?;
             }
         }
         Err(e) => {
@@ -259,6 +266,32 @@ pub fn verify(dir: &Path, args: &VerifyArgs<'_>) -> Result<Outcome, CliError> {
                  were archived on purpose"
             },
         ));
+    }
+    if let Some(scan) = &scan {
+        let report = crate::personal::check_store(dir, scan).map_err(storage)?;
+        if let Some(f) = report.unreadable.first() {
+            return Err(CliError::Storage(format!(
+                "the personal-data file {} cannot be read: no verdict on the store",
+                dir.join(lotledger::file::PERSONAL_DIR).join(&f.commitment).display()
+            )));
+        }
+        if v.ok
+            && let Some(f) = report.tampered.first()
+        {
+            v.ok = false;
+            v.failure = Some(format!(
+                "personal data TAMPERED: {} does not open commitment {}{} ({} such files)",
+                dir.join(lotledger::file::PERSONAL_DIR).join(&f.commitment).display(),
+                f.commitment,
+                if f.entries.is_empty() {
+                    String::new()
+                } else {
+                    format!(" held by entries {:?}", f.entries)
+                },
+                report.tampered.len()
+            ));
+        }
+        v.personal_data = Some(report);
     }
     if let Some(file) = args.checkpoint {
         if v.ok {
@@ -302,7 +335,9 @@ fn verify_entries(
     reader: &LedgerReader,
     args: &VerifyArgs<'_>,
     v: &mut Verification,
+    mut scan: Option<&mut crate::personal::PersonalScan>,
 ) -> Result<(), CliError> {
+    let dir_text = dir.display().to_string();
     v.ledger = reader.ledger_id().to_string();
     let mut entries = reader.entries().map_err(storage)?;
     // Progress with totals: bytes of the segment files, read in order.
@@ -362,7 +397,11 @@ fn verify_entries(
                 break;
             }
         };
-        match e.record() {
+        let decoded = e.record();
+        if let (Some(scan), Ok(record)) = (scan.as_deref_mut(), &decoded) {
+            scan.see(&dir_text, &e, record);
+        }
+        match decoded {
             Ok(Record::Checkpointed(_)) if !tree_known => unchecked_roots += 1,
             Ok(Record::RetentionApplied(r)) => cuts_recorded.push(r),
             Ok(Record::Checkpointed(c)) => {
@@ -501,6 +540,9 @@ fn print_verification(v: &Verification, format: Format) -> Result<(), CliError> 
     if let Some(c) = &v.checkpoint_result {
         t.row(["checkpoint".to_owned(), c.clone()]);
     }
+    if let Some(p) = &v.personal_data {
+        crate::personal::report_rows(p, &mut t);
+    }
     for note in &v.not_checked {
         t.row(["not checked".to_owned(), note.clone()]);
     }
@@ -532,21 +574,30 @@ struct Exported<'a> {
 
 /// `lotledger export DIR... --format json`: every entry of each ledger in
 /// turn, as a JSON line.
-pub fn export_json(dirs: &[std::path::PathBuf]) -> Result<Outcome, CliError> {
+pub fn export_json(
+    dirs: &[std::path::PathBuf],
+    with_personal_data: bool,
+) -> Result<Outcome, CliError> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let files = crate::progress::LedgerFiles::of(dirs);
     let mut bar =
         crate::progress::Progress::new("exporting", files.total(), crate::progress::Unit::Bytes);
+    let mut personal = crate::personal::ExportPersonal::new(dirs, with_personal_data);
     for (n, dir) in dirs.iter().enumerate() {
-        export_json_lines(dir, &mut out, &mut |e| bar.set(files.at(n, e.segment, e.offset)))?;
+        export_json_lines(dir, n, &mut personal, &mut out, &mut |e| {
+            bar.set(files.at(n, e.segment, e.offset));
+        })?;
     }
     bar.finish();
     out.flush()?;
+    personal.note("JSON");
     Ok(Outcome::Ok)
 }
 
 fn export_json_lines(
     dir: &Path,
+    n: usize,
+    personal: &mut crate::personal::ExportPersonal,
     out: &mut impl io::Write,
     read: &mut dyn FnMut(&StoredEntry),
 ) -> Result<(), CliError> {
@@ -555,7 +606,10 @@ fn export_json_lines(
         let e = item.map_err(storage)?;
         read(&e);
         let record = match e.record() {
-            Ok(r) => serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?,
+            Ok(mut r) => {
+                personal.apply(n, &mut r);
+                serde_json::to_value(&r).map_err(|err| CliError::Io(err.into()))?
+            }
             Err(err) => serde_json::json!({ "undecoded": err.to_string() }),
         };
         let line = Exported {
@@ -609,7 +663,7 @@ struct Shown {
 }
 
 /// What an error says, as printed after `lotledger: `.
-fn error_text(e: CliError) -> String {
+pub(crate) fn error_text(e: CliError) -> String {
     match e {
         CliError::Io(e) => e.to_string(),
         CliError::Usage(m)

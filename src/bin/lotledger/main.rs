@@ -10,6 +10,7 @@
 mod append;
 mod archive;
 mod demo;
+mod erase;
 mod gs1;
 mod interchange;
 mod ledger;
@@ -89,6 +90,39 @@ enum Command {
         #[arg(long)]
         plain_personal_data: bool,
     },
+    /// Erase a data subject's personal values (a complainant, a party's
+    /// contacts, or one value) from the personal-data store and record the
+    /// erasure in the ledger (docs/PRIVACY.md). Exit 6 when no entry names
+    /// the subject; running it again completes an interrupted erasure and
+    /// otherwise changes nothing.
+    #[command(group(clap::ArgGroup::new("subject").required(true).args(["complaint", "party", "commitment"])))]
+    Erase {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The complainant of this complaint (its number).
+        #[arg(long)]
+        complaint: Option<String>,
+        /// The contact persons of this party in master data (gln:... or the internal code).
+        #[arg(long)]
+        party: Option<String>,
+        /// One value, by its commitment: 64 hex digits or a prefix of at
+        /// least 8 (as queries show it after `sealed:`).
+        #[arg(long, value_name = "HEX")]
+        commitment: Option<String>,
+        /// Who erases: the erasure entry's actor.
+        #[arg(long, value_name = "ACTOR")]
+        by: String,
+        /// Why (e.g. `GDPR art. 17 request of 2026-11-30`): recorded in the
+        /// entry; must not hold the data.
+        #[arg(long)]
+        reason: String,
+        /// The erasure entry's station.
+        #[arg(long, default_value = "lotledger-erase")]
+        station: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
     Verify {
@@ -107,6 +141,11 @@ enum Command {
         /// from 0 on are missing (the verdict says which are not checked).
         #[arg(long, conflicts_with = "checkpoint")]
         archived: bool,
+        /// Also check the personal-data store: every file against its
+        /// commitment (a changed value fails, naming the commitment), and
+        /// every sealed field for a value, an erasure marker or neither.
+        #[arg(long)]
+        personal_data: bool,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -371,8 +410,12 @@ enum Command {
         #[arg(long, conflicts_with = "report")]
         corrections: bool,
         /// Show the verification report (entries, time span, heads, segments).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "personal_data")]
         report: bool,
+        /// Show the erasure entries and the entries whose personal data is
+        /// plain text (not erasable), with the way to migrate them.
+        #[arg(long, conflicts_with = "corrections")]
+        personal_data: bool,
         #[command(flatten)]
         format: FormatArgs,
     },
@@ -415,7 +458,9 @@ enum Command {
         /// How many entries to write (thousands to 100 million, the most).
         #[arg(long, default_value_t = 100_000)]
         events: u64,
-        /// The seed: the same seed writes the same plant.
+        /// The seed: the same seed writes the same plant (the same records,
+        /// but for the commitments of sealed personal fields, whose keys are
+        /// random, and the entry hashes that follow from them).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
@@ -441,6 +486,12 @@ enum Command {
         /// Only entries made before (epcis and csv).
         #[arg(long)]
         until: Option<String>,
+        /// Write personal fields (complainants, contact persons): the
+        /// values the personal-data store holds. Left out by default (plain
+        /// ones written empty, sealed ones as their commitments), and a note
+        /// on standard error says which.
+        #[arg(long)]
+        with_personal_data: bool,
     },
     /// Import a partner's EPCIS 2.0 document as ledger entries. Fields the
     /// vocabulary has no place for are reported; the document's digest is
@@ -724,7 +775,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref(), plain_personal_data)
         }
-        Command::Verify { dir, checkpoint, keys, archived, json } => {
+        Command::Verify { dir, checkpoint, keys, archived, personal_data, json } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
             let args = ledger::VerifyArgs {
@@ -732,9 +783,32 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 key_texts: &keys,
                 checkpoint: checkpoint.as_deref(),
                 archived,
+                personal_data,
                 format: if json { Format::Json } else { Format::Table },
             };
             ledger::verify(&dir, &args)
+        }
+        Command::Erase { dir, complaint, party, commitment, by, reason, station, json } => {
+            let subject = match (complaint, party, commitment) {
+                (Some(n), _, _) => erase::Subject::Complaint(
+                    n.parse().map_err(|e| CliError::Usage(format!("--complaint {n:?}: {e}")))?,
+                ),
+                (None, Some(p), _) => erase::Subject::Party(queries::parse_party(&p)?),
+                (None, None, Some(h)) => erase::Subject::Commitment(h),
+                (None, None, None) => {
+                    return Err(CliError::Usage(
+                        "erase: give --complaint N, --party P or --commitment HEX".into(),
+                    ));
+                }
+            };
+            let args = erase::EraseArgs {
+                subject,
+                by: &by,
+                reason: &reason,
+                station: &station,
+                format: if json { Format::Json } else { Format::Table },
+            };
+            erase::erase(&dir, &args)
         }
         Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
         Command::Prove { dir, seq, checkpoint, keys, out } => {
@@ -746,15 +820,16 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &proof::read_keys(&keys)?,
             if json { Format::Json } else { Format::Table },
         ),
-        Command::Export { dirs, format, lots, recall, from, until } => {
+        Command::Export { dirs, format, lots, recall, from, until, with_personal_data } => {
             let selection = interchange::Selection {
+                with_personal_data,
                 lots,
                 recall,
                 from: from.as_deref().map(queries::parse_time).transpose()?,
                 until: until.as_deref().map(queries::parse_time).transpose()?,
             };
             match format {
-                ExportFormat::Json => ledger::export_json(&dirs),
+                ExportFormat::Json => ledger::export_json(&dirs, with_personal_data),
                 ExportFormat::Epcis => {
                     let mut bar = progress::Progress::new("exporting", 0, progress::Unit::Entries);
                     let out = interchange::export_epcis(&dirs, &selection, &mut |done, total| {
@@ -902,8 +977,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             limit,
             corrections,
             report,
+            personal_data,
             format,
         } => {
+            if personal_data {
+                return personal::audit_personal(&dirs, format.format());
+            }
             let view = if report {
                 queries::AuditView::Report
             } else if corrections {
