@@ -21,25 +21,39 @@ use super::rows::NONE;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TextArena {
     text: String,
+    /// Whether a text was refused because the arena is full: the index
+    /// checks this after every entry and refuses to go on
+    /// ([`crate::index::IngestError::Full`]), so no text goes missing unseen.
+    full: bool,
 }
 
 impl TextArena {
     /// Stores `text` (cut to 255 bytes at a character boundary; every text
     /// the index stores is shorter) and returns its offset, or [`NONE`]
-    /// when the arena has reached 4 GiB.
+    /// when the arena has reached 4 GiB (then [`Self::is_full`] says so).
     pub(crate) fn push(&mut self, text: &str) -> u32 {
+        self.push_below(text, NONE)
+    }
+
+    /// [`Self::push`] with offsets below `limit` only.
+    fn push_below(&mut self, text: &str, limit: u32) -> u32 {
         let mut end = text.len().min(255);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let Ok(offset) = u32::try_from(self.text.len()) else { return NONE };
-        if offset == NONE {
+        let Some(offset) = u32::try_from(self.text.len()).ok().filter(|&o| o < limit) else {
+            self.full = true;
             return NONE;
-        }
+        };
         let len = u8::try_from(end).unwrap_or(u8::MAX);
         self.text.push(char::from(len));
         self.text.push_str(text.get(..end).unwrap_or_default());
         offset
+    }
+
+    /// Whether a text was refused for want of room (see [`Self::push`]).
+    pub(crate) const fn is_full(&self) -> bool {
+        self.full
     }
 
     /// Gives back spare capacity.
@@ -54,7 +68,7 @@ impl TextArena {
 
     /// An arena holding `text` as [`TextArena::as_str`] gave it.
     pub(crate) const fn from_string(text: String) -> Self {
-        Self { text }
+        Self { text, full: false }
     }
 
     /// The text at `offset`; empty for [`NONE`] or a bad offset.
@@ -166,6 +180,19 @@ mod tests {
         assert_eq!(l.get(LabelKind::Location, 3), "");
         assert_eq!(l.get(LabelKind::Location, NONE), "");
         assert_eq!(l.parties.len(), 2);
+    }
+
+    #[test]
+    fn a_full_arena_says_so() {
+        // Guards that a text refused for want of room is flagged (the
+        // index then refuses the entry) rather than silently stored empty.
+        let mut a = TextArena::default();
+        assert_eq!(a.push_below("SO-1", 8), 0);
+        assert!(!a.is_full());
+        assert_eq!(a.push_below("SO-2", 8), 5);
+        assert_eq!(a.push_below("SO-3", 8), NONE);
+        assert!(a.is_full());
+        assert_eq!(a.get(5), "SO-2");
     }
 
     #[test]

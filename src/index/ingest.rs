@@ -88,6 +88,11 @@ impl Index {
             Some(k) => self.add_record(n, e, seq, k, rest)?,
             None => false,
         };
+        // A text the arena could not take was given the offset NONE: the
+        // entry's rows would show it empty, so the index is refused instead.
+        if self.text.is_full() {
+            return Err(full("texts (4 GiB)"));
+        }
         if !decoded {
             let problem = if kind_byte == KIND_UNKNOWN {
                 ProblemKind::UnknownKind
