@@ -145,6 +145,12 @@ pub(crate) struct UnitWorld {
     /// The keys of each lot.
     pub keys_of_lot: HashMap<u32, Vec<SerialKey>>,
     pub containers: Vec<ContainerState>,
+    /// The containers directly in each container (kept with each
+    /// container's `parent`, through [`UnitWorld::set_parent`]).
+    children: HashMap<u32, Vec<u32>>,
+    /// The serial keys that have, or had, units directly in each container
+    /// (a superset: [`UnitWorld::held_in`] checks each piece's container).
+    keys_in: HashMap<u32, Vec<SerialKey>>,
     /// Per event row: whether it was applied (not void when last replayed).
     applied: Vec<bool>,
     /// The time of the latest event applied.
@@ -306,6 +312,8 @@ impl UnitWorld {
         {
             new.push(Piece { lo: cursor, hi, state: s });
         }
+        let holders: Vec<u32> =
+            new.iter().map(|p| p.state.container).filter(|&c| c != NONE).collect();
         pieces.splice(start..end, new);
         // Merge neighbours in the same state.
         let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
@@ -316,6 +324,29 @@ impl UnitWorld {
             }
         }
         *pieces = merged;
+        for c in holders {
+            let keys = self.keys_in.entry(c).or_default();
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+
+    /// Puts container `c` into `parent` ([`NONE`]: into none).
+    fn set_parent(&mut self, c: u32, parent: u32) {
+        let old = self.parent(c);
+        if old == parent {
+            return;
+        }
+        if let Some(siblings) = self.children.get_mut(&old) {
+            siblings.retain(|&x| x != c);
+        }
+        if let Some(x) = self.container(c) {
+            x.parent = parent;
+            if parent != NONE {
+                self.children.entry(parent).or_default().push(c);
+            }
+        }
     }
 
     /// The state of container `c`, made when first needed (`None` only
@@ -350,27 +381,44 @@ impl UnitWorld {
         false
     }
 
-    /// `c` and every container inside it.
+    /// `c` and every container inside it, at any depth: `c` first, then
+    /// the others in ascending order.
     pub(crate) fn closure(&self, c: u32) -> Vec<u32> {
         let mut out = std::vec![c];
-        for x in 0..self.containers.len() {
-            let x = u32::try_from(x).unwrap_or(NONE);
-            if x != c && self.within(x, c) {
-                out.push(x);
+        let mut next = 0;
+        // Packing refuses cycles; the bound guards against one all the same.
+        while let Some(&x) = out.get(next)
+            && out.len() <= self.containers.len() + 1
+        {
+            next += 1;
+            for &child in self.children.get(&x).into_iter().flatten() {
+                if !out.contains(&child) {
+                    out.push(child);
+                }
             }
+        }
+        if let Some(rest) = out.get_mut(1..) {
+            rest.sort_unstable();
         }
         out
     }
 
-    /// The runs of serials directly in any of `containers`: (key, lo, hi).
+    /// The runs of serials directly in any of `containers`: (key, lo, hi),
+    /// by key, then in serial order.
     pub(crate) fn held_in(&self, containers: &[u32]) -> Vec<(SerialKey, u128, u128)> {
-        let mut out = Vec::new();
-        let mut keys: Vec<&SerialKey> = self.pieces.keys().collect();
+        let mut keys: Vec<SerialKey> = containers
+            .iter()
+            .filter_map(|c| self.keys_in.get(c))
+            .flatten()
+            .copied()
+            .collect();
         keys.sort_unstable();
+        keys.dedup();
+        let mut out = Vec::new();
         for key in keys {
-            for p in self.pieces.get(key).into_iter().flatten() {
+            for p in self.pieces.get(&key).into_iter().flatten() {
                 if containers.contains(&p.state.container) {
-                    out.push((*key, p.lo, p.hi));
+                    out.push((key, p.lo, p.hi));
                 }
             }
         }
@@ -626,9 +674,7 @@ impl Index {
                             if world.within(parent, c) {
                                 fx.problem(ProblemKind::ContainerCycle);
                             } else {
-                                if let Some(x) = world.container(c) {
-                                    x.parent = parent;
-                                }
+                                world.set_parent(c, parent);
                             }
                         }
                         Resolved::Lot(lot, qty) => {
@@ -647,10 +693,8 @@ impl Index {
                             old.map(|s| UnitState { container: NONE, ..s })
                         });
                     }
-                    for c in &mut world.containers {
-                        if c.parent == parent {
-                            c.parent = NONE;
-                        }
+                    for c in world.children.get(&parent).cloned().unwrap_or_default() {
+                        world.set_parent(c, NONE);
                     }
                     if let Some(x) = world.container(parent) {
                         x.lots.clear();
@@ -671,9 +715,7 @@ impl Index {
                         }
                         Resolved::Container(c) => {
                             if world.parent(c) == parent {
-                                if let Some(x) = world.container(c) {
-                                    x.parent = NONE;
-                                }
+                                world.set_parent(c, NONE);
                             } else {
                                 fx.problem(ProblemKind::NotInContainer);
                             }
