@@ -1,0 +1,660 @@
+//! The central repository on PostgreSQL (feature `postgres`): many plants'
+//! ledgers consolidated, re-verified and checked in the database
+//! (docs/POSTGRES.md).
+//!
+//! The ledgers stay the source of truth. [`Db::sync_ledger`] ships the
+//! entries a ledger holds beyond what the database has, each with its exact
+//! stored bytes, in batches written by binary `COPY`, one transaction per
+//! batch: a batch either lands whole with the ledger's new head or not at
+//! all, so a sync killed at any moment and run again leaves the database an
+//! uninterrupted run leaves. Each batch is checked to continue the head the
+//! database holds (a gap or a fork is refused, naming the ledger and seq)
+//! under a per-ledger advisory lock, so two syncs of one ledger never store
+//! an entry twice. [`Db::verify`] recomputes every hash from the stored
+//! bytes, streaming, and checks the stored checkpoints' Merkle roots, so an
+//! `UPDATE` or `DELETE` made in SQL is found at its ledger and seq.
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutIter};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::Type;
+use postgres::{Client, NoTls};
+
+use crate::chain::{Anchor, Verifier};
+use crate::entry;
+use crate::file::{self, LedgerReader};
+use crate::model::{Digest, LedgerId, Record};
+use crate::proof::CompactTree;
+
+/// The newest schema version this build knows (docs/POSTGRES.md).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Entries per transaction unless told otherwise.
+pub const DEFAULT_BATCH: usize = 50_000;
+
+/// The advisory lock key of schema migrations.
+const MIGRATION_LOCK: i64 = 0x6c6f_746c_6564_6700;
+
+/// The migrations, in order: migration `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE lotledger.ledgers (
+    ledger_id  bytea PRIMARY KEY CHECK (length(ledger_id) = 16),
+    head_seq   bigint NOT NULL CHECK (head_seq >= 0),
+    head_hash  bytea NOT NULL CHECK (length(head_hash) = 32),
+    synced_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE lotledger.entries (
+    ledger_id  bytea NOT NULL,
+    seq        bigint NOT NULL,
+    hash       bytea NOT NULL,
+    time_ms    bigint NOT NULL,
+    kind       bigint NOT NULL,
+    actor      text NOT NULL,
+    station    text NOT NULL,
+    body       bytea NOT NULL,
+    PRIMARY KEY (ledger_id, seq)
+) PARTITION BY HASH (ledger_id);
+CREATE TABLE lotledger.entries_p0 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 0);
+CREATE TABLE lotledger.entries_p1 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 1);
+CREATE TABLE lotledger.entries_p2 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 2);
+CREATE TABLE lotledger.entries_p3 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 3);
+CREATE TABLE lotledger.entries_p4 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 4);
+CREATE TABLE lotledger.entries_p5 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 5);
+CREATE TABLE lotledger.entries_p6 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 6);
+CREATE TABLE lotledger.entries_p7 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 7);
+CREATE TABLE lotledger.checkpoints (
+    ledger_id  bytea NOT NULL,
+    seq        bigint NOT NULL,
+    size       bigint NOT NULL,
+    root       bytea NOT NULL,
+    signed     boolean NOT NULL,
+    PRIMARY KEY (ledger_id, seq)
+);
+"];
+
+/// What went wrong talking to the database or reading a ledger.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The database refused or failed a request.
+    Postgres(postgres::Error),
+    /// The ledger directory could not be read, or does not verify.
+    Ledger(file::Error),
+    /// The database's schema is newer than this build knows.
+    SchemaTooNew {
+        /// The version found.
+        found: i32,
+    },
+    /// The ledger's entries do not continue what the database holds for it:
+    /// the entry at `seq` has another hash in the ledger than the database's
+    /// head (a fork or a rewritten ledger). Nothing of the batch was stored.
+    Fork {
+        /// The ledger.
+        ledger: LedgerId,
+        /// The entry number where they part.
+        seq: u64,
+    },
+    /// The database holds entries the ledger directory no longer has (a
+    /// rolled-back copy of the ledger): `ledger_head` entries against the
+    /// database's `db_head`.
+    Behind {
+        /// The ledger.
+        ledger: LedgerId,
+        /// Entries in the directory.
+        ledger_head: u64,
+        /// Entries in the database.
+        db_head: u64,
+    },
+    /// The directory's first segment present starts after the database's
+    /// head: entries `db_head..first` are in neither (archived away before
+    /// they were synced).
+    Gap {
+        /// The ledger.
+        ledger: LedgerId,
+        /// Entries in the database.
+        db_head: u64,
+        /// The first entry present in the directory.
+        first: u64,
+    },
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(e) => write!(f, "database: {e}"),
+            Self::Ledger(e) => write!(f, "{e}"),
+            Self::SchemaTooNew { found } => write!(
+                f,
+                "the database schema is version {found}; this lotledger knows versions up to {SCHEMA_VERSION}"
+            ),
+            Self::Fork { ledger, seq } => write!(
+                f,
+                "ledger {ledger}: entry {seq} in the directory is not the entry the database holds before it (a fork or a rewritten ledger); nothing stored"
+            ),
+            Self::Behind { ledger, ledger_head, db_head } => write!(
+                f,
+                "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
+            ),
+            Self::Gap { ledger, db_head, first } => write!(
+                f,
+                "ledger {ledger}: the database holds entries up to {db_head} but the directory starts at {first}; entries {db_head}..{first} are in neither"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        Self::Postgres(e)
+    }
+}
+
+impl From<file::Error> for DbError {
+    fn from(e: file::Error) -> Self {
+        Self::Ledger(e)
+    }
+}
+
+/// What one [`Db::sync_ledger`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The ledger.
+    pub ledger: LedgerId,
+    /// The database's head before: entries `0..from` were stored already.
+    pub from: u64,
+    /// The head after.
+    pub to: u64,
+    /// Batches committed.
+    pub batches: u64,
+    /// Entry body bytes stored.
+    pub bytes: u64,
+}
+
+/// Where [`Db::verify`] found one ledger's stored chain broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbFailure {
+    /// Entry `seq` is missing (deleted): the next stored one is `found`,
+    /// or none when `found` is `None`.
+    Missing {
+        /// The entry expected.
+        seq: u64,
+        /// The next one stored.
+        found: Option<u64>,
+    },
+    /// The stored hash is not the hash of the stored bytes.
+    HashMismatch {
+        /// The entry.
+        seq: u64,
+    },
+    /// The stored bytes do not decode as an entry, name another sequence
+    /// number, or do not link to the entry before (its bytes were changed).
+    BadBody {
+        /// The entry.
+        seq: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// A stored checkpoint's root is not the Merkle root of the entries
+    /// before it, or it names entries the table no longer holds.
+    Checkpoint {
+        /// The checkpoint entry.
+        seq: u64,
+    },
+    /// The entries end before the ledger's recorded head, or the last hash
+    /// is not the recorded head hash (a truncated or rolled-back table).
+    Head {
+        /// Entries found.
+        entries: u64,
+        /// The head recorded.
+        head: u64,
+    },
+}
+
+impl fmt::Display for DbFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { seq, found: Some(n) } => {
+                write!(f, "entry {seq} is missing (the next stored is {n})")
+            }
+            Self::Missing { seq, found: None } => write!(f, "entry {seq} is missing"),
+            Self::HashMismatch { seq } => {
+                write!(f, "entry {seq}: the stored hash is not the hash of its stored bytes")
+            }
+            Self::BadBody { seq, why } => write!(f, "entry {seq}: {why}"),
+            Self::Checkpoint { seq } => write!(
+                f,
+                "checkpoint at entry {seq} does not match the stored entries before it"
+            ),
+            Self::Head { entries, head } => write!(
+                f,
+                "the table holds {entries} entries but the ledger's recorded head is {head}"
+            ),
+        }
+    }
+}
+
+/// [`Db::verify`]'s verdict on one ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbVerdict {
+    /// The ledger.
+    pub ledger: LedgerId,
+    /// Entries checked.
+    pub entries: u64,
+    /// Checkpoint roots checked.
+    pub checkpoints: u64,
+    /// The head recomputed (when it verified).
+    pub head: Option<Digest>,
+    /// The first failure, if any.
+    pub failure: Option<DbFailure>,
+}
+
+/// A connection to the central repository.
+pub struct Db {
+    client: Client,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+fn lock_key(id: &LedgerId) -> i64 {
+    let mut k = [0u8; 8];
+    k.iter_mut().zip(id.0.iter()).for_each(|(a, b)| *a = *b);
+    i64::from_le_bytes(k)
+}
+
+fn seq_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn seq_u64(seq: i64) -> u64 {
+    u64::try_from(seq).unwrap_or(0)
+}
+
+fn digest(bytes: &[u8]) -> Option<Digest> {
+    <[u8; 32]>::try_from(bytes).ok().map(Digest)
+}
+
+/// One entry ready for `COPY`.
+struct Row {
+    seq: i64,
+    hash: [u8; 32],
+    time: i64,
+    kind: i64,
+    actor: String,
+    station: String,
+    body: Vec<u8>,
+    checkpoint: Option<(i64, [u8; 32], bool)>,
+}
+
+impl Db {
+    /// Connects to `url` (`postgresql://user@host/db`, or a key=value
+    /// string such as `host=/tmp/pg dbname=plant`) and brings the schema to
+    /// [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`]; [`DbError::SchemaTooNew`].
+    pub fn connect(url: &str) -> Result<Self, DbError> {
+        let client = Client::connect(url, NoTls)?;
+        let mut db = Self { client };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Applies the migrations the database lacks, each in the same
+    /// transaction as the version it records, under an advisory lock so that
+    /// two first connections do not both apply them.
+    fn migrate(&mut self) -> Result<(), DbError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS lotledger;
+             CREATE TABLE IF NOT EXISTS lotledger.schema_version (
+                 version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());",
+        )?;
+        let found: i32 = tx
+            .query_one("SELECT coalesce(max(version), 0) FROM lotledger.schema_version", &[])?
+            .get(0);
+        if found > SCHEMA_VERSION {
+            return Err(DbError::SchemaTooNew { found });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+            tx.batch_execute(sql)?;
+            let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            tx.execute("INSERT INTO lotledger.schema_version (version) VALUES ($1)", &[&v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The schema version the database is at.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn schema_version(&mut self) -> Result<i32, DbError> {
+        Ok(self
+            .client
+            .query_one("SELECT coalesce(max(version), 0) FROM lotledger.schema_version", &[])?
+            .get(0))
+    }
+
+    /// The head the database holds for `ledger`: (entries stored, the hash
+    /// the next entry links to).
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn head(&mut self, ledger: &LedgerId) -> Result<Anchor, DbError> {
+        let row = self.client.query_opt(
+            "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&&ledger.0[..]],
+        )?;
+        Ok(match row {
+            Some(r) => {
+                let hash: Vec<u8> = r.get(1);
+                Anchor { next_seq: seq_u64(r.get(0)), head: digest(&hash).unwrap_or(Digest([0; 32])) }
+            }
+            None => Anchor::genesis(ledger),
+        })
+    }
+
+    /// Ships every entry of the ledger in `dir` that the database does not
+    /// hold yet, `batch` entries per transaction (at least 1), calling
+    /// `progress(stored so far, ledger head)` after each batch.
+    ///
+    /// The directory's entries are verified as they are read (from the
+    /// segment holding the database's head on), and the first one shipped
+    /// must continue the database's head.
+    ///
+    /// # Errors
+    /// [`DbError::Fork`], [`DbError::Behind`], [`DbError::Gap`] (nothing of
+    /// that batch stored); [`DbError::Ledger`] when the directory does not
+    /// read or verify; [`DbError::Postgres`].
+    pub fn sync_ledger(
+        &mut self,
+        dir: &Path,
+        batch: usize,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<SyncReport, DbError> {
+        let reader = LedgerReader::open(dir)?;
+        let ledger = reader.ledger_id();
+        let start = self.head(&ledger)?;
+        let mut report =
+            SyncReport { ledger, from: start.next_seq, to: start.next_seq, batches: 0, bytes: 0 };
+        let mut expected = start;
+        let mut rows: Vec<Row> = Vec::new();
+        let batch = batch.max(1);
+        let mut first_segment = true;
+        for segment in reader.segments_from(start.next_seq)? {
+            let segment = segment?;
+            let anchor = segment.header.start;
+            if first_segment {
+                first_segment = false;
+                if anchor.next_seq > expected.next_seq {
+                    return Err(DbError::Gap {
+                        ledger,
+                        db_head: expected.next_seq,
+                        first: anchor.next_seq,
+                    });
+                }
+            }
+            for v in Verifier::new(segment.frames(), anchor) {
+                let v = v.map_err(|failure| {
+                    DbError::Ledger(file::Error::Corrupted {
+                        path: segment.path.clone(),
+                        failure: failure.into(),
+                    })
+                })?;
+                let seq = v.header.seq;
+                if seq + 1 == expected.next_seq && v.hash != expected.head {
+                    return Err(DbError::Fork { ledger, seq });
+                }
+                if seq < expected.next_seq {
+                    continue;
+                }
+                if seq == expected.next_seq && seq == anchor.next_seq && anchor.head != expected.head
+                {
+                    return Err(DbError::Fork { ledger, seq });
+                }
+                let checkpoint = match v.record() {
+                    Ok(Record::Checkpointed(c)) => {
+                        Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
+                    }
+                    _ => None,
+                };
+                let kind = v.kind().map_or(-1, |k| i64::from(k.number()));
+                rows.push(Row {
+                    seq: seq_i64(seq),
+                    hash: v.hash.0,
+                    time: v.header.time.0,
+                    kind,
+                    actor: v.header.actor.as_str().to_string(),
+                    station: v.header.station.as_str().to_string(),
+                    body: v.body.to_vec(),
+                    checkpoint,
+                });
+                expected = Anchor { next_seq: seq + 1, head: v.hash };
+                if rows.len() >= batch {
+                    self.store(&ledger, &mut rows, &mut report)?;
+                    progress(report.to, expected.next_seq);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            self.store(&ledger, &mut rows, &mut report)?;
+            progress(report.to, expected.next_seq);
+        }
+        if expected.next_seq < start.next_seq {
+            return Err(DbError::Behind {
+                ledger,
+                ledger_head: expected.next_seq,
+                db_head: start.next_seq,
+            });
+        }
+        if expected.next_seq == start.next_seq && expected.head != start.head {
+            return Err(DbError::Fork { ledger, seq: start.next_seq.saturating_sub(1) });
+        }
+        Ok(report)
+    }
+
+    /// Stores `rows` (which continue `report.to`) in one transaction with
+    /// the ledger's new head; empties `rows`.
+    fn store(
+        &mut self,
+        ledger: &LedgerId,
+        rows: &mut Vec<Row>,
+        report: &mut SyncReport,
+    ) -> Result<(), DbError> {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(()) };
+        let (first_seq, last_seq, last_hash) = (seq_u64(first.seq), seq_u64(last.seq), last.hash);
+        let id = &ledger.0[..];
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(ledger)])?;
+        // Another sync of this ledger may have stored these entries since
+        // this one read the head: check again under the lock.
+        let stored: Option<i64> = tx
+            .query_opt("SELECT head_seq FROM lotledger.ledgers WHERE ledger_id = $1", &[&id])?
+            .map(|r| r.get(0));
+        if seq_u64(stored.unwrap_or(0)) != first_seq {
+            return Err(DbError::Fork { ledger: *ledger, seq: first_seq });
+        }
+        let sink = tx.copy_in(
+            "COPY lotledger.entries (ledger_id, seq, hash, time_ms, kind, actor, station, body) \
+             FROM STDIN BINARY",
+        )?;
+        let types = [
+            Type::BYTEA,
+            Type::INT8,
+            Type::BYTEA,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::BYTEA,
+        ];
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        let mut bytes = 0u64;
+        for r in rows.iter() {
+            w.write(&[&id, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
+            bytes += r.body.len() as u64;
+        }
+        w.finish()?;
+        for r in rows.iter() {
+            if let Some((size, root, signed)) = &r.checkpoint {
+                tx.execute(
+                    "INSERT INTO lotledger.checkpoints (ledger_id, seq, size, root, signed) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[&id, &r.seq, size, &&root[..], signed],
+                )?;
+            }
+        }
+        let head = seq_i64(last_seq + 1);
+        tx.execute(
+            "INSERT INTO lotledger.ledgers (ledger_id, head_seq, head_hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (ledger_id) DO UPDATE SET head_seq = $2, head_hash = $3, synced_at = now()",
+            &[&id, &head, &&last_hash[..]],
+        )?;
+        tx.commit()?;
+        report.to = last_seq + 1;
+        report.batches += 1;
+        report.bytes += bytes;
+        rows.clear();
+        Ok(())
+    }
+
+    /// The ledgers the database holds, in id order.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn ledgers(&mut self) -> Result<Vec<LedgerId>, DbError> {
+        let rows =
+            self.client.query("SELECT ledger_id FROM lotledger.ledgers ORDER BY ledger_id", &[])?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let v: Vec<u8> = r.get(0);
+                <[u8; 16]>::try_from(v.as_slice()).ok().map(LedgerId)
+            })
+            .collect())
+    }
+
+    /// Recomputes every hash of `ledger` from the stored bytes, from
+    /// genesis, streaming them out of the database with binary `COPY`, and
+    /// checks each stored checkpoint's root and the recorded head.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`]. A broken chain is not an error: it is the
+    /// verdict's `failure`.
+    pub fn verify(&mut self, ledger: &LedgerId) -> Result<DbVerdict, DbError> {
+        let recorded = self.head(ledger)?;
+        let checkpoints: Vec<(u64, u64, Digest)> = self
+            .client
+            .query(
+                "SELECT seq, size, root FROM lotledger.checkpoints WHERE ledger_id = $1 ORDER BY seq",
+                &[&&ledger.0[..]],
+            )?
+            .iter()
+            .map(|r| {
+                let root: Vec<u8> = r.get(2);
+                (seq_u64(r.get(0)), seq_u64(r.get(1)), digest(&root).unwrap_or(Digest([0; 32])))
+            })
+            .collect();
+        let mut verdict =
+            DbVerdict { ledger: *ledger, entries: 0, checkpoints: 0, head: None, failure: None };
+        let hex: String = ledger.to_string();
+        let reader = self.client.copy_out(
+            format!(
+                "COPY (SELECT seq, hash, body FROM lotledger.entries \
+                 WHERE ledger_id = '\\x{hex}'::bytea ORDER BY seq) TO STDOUT BINARY"
+            )
+            .as_str(),
+        )?;
+        let mut rows = BinaryCopyOutIter::new(reader, &[Type::INT8, Type::BYTEA, Type::BYTEA]);
+        let mut prev = Anchor::genesis(ledger);
+        let mut tree = CompactTree::<64>::default();
+        let mut pending = checkpoints.iter().peekable();
+        while let Some(row) = rows.next()? {
+            let seq = seq_u64(row.get::<i64>(0));
+            let stored_hash: &[u8] = row.get(1);
+            let body: &[u8] = row.get(2);
+            if seq != prev.next_seq {
+                verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: Some(seq) });
+                return Ok(verdict);
+            }
+            if let Some(why) = body_problem(body, seq, &prev) {
+                verdict.failure = Some(DbFailure::BadBody { seq, why });
+                return Ok(verdict);
+            }
+            let hash = entry::hash(&prev.head, body);
+            if stored_hash != hash.0 {
+                verdict.failure = Some(DbFailure::HashMismatch { seq });
+                return Ok(verdict);
+            }
+            if pending.peek().is_some_and(|(s, ..)| *s == seq) {
+                let (_, size, root) = pending.next().copied().unwrap_or((seq, 0, Digest([0; 32])));
+                if size != seq || tree.root() != root.0 {
+                    verdict.failure = Some(DbFailure::Checkpoint { seq });
+                    return Ok(verdict);
+                }
+                verdict.checkpoints += 1;
+            }
+            if tree.push_entry(&hash.0).is_err() {
+                verdict.failure = Some(DbFailure::Checkpoint { seq });
+                return Ok(verdict);
+            }
+            prev = Anchor { next_seq: seq + 1, head: hash };
+            verdict.entries += 1;
+        }
+        if let Some((seq, ..)) = pending.next() {
+            verdict.failure = Some(DbFailure::Checkpoint { seq: *seq });
+        } else if prev.next_seq < recorded.next_seq {
+            verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: None });
+        } else if prev != recorded {
+            verdict.failure =
+                Some(DbFailure::Head { entries: prev.next_seq, head: recorded.next_seq });
+        } else {
+            verdict.head = Some(prev.head);
+        }
+        Ok(verdict)
+    }
+}
+
+/// Why a stored body is not entry `seq` linking to `prev`, if it is not.
+fn body_problem(body: &[u8], seq: u64, prev: &Anchor) -> Option<String> {
+    match entry::decode_header_ref(body) {
+        Err(e) => Some(format!("the stored bytes do not decode ({e})")),
+        Ok((h, _)) if h.seq != seq => Some(format!("the stored bytes are entry {}", h.seq)),
+        Ok((h, _)) if h.link != entry::PrevLink::of(&prev.head) => {
+            Some("the stored bytes do not link to the entry before".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// The default database URL: `LOTLEDGER_DB` when set.
+#[must_use]
+pub fn url_from_env() -> Option<String> {
+    std::env::var("LOTLEDGER_DB").ok().filter(|s| !s.is_empty())
+}
+
+/// Every ledger directory of `dirs` synced in turn; see [`Db::sync_ledger`].
+///
+/// # Errors
+/// The first ledger's error, with the ledgers before it synced.
+pub fn sync_all(
+    db: &mut Db,
+    dirs: &[PathBuf],
+    batch: usize,
+    mut progress: impl FnMut(&Path, u64, u64),
+) -> Result<Vec<SyncReport>, DbError> {
+    dirs.iter().map(|d| db.sync_ledger(d, batch, |a, b| progress(d, a, b))).collect()
+}
