@@ -15,8 +15,8 @@
 //! `UPDATE` or `DELETE` made in SQL is found at its ledger and seq.
 
 use core::fmt;
-use std::path::{Path, PathBuf};
 use std::format;
+use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
@@ -28,7 +28,7 @@ use postgres::{Client, NoTls};
 use crate::chain::{Anchor, Verifier};
 use crate::entry;
 use crate::file::{self, LedgerReader};
-use crate::model::{Digest, LedgerId, Record};
+use crate::model::{Checkpointed, Digest, LedgerId, Record, RecordKind};
 use crate::proof::CompactTree;
 
 /// The newest schema version this build knows (docs/POSTGRES.md).
@@ -110,6 +110,11 @@ pub enum DbError {
         /// Entries in the database.
         db_head: u64,
     },
+    /// The database holds nothing for this ledger.
+    UnknownLedger {
+        /// The ledger.
+        ledger: LedgerId,
+    },
     /// The directory's first segment present starts after the database's
     /// head: entries `db_head..first` are in neither (archived away before
     /// they were synced).
@@ -140,6 +145,9 @@ impl fmt::Display for DbError {
                 f,
                 "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
             ),
+            Self::UnknownLedger { ledger } => {
+                write!(f, "ledger {ledger} is not in the database")
+            }
             Self::Gap { ledger, db_head, first } => write!(
                 f,
                 "ledger {ledger}: the database holds entries up to {db_head} but the directory starts at {first}; entries {db_head}..{first} are in neither"
@@ -148,7 +156,7 @@ impl fmt::Display for DbError {
     }
 }
 
-impl std::error::Error for DbError {}
+impl core::error::Error for DbError {}
 
 impl From<postgres::Error> for DbError {
     fn from(e: postgres::Error) -> Self {
@@ -171,6 +179,9 @@ pub struct SyncReport {
     pub from: u64,
     /// The head after.
     pub to: u64,
+    /// Entries this sync stored (fewer than `to - from` when another sync
+    /// of the ledger stored some meanwhile).
+    pub stored: u64,
     /// Batches committed.
     pub batches: u64,
     /// Entry body bytes stored.
@@ -208,6 +219,9 @@ pub enum DbFailure {
         /// The checkpoint entry.
         seq: u64,
     },
+    /// Entries or checkpoints are stored for the ledger but its head is not
+    /// recorded (the row in `lotledger.ledgers` was deleted).
+    NoHead,
     /// The entries end before the ledger's recorded head, or the last hash
     /// is not the recorded head hash (a truncated or rolled-back table).
     Head {
@@ -229,10 +243,10 @@ impl fmt::Display for DbFailure {
                 write!(f, "entry {seq}: the stored hash is not the hash of its stored bytes")
             }
             Self::BadBody { seq, why } => write!(f, "entry {seq}: {why}"),
-            Self::Checkpoint { seq } => write!(
-                f,
-                "checkpoint at entry {seq} does not match the stored entries before it"
-            ),
+            Self::Checkpoint { seq } => {
+                write!(f, "checkpoint at entry {seq} does not match the stored entries before it")
+            }
+            Self::NoHead => f.write_str("entries are stored but the ledger's head is not recorded"),
             Self::Head { entries, head } => write!(
                 f,
                 "the table holds {entries} entries but the ledger's recorded head is {head}"
@@ -361,7 +375,10 @@ impl Db {
         Ok(match row {
             Some(r) => {
                 let hash: Vec<u8> = r.get(1);
-                Anchor { next_seq: seq_u64(r.get(0)), head: digest(&hash).unwrap_or(Digest([0; 32])) }
+                Anchor {
+                    next_seq: seq_u64(r.get(0)),
+                    head: digest(&hash).unwrap_or(Digest([0; 32])),
+                }
             }
             None => Anchor::genesis(ledger),
         })
@@ -388,12 +405,27 @@ impl Db {
         let reader = LedgerReader::open(dir)?;
         let ledger = reader.ledger_id();
         let start = self.head(&ledger)?;
-        let mut report =
-            SyncReport { ledger, from: start.next_seq, to: start.next_seq, batches: 0, bytes: 0 };
+        let mut report = SyncReport {
+            ledger,
+            from: start.next_seq,
+            to: start.next_seq,
+            stored: 0,
+            batches: 0,
+            bytes: 0,
+        };
         let mut expected = start;
         let mut rows: Vec<Row> = Vec::new();
+        // The hash the first of `rows` links to.
+        let mut batch_prev = start.head;
         let batch = batch.max(1);
+        // Segments archived away before the database got their entries.
+        let (present, _) = file::segment::list(dir)?;
+        if let Some((first, _)) = present.first().filter(|(first, _)| *first > start.next_seq) {
+            return Err(DbError::Gap { ledger, db_head: start.next_seq, first: *first });
+        }
         let mut first_segment = true;
+        // Entries the directory holds (read so far).
+        let mut seen = 0u64;
         for segment in reader.segments_from(start.next_seq)? {
             let segment = segment?;
             let anchor = segment.header.start;
@@ -406,6 +438,9 @@ impl Db {
                         first: anchor.next_seq,
                     });
                 }
+                if anchor.next_seq == expected.next_seq && anchor.head != expected.head {
+                    return Err(DbError::Fork { ledger, seq: anchor.next_seq.saturating_sub(1) });
+                }
             }
             for v in Verifier::new(segment.frames(), anchor) {
                 let v = v.map_err(|failure| {
@@ -415,20 +450,27 @@ impl Db {
                     })
                 })?;
                 let seq = v.header.seq;
+                seen = seq + 1;
                 if seq + 1 == expected.next_seq && v.hash != expected.head {
                     return Err(DbError::Fork { ledger, seq });
                 }
                 if seq < expected.next_seq {
                     continue;
                 }
-                if seq == expected.next_seq && seq == anchor.next_seq && anchor.head != expected.head
-                {
+                if seq > expected.next_seq {
+                    // A later segment starts after the one before ends.
+                    return Err(DbError::Gap { ledger, db_head: expected.next_seq, first: seq });
+                }
+                if seq == anchor.next_seq && anchor.head != expected.head {
                     return Err(DbError::Fork { ledger, seq });
                 }
-                let checkpoint = match v.record() {
-                    Ok(Record::Checkpointed(c)) => {
-                        Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
-                    }
+                let checkpoint = match v.kind() {
+                    Ok(RecordKind::Checkpointed) => match v.record() {
+                        Ok(Record::Checkpointed(c)) => {
+                            Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
+                        }
+                        _ => None,
+                    },
                     _ => None,
                 };
                 let kind = v.kind().map_or(-1, |k| i64::from(k.number()));
@@ -444,21 +486,18 @@ impl Db {
                 });
                 expected = Anchor { next_seq: seq + 1, head: v.hash };
                 if rows.len() >= batch {
-                    self.store(&ledger, &mut rows, &mut report)?;
-                    progress(report.to, expected.next_seq);
+                    self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
+                    batch_prev = expected.head;
+                    progress(report.to, seen);
                 }
             }
         }
         if !rows.is_empty() {
-            self.store(&ledger, &mut rows, &mut report)?;
-            progress(report.to, expected.next_seq);
+            self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
+            progress(report.to, seen);
         }
-        if expected.next_seq < start.next_seq {
-            return Err(DbError::Behind {
-                ledger,
-                ledger_head: expected.next_seq,
-                db_head: start.next_seq,
-            });
+        if seen < start.next_seq {
+            return Err(DbError::Behind { ledger, ledger_head: seen, db_head: start.next_seq });
         }
         if expected.next_seq == start.next_seq && expected.head != start.head {
             return Err(DbError::Fork { ledger, seq: start.next_seq.saturating_sub(1) });
@@ -466,11 +505,14 @@ impl Db {
         Ok(report)
     }
 
-    /// Stores `rows` (which continue `report.to`) in one transaction with
-    /// the ledger's new head; empties `rows`.
+    /// Stores `rows` (the entries after the one whose hash is `prev`) in
+    /// one transaction with the ledger's new head, under the ledger's
+    /// advisory lock; empties `rows`. What another sync of the ledger stored
+    /// meanwhile is checked to be the same entries, and left out.
     fn store(
         &mut self,
         ledger: &LedgerId,
+        prev: &Digest,
         rows: &mut Vec<Row>,
         report: &mut SyncReport,
     ) -> Result<(), DbError> {
@@ -479,13 +521,50 @@ impl Db {
         let id = &ledger.0[..];
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(ledger)])?;
-        // Another sync of this ledger may have stored these entries since
-        // this one read the head: check again under the lock.
-        let stored: Option<i64> = tx
-            .query_opt("SELECT head_seq FROM lotledger.ledgers WHERE ledger_id = $1", &[&id])?
-            .map(|r| r.get(0));
-        if seq_u64(stored.unwrap_or(0)) != first_seq {
-            return Err(DbError::Fork { ledger: *ledger, seq: first_seq });
+        // Another sync of this ledger may have stored entries since this
+        // one read the head: look again under the lock.
+        let stored = tx
+            .query_opt(
+                "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+                &[&id],
+            )?
+            .map(|r| (seq_u64(r.get(0)), digest(&r.get::<_, Vec<u8>>(1))));
+        let (db_seq, db_hash) = match stored {
+            Some((seq, hash)) => (seq, hash.unwrap_or(Digest([0; 32]))),
+            None => (0, entry::genesis(ledger)),
+        };
+        if db_seq < first_seq {
+            return Err(DbError::Gap { ledger: *ledger, db_head: db_seq, first: first_seq });
+        }
+        if db_seq > last_seq + 1 {
+            // Stored already, past this batch: the same entries?
+            let hash: Option<Vec<u8>> = tx
+                .query_opt(
+                    "SELECT hash FROM lotledger.entries WHERE ledger_id = $1 AND seq = $2",
+                    &[&id, &seq_i64(last_seq)],
+                )?
+                .map(|r| r.get(0));
+            if hash.as_deref() != Some(&last_hash[..]) {
+                return Err(DbError::Fork { ledger: *ledger, seq: last_seq });
+            }
+            tx.commit()?;
+            report.to = db_seq;
+            rows.clear();
+            return Ok(());
+        }
+        let skip = usize::try_from(db_seq - first_seq).unwrap_or(usize::MAX);
+        let before = match skip.checked_sub(1) {
+            None => *prev,
+            Some(i) => rows.get(i).map_or(Digest([0; 32]), |r| Digest(r.hash)),
+        };
+        if before != db_hash {
+            return Err(DbError::Fork { ledger: *ledger, seq: db_seq.saturating_sub(1) });
+        }
+        if skip >= rows.len() {
+            tx.commit()?;
+            report.to = db_seq;
+            rows.clear();
+            return Ok(());
         }
         let sink = tx.copy_in(
             "COPY lotledger.entries (ledger_id, seq, hash, time_ms, kind, actor, station, body) \
@@ -503,12 +582,13 @@ impl Db {
         ];
         let mut w = BinaryCopyInWriter::new(sink, &types);
         let mut bytes = 0u64;
-        for r in rows.iter() {
+        let fresh = rows.get(skip..).unwrap_or_default();
+        for r in fresh {
             w.write(&[&id, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
             bytes += r.body.len() as u64;
         }
-        w.finish()?;
-        for r in rows.iter() {
+        let stored_now = w.finish()?;
+        for r in fresh {
             if let Some((size, root, signed)) = &r.checkpoint {
                 tx.execute(
                     "INSERT INTO lotledger.checkpoints (ledger_id, seq, size, root, signed) \
@@ -525,6 +605,7 @@ impl Db {
         )?;
         tx.commit()?;
         report.to = last_seq + 1;
+        report.stored += stored_now;
         report.batches += 1;
         report.bytes += bytes;
         rows.clear();
@@ -555,7 +636,16 @@ impl Db {
     /// [`DbError::Postgres`]. A broken chain is not an error: it is the
     /// verdict's `failure`.
     pub fn verify(&mut self, ledger: &LedgerId) -> Result<DbVerdict, DbError> {
-        let recorded = self.head(ledger)?;
+        let recorded = self
+            .client
+            .query_opt(
+                "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+                &[&&ledger.0[..]],
+            )?
+            .map(|r| Anchor {
+                next_seq: seq_u64(r.get(0)),
+                head: digest(&r.get::<_, Vec<u8>>(1)).unwrap_or(Digest([0; 32])),
+            });
         let checkpoints: Vec<(u64, u64, Digest)> = self
             .client
             .query(
@@ -568,6 +658,15 @@ impl Db {
                 (seq_u64(r.get(0)), seq_u64(r.get(1)), digest(&root).unwrap_or(Digest([0; 32])))
             })
             .collect();
+        if recorded.is_none() && checkpoints.is_empty() {
+            let any = self.client.query_opt(
+                "SELECT 1 FROM lotledger.entries WHERE ledger_id = $1 LIMIT 1",
+                &[&&ledger.0[..]],
+            )?;
+            if any.is_none() {
+                return Err(DbError::UnknownLedger { ledger: *ledger });
+            }
+        }
         let mut verdict =
             DbVerdict { ledger: *ledger, entries: 0, checkpoints: 0, head: None, failure: None };
         let hex: String = ledger.to_string();
@@ -590,14 +689,24 @@ impl Db {
                 verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: Some(seq) });
                 return Ok(verdict);
             }
-            if let Some(why) = body_problem(body, seq, &prev) {
-                verdict.failure = Some(DbFailure::BadBody { seq, why });
-                return Ok(verdict);
-            }
+            let record = match body_problem(body, seq, &prev) {
+                Err(why) => {
+                    verdict.failure = Some(DbFailure::BadBody { seq, why });
+                    return Ok(verdict);
+                }
+                Ok(record) => record,
+            };
             let hash = entry::hash(&prev.head, body);
             if stored_hash != hash.0 {
                 verdict.failure = Some(DbFailure::HashMismatch { seq });
                 return Ok(verdict);
+            }
+            if let Some(c) = record {
+                // A checkpoint entry's own root, as `verify DIR` checks it.
+                if c.size != seq || tree.root() != c.root.0 {
+                    verdict.failure = Some(DbFailure::Checkpoint { seq });
+                    return Ok(verdict);
+                }
             }
             if pending.peek().is_some_and(|(s, ..)| *s == seq) {
                 let (_, size, root) = pending.next().copied().unwrap_or((seq, 0, Digest([0; 32])));
@@ -614,13 +723,16 @@ impl Db {
             prev = Anchor { next_seq: seq + 1, head: hash };
             verdict.entries += 1;
         }
-        if let Some((seq, ..)) = pending.next() {
-            verdict.failure = Some(DbFailure::Checkpoint { seq: *seq });
-        } else if prev.next_seq < recorded.next_seq {
+        let short = recorded.is_some_and(|r| prev.next_seq < r.next_seq);
+        if pending.next().is_some() || short {
+            // A stored checkpoint or the recorded head names entries the
+            // table no longer holds (deleted from the end, or truncated).
             verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: None });
-        } else if prev != recorded {
+        } else if let Some(recorded) = recorded.filter(|r| *r != prev) {
             verdict.failure =
                 Some(DbFailure::Head { entries: prev.next_seq, head: recorded.next_seq });
+        } else if recorded.is_none() {
+            verdict.failure = Some(DbFailure::NoHead);
         } else {
             verdict.head = Some(prev.head);
         }
@@ -628,15 +740,26 @@ impl Db {
     }
 }
 
-/// Why a stored body is not entry `seq` linking to `prev`, if it is not.
-fn body_problem(body: &[u8], seq: u64, prev: &Anchor) -> Option<String> {
+/// Why a stored body is not entry `seq` linking to `prev`, if it is not;
+/// its checkpoint record when it is a checkpoint entry.
+fn body_problem(body: &[u8], seq: u64, prev: &Anchor) -> Result<Option<Checkpointed>, String> {
     match entry::decode_header_ref(body) {
-        Err(e) => Some(format!("the stored bytes do not decode ({e})")),
-        Ok((h, _)) if h.seq != seq => Some(format!("the stored bytes are entry {}", h.seq)),
+        Err(e) => Err(format!("the stored bytes do not decode ({e})")),
+        Ok((h, _)) if h.seq != seq => Err(format!("the stored bytes are entry {}", h.seq)),
         Ok((h, _)) if h.link != entry::PrevLink::of(&prev.head) => {
-            Some("the stored bytes do not link to the entry before".into())
+            Err("the stored bytes do not link to the entry before".into())
         }
-        Ok(_) => None,
+        Ok((_, rest)) => {
+            let kind = crate::varint::decode(rest).ok().map(|(n, _)| n);
+            if kind == Some(u64::from(RecordKind::Checkpointed.number())) {
+                match entry::decode_record(rest) {
+                    Ok(Record::Checkpointed(c)) => Ok(Some(c)),
+                    _ => Err("the stored checkpoint entry does not decode".into()),
+                }
+            } else {
+                Ok(None)
+            }
+        }
     }
 }
 

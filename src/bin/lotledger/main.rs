@@ -8,6 +8,7 @@
 )]
 
 mod append;
+mod db;
 mod demo;
 mod gs1;
 mod interchange;
@@ -76,8 +77,16 @@ enum Command {
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
     Verify {
-        /// The ledger directory.
-        dir: PathBuf,
+        /// The ledger directory (or --db).
+        #[arg(required_unless_present = "db")]
+        dir: Option<PathBuf>,
+        /// Verify the central repository instead: recompute every hash from
+        /// the bytes stored in PostgreSQL (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dir", "checkpoint", "archived"])]
+        db: Option<String>,
+        /// With --db: only this ledger (32 hex digits).
+        #[arg(long, value_name = "ID", requires = "db")]
+        ledger: Option<String>,
         /// Also check the ledger against a signed checkpoint saved earlier:
         /// detects a truncated, rolled-back or forked ledger.
         #[arg(long, requires = "keys")]
@@ -94,6 +103,33 @@ enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+    },
+    /// Ship every entry the PostgreSQL repository does not hold yet, per
+    /// ledger, in order, re-verifying the chain (docs/POSTGRES.md).
+    Sync {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The database (postgresql://user@host/db or host=... dbname=...);
+        /// default: the LOTLEDGER_DB variable.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// Entries per transaction.
+        #[arg(long, default_value_t = lotledger::db::DEFAULT_BATCH)]
+        batch: usize,
+        /// Keep shipping new entries as the ledgers grow, until stopped;
+        /// retries while the database is away.
+        #[arg(long)]
+        follow: bool,
+        /// Seconds between polls with --follow, and between retries.
+        #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+        interval: f64,
+        /// Give up after this many failed attempts in a row to reach the
+        /// database (default: 0 without --follow, never with it).
+        #[arg(long, value_name = "N")]
+        retries: Option<u32>,
+        #[command(flatten)]
+        format: FormatArgs,
     },
     /// Sign the ledger's current tree size, Merkle root and chain head as a
     /// C2SP checkpoint (docs/PROOFS.md).
@@ -531,7 +567,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref())
         }
-        Command::Verify { dir, checkpoint, keys, archived, json } => {
+        Command::Verify { dir: None, db, ledger, json, .. } => {
+            db::verify(db, ledger.as_deref(), if json { Format::Json } else { Format::Table })
+        }
+        Command::Verify { dir: Some(dir), checkpoint, keys, archived, json, .. } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
             let args = ledger::VerifyArgs {
@@ -542,6 +581,18 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 format: if json { Format::Json } else { Format::Table },
             };
             ledger::verify(&dir, &args)
+        }
+        Command::Sync { dirs, db, batch, follow, interval, retries, format } => {
+            let retries = if follow { retries } else { Some(retries.unwrap_or(0)) };
+            db::sync(db::SyncArgs {
+                dirs,
+                db,
+                batch,
+                follow,
+                interval,
+                retries,
+                format: format.format(),
+            })
         }
         Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
         Command::Prove { dir, seq, checkpoint, keys, out } => {
