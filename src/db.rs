@@ -110,6 +110,8 @@ pub enum DbError {
         /// Entries in the database.
         db_head: u64,
     },
+    /// The thread reading the ledger stopped without an answer.
+    ReaderFailed,
     /// The database holds nothing for this ledger.
     UnknownLedger {
         /// The ledger.
@@ -145,6 +147,7 @@ impl fmt::Display for DbError {
                 f,
                 "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
             ),
+            Self::ReaderFailed => f.write_str("the thread reading the ledger failed"),
             Self::UnknownLedger { ledger } => {
                 write!(f, "ledger {ledger} is not in the database")
             }
@@ -413,96 +416,50 @@ impl Db {
             batches: 0,
             bytes: 0,
         };
-        let mut expected = start;
-        let mut rows: Vec<Row> = Vec::new();
-        // The hash the first of `rows` links to.
-        let mut batch_prev = start.head;
         let batch = batch.max(1);
         // Segments archived away before the database got their entries.
         let (present, _) = file::segment::list(dir)?;
         if let Some((first, _)) = present.first().filter(|(first, _)| *first > start.next_seq) {
             return Err(DbError::Gap { ledger, db_head: start.next_seq, first: *first });
         }
-        let mut first_segment = true;
-        // Entries the directory holds (read so far).
-        let mut seen = 0u64;
-        for segment in reader.segments_from(start.next_seq)? {
-            let segment = segment?;
-            let anchor = segment.header.start;
-            if first_segment {
-                first_segment = false;
-                if anchor.next_seq > expected.next_seq {
-                    return Err(DbError::Gap {
-                        ledger,
-                        db_head: expected.next_seq,
-                        first: anchor.next_seq,
-                    });
-                }
-                if anchor.next_seq == expected.next_seq && anchor.head != expected.head {
-                    return Err(DbError::Fork { ledger, seq: anchor.next_seq.saturating_sub(1) });
-                }
-            }
-            for v in Verifier::new(segment.frames(), anchor) {
-                let v = v.map_err(|failure| {
-                    DbError::Ledger(file::Error::Corrupted {
-                        path: segment.path.clone(),
-                        failure: failure.into(),
-                    })
-                })?;
-                let seq = v.header.seq;
-                seen = seq + 1;
-                if seq + 1 == expected.next_seq && v.hash != expected.head {
-                    return Err(DbError::Fork { ledger, seq });
-                }
-                if seq < expected.next_seq {
-                    continue;
-                }
-                if seq > expected.next_seq {
-                    // A later segment starts after the one before ends.
-                    return Err(DbError::Gap { ledger, db_head: expected.next_seq, first: seq });
-                }
-                if seq == anchor.next_seq && anchor.head != expected.head {
-                    return Err(DbError::Fork { ledger, seq });
-                }
-                let checkpoint = match v.kind() {
-                    Ok(RecordKind::Checkpointed) => match v.record() {
-                        Ok(Record::Checkpointed(c)) => {
-                            Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let kind = v.kind().map_or(-1, |k| i64::from(k.number()));
-                rows.push(Row {
-                    seq: seq_i64(seq),
-                    hash: v.hash.0,
-                    time: v.header.time.0,
-                    kind,
-                    actor: v.header.actor.as_str().to_string(),
-                    station: v.header.station.as_str().to_string(),
-                    body: v.body.to_vec(),
-                    checkpoint,
-                });
-                expected = Anchor { next_seq: seq + 1, head: v.hash };
-                if rows.len() >= batch {
-                    self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
-                    batch_prev = expected.head;
+        // A reader thread reads and verifies the ledger while this one
+        // stores: they overlap, and at most `QUEUE` chunks wait between.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(QUEUE);
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(move || read_ledger(&reader, start, &tx));
+            // Owned here: an early return drops it, which stops the reader.
+            let rx = rx;
+            let mut rows: Vec<Row> = Vec::new();
+            // The hash the first of `rows` links to.
+            let mut batch_prev = start.head;
+            let mut seen = start.next_seq;
+            for chunk in &rx {
+                seen = chunk.last().map_or(seen, |r| seq_u64(r.seq) + 1);
+                rows.extend(chunk);
+                while rows.len() >= batch {
+                    let mut part: Vec<Row> = rows.drain(..batch).collect();
+                    let next_prev = part.last().map_or(batch_prev, |r| Digest(r.hash));
+                    self.store(&ledger, &batch_prev, &mut part, &mut report)?;
+                    batch_prev = next_prev;
                     progress(report.to, seen);
                 }
             }
-        }
-        if !rows.is_empty() {
-            self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
-            progress(report.to, seen);
-        }
-        if seen < start.next_seq {
-            return Err(DbError::Behind { ledger, ledger_head: seen, db_head: start.next_seq });
-        }
-        if expected.next_seq == start.next_seq && expected.head != start.head {
-            return Err(DbError::Fork { ledger, seq: start.next_seq.saturating_sub(1) });
-        }
-        Ok(report)
+            let (seen, expected) = match reading.join() {
+                Ok(done) => done?,
+                Err(_) => return Err(DbError::ReaderFailed),
+            };
+            if !rows.is_empty() {
+                self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
+                progress(report.to, seen);
+            }
+            if seen < start.next_seq {
+                return Err(DbError::Behind { ledger, ledger_head: seen, db_head: start.next_seq });
+            }
+            if expected.next_seq == start.next_seq && expected.head != start.head {
+                return Err(DbError::Fork { ledger, seq: start.next_seq.saturating_sub(1) });
+            }
+            Ok(report)
+        })
     }
 
     /// Stores `rows` (the entries after the one whose hash is `prev`) in
@@ -738,6 +695,102 @@ impl Db {
         }
         Ok(verdict)
     }
+}
+
+/// Rows sent from the reader thread at a time.
+const CHUNK: usize = 4096;
+
+/// Chunks waiting between the reader thread and the storing one.
+const QUEUE: usize = 8;
+
+/// Reads and verifies the ledger from the segment holding entry
+/// `start.next_seq` on, checking that its entries continue `start`, and
+/// sends the entries from `start.next_seq` on in chunks. Returns the
+/// entries the directory holds and its head, or the failure (the channel
+/// closes first, so the storing side stores no batch it has not completed).
+fn read_ledger(
+    reader: &LedgerReader,
+    start: Anchor,
+    out: &std::sync::mpsc::SyncSender<Vec<Row>>,
+) -> Result<(u64, Anchor), DbError> {
+    let ledger = reader.ledger_id();
+    let mut expected = start;
+    let mut rows: Vec<Row> = Vec::with_capacity(CHUNK);
+    let mut first_segment = true;
+    // Entries the directory holds (read so far).
+    let mut seen = 0u64;
+    for segment in reader.segments_from(start.next_seq)? {
+        let segment = segment?;
+        let anchor = segment.header.start;
+        if first_segment {
+            first_segment = false;
+            if anchor.next_seq > expected.next_seq {
+                return Err(DbError::Gap {
+                    ledger,
+                    db_head: expected.next_seq,
+                    first: anchor.next_seq,
+                });
+            }
+            if anchor.next_seq == expected.next_seq && anchor.head != expected.head {
+                return Err(DbError::Fork { ledger, seq: anchor.next_seq.saturating_sub(1) });
+            }
+        }
+        for v in Verifier::new(segment.frames(), anchor) {
+            let v = v.map_err(|failure| {
+                DbError::Ledger(file::Error::Corrupted {
+                    path: segment.path.clone(),
+                    failure: failure.into(),
+                })
+            })?;
+            let seq = v.header.seq;
+            seen = seq + 1;
+            if seq + 1 == expected.next_seq && v.hash != expected.head {
+                return Err(DbError::Fork { ledger, seq });
+            }
+            if seq < expected.next_seq {
+                continue;
+            }
+            if seq > expected.next_seq {
+                // A later segment starts after the one before ends.
+                return Err(DbError::Gap { ledger, db_head: expected.next_seq, first: seq });
+            }
+            if seq == anchor.next_seq && anchor.head != expected.head {
+                return Err(DbError::Fork { ledger, seq });
+            }
+            let kind = v.kind();
+            let checkpoint = match kind {
+                Ok(RecordKind::Checkpointed) => match v.record() {
+                    Ok(Record::Checkpointed(c)) => {
+                        Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            rows.push(Row {
+                seq: seq_i64(seq),
+                hash: v.hash.0,
+                time: v.header.time.0,
+                kind: kind.map_or(-1, |k| i64::from(k.number())),
+                actor: v.header.actor.as_str().to_string(),
+                station: v.header.station.as_str().to_string(),
+                body: v.body.to_vec(),
+                checkpoint,
+            });
+            expected = Anchor { next_seq: seq + 1, head: v.hash };
+            if rows.len() >= CHUNK {
+                let full = core::mem::replace(&mut rows, Vec::with_capacity(CHUNK));
+                if out.send(full).is_err() {
+                    // The storing side stopped (its own error).
+                    return Ok((seen, expected));
+                }
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let _ = out.send(rows);
+    }
+    Ok((seen, expected))
 }
 
 /// Why a stored body is not entry `seq` linking to `prev`, if it is not;
