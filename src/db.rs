@@ -43,22 +43,23 @@ const MIGRATION_LOCK: i64 = 0x6c6f_746c_6564_6700;
 /// The migrations, in order: migration `i` takes the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[r"
 CREATE TABLE lotledger.ledgers (
+    ledger_no  integer GENERATED ALWAYS AS IDENTITY UNIQUE,
     ledger_id  bytea PRIMARY KEY CHECK (length(ledger_id) = 16),
     head_seq   bigint NOT NULL CHECK (head_seq >= 0),
     head_hash  bytea NOT NULL CHECK (length(head_hash) = 32),
     synced_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE lotledger.entries (
-    ledger_id  bytea NOT NULL,
     seq        bigint NOT NULL,
-    hash       bytea NOT NULL,
     time_ms    bigint NOT NULL,
-    kind       bigint NOT NULL,
+    ledger_no  integer NOT NULL,
+    kind       integer NOT NULL,
+    hash       bytea NOT NULL,
     actor      text NOT NULL,
     station    text NOT NULL,
     body       bytea NOT NULL,
-    PRIMARY KEY (ledger_id, seq)
-) PARTITION BY HASH (ledger_id);
+    PRIMARY KEY (ledger_no, seq)
+) PARTITION BY HASH (ledger_no);
 CREATE TABLE lotledger.entries_p0 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 0);
 CREATE TABLE lotledger.entries_p1 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 1);
 CREATE TABLE lotledger.entries_p2 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 2);
@@ -68,12 +69,12 @@ CREATE TABLE lotledger.entries_p5 PARTITION OF lotledger.entries FOR VALUES WITH
 CREATE TABLE lotledger.entries_p6 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 6);
 CREATE TABLE lotledger.entries_p7 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 7);
 CREATE TABLE lotledger.checkpoints (
-    ledger_id  bytea NOT NULL,
+    ledger_no  integer NOT NULL,
     seq        bigint NOT NULL,
     size       bigint NOT NULL,
     root       bytea NOT NULL,
     signed     boolean NOT NULL,
-    PRIMARY KEY (ledger_id, seq)
+    PRIMARY KEY (ledger_no, seq)
 );
 "];
 
@@ -222,9 +223,6 @@ pub enum DbFailure {
         /// The checkpoint entry.
         seq: u64,
     },
-    /// Entries or checkpoints are stored for the ledger but its head is not
-    /// recorded (the row in `lotledger.ledgers` was deleted).
-    NoHead,
     /// The entries end before the ledger's recorded head, or the last hash
     /// is not the recorded head hash (a truncated or rolled-back table).
     Head {
@@ -249,7 +247,6 @@ impl fmt::Display for DbFailure {
             Self::Checkpoint { seq } => {
                 write!(f, "checkpoint at entry {seq} does not match the stored entries before it")
             }
-            Self::NoHead => f.write_str("entries are stored but the ledger's head is not recorded"),
             Self::Head { entries, head } => write!(
                 f,
                 "the table holds {entries} entries but the ledger's recorded head is {head}"
@@ -307,7 +304,7 @@ struct Row {
     seq: i64,
     hash: [u8; 32],
     time: i64,
-    kind: i64,
+    kind: i32,
     actor: String,
     station: String,
     body: Vec<u8>,
@@ -478,18 +475,22 @@ impl Db {
         let id = &ledger.0[..];
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(ledger)])?;
-        // Another sync of this ledger may have stored entries since this
-        // one read the head: look again under the lock.
-        let stored = tx
-            .query_opt(
-                "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
-                &[&id],
-            )?
-            .map(|r| (seq_u64(r.get(0)), digest(&r.get::<_, Vec<u8>>(1))));
-        let (db_seq, db_hash) = match stored {
-            Some((seq, hash)) => (seq, hash.unwrap_or(Digest([0; 32]))),
-            None => (0, entry::genesis(ledger)),
-        };
+        // The ledger's row, made in this transaction for a new ledger (so
+        // it is there only once entries are). Another sync of this ledger
+        // may have stored entries since this one read the head: look again
+        // under the lock.
+        tx.execute(
+            "INSERT INTO lotledger.ledgers (ledger_id, head_seq, head_hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (ledger_id) DO NOTHING",
+            &[&id, &&entry::genesis(ledger).0[..]],
+        )?;
+        let row = tx.query_one(
+            "SELECT ledger_no, head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&id],
+        )?;
+        let no: i32 = row.get(0);
+        let db_seq = seq_u64(row.get(1));
+        let db_hash = digest(&row.get::<_, Vec<u8>>(2)).unwrap_or(Digest([0; 32]));
         if db_seq < first_seq {
             return Err(DbError::Gap { ledger: *ledger, db_head: db_seq, first: first_seq });
         }
@@ -497,8 +498,8 @@ impl Db {
             // Stored already, past this batch: the same entries?
             let hash: Option<Vec<u8>> = tx
                 .query_opt(
-                    "SELECT hash FROM lotledger.entries WHERE ledger_id = $1 AND seq = $2",
-                    &[&id, &seq_i64(last_seq)],
+                    "SELECT hash FROM lotledger.entries WHERE ledger_no = $1 AND seq = $2",
+                    &[&no, &seq_i64(last_seq)],
                 )?
                 .map(|r| r.get(0));
             if hash.as_deref() != Some(&last_hash[..]) {
@@ -524,15 +525,15 @@ impl Db {
             return Ok(());
         }
         let sink = tx.copy_in(
-            "COPY lotledger.entries (ledger_id, seq, hash, time_ms, kind, actor, station, body) \
+            "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body) \
              FROM STDIN BINARY",
         )?;
         let types = [
-            Type::BYTEA,
+            Type::INT4,
             Type::INT8,
             Type::BYTEA,
             Type::INT8,
-            Type::INT8,
+            Type::INT4,
             Type::TEXT,
             Type::TEXT,
             Type::BYTEA,
@@ -541,24 +542,24 @@ impl Db {
         let mut bytes = 0u64;
         let fresh = rows.get(skip..).unwrap_or_default();
         for r in fresh {
-            w.write(&[&id, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
+            w.write(&[&no, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
             bytes += r.body.len() as u64;
         }
         let stored_now = w.finish()?;
         for r in fresh {
             if let Some((size, root, signed)) = &r.checkpoint {
                 tx.execute(
-                    "INSERT INTO lotledger.checkpoints (ledger_id, seq, size, root, signed) \
+                    "INSERT INTO lotledger.checkpoints (ledger_no, seq, size, root, signed) \
                      VALUES ($1, $2, $3, $4, $5)",
-                    &[&id, &r.seq, size, &&root[..], signed],
+                    &[&no, &r.seq, size, &&root[..], signed],
                 )?;
             }
         }
         let head = seq_i64(last_seq + 1);
         tx.execute(
-            "INSERT INTO lotledger.ledgers (ledger_id, head_seq, head_hash) VALUES ($1, $2, $3) \
-             ON CONFLICT (ledger_id) DO UPDATE SET head_seq = $2, head_hash = $3, synced_at = now()",
-            &[&id, &head, &&last_hash[..]],
+            "UPDATE lotledger.ledgers SET head_seq = $2, head_hash = $3, synced_at = now() \
+             WHERE ledger_no = $1",
+            &[&no, &head, &&last_hash[..]],
         )?;
         tx.commit()?;
         report.to = last_seq + 1;
@@ -585,6 +586,23 @@ impl Db {
             .collect())
     }
 
+    /// Ledger numbers that entries or checkpoints are stored under but
+    /// `lotledger.ledgers` does not hold (its row deleted in SQL). Reads
+    /// every row's ledger number, as a whole verification does.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn orphans(&mut self) -> Result<Vec<i32>, DbError> {
+        let rows = self.client.query(
+            "SELECT DISTINCT x.ledger_no FROM (SELECT ledger_no FROM lotledger.entries \
+             UNION ALL SELECT ledger_no FROM lotledger.checkpoints) x \
+             WHERE NOT EXISTS (SELECT 1 FROM lotledger.ledgers l WHERE l.ledger_no = x.ledger_no) \
+             ORDER BY 1",
+            &[],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// Recomputes every hash of `ledger` from the stored bytes, from
     /// genesis, streaming them out of the database with binary `COPY`, and
     /// checks each stored checkpoint's root and the recorded head.
@@ -593,21 +611,23 @@ impl Db {
     /// [`DbError::Postgres`]. A broken chain is not an error: it is the
     /// verdict's `failure`.
     pub fn verify(&mut self, ledger: &LedgerId) -> Result<DbVerdict, DbError> {
-        let recorded = self
-            .client
-            .query_opt(
-                "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
-                &[&&ledger.0[..]],
-            )?
-            .map(|r| Anchor {
-                next_seq: seq_u64(r.get(0)),
-                head: digest(&r.get::<_, Vec<u8>>(1)).unwrap_or(Digest([0; 32])),
-            });
+        let Some(row) = self.client.query_opt(
+            "SELECT ledger_no, head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&&ledger.0[..]],
+        )?
+        else {
+            return Err(DbError::UnknownLedger { ledger: *ledger });
+        };
+        let no: i32 = row.get(0);
+        let recorded = Anchor {
+            next_seq: seq_u64(row.get(1)),
+            head: digest(&row.get::<_, Vec<u8>>(2)).unwrap_or(Digest([0; 32])),
+        };
         let checkpoints: Vec<(u64, u64, Digest)> = self
             .client
             .query(
-                "SELECT seq, size, root FROM lotledger.checkpoints WHERE ledger_id = $1 ORDER BY seq",
-                &[&&ledger.0[..]],
+                "SELECT seq, size, root FROM lotledger.checkpoints WHERE ledger_no = $1 ORDER BY seq",
+                &[&no],
             )?
             .iter()
             .map(|r| {
@@ -615,22 +635,13 @@ impl Db {
                 (seq_u64(r.get(0)), seq_u64(r.get(1)), digest(&root).unwrap_or(Digest([0; 32])))
             })
             .collect();
-        if recorded.is_none() && checkpoints.is_empty() {
-            let any = self.client.query_opt(
-                "SELECT 1 FROM lotledger.entries WHERE ledger_id = $1 LIMIT 1",
-                &[&&ledger.0[..]],
-            )?;
-            if any.is_none() {
-                return Err(DbError::UnknownLedger { ledger: *ledger });
-            }
-        }
         let mut verdict =
             DbVerdict { ledger: *ledger, entries: 0, checkpoints: 0, head: None, failure: None };
-        let hex: String = ledger.to_string();
+        // COPY takes no parameters; `no` is a number.
         let reader = self.client.copy_out(
             format!(
                 "COPY (SELECT seq, hash, body FROM lotledger.entries \
-                 WHERE ledger_id = '\\x{hex}'::bytea ORDER BY seq) TO STDOUT BINARY"
+                 WHERE ledger_no = {no} ORDER BY seq) TO STDOUT BINARY"
             )
             .as_str(),
         )?;
@@ -680,16 +691,14 @@ impl Db {
             prev = Anchor { next_seq: seq + 1, head: hash };
             verdict.entries += 1;
         }
-        let short = recorded.is_some_and(|r| prev.next_seq < r.next_seq);
+        let short = prev.next_seq < recorded.next_seq;
         if pending.next().is_some() || short {
             // A stored checkpoint or the recorded head names entries the
             // table no longer holds (deleted from the end, or truncated).
             verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: None });
-        } else if let Some(recorded) = recorded.filter(|r| *r != prev) {
+        } else if recorded != prev {
             verdict.failure =
                 Some(DbFailure::Head { entries: prev.next_seq, head: recorded.next_seq });
-        } else if recorded.is_none() {
-            verdict.failure = Some(DbFailure::NoHead);
         } else {
             verdict.head = Some(prev.head);
         }
@@ -771,7 +780,7 @@ fn read_ledger(
                 seq: seq_i64(seq),
                 hash: v.hash.0,
                 time: v.header.time.0,
-                kind: kind.map_or(-1, |k| i64::from(k.number())),
+                kind: kind.map_or(-1, |k| i32::try_from(k.number()).unwrap_or(-1)),
                 actor: v.header.actor.as_str().to_string(),
                 station: v.header.station.as_str().to_string(),
                 body: v.body.to_vec(),

@@ -72,7 +72,10 @@ fn a_demo_ledger_syncs_verifies_and_a_second_run_stores_nothing() {
         assert_eq!(row.get::<_, i64>(0), i64::try_from(e.header.seq).unwrap());
         assert_eq!(row.get::<_, Vec<u8>>(1), e.hash.0.to_vec());
         assert_eq!(row.get::<_, Vec<u8>>(2), e.body);
-        assert_eq!(row.get::<_, i64>(3), i64::from(e.record().unwrap().kind().number()));
+        assert_eq!(
+            row.get::<_, i32>(3),
+            i32::try_from(e.record().unwrap().kind().number()).unwrap()
+        );
         n += 1;
     }
     assert_eq!((n, stored.len()), (3000, 3000));
@@ -268,6 +271,12 @@ fn edits_in_sql_are_found_at_the_right_ledger_and_seq() {
     let (code, out, _) = run(&["verify", "--db", &url, "--ledger", &id]);
     assert_eq!(code, 1);
     assert!(out.contains(&format!("ledger {id}: FAILED: entry 0 is missing")), "{out}");
+    // The ledger's row deleted: its rows are orphans, found.
+    let url = fresh();
+    sql(&url, "DELETE FROM lotledger.ledgers");
+    let (code, out, _) = run(&["verify", "--db", &url]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("which lotledger.ledgers does not hold"), "{out}");
     // A ledger the database does not hold.
     let (code, _, err) = run(&["verify", "--db", &url, "--ledger", &"ab".repeat(16)]);
     assert_eq!(code, 6, "{err}");

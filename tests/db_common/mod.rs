@@ -41,14 +41,17 @@ pub fn dump(url: &str) -> Vec<String> {
         ),
         (
             "entries",
-            "SELECT encode(ledger_id, 'hex') || ' ' || seq || ' ' || encode(hash, 'hex') || ' ' || \
+            "SELECT encode(l.ledger_id, 'hex') || ' ' || seq || ' ' || encode(hash, 'hex') || ' ' || \
              time_ms || ' ' || kind || ' ' || actor || ' ' || station || ' ' || md5(body) \
-             FROM lotledger.entries ORDER BY ledger_id, seq",
+             FROM lotledger.entries e JOIN lotledger.ledgers l USING (ledger_no) \
+             ORDER BY l.ledger_id, seq",
         ),
         (
             "checkpoints",
-            "SELECT encode(ledger_id, 'hex') || ' ' || seq || ' ' || size || ' ' || \
-             encode(root, 'hex') || ' ' || signed FROM lotledger.checkpoints ORDER BY ledger_id, seq",
+            "SELECT encode(l.ledger_id, 'hex') || ' ' || seq || ' ' || size || ' ' || \
+             encode(root, 'hex') || ' ' || signed \
+             FROM lotledger.checkpoints c JOIN lotledger.ledgers l USING (ledger_no) \
+             ORDER BY l.ledger_id, seq",
         ),
     ] {
         for row in c.query(sql, &[]).unwrap() {

@@ -229,6 +229,22 @@ pub fn verify(
             failure: v.failure.as_ref().map(ToString::to_string),
         });
     }
+    if ledger.is_none() {
+        for no in db.orphans().map_err(cli_error)? {
+            rows.push(VerifyRow {
+                ledger: format!("number {no}"),
+                ok: false,
+                entries: 0,
+                checkpoints: 0,
+                head_hash: None,
+                failed_seq: None,
+                failure: Some(format!(
+                    "rows are stored under ledger number {no}, which lotledger.ledgers does not hold \
+                     (its row was deleted)"
+                )),
+            });
+        }
+    }
     let ok = rows.iter().all(|r| r.ok);
     if format == Format::Json {
         output::print_json(&rows)?;
