@@ -76,6 +76,23 @@ CREATE TABLE lotledger.checkpoints (
     signed     boolean NOT NULL,
     PRIMARY KEY (ledger_no, seq)
 );
+CREATE TABLE lotledger.lot_links (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    in_item    text NOT NULL,
+    in_lot     text NOT NULL,
+    out_item   text NOT NULL,
+    out_lot    text NOT NULL
+);
+CREATE INDEX lot_links_in ON lotledger.lot_links (in_item, in_lot);
+CREATE INDEX lot_links_out ON lotledger.lot_links (out_item, out_lot);
+CREATE TABLE lotledger.corrections (
+    ledger_no   integer NOT NULL,
+    seq         bigint NOT NULL,
+    target_seq  bigint NOT NULL,
+    target_hash bytea NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
 "];
 
 /// What went wrong talking to the database or reading a ledger.
@@ -309,6 +326,16 @@ struct Row {
     station: String,
     body: Vec<u8>,
     checkpoint: Option<(i64, [u8; 32], bool)>,
+    derived: Derived,
+}
+
+/// The rows derived from one entry for the queries in SQL.
+enum Derived {
+    None,
+    /// A production: (input item, input lot, output item, output lot).
+    Links(Vec<[String; 4]>),
+    /// A correction: the target's seq and hash.
+    Correction(i64, [u8; 32]),
 }
 
 impl Db {
@@ -546,6 +573,31 @@ impl Db {
             bytes += r.body.len() as u64;
         }
         let stored_now = w.finish()?;
+        if fresh.iter().any(|r| matches!(r.derived, Derived::Links(_))) {
+            let sink = tx.copy_in(
+                "COPY lotledger.lot_links (ledger_no, seq, in_item, in_lot, out_item, out_lot) \
+                 FROM STDIN BINARY",
+            )?;
+            let types = [Type::INT4, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
+            let mut w = BinaryCopyInWriter::new(sink, &types);
+            for r in fresh {
+                if let Derived::Links(links) = &r.derived {
+                    for [a, b, c, d] in links {
+                        w.write(&[&no, &r.seq, a, b, c, d])?;
+                    }
+                }
+            }
+            w.finish()?;
+        }
+        for r in fresh {
+            if let Derived::Correction(target, hash) = &r.derived {
+                tx.execute(
+                    "INSERT INTO lotledger.corrections (ledger_no, seq, target_seq, target_hash) \
+                     VALUES ($1, $2, $3, $4)",
+                    &[&no, &r.seq, target, &&hash[..]],
+                )?;
+            }
+        }
         for r in fresh {
             if let Some((size, root, signed)) = &r.checkpoint {
                 tx.execute(
@@ -583,6 +635,68 @@ impl Db {
                 let v: Vec<u8> = r.get(0);
                 <[u8; 16]>::try_from(v.as_slice()).ok().map(LedgerId)
             })
+            .collect())
+    }
+
+    /// The lots reached from `item`/`lot` through production links in
+    /// force, forward (lots made from it) or backward (lots it was made
+    /// from), each with its depth (production steps from the start, the
+    /// fewest), nearest first, computed in the database by a recursive
+    /// query over `lotledger.lot_links`. The start lot is at depth 0; an
+    /// empty answer means no stored link names it.
+    ///
+    /// A production is out of force when an applied correction (one naming
+    /// an earlier entry of its ledger with that entry's hash) voids it and
+    /// that correction is not itself voided by an applied correction: exact
+    /// for chains of corrections up to two long.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn trace_lots(
+        &mut self,
+        item: &str,
+        lot: &str,
+        forward: bool,
+    ) -> Result<Vec<(String, String, u32)>, DbError> {
+        let (from, to) = if forward { ("in", "out") } else { ("out", "in") };
+        let sql = format!(
+            "WITH RECURSIVE
+             applied AS (
+                 SELECT c.ledger_no, c.seq, c.target_seq FROM lotledger.corrections c
+                 JOIN lotledger.entries e ON e.ledger_no = c.ledger_no AND e.seq = c.target_seq
+                 WHERE c.target_seq < c.seq
+                   AND substring(e.hash FROM 1 FOR 8) = substring(c.target_hash FROM 1 FOR 8)),
+             void AS MATERIALIZED (
+                 SELECT a.ledger_no, a.target_seq AS seq FROM applied a
+                 WHERE NOT EXISTS (SELECT 1 FROM applied b
+                                   WHERE b.ledger_no = a.ledger_no AND b.target_seq = a.seq)),
+             walk(item, lot, depth) AS (
+                 SELECT $1::text, $2::text, 0
+                 UNION
+                 SELECT l.{to}_item, l.{to}_lot, w.depth + 1
+                 FROM walk w JOIN lotledger.lot_links l
+                   ON l.{from}_item = w.item AND l.{from}_lot = w.lot
+                 WHERE w.depth < 10000
+                   AND NOT EXISTS (SELECT 1 FROM void v
+                                   WHERE v.ledger_no = l.ledger_no AND v.seq = l.seq))
+             SELECT item, lot, min(depth) AS depth FROM walk
+             GROUP BY item, lot ORDER BY depth, item, lot"
+        );
+        let rows = self.client.query(sql.as_str(), &[&item, &lot])?;
+        if rows.len() == 1 {
+            // Only the start: is it named by any link at all?
+            let named = self.client.query_opt(
+                "SELECT 1 FROM lotledger.lot_links WHERE (in_item = $1 AND in_lot = $2) \
+                 OR (out_item = $1 AND out_lot = $2) LIMIT 1",
+                &[&item, &lot],
+            )?;
+            if named.is_none() {
+                return Ok(Vec::new());
+            }
+        }
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), u32::try_from(r.get::<_, i32>(2)).unwrap_or(0)))
             .collect())
     }
 
@@ -767,14 +881,34 @@ fn read_ledger(
                 return Err(DbError::Fork { ledger, seq });
             }
             let kind = v.kind();
-            let checkpoint = match kind {
-                Ok(RecordKind::Checkpointed) => match v.record() {
-                    Ok(Record::Checkpointed(c)) => {
-                        Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
-                    }
-                    _ => None,
-                },
+            let record = match kind {
+                Ok(RecordKind::Checkpointed | RecordKind::Produced | RecordKind::Corrected) => {
+                    v.record().ok()
+                }
                 _ => None,
+            };
+            let (checkpoint, derived) = match record {
+                Some(Record::Checkpointed(c)) => {
+                    (Some((seq_i64(c.size), c.root.0, c.signature.is_some())), Derived::None)
+                }
+                Some(Record::Produced(p)) => {
+                    let mut links = Vec::new();
+                    for i in &p.inputs {
+                        for o in p.outputs.iter().filter(|o| o.lot != i.lot) {
+                            links.push([
+                                i.lot.item.to_string(),
+                                i.lot.lot.as_str().to_string(),
+                                o.lot.item.to_string(),
+                                o.lot.lot.as_str().to_string(),
+                            ]);
+                        }
+                    }
+                    (None, Derived::Links(links))
+                }
+                Some(Record::Corrected(c)) => {
+                    (None, Derived::Correction(seq_i64(c.target.seq), c.target.hash.0))
+                }
+                _ => (None, Derived::None),
             };
             rows.push(Row {
                 seq: seq_i64(seq),
@@ -785,6 +919,7 @@ fn read_ledger(
                 station: v.header.station.as_str().to_string(),
                 body: v.body.to_vec(),
                 checkpoint,
+                derived,
             });
             expected = Anchor { next_seq: seq + 1, head: v.hash };
             if rows.len() >= CHUNK {
