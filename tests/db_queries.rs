@@ -170,3 +170,54 @@ fn corrected_productions_are_left_out_as_the_index_leaves_them_out() {
     }
     assert!(compared >= 6);
 }
+
+/// `lotledger trace --db` answers with the lots and depths `lotledger trace
+/// DIR` gives.
+#[test]
+fn the_trace_command_on_the_database_gives_the_directory_s_lots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("plant");
+    let bin = env!("CARGO_BIN_EXE_lotledger");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let d = dir.to_str().unwrap();
+    run(&["demo", "--out", d, "--events", "5000"]);
+    let url = pg::fresh_db();
+    run(&["sync", d, "--db", &url, "--json"]);
+    let lots_of = |v: &serde_json::Value| {
+        let mut l: Vec<(String, String, u64)> = v["lots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["item"].as_str().unwrap().to_owned(),
+                    l["lot"].as_str().unwrap().to_owned(),
+                    l["depth"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        l.sort_by(|a, b| (a.2, &a.0, &a.1).cmp(&(b.2, &b.0, &b.1)));
+        l
+    };
+    let mut deep = 0;
+    for lot in ["RM-ESTRADIOL/R260003", "RM-NICOTINE/R260002", "IM-BLEND-L/M260001", "PM-POUCH-ALU/R260004"] {
+        for back in [false, true] {
+            let mut args = vec!["trace", d, "--lot", lot, "--json", "--no-cache"];
+            let mut db_args = vec!["trace", "--db", &url, "--lot", lot, "--json"];
+            if back {
+                args.push("--backward");
+                db_args.push("--backward");
+            }
+            let (memory, sql) = (lots_of(&run(&args)), lots_of(&run(&db_args)));
+            assert_eq!(sql, memory, "{lot} backward={back}");
+            if memory.len() > 1 {
+                deep += 1;
+            }
+        }
+    }
+    assert!(deep >= 3, "{deep}");
+}

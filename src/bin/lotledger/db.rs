@@ -269,3 +269,55 @@ pub fn verify(
     }
     Ok(if ok { Outcome::Ok } else { Outcome::CheckFailed })
 }
+
+#[derive(Serialize)]
+struct TracedRow {
+    item: String,
+    lot: String,
+    depth: u32,
+}
+
+#[derive(Serialize)]
+struct TraceAnswer {
+    start: String,
+    direction: &'static str,
+    lots: Vec<TracedRow>,
+}
+
+/// `lotledger trace --db URL --lot LOT [--backward]`: the lots reached,
+/// nearest first, computed in the database.
+pub fn trace(url: &str, lot: &str, backward: bool, format: Format) -> Result<Outcome, CliError> {
+    let id = crate::queries::parse_lot(lot)?;
+    let (item, code) = (id.item.to_string(), id.lot.as_str().to_owned());
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let mut lots = db.trace_lots(&item, &code, !backward).map_err(cli_error)?;
+    if lots.is_empty() {
+        // No production link names it: the trace is the lot alone.
+        lots.push((item, code, 0));
+    }
+    let answer = TraceAnswer {
+        start: id.to_string(),
+        direction: if backward { "backward" } else { "forward" },
+        lots: lots.into_iter().map(|(item, lot, depth)| TracedRow { item, lot, depth }).collect(),
+    };
+    match format {
+        Format::Json => output::print_json(&answer)?,
+        Format::Table | Format::Csv => {
+            let mut t = Table::new(&["item", "lot", "depth"]);
+            for l in &answer.lots {
+                t.row([l.item.clone(), l.lot.clone(), l.depth.to_string()]);
+            }
+            if format == Format::Csv {
+                output::print(&t.csv())?;
+            } else {
+                output::print(&format!(
+                    "{} trace of {} (lots, computed in the database)\n{}",
+                    answer.direction,
+                    answer.start,
+                    t.render()
+                ))?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -180,8 +180,12 @@ enum Command {
     /// them) or backward (every input lot, supplier, receipt, inspection).
     Trace {
         /// The ledger directories (lots and parties join across them).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Trace in the PostgreSQL repository instead (docs/POSTGRES.md):
+        /// the lots reached and their depths, computed in the database.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dirs", "supplier_lot", "graph"])]
+        db: Option<String>,
         /// The lot: ITEM/LOT (gtin:09506000134352/B260001, RM-0042/R260001) or a GS1 scan.
         #[arg(long, required_unless_present = "supplier_lot", conflicts_with = "supplier_lot")]
         lot: Option<String>,
@@ -644,7 +648,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 json,
             )
         }
-        Command::Trace { dirs, lot, supplier_lot, supplier, backward, graph, format } => {
+        Command::Trace { db: Some(url), lot, backward, format, .. } => {
+            db::trace(&url, lot.as_deref().unwrap_or_default(), backward, format.format())
+        }
+        Command::Trace { dirs, lot, supplier_lot, supplier, backward, graph, format, .. } => {
             let start = match lot {
                 Some(lot) => queries::Start::Lot(lot),
                 None => queries::Start::SupplierLot(queries::receipt_filter(
