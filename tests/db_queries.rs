@@ -204,7 +204,12 @@ fn the_trace_command_on_the_database_gives_the_directory_s_lots() {
         l
     };
     let mut deep = 0;
-    for lot in ["RM-ESTRADIOL/R260003", "RM-NICOTINE/R260002", "IM-BLEND-L/M260001", "PM-POUCH-ALU/R260004"] {
+    for lot in [
+        "RM-ESTRADIOL/R260003",
+        "RM-NICOTINE/R260002",
+        "IM-BLEND-L/M260001",
+        "PM-POUCH-ALU/R260004",
+    ] {
         for back in [false, true] {
             let mut args = vec!["trace", d, "--lot", lot, "--json", "--no-cache"];
             let mut db_args = vec!["trace", "--db", &url, "--lot", lot, "--json"];
