@@ -354,3 +354,48 @@ fn concurrent_syncs_of_one_ledger_never_store_an_entry_twice() {
         assert_eq!(verify(&url).0, 0);
     }
 }
+
+#[test]
+fn device_ledgers_received_by_store_and_forward_sync_the_same_way() {
+    use lotledger::chain::{Anchor, Writer};
+    use lotledger::demo::{Plant, PlantConfig};
+    use lotledger::file::DeviceLedgers;
+    use lotledger::forward::Receiver;
+
+    let root = tempfile::tempdir().unwrap();
+    let mut rx = Receiver::new(DeviceLedgers::new(root.path()));
+    let devices = [LedgerId([0x51; 16]), LedgerId([0x52; 16])];
+    let mut frames = Vec::new();
+    for (i, id) in devices.iter().enumerate() {
+        let mut w = Writer::new(Vec::new(), vec![0u8; 4096], Anchor::genesis(id));
+        let mut starts = Vec::new();
+        let plant = Plant::new(&PlantConfig { seed: 20 + i as u64, ..PlantConfig::default() });
+        for (stamp, record) in plant.take(400) {
+            starts.push(w.storage().len());
+            w.append(&stamp, &record).unwrap();
+        }
+        let bytes = w.into_parts().0;
+        rx.receive(id, &bytes[..starts[250]]).unwrap();
+        frames.push((bytes, starts));
+    }
+    let store = DeviceLedgers::new(root.path());
+    let dirs: Vec<_> = devices.iter().map(|id| store.dir(id)).collect();
+    let url = pg::fresh_db();
+    let (code, rows, err) = sync(&url, &[&dirs[0], &dirs[1]], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!((rows[0]["stored"].as_u64(), rows[1]["stored"].as_u64()), (Some(250), Some(250)));
+    // More forwarded (with a resent overlap): only the new entries ship.
+    for (id, (bytes, starts)) in devices.iter().zip(&frames) {
+        rx.receive(id, &bytes[starts[200]..]).unwrap();
+    }
+    let (code, rows, err) = sync(&url, &[&dirs[0], &dirs[1]], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!((rows[0]["stored"].as_u64(), rows[1]["entries"].as_u64()), (Some(150), Some(400)));
+    let (code, v) = verify(&url);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    // The stored hashes are the device's own chain.
+    let reader = LedgerReader::open(&dirs[1]).unwrap();
+    let last = reader.entries().unwrap().last().unwrap().unwrap();
+    assert_eq!(v[1]["head_hash"].as_str(), Some(last.hash.to_string().as_str()));
+}
