@@ -240,6 +240,14 @@ pub enum DbFailure {
         /// The checkpoint entry.
         seq: u64,
     },
+    /// A checkpoint entry's signature did not pass the caller's check
+    /// ([`Db::verify_with`]).
+    Signature {
+        /// The checkpoint entry.
+        seq: u64,
+        /// Why not (naming the entry and the signer).
+        why: String,
+    },
     /// The entries end before the ledger's recorded head, or the last hash
     /// is not the recorded head hash (a truncated or rolled-back table).
     Head {
@@ -261,6 +269,7 @@ impl fmt::Display for DbFailure {
                 write!(f, "entry {seq}: the stored hash is not the hash of its stored bytes")
             }
             Self::BadBody { seq, why } => write!(f, "entry {seq}: {why}"),
+            Self::Signature { why, .. } => f.write_str(why),
             Self::Checkpoint { seq } => {
                 write!(f, "checkpoint at entry {seq} does not match the stored entries before it")
             }
@@ -725,6 +734,22 @@ impl Db {
     /// [`DbError::Postgres`]. A broken chain is not an error: it is the
     /// verdict's `failure`.
     pub fn verify(&mut self, ledger: &LedgerId) -> Result<DbVerdict, DbError> {
+        self.verify_with(ledger, |_, _, _| Ok(()))
+    }
+
+    /// As [`Db::verify`], also calling `check(seq, record, head)` for each
+    /// checkpoint entry whose root matches (`head`: the hash of entry
+    /// `seq - 1`, none for entry 0), for example to check its signature
+    /// with trusted keys; its `Err` is the verdict's
+    /// [`DbFailure::Signature`].
+    ///
+    /// # Errors
+    /// As [`Db::verify`].
+    pub fn verify_with(
+        &mut self,
+        ledger: &LedgerId,
+        mut check: impl FnMut(u64, &Checkpointed, Option<&Digest>) -> Result<(), String>,
+    ) -> Result<DbVerdict, DbError> {
         let Some(row) = self.client.query_opt(
             "SELECT ledger_no, head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
             &[&&ledger.0[..]],
@@ -787,6 +812,10 @@ impl Db {
                 // A checkpoint entry's own root, as `verify DIR` checks it.
                 if c.size != seq || tree.root() != c.root.0 {
                     verdict.failure = Some(DbFailure::Checkpoint { seq });
+                    return Ok(verdict);
+                }
+                if let Err(why) = check(seq, &c, (seq > 0).then_some(&prev.head)) {
+                    verdict.failure = Some(DbFailure::Signature { seq, why });
                     return Ok(verdict);
                 }
             }

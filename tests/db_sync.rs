@@ -399,3 +399,28 @@ fn device_ledgers_received_by_store_and_forward_sync_the_same_way() {
     let last = reader.entries().unwrap().last().unwrap().unwrap();
     assert_eq!(v[1]["head_hash"].as_str(), Some(last.hash.to_string().as_str()));
 }
+
+#[test]
+fn verify_db_checks_checkpoint_signatures_with_the_given_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (url, _) = checkpointed(t);
+    let public = t.join("qa.example.pub");
+    let (code, out, err) = run(&["verify", "--db", &url, "--json", "--key", s(&public)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v[0]["checkpoints"].as_u64().unwrap() >= 4, "{v}");
+    assert_eq!(v[0]["signatures_verified"], v[0]["checkpoints"], "{v}");
+    let first = count(&url, "SELECT min(seq) FROM lotledger.checkpoints");
+
+    // Another key: the entries are not signed by it.
+    let other = t.join("other");
+    std::fs::create_dir(&other).unwrap();
+    assert_eq!(run(&["keygen", "--name", "qa.other", "--dir", s(&other)]).0, 0);
+    let (code, out, _) =
+        run(&["verify", "--db", &url, "--json", "--key", s(&other.join("qa.other.pub"))]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["failed_seq"].as_i64(), Some(first), "{v}");
+    assert!(v[0]["failure"].as_str().unwrap().contains("none of the given keys"), "{v}");
+}

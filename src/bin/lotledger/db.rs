@@ -185,6 +185,8 @@ struct VerifyRow {
     ok: bool,
     entries: u64,
     checkpoints: u64,
+    /// Checkpoint entries whose signature a given key verified.
+    signatures_verified: u64,
     head_hash: Option<String>,
     /// The entry where the chain breaks.
     failed_seq: Option<u64>,
@@ -195,7 +197,7 @@ fn failed_seq(v: &DbVerdict) -> Option<u64> {
     use lotledger::db::DbFailure as F;
     v.failure.as_ref().map(|f| match f {
         F::Missing { seq, .. } | F::HashMismatch { seq } | F::BadBody { seq, .. } => *seq,
-        F::Checkpoint { seq } => *seq,
+        F::Checkpoint { seq } | F::Signature { seq, .. } => *seq,
         F::Head { entries, .. } => *entries,
         _ => v.entries,
     })
@@ -206,9 +208,11 @@ fn failed_seq(v: &DbVerdict) -> Option<u64> {
 pub fn verify(
     db: Option<String>,
     ledger: Option<&str>,
+    keys: &[String],
     format: Format,
 ) -> Result<Outcome, CliError> {
     let url = url(db)?;
+    let parsed = crate::proof::parse_keys(keys)?;
     let mut db = Db::connect(&url).map_err(cli_error)?;
     let ledgers = match ledger {
         Some(text) => vec![LedgerId::from_hex(text.trim()).map_err(|at| {
@@ -218,12 +222,23 @@ pub fn verify(
     };
     let mut rows = Vec::with_capacity(ledgers.len());
     for id in &ledgers {
-        let v = db.verify(id).map_err(cli_error)?;
+        let mut signatures = 0u64;
+        let v = db
+            .verify_with(id, |seq, record, head| {
+                if parsed.is_empty() {
+                    return Ok(());
+                }
+                crate::tree::check_entry_signature(id, seq, record, head, &parsed)?;
+                signatures += 1;
+                Ok(())
+            })
+            .map_err(cli_error)?;
         rows.push(VerifyRow {
             ledger: id.to_string(),
             ok: v.failure.is_none(),
             entries: v.entries,
             checkpoints: v.checkpoints,
+            signatures_verified: signatures,
             head_hash: v.head.map(|h| h.to_string()),
             failed_seq: failed_seq(&v),
             failure: v.failure.as_ref().map(ToString::to_string),
@@ -236,6 +251,7 @@ pub fn verify(
                 ok: false,
                 entries: 0,
                 checkpoints: 0,
+                signatures_verified: 0,
                 head_hash: None,
                 failed_seq: None,
                 failure: Some(format!(
@@ -256,10 +272,15 @@ pub fn verify(
         for r in &rows {
             match &r.failure {
                 None => text.push_str(&format!(
-                    "ledger {}: OK, {} entries, {} checkpoints checked{}\n",
+                    "ledger {}: OK, {} entries, {} checkpoints checked{}{}\n",
                     r.ledger,
                     r.entries,
                     r.checkpoints,
+                    if keys.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} signatures verified", r.signatures_verified)
+                    },
                     r.head_hash.as_ref().map_or_else(String::new, |h| format!(", head {h}")),
                 )),
                 Some(why) => text.push_str(&format!("ledger {}: FAILED: {why}\n", r.ledger)),

@@ -571,8 +571,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref())
         }
-        Command::Verify { dir: None, db, ledger, json, .. } => {
-            db::verify(db, ledger.as_deref(), if json { Format::Json } else { Format::Table })
+        Command::Verify { dir: None, db, ledger, keys, json, .. } => {
+            let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
+            let format = if json { Format::Json } else { Format::Table };
+            db::verify(db, ledger.as_deref(), &keys, format)
         }
         Command::Verify { dir: Some(dir), checkpoint, keys, archived, json, .. } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
