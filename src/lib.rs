@@ -8,6 +8,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod chain;
+#[cfg(feature = "postgres")]
+pub mod db;
 #[cfg(feature = "std")]
 pub mod demo;
 pub mod entry;

@@ -9,6 +9,7 @@
 
 mod append;
 mod archive;
+mod db;
 mod demo;
 mod erase;
 mod gs1;
@@ -126,8 +127,16 @@ enum Command {
     /// Verify every segment, frame, link and record; exit 1 naming the
     /// first failure.
     Verify {
-        /// The ledger directory.
-        dir: PathBuf,
+        /// The ledger directory (or --db).
+        #[arg(required_unless_present = "db")]
+        dir: Option<PathBuf>,
+        /// Verify the central repository instead: recompute every hash from
+        /// the bytes stored in PostgreSQL (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dir", "checkpoint", "archived"])]
+        db: Option<String>,
+        /// With --db: only this ledger (32 hex digits).
+        #[arg(long, value_name = "ID", requires = "db")]
+        ledger: Option<String>,
         /// Also check the ledger against a signed checkpoint saved earlier:
         /// detects a truncated, rolled-back or forked ledger.
         #[arg(long, requires = "keys")]
@@ -149,6 +158,33 @@ enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+    },
+    /// Ship every entry the PostgreSQL repository does not hold yet, per
+    /// ledger, in order, re-verifying the chain (docs/POSTGRES.md).
+    Sync {
+        /// The ledger directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The database (postgresql://user@host/db or host=... dbname=...);
+        /// default: the LOTLEDGER_DB variable.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// Entries per transaction.
+        #[arg(long, default_value_t = lotledger::db::DEFAULT_BATCH)]
+        batch: usize,
+        /// Keep shipping new entries as the ledgers grow, until stopped;
+        /// retries while the database is away.
+        #[arg(long)]
+        follow: bool,
+        /// Seconds between polls with --follow, and between retries.
+        #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+        interval: f64,
+        /// Give up after this many failed attempts in a row to reach the
+        /// database (default: 0 without --follow, never with it).
+        #[arg(long, value_name = "N")]
+        retries: Option<u32>,
+        #[command(flatten)]
+        format: FormatArgs,
     },
     /// Sign the ledger's current tree size, Merkle root and chain head as a
     /// C2SP checkpoint (docs/PROOFS.md).
@@ -199,8 +235,12 @@ enum Command {
     /// them) or backward (every input lot, supplier, receipt, inspection).
     Trace {
         /// The ledger directories (lots and parties join across them).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Trace in the PostgreSQL repository instead (docs/POSTGRES.md):
+        /// the lots reached and their depths, computed in the database.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dirs", "supplier_lot", "graph"])]
+        db: Option<String>,
         /// The lot: ITEM/LOT (gtin:09506000134352/B260001, RM-0042/R260001) or a GS1 scan.
         #[arg(long, required_unless_present = "supplier_lot", conflicts_with = "supplier_lot")]
         lot: Option<String>,
@@ -719,7 +759,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             at.as_deref().map(queries::parse_date).transpose()?,
             &reason,
         ),
-        Command::Verify { dir, keys, json, .. }
+        Command::Verify { dir: Some(dir), keys, json, .. }
             if dir.join(lotledger::file::archive::MANIFEST_FILE).exists() =>
         {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
@@ -775,7 +815,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             ledger::append(&dir, durability, plan.as_ref(), plain_personal_data)
         }
-        Command::Verify { dir, checkpoint, keys, archived, personal_data, json } => {
+        Command::Verify { dir: None, db, ledger, keys, json, .. } => {
+            let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
+            let format = if json { Format::Json } else { Format::Table };
+            db::verify(db, ledger.as_deref(), &keys, format)
+        }
+        Command::Verify { dir: Some(dir), checkpoint, keys, archived, personal_data, json, .. } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
             let args = ledger::VerifyArgs {
@@ -809,6 +854,18 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 format: if json { Format::Json } else { Format::Table },
             };
             erase::erase(&dir, &args)
+        }
+        Command::Sync { dirs, db, batch, follow, interval, retries, format } => {
+            let retries = if follow { retries } else { Some(retries.unwrap_or(0)) };
+            db::sync(db::SyncArgs {
+                dirs,
+                db,
+                batch,
+                follow,
+                interval,
+                retries,
+                format: format.format(),
+            })
         }
         Command::Checkpoint { dir, key, out } => tree::checkpoint(&dir, &key, out.as_ref()),
         Command::Prove { dir, seq, checkpoint, keys, out } => {
@@ -861,7 +918,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 json,
             )
         }
-        Command::Trace { dirs, lot, supplier_lot, supplier, backward, graph, format } => {
+        Command::Trace { db: Some(url), lot, backward, format, .. } => {
+            db::trace(&url, lot.as_deref().unwrap_or_default(), backward, format.format())
+        }
+        Command::Trace { dirs, lot, supplier_lot, supplier, backward, graph, format, .. } => {
             let start = match lot {
                 Some(lot) => queries::Start::Lot(lot),
                 None => queries::Start::SupplierLot(queries::receipt_filter(

@@ -1,0 +1,344 @@
+//! `lotledger sync LEDGER... --db URL` and `lotledger verify --db URL`: the
+//! central repository on PostgreSQL (docs/POSTGRES.md).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lotledger::db::{self, Db, DbError, DbVerdict, SyncReport};
+use lotledger::model::LedgerId;
+use serde::Serialize;
+
+use crate::output::{self, Format, Table};
+use crate::progress::{Progress, Unit};
+use crate::{CliError, Outcome};
+
+/// What `sync` was asked.
+pub struct SyncArgs {
+    /// The ledger directories.
+    pub dirs: Vec<PathBuf>,
+    /// The database URL (`--db`, else `LOTLEDGER_DB`).
+    pub db: Option<String>,
+    /// Entries per transaction.
+    pub batch: usize,
+    /// Keep shipping new entries.
+    pub follow: bool,
+    /// Seconds between polls with `--follow`, and between retries.
+    pub interval: f64,
+    /// Consecutive failed attempts to reach the database before giving up
+    /// (`None`: never give up).
+    pub retries: Option<u32>,
+    /// The output form.
+    pub format: Format,
+}
+
+/// The database URL: `--db`, else `LOTLEDGER_DB`.
+fn url(db: Option<String>) -> Result<String, CliError> {
+    db.filter(|s| !s.is_empty()).or_else(db::url_from_env).ok_or_else(|| {
+        CliError::Usage("give the database with --db URL or the LOTLEDGER_DB variable".into())
+    })
+}
+
+/// The exit code of a database error (docs/CLI.md).
+fn cli_error(e: DbError) -> CliError {
+    match e {
+        DbError::Fork { .. } | DbError::Gap { .. } | DbError::Behind { .. } => {
+            CliError::Check(e.to_string())
+        }
+        DbError::Ledger(lotledger::file::Error::Corrupted { .. }) => CliError::Check(e.to_string()),
+        DbError::UnknownLedger { .. } => CliError::NotFound(e.to_string()),
+        _ => CliError::Storage(e.to_string()),
+    }
+}
+
+/// Whether `e` is the database being away (restarting, unreachable, the
+/// connection lost) rather than a refusal: worth retrying.
+fn transient(e: &DbError) -> bool {
+    match e {
+        DbError::Postgres(e) => match e.as_db_error() {
+            None => true,
+            Some(db) => {
+                let code = db.code().code();
+                // 08: connection exception; 57: operator intervention
+                // (admin shutdown, cannot connect now); 53: out of resources.
+                code.starts_with("08") || code.starts_with("57") || code.starts_with("53")
+            }
+        },
+        _ => false,
+    }
+}
+
+#[derive(Serialize)]
+struct SyncRow {
+    ledger: String,
+    dir: String,
+    /// Entries stored before this run.
+    from: u64,
+    /// Entries this run stored.
+    stored: u64,
+    /// Entries stored now.
+    entries: u64,
+    /// The last entry stored, if any.
+    head_seq: Option<u64>,
+    batches: u64,
+    bytes: u64,
+}
+
+fn sync_row(dir: &std::path::Path, r: &SyncReport) -> SyncRow {
+    SyncRow {
+        ledger: r.ledger.to_string(),
+        dir: dir.display().to_string(),
+        from: r.from,
+        stored: r.stored,
+        entries: r.to,
+        head_seq: r.to.checked_sub(1),
+        batches: r.batches,
+        bytes: r.bytes,
+    }
+}
+
+fn print_sync(rows: &[SyncRow], format: Format) -> Result<(), CliError> {
+    match format {
+        Format::Json => output::print_json(&rows)?,
+        Format::Table | Format::Csv => {
+            let mut t = Table::new(&["ledger", "directory", "stored now", "entries", "head"]);
+            for r in rows {
+                let head = r.head_seq.map_or_else(|| "-".to_owned(), |s| format!("entry {s}"));
+                t.row([
+                    r.ledger.clone(),
+                    r.dir.clone(),
+                    r.stored.to_string(),
+                    r.entries.to_string(),
+                    head,
+                ]);
+            }
+            output::print(&if format == Format::Csv { t.csv() } else { t.render() })?;
+        }
+    }
+    Ok(())
+}
+
+/// One pass over every ledger: what each stored.
+fn sync_pass(db: &mut Db, args: &SyncArgs) -> Result<Vec<SyncRow>, DbError> {
+    let mut rows = Vec::with_capacity(args.dirs.len());
+    for dir in &args.dirs {
+        let mut bar = Progress::new("syncing", 0, Unit::Entries);
+        let report = db.sync_ledger(dir, args.batch, |stored, read| {
+            bar.set_total(read);
+            bar.set(stored);
+        })?;
+        bar.finish();
+        rows.push(sync_row(dir, &report));
+    }
+    Ok(rows)
+}
+
+/// `lotledger sync`.
+pub fn sync(args: SyncArgs) -> Result<Outcome, CliError> {
+    let url = url(args.db.clone())?;
+    let pause = Duration::from_secs_f64(args.interval.clamp(0.01, 3600.0));
+    let mut failures = 0u32;
+    let mut db: Option<Db> = None;
+    let mut first = true;
+    loop {
+        let result = match db.as_mut() {
+            Some(d) => sync_pass(d, &args),
+            None => match Db::connect(&url) {
+                Ok(d) => sync_pass(db.insert(d), &args),
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(rows) => {
+                if failures > 0 {
+                    eprintln!("lotledger: the database is back; resuming");
+                }
+                failures = 0;
+                if !args.follow {
+                    print_sync(&rows, args.format)?;
+                    return Ok(Outcome::Ok);
+                }
+                for r in rows.iter().filter(|r| r.stored > 0 || first) {
+                    eprintln!(
+                        "lotledger: ledger {}: {} new entries stored, {} in the database",
+                        r.ledger, r.stored, r.entries
+                    );
+                }
+                first = false;
+            }
+            Err(e) if transient(&e) => {
+                db = None;
+                failures += 1;
+                if args.retries.is_some_and(|n| failures > n) {
+                    return Err(cli_error(e));
+                }
+                eprintln!("lotledger: {e}; retrying in {:.1} s", pause.as_secs_f64());
+            }
+            Err(e) => return Err(cli_error(e)),
+        }
+        std::thread::sleep(pause);
+    }
+}
+
+#[derive(Serialize)]
+struct VerifyRow {
+    ledger: String,
+    ok: bool,
+    entries: u64,
+    checkpoints: u64,
+    /// Checkpoint entries whose signature a given key verified.
+    signatures_verified: u64,
+    head_hash: Option<String>,
+    /// The entry where the chain breaks.
+    failed_seq: Option<u64>,
+    failure: Option<String>,
+}
+
+fn failed_seq(v: &DbVerdict) -> Option<u64> {
+    use lotledger::db::DbFailure as F;
+    v.failure.as_ref().map(|f| match f {
+        F::Missing { seq, .. } | F::HashMismatch { seq } | F::BadBody { seq, .. } => *seq,
+        F::Checkpoint { seq } | F::Signature { seq, .. } => *seq,
+        F::Head { entries, .. } => *entries,
+        _ => v.entries,
+    })
+}
+
+/// `lotledger verify --db URL [--ledger ID]`: exit 1 when a ledger's stored
+/// chain does not verify.
+pub fn verify(
+    db: Option<String>,
+    ledger: Option<&str>,
+    keys: &[String],
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let url = url(db)?;
+    let parsed = crate::proof::parse_keys(keys)?;
+    let mut db = Db::connect(&url).map_err(cli_error)?;
+    let ledgers = match ledger {
+        Some(text) => vec![LedgerId::from_hex(text.trim()).map_err(|at| {
+            CliError::Usage(format!("--ledger: not a ledger id (32 hex digits): bad at {at}"))
+        })?],
+        None => db.ledgers().map_err(cli_error)?,
+    };
+    let mut rows = Vec::with_capacity(ledgers.len());
+    for id in &ledgers {
+        let mut signatures = 0u64;
+        let v = db
+            .verify_with(id, |seq, record, head| {
+                if parsed.is_empty() {
+                    return Ok(());
+                }
+                crate::tree::check_entry_signature(id, seq, record, head, &parsed)?;
+                signatures += 1;
+                Ok(())
+            })
+            .map_err(cli_error)?;
+        rows.push(VerifyRow {
+            ledger: id.to_string(),
+            ok: v.failure.is_none(),
+            entries: v.entries,
+            checkpoints: v.checkpoints,
+            signatures_verified: signatures,
+            head_hash: v.head.map(|h| h.to_string()),
+            failed_seq: failed_seq(&v),
+            failure: v.failure.as_ref().map(ToString::to_string),
+        });
+    }
+    if ledger.is_none() {
+        for no in db.orphans().map_err(cli_error)? {
+            rows.push(VerifyRow {
+                ledger: format!("number {no}"),
+                ok: false,
+                entries: 0,
+                checkpoints: 0,
+                signatures_verified: 0,
+                head_hash: None,
+                failed_seq: None,
+                failure: Some(format!(
+                    "rows are stored under ledger number {no}, which lotledger.ledgers does not hold \
+                     (its row was deleted)"
+                )),
+            });
+        }
+    }
+    let ok = rows.iter().all(|r| r.ok);
+    if format == Format::Json {
+        output::print_json(&rows)?;
+    } else {
+        let mut text = String::new();
+        if rows.is_empty() {
+            text.push_str("the database holds no ledger\n");
+        }
+        for r in &rows {
+            match &r.failure {
+                None => text.push_str(&format!(
+                    "ledger {}: OK, {} entries, {} checkpoints checked{}{}\n",
+                    r.ledger,
+                    r.entries,
+                    r.checkpoints,
+                    if keys.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} signatures verified", r.signatures_verified)
+                    },
+                    r.head_hash.as_ref().map_or_else(String::new, |h| format!(", head {h}")),
+                )),
+                Some(why) => text.push_str(&format!("ledger {}: FAILED: {why}\n", r.ledger)),
+            }
+        }
+        output::print(&text)?;
+    }
+    Ok(if ok { Outcome::Ok } else { Outcome::CheckFailed })
+}
+
+#[derive(Serialize)]
+struct TracedRow {
+    item: String,
+    lot: String,
+    depth: u32,
+}
+
+#[derive(Serialize)]
+struct TraceAnswer {
+    start: String,
+    direction: &'static str,
+    lots: Vec<TracedRow>,
+}
+
+/// `lotledger trace --db URL --lot LOT [--backward]`: the lots reached,
+/// nearest first, computed in the database.
+pub fn trace(url: &str, lot: &str, backward: bool, format: Format) -> Result<Outcome, CliError> {
+    let id = crate::queries::parse_lot(lot)?;
+    let (item, code) = (id.item.to_string(), id.lot.as_str().to_owned());
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let mut lots = db.trace_lots(&item, &code, !backward).map_err(cli_error)?;
+    if lots.is_empty() {
+        // No production link names it: the trace is the lot alone.
+        lots.push((item, code, 0));
+    }
+    let answer = TraceAnswer {
+        start: id.to_string(),
+        direction: if backward { "backward" } else { "forward" },
+        lots: lots.into_iter().map(|(item, lot, depth)| TracedRow { item, lot, depth }).collect(),
+    };
+    match format {
+        Format::Json => output::print_json(&answer)?,
+        Format::Table | Format::Csv => {
+            let mut t = Table::new(&["item", "lot", "depth"]);
+            for l in &answer.lots {
+                t.row([l.item.clone(), l.lot.clone(), l.depth.to_string()]);
+            }
+            if format == Format::Csv {
+                output::print(&t.csv())?;
+            } else {
+                output::print(&format!(
+                    "{} trace of {} (lots, computed in the database)\n{}",
+                    answer.direction,
+                    answer.start,
+                    t.render()
+                ))?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,1009 @@
+//! The central repository on PostgreSQL (feature `postgres`): many plants'
+//! ledgers consolidated, re-verified and checked in the database
+//! (docs/POSTGRES.md).
+//!
+//! The ledgers stay the source of truth. [`Db::sync_ledger`] ships the
+//! entries a ledger holds beyond what the database has, each with its exact
+//! stored bytes, in batches written by binary `COPY`, one transaction per
+//! batch: a batch either lands whole with the ledger's new head or not at
+//! all, so a sync killed at any moment and run again leaves the database an
+//! uninterrupted run leaves. Each batch is checked to continue the head the
+//! database holds (a gap or a fork is refused, naming the ledger and seq)
+//! under a per-ledger advisory lock, so two syncs of one ledger never store
+//! an entry twice. [`Db::verify`] recomputes every hash from the stored
+//! bytes, streaming, and checks the stored checkpoints' Merkle roots, so an
+//! `UPDATE` or `DELETE` made in SQL is found at its ledger and seq.
+
+use core::fmt;
+use std::format;
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutIter};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::Type;
+use postgres::{Client, NoTls};
+
+use crate::chain::{Anchor, Verifier};
+use crate::entry;
+use crate::file::{self, LedgerReader};
+use crate::model::{Checkpointed, Digest, LedgerId, Record, RecordKind};
+use crate::proof::CompactTree;
+
+/// The newest schema version this build knows (docs/POSTGRES.md).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Entries per transaction unless told otherwise.
+pub const DEFAULT_BATCH: usize = 50_000;
+
+/// The advisory lock key of schema migrations.
+const MIGRATION_LOCK: i64 = 0x6c6f_746c_6564_6700;
+
+/// The migrations, in order: migration `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE lotledger.ledgers (
+    ledger_no  integer GENERATED ALWAYS AS IDENTITY UNIQUE,
+    ledger_id  bytea PRIMARY KEY CHECK (length(ledger_id) = 16),
+    head_seq   bigint NOT NULL CHECK (head_seq >= 0),
+    head_hash  bytea NOT NULL CHECK (length(head_hash) = 32),
+    synced_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE lotledger.entries (
+    seq        bigint NOT NULL,
+    time_ms    bigint NOT NULL,
+    ledger_no  integer NOT NULL,
+    kind       integer NOT NULL,
+    hash       bytea NOT NULL,
+    actor      text NOT NULL,
+    station    text NOT NULL,
+    body       bytea NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+) PARTITION BY HASH (ledger_no);
+CREATE TABLE lotledger.entries_p0 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 0);
+CREATE TABLE lotledger.entries_p1 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 1);
+CREATE TABLE lotledger.entries_p2 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 2);
+CREATE TABLE lotledger.entries_p3 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 3);
+CREATE TABLE lotledger.entries_p4 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 4);
+CREATE TABLE lotledger.entries_p5 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 5);
+CREATE TABLE lotledger.entries_p6 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 6);
+CREATE TABLE lotledger.entries_p7 PARTITION OF lotledger.entries FOR VALUES WITH (MODULUS 8, REMAINDER 7);
+CREATE TABLE lotledger.checkpoints (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    size       bigint NOT NULL,
+    root       bytea NOT NULL,
+    signed     boolean NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE TABLE lotledger.lot_links (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    in_item    text NOT NULL,
+    in_lot     text NOT NULL,
+    out_item   text NOT NULL,
+    out_lot    text NOT NULL
+);
+CREATE INDEX lot_links_in ON lotledger.lot_links (in_item, in_lot);
+CREATE INDEX lot_links_out ON lotledger.lot_links (out_item, out_lot);
+CREATE TABLE lotledger.corrections (
+    ledger_no   integer NOT NULL,
+    seq         bigint NOT NULL,
+    target_seq  bigint NOT NULL,
+    target_hash bytea NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+"];
+
+/// What went wrong talking to the database or reading a ledger.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The database refused or failed a request.
+    Postgres(postgres::Error),
+    /// The ledger directory could not be read, or does not verify.
+    Ledger(file::Error),
+    /// The database's schema is newer than this build knows.
+    SchemaTooNew {
+        /// The version found.
+        found: i32,
+    },
+    /// The ledger's entries do not continue what the database holds for it:
+    /// the entry at `seq` has another hash in the ledger than the database's
+    /// head (a fork or a rewritten ledger). Nothing of the batch was stored.
+    Fork {
+        /// The ledger.
+        ledger: LedgerId,
+        /// The entry number where they part.
+        seq: u64,
+    },
+    /// The database holds entries the ledger directory no longer has (a
+    /// rolled-back copy of the ledger): `ledger_head` entries against the
+    /// database's `db_head`.
+    Behind {
+        /// The ledger.
+        ledger: LedgerId,
+        /// Entries in the directory.
+        ledger_head: u64,
+        /// Entries in the database.
+        db_head: u64,
+    },
+    /// The thread reading the ledger stopped without an answer.
+    ReaderFailed,
+    /// The database holds nothing for this ledger.
+    UnknownLedger {
+        /// The ledger.
+        ledger: LedgerId,
+    },
+    /// The directory's first segment present starts after the database's
+    /// head: entries `db_head..first` are in neither (archived away before
+    /// they were synced).
+    Gap {
+        /// The ledger.
+        ledger: LedgerId,
+        /// Entries in the database.
+        db_head: u64,
+        /// The first entry present in the directory.
+        first: u64,
+    },
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(e) => write!(f, "database: {e}"),
+            Self::Ledger(e) => write!(f, "{e}"),
+            Self::SchemaTooNew { found } => write!(
+                f,
+                "the database schema is version {found}; this lotledger knows versions up to {SCHEMA_VERSION}"
+            ),
+            Self::Fork { ledger, seq } => write!(
+                f,
+                "ledger {ledger}: entry {seq} in the directory is not the entry the database holds before it (a fork or a rewritten ledger); nothing stored"
+            ),
+            Self::Behind { ledger, ledger_head, db_head } => write!(
+                f,
+                "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
+            ),
+            Self::ReaderFailed => f.write_str("the thread reading the ledger failed"),
+            Self::UnknownLedger { ledger } => {
+                write!(f, "ledger {ledger} is not in the database")
+            }
+            Self::Gap { ledger, db_head, first } => write!(
+                f,
+                "ledger {ledger}: the database holds entries up to {db_head} but the directory starts at {first}; entries {db_head}..{first} are in neither"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for DbError {}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        Self::Postgres(e)
+    }
+}
+
+impl From<file::Error> for DbError {
+    fn from(e: file::Error) -> Self {
+        Self::Ledger(e)
+    }
+}
+
+/// What one [`Db::sync_ledger`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The ledger.
+    pub ledger: LedgerId,
+    /// The database's head before: entries `0..from` were stored already.
+    pub from: u64,
+    /// The head after.
+    pub to: u64,
+    /// Entries this sync stored (fewer than `to - from` when another sync
+    /// of the ledger stored some meanwhile).
+    pub stored: u64,
+    /// Batches committed.
+    pub batches: u64,
+    /// Entry body bytes stored.
+    pub bytes: u64,
+}
+
+/// Where [`Db::verify`] found one ledger's stored chain broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbFailure {
+    /// Entry `seq` is missing (deleted): the next stored one is `found`,
+    /// or none when `found` is `None`.
+    Missing {
+        /// The entry expected.
+        seq: u64,
+        /// The next one stored.
+        found: Option<u64>,
+    },
+    /// The stored hash is not the hash of the stored bytes.
+    HashMismatch {
+        /// The entry.
+        seq: u64,
+    },
+    /// The stored bytes do not decode as an entry, name another sequence
+    /// number, or do not link to the entry before (its bytes were changed).
+    BadBody {
+        /// The entry.
+        seq: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// A stored checkpoint's root is not the Merkle root of the entries
+    /// before it, or it names entries the table no longer holds.
+    Checkpoint {
+        /// The checkpoint entry.
+        seq: u64,
+    },
+    /// A checkpoint entry's signature did not pass the caller's check
+    /// ([`Db::verify_with`]).
+    Signature {
+        /// The checkpoint entry.
+        seq: u64,
+        /// Why not (naming the entry and the signer).
+        why: String,
+    },
+    /// The entries end before the ledger's recorded head, or the last hash
+    /// is not the recorded head hash (a truncated or rolled-back table).
+    Head {
+        /// Entries found.
+        entries: u64,
+        /// The head recorded.
+        head: u64,
+    },
+}
+
+impl fmt::Display for DbFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { seq, found: Some(n) } => {
+                write!(f, "entry {seq} is missing (the next stored is {n})")
+            }
+            Self::Missing { seq, found: None } => write!(f, "entry {seq} is missing"),
+            Self::HashMismatch { seq } => {
+                write!(f, "entry {seq}: the stored hash is not the hash of its stored bytes")
+            }
+            Self::BadBody { seq, why } => write!(f, "entry {seq}: {why}"),
+            Self::Signature { why, .. } => f.write_str(why),
+            Self::Checkpoint { seq } => {
+                write!(f, "checkpoint at entry {seq} does not match the stored entries before it")
+            }
+            Self::Head { entries, head } => write!(
+                f,
+                "the table holds {entries} entries but the ledger's recorded head is {head}"
+            ),
+        }
+    }
+}
+
+/// [`Db::verify`]'s verdict on one ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbVerdict {
+    /// The ledger.
+    pub ledger: LedgerId,
+    /// Entries checked.
+    pub entries: u64,
+    /// Checkpoint roots checked.
+    pub checkpoints: u64,
+    /// The head recomputed (when it verified).
+    pub head: Option<Digest>,
+    /// The first failure, if any.
+    pub failure: Option<DbFailure>,
+}
+
+/// A connection to the central repository.
+pub struct Db {
+    client: Client,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+fn lock_key(id: &LedgerId) -> i64 {
+    let mut k = [0u8; 8];
+    k.iter_mut().zip(id.0.iter()).for_each(|(a, b)| *a = *b);
+    i64::from_le_bytes(k)
+}
+
+fn seq_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn seq_u64(seq: i64) -> u64 {
+    u64::try_from(seq).unwrap_or(0)
+}
+
+fn digest(bytes: &[u8]) -> Option<Digest> {
+    <[u8; 32]>::try_from(bytes).ok().map(Digest)
+}
+
+/// One entry ready for `COPY`.
+struct Row {
+    seq: i64,
+    hash: [u8; 32],
+    time: i64,
+    kind: i32,
+    actor: String,
+    station: String,
+    body: Vec<u8>,
+    checkpoint: Option<(i64, [u8; 32], bool)>,
+    derived: Derived,
+}
+
+/// The rows derived from one entry for the queries in SQL.
+enum Derived {
+    None,
+    /// A production: (input item, input lot, output item, output lot).
+    Links(Vec<[String; 4]>),
+    /// A correction: the target's seq and hash.
+    Correction(i64, [u8; 32]),
+}
+
+impl Db {
+    /// Connects to `url` (`postgresql://user@host/db`, or a key=value
+    /// string such as `host=/tmp/pg dbname=plant`) and brings the schema to
+    /// [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`]; [`DbError::SchemaTooNew`].
+    pub fn connect(url: &str) -> Result<Self, DbError> {
+        let client = Client::connect(url, NoTls)?;
+        let mut db = Self { client };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Applies the migrations the database lacks, each in the same
+    /// transaction as the version it records, under an advisory lock so that
+    /// two first connections do not both apply them.
+    fn migrate(&mut self) -> Result<(), DbError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS lotledger;
+             CREATE TABLE IF NOT EXISTS lotledger.schema_version (
+                 version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());",
+        )?;
+        let found: i32 = tx
+            .query_one("SELECT coalesce(max(version), 0) FROM lotledger.schema_version", &[])?
+            .get(0);
+        if found > SCHEMA_VERSION {
+            return Err(DbError::SchemaTooNew { found });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+            tx.batch_execute(sql)?;
+            let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            tx.execute("INSERT INTO lotledger.schema_version (version) VALUES ($1)", &[&v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The schema version the database is at.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn schema_version(&mut self) -> Result<i32, DbError> {
+        Ok(self
+            .client
+            .query_one("SELECT coalesce(max(version), 0) FROM lotledger.schema_version", &[])?
+            .get(0))
+    }
+
+    /// The head the database holds for `ledger`: (entries stored, the hash
+    /// the next entry links to).
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn head(&mut self, ledger: &LedgerId) -> Result<Anchor, DbError> {
+        let row = self.client.query_opt(
+            "SELECT head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&&ledger.0[..]],
+        )?;
+        Ok(match row {
+            Some(r) => {
+                let hash: Vec<u8> = r.get(1);
+                Anchor {
+                    next_seq: seq_u64(r.get(0)),
+                    head: digest(&hash).unwrap_or(Digest([0; 32])),
+                }
+            }
+            None => Anchor::genesis(ledger),
+        })
+    }
+
+    /// Ships every entry of the ledger in `dir` that the database does not
+    /// hold yet, `batch` entries per transaction (at least 1), calling
+    /// `progress(stored so far, ledger head)` after each batch.
+    ///
+    /// The directory's entries are verified as they are read (from the
+    /// segment holding the database's head on), and the first one shipped
+    /// must continue the database's head.
+    ///
+    /// # Errors
+    /// [`DbError::Fork`], [`DbError::Behind`], [`DbError::Gap`] (nothing of
+    /// that batch stored); [`DbError::Ledger`] when the directory does not
+    /// read or verify; [`DbError::Postgres`].
+    pub fn sync_ledger(
+        &mut self,
+        dir: &Path,
+        batch: usize,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<SyncReport, DbError> {
+        let reader = LedgerReader::open(dir)?;
+        let ledger = reader.ledger_id();
+        let start = self.head(&ledger)?;
+        let mut report = SyncReport {
+            ledger,
+            from: start.next_seq,
+            to: start.next_seq,
+            stored: 0,
+            batches: 0,
+            bytes: 0,
+        };
+        let batch = batch.max(1);
+        // Segments archived away before the database got their entries.
+        let (present, _) = file::segment::list(dir)?;
+        if let Some((first, _)) = present.first().filter(|(first, _)| *first > start.next_seq) {
+            return Err(DbError::Gap { ledger, db_head: start.next_seq, first: *first });
+        }
+        // A reader thread reads and verifies the ledger while this one
+        // stores: they overlap, and at most `QUEUE` chunks wait between.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(QUEUE);
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(move || read_ledger(&reader, start, &tx));
+            // Owned here: an early return drops it, which stops the reader.
+            let rx = rx;
+            let mut rows: Vec<Row> = Vec::new();
+            // The hash the first of `rows` links to.
+            let mut batch_prev = start.head;
+            let mut seen = start.next_seq;
+            for chunk in &rx {
+                seen = chunk.last().map_or(seen, |r| seq_u64(r.seq) + 1);
+                rows.extend(chunk);
+                while rows.len() >= batch {
+                    let mut part: Vec<Row> = rows.drain(..batch).collect();
+                    let next_prev = part.last().map_or(batch_prev, |r| Digest(r.hash));
+                    self.store(&ledger, &batch_prev, &mut part, &mut report)?;
+                    batch_prev = next_prev;
+                    progress(report.to, seen);
+                }
+            }
+            let (seen, expected) = match reading.join() {
+                Ok(done) => done?,
+                Err(_) => return Err(DbError::ReaderFailed),
+            };
+            if !rows.is_empty() {
+                self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
+                progress(report.to, seen);
+            }
+            if seen < start.next_seq {
+                return Err(DbError::Behind { ledger, ledger_head: seen, db_head: start.next_seq });
+            }
+            if expected.next_seq == start.next_seq && expected.head != start.head {
+                return Err(DbError::Fork { ledger, seq: start.next_seq.saturating_sub(1) });
+            }
+            Ok(report)
+        })
+    }
+
+    /// Stores `rows` (the entries after the one whose hash is `prev`) in
+    /// one transaction with the ledger's new head, under the ledger's
+    /// advisory lock; empties `rows`. What another sync of the ledger stored
+    /// meanwhile is checked to be the same entries, and left out.
+    fn store(
+        &mut self,
+        ledger: &LedgerId,
+        prev: &Digest,
+        rows: &mut Vec<Row>,
+        report: &mut SyncReport,
+    ) -> Result<(), DbError> {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(()) };
+        let (first_seq, last_seq, last_hash) = (seq_u64(first.seq), seq_u64(last.seq), last.hash);
+        let id = &ledger.0[..];
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(ledger)])?;
+        // The ledger's row, made in this transaction for a new ledger (so
+        // it is there only once entries are). Another sync of this ledger
+        // may have stored entries since this one read the head: look again
+        // under the lock.
+        tx.execute(
+            "INSERT INTO lotledger.ledgers (ledger_id, head_seq, head_hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (ledger_id) DO NOTHING",
+            &[&id, &&entry::genesis(ledger).0[..]],
+        )?;
+        let row = tx.query_one(
+            "SELECT ledger_no, head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&id],
+        )?;
+        let no: i32 = row.get(0);
+        let db_seq = seq_u64(row.get(1));
+        let db_hash = digest(&row.get::<_, Vec<u8>>(2)).unwrap_or(Digest([0; 32]));
+        if db_seq < first_seq {
+            return Err(DbError::Gap { ledger: *ledger, db_head: db_seq, first: first_seq });
+        }
+        if db_seq > last_seq + 1 {
+            // Stored already, past this batch: the same entries?
+            let hash: Option<Vec<u8>> = tx
+                .query_opt(
+                    "SELECT hash FROM lotledger.entries WHERE ledger_no = $1 AND seq = $2",
+                    &[&no, &seq_i64(last_seq)],
+                )?
+                .map(|r| r.get(0));
+            if hash.as_deref() != Some(&last_hash[..]) {
+                return Err(DbError::Fork { ledger: *ledger, seq: last_seq });
+            }
+            tx.commit()?;
+            report.to = db_seq;
+            rows.clear();
+            return Ok(());
+        }
+        let skip = usize::try_from(db_seq - first_seq).unwrap_or(usize::MAX);
+        let before = match skip.checked_sub(1) {
+            None => *prev,
+            Some(i) => rows.get(i).map_or(Digest([0; 32]), |r| Digest(r.hash)),
+        };
+        if before != db_hash {
+            return Err(DbError::Fork { ledger: *ledger, seq: db_seq.saturating_sub(1) });
+        }
+        if skip >= rows.len() {
+            tx.commit()?;
+            report.to = db_seq;
+            rows.clear();
+            return Ok(());
+        }
+        let sink = tx.copy_in(
+            "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body) \
+             FROM STDIN BINARY",
+        )?;
+        let types = [
+            Type::INT4,
+            Type::INT8,
+            Type::BYTEA,
+            Type::INT8,
+            Type::INT4,
+            Type::TEXT,
+            Type::TEXT,
+            Type::BYTEA,
+        ];
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        let mut bytes = 0u64;
+        let fresh = rows.get(skip..).unwrap_or_default();
+        for r in fresh {
+            w.write(&[&no, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
+            bytes += r.body.len() as u64;
+        }
+        let stored_now = w.finish()?;
+        if fresh.iter().any(|r| matches!(r.derived, Derived::Links(_))) {
+            let sink = tx.copy_in(
+                "COPY lotledger.lot_links (ledger_no, seq, in_item, in_lot, out_item, out_lot) \
+                 FROM STDIN BINARY",
+            )?;
+            let types = [Type::INT4, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
+            let mut w = BinaryCopyInWriter::new(sink, &types);
+            for r in fresh {
+                if let Derived::Links(links) = &r.derived {
+                    for [a, b, c, d] in links {
+                        w.write(&[&no, &r.seq, a, b, c, d])?;
+                    }
+                }
+            }
+            w.finish()?;
+        }
+        for r in fresh {
+            if let Derived::Correction(target, hash) = &r.derived {
+                tx.execute(
+                    "INSERT INTO lotledger.corrections (ledger_no, seq, target_seq, target_hash) \
+                     VALUES ($1, $2, $3, $4)",
+                    &[&no, &r.seq, target, &&hash[..]],
+                )?;
+            }
+        }
+        for r in fresh {
+            if let Some((size, root, signed)) = &r.checkpoint {
+                tx.execute(
+                    "INSERT INTO lotledger.checkpoints (ledger_no, seq, size, root, signed) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[&no, &r.seq, size, &&root[..], signed],
+                )?;
+            }
+        }
+        let head = seq_i64(last_seq + 1);
+        tx.execute(
+            "UPDATE lotledger.ledgers SET head_seq = $2, head_hash = $3, synced_at = now() \
+             WHERE ledger_no = $1",
+            &[&no, &head, &&last_hash[..]],
+        )?;
+        tx.commit()?;
+        report.to = last_seq + 1;
+        report.stored += stored_now;
+        report.batches += 1;
+        report.bytes += bytes;
+        rows.clear();
+        Ok(())
+    }
+
+    /// The ledgers the database holds, in id order.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn ledgers(&mut self) -> Result<Vec<LedgerId>, DbError> {
+        let rows =
+            self.client.query("SELECT ledger_id FROM lotledger.ledgers ORDER BY ledger_id", &[])?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let v: Vec<u8> = r.get(0);
+                <[u8; 16]>::try_from(v.as_slice()).ok().map(LedgerId)
+            })
+            .collect())
+    }
+
+    /// The lots reached from `item`/`lot` through production links in
+    /// force, forward (lots made from it) or backward (lots it was made
+    /// from), each with its depth (production steps from the start, the
+    /// fewest), nearest first, computed in the database by a recursive
+    /// query over `lotledger.lot_links`. The start lot is at depth 0; an
+    /// empty answer means no stored link names it.
+    ///
+    /// A production is out of force when an applied correction (one naming
+    /// an earlier entry of its ledger with that entry's hash) voids it and
+    /// that correction is not itself voided by an applied correction: exact
+    /// for chains of corrections up to two long.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn trace_lots(
+        &mut self,
+        item: &str,
+        lot: &str,
+        forward: bool,
+    ) -> Result<Vec<(String, String, u32)>, DbError> {
+        let (from, to) = if forward { ("in", "out") } else { ("out", "in") };
+        let sql = format!(
+            "WITH RECURSIVE
+             applied AS (
+                 SELECT c.ledger_no, c.seq, c.target_seq FROM lotledger.corrections c
+                 JOIN lotledger.entries e ON e.ledger_no = c.ledger_no AND e.seq = c.target_seq
+                 WHERE c.target_seq < c.seq
+                   AND substring(e.hash FROM 1 FOR 8) = substring(c.target_hash FROM 1 FOR 8)),
+             void AS MATERIALIZED (
+                 SELECT a.ledger_no, a.target_seq AS seq FROM applied a
+                 WHERE NOT EXISTS (SELECT 1 FROM applied b
+                                   WHERE b.ledger_no = a.ledger_no AND b.target_seq = a.seq)),
+             walk(item, lot, depth) AS (
+                 SELECT $1::text, $2::text, 0
+                 UNION
+                 SELECT l.{to}_item, l.{to}_lot, w.depth + 1
+                 FROM walk w JOIN lotledger.lot_links l
+                   ON l.{from}_item = w.item AND l.{from}_lot = w.lot
+                 WHERE w.depth < 10000
+                   AND NOT EXISTS (SELECT 1 FROM void v
+                                   WHERE v.ledger_no = l.ledger_no AND v.seq = l.seq))
+             SELECT item, lot, min(depth) AS depth FROM walk
+             GROUP BY item, lot ORDER BY depth, item, lot"
+        );
+        let rows = self.client.query(sql.as_str(), &[&item, &lot])?;
+        if rows.len() == 1 {
+            // Only the start: is it named by any link at all?
+            let named = self.client.query_opt(
+                "SELECT 1 FROM lotledger.lot_links WHERE (in_item = $1 AND in_lot = $2) \
+                 OR (out_item = $1 AND out_lot = $2) LIMIT 1",
+                &[&item, &lot],
+            )?;
+            if named.is_none() {
+                return Ok(Vec::new());
+            }
+        }
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), u32::try_from(r.get::<_, i32>(2)).unwrap_or(0)))
+            .collect())
+    }
+
+    /// Ledger numbers that entries or checkpoints are stored under but
+    /// `lotledger.ledgers` does not hold (its row deleted in SQL). Reads
+    /// every row's ledger number, as a whole verification does.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`].
+    pub fn orphans(&mut self) -> Result<Vec<i32>, DbError> {
+        let rows = self.client.query(
+            "SELECT DISTINCT x.ledger_no FROM (SELECT ledger_no FROM lotledger.entries \
+             UNION ALL SELECT ledger_no FROM lotledger.checkpoints) x \
+             WHERE NOT EXISTS (SELECT 1 FROM lotledger.ledgers l WHERE l.ledger_no = x.ledger_no) \
+             ORDER BY 1",
+            &[],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Recomputes every hash of `ledger` from the stored bytes, from
+    /// genesis, streaming them out of the database with binary `COPY`, and
+    /// checks each stored checkpoint's root and the recorded head.
+    ///
+    /// # Errors
+    /// [`DbError::Postgres`]. A broken chain is not an error: it is the
+    /// verdict's `failure`.
+    pub fn verify(&mut self, ledger: &LedgerId) -> Result<DbVerdict, DbError> {
+        self.verify_with(ledger, |_, _, _| Ok(()))
+    }
+
+    /// As [`Db::verify`], also calling `check(seq, record, head)` for each
+    /// checkpoint entry whose root matches (`head`: the hash of entry
+    /// `seq - 1`, none for entry 0), for example to check its signature
+    /// with trusted keys; its `Err` is the verdict's
+    /// [`DbFailure::Signature`].
+    ///
+    /// # Errors
+    /// As [`Db::verify`].
+    pub fn verify_with(
+        &mut self,
+        ledger: &LedgerId,
+        mut check: impl FnMut(u64, &Checkpointed, Option<&Digest>) -> Result<(), String>,
+    ) -> Result<DbVerdict, DbError> {
+        let Some(row) = self.client.query_opt(
+            "SELECT ledger_no, head_seq, head_hash FROM lotledger.ledgers WHERE ledger_id = $1",
+            &[&&ledger.0[..]],
+        )?
+        else {
+            return Err(DbError::UnknownLedger { ledger: *ledger });
+        };
+        let no: i32 = row.get(0);
+        let recorded = Anchor {
+            next_seq: seq_u64(row.get(1)),
+            head: digest(&row.get::<_, Vec<u8>>(2)).unwrap_or(Digest([0; 32])),
+        };
+        let checkpoints: Vec<(u64, u64, Digest)> = self
+            .client
+            .query(
+                "SELECT seq, size, root FROM lotledger.checkpoints WHERE ledger_no = $1 ORDER BY seq",
+                &[&no],
+            )?
+            .iter()
+            .map(|r| {
+                let root: Vec<u8> = r.get(2);
+                (seq_u64(r.get(0)), seq_u64(r.get(1)), digest(&root).unwrap_or(Digest([0; 32])))
+            })
+            .collect();
+        let mut verdict =
+            DbVerdict { ledger: *ledger, entries: 0, checkpoints: 0, head: None, failure: None };
+        // COPY takes no parameters; `no` is a number.
+        let reader = self.client.copy_out(
+            format!(
+                "COPY (SELECT seq, hash, body FROM lotledger.entries \
+                 WHERE ledger_no = {no} ORDER BY seq) TO STDOUT BINARY"
+            )
+            .as_str(),
+        )?;
+        let mut rows = BinaryCopyOutIter::new(reader, &[Type::INT8, Type::BYTEA, Type::BYTEA]);
+        let mut prev = Anchor::genesis(ledger);
+        let mut tree = CompactTree::<64>::default();
+        let mut pending = checkpoints.iter().peekable();
+        while let Some(row) = rows.next()? {
+            let seq = seq_u64(row.get::<i64>(0));
+            let stored_hash: &[u8] = row.get(1);
+            let body: &[u8] = row.get(2);
+            if seq != prev.next_seq {
+                verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: Some(seq) });
+                return Ok(verdict);
+            }
+            let record = match body_problem(body, seq, &prev) {
+                Err(why) => {
+                    verdict.failure = Some(DbFailure::BadBody { seq, why });
+                    return Ok(verdict);
+                }
+                Ok(record) => record,
+            };
+            let hash = entry::hash(&prev.head, body);
+            if stored_hash != hash.0 {
+                verdict.failure = Some(DbFailure::HashMismatch { seq });
+                return Ok(verdict);
+            }
+            if let Some(c) = record {
+                // A checkpoint entry's own root, as `verify DIR` checks it.
+                if c.size != seq || tree.root() != c.root.0 {
+                    verdict.failure = Some(DbFailure::Checkpoint { seq });
+                    return Ok(verdict);
+                }
+                if let Err(why) = check(seq, &c, (seq > 0).then_some(&prev.head)) {
+                    verdict.failure = Some(DbFailure::Signature { seq, why });
+                    return Ok(verdict);
+                }
+            }
+            if pending.peek().is_some_and(|(s, ..)| *s == seq) {
+                let (_, size, root) = pending.next().copied().unwrap_or((seq, 0, Digest([0; 32])));
+                if size != seq || tree.root() != root.0 {
+                    verdict.failure = Some(DbFailure::Checkpoint { seq });
+                    return Ok(verdict);
+                }
+                verdict.checkpoints += 1;
+            }
+            if tree.push_entry(&hash.0).is_err() {
+                verdict.failure = Some(DbFailure::Checkpoint { seq });
+                return Ok(verdict);
+            }
+            prev = Anchor { next_seq: seq + 1, head: hash };
+            verdict.entries += 1;
+        }
+        let short = prev.next_seq < recorded.next_seq;
+        if pending.next().is_some() || short {
+            // A stored checkpoint or the recorded head names entries the
+            // table no longer holds (deleted from the end, or truncated).
+            verdict.failure = Some(DbFailure::Missing { seq: prev.next_seq, found: None });
+        } else if recorded != prev {
+            verdict.failure =
+                Some(DbFailure::Head { entries: prev.next_seq, head: recorded.next_seq });
+        } else {
+            verdict.head = Some(prev.head);
+        }
+        Ok(verdict)
+    }
+}
+
+/// Rows sent from the reader thread at a time.
+const CHUNK: usize = 4096;
+
+/// Chunks waiting between the reader thread and the storing one.
+const QUEUE: usize = 8;
+
+/// Reads and verifies the ledger from the segment holding entry
+/// `start.next_seq` on, checking that its entries continue `start`, and
+/// sends the entries from `start.next_seq` on in chunks. Returns the
+/// entries the directory holds and its head, or the failure (the channel
+/// closes first, so the storing side stores no batch it has not completed).
+fn read_ledger(
+    reader: &LedgerReader,
+    start: Anchor,
+    out: &std::sync::mpsc::SyncSender<Vec<Row>>,
+) -> Result<(u64, Anchor), DbError> {
+    let ledger = reader.ledger_id();
+    let mut expected = start;
+    let mut rows: Vec<Row> = Vec::with_capacity(CHUNK);
+    let mut first_segment = true;
+    // Entries the directory holds (read so far).
+    let mut seen = 0u64;
+    for segment in reader.segments_from(start.next_seq)? {
+        let segment = segment?;
+        let anchor = segment.header.start;
+        if first_segment {
+            first_segment = false;
+            if anchor.next_seq > expected.next_seq {
+                return Err(DbError::Gap {
+                    ledger,
+                    db_head: expected.next_seq,
+                    first: anchor.next_seq,
+                });
+            }
+            if anchor.next_seq == expected.next_seq && anchor.head != expected.head {
+                return Err(DbError::Fork { ledger, seq: anchor.next_seq.saturating_sub(1) });
+            }
+        }
+        for v in Verifier::new(segment.frames(), anchor) {
+            let v = v.map_err(|failure| {
+                DbError::Ledger(file::Error::Corrupted {
+                    path: segment.path.clone(),
+                    failure: failure.into(),
+                })
+            })?;
+            let seq = v.header.seq;
+            seen = seq + 1;
+            if seq + 1 == expected.next_seq && v.hash != expected.head {
+                return Err(DbError::Fork { ledger, seq });
+            }
+            if seq < expected.next_seq {
+                continue;
+            }
+            if seq > expected.next_seq {
+                // A later segment starts after the one before ends.
+                return Err(DbError::Gap { ledger, db_head: expected.next_seq, first: seq });
+            }
+            if seq == anchor.next_seq && anchor.head != expected.head {
+                return Err(DbError::Fork { ledger, seq });
+            }
+            let kind = v.kind();
+            let record = match kind {
+                Ok(RecordKind::Checkpointed | RecordKind::Produced | RecordKind::Corrected) => {
+                    v.record().ok()
+                }
+                _ => None,
+            };
+            let (checkpoint, derived) = match record {
+                Some(Record::Checkpointed(c)) => {
+                    (Some((seq_i64(c.size), c.root.0, c.signature.is_some())), Derived::None)
+                }
+                Some(Record::Produced(p)) => {
+                    let mut links = Vec::new();
+                    for i in &p.inputs {
+                        for o in p.outputs.iter().filter(|o| o.lot != i.lot) {
+                            links.push([
+                                i.lot.item.to_string(),
+                                i.lot.lot.as_str().to_string(),
+                                o.lot.item.to_string(),
+                                o.lot.lot.as_str().to_string(),
+                            ]);
+                        }
+                    }
+                    (None, Derived::Links(links))
+                }
+                Some(Record::Corrected(c)) => {
+                    (None, Derived::Correction(seq_i64(c.target.seq), c.target.hash.0))
+                }
+                _ => (None, Derived::None),
+            };
+            rows.push(Row {
+                seq: seq_i64(seq),
+                hash: v.hash.0,
+                time: v.header.time.0,
+                kind: kind.map_or(-1, |k| i32::try_from(k.number()).unwrap_or(-1)),
+                actor: v.header.actor.as_str().to_string(),
+                station: v.header.station.as_str().to_string(),
+                body: v.body.to_vec(),
+                checkpoint,
+                derived,
+            });
+            expected = Anchor { next_seq: seq + 1, head: v.hash };
+            if rows.len() >= CHUNK {
+                let full = core::mem::replace(&mut rows, Vec::with_capacity(CHUNK));
+                if out.send(full).is_err() {
+                    // The storing side stopped (its own error).
+                    return Ok((seen, expected));
+                }
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let _ = out.send(rows);
+    }
+    Ok((seen, expected))
+}
+
+/// Why a stored body is not entry `seq` linking to `prev`, if it is not;
+/// its checkpoint record when it is a checkpoint entry.
+fn body_problem(body: &[u8], seq: u64, prev: &Anchor) -> Result<Option<Checkpointed>, String> {
+    match entry::decode_header_ref(body) {
+        Err(e) => Err(format!("the stored bytes do not decode ({e})")),
+        Ok((h, _)) if h.seq != seq => Err(format!("the stored bytes are entry {}", h.seq)),
+        Ok((h, _)) if h.link != entry::PrevLink::of(&prev.head) => {
+            Err("the stored bytes do not link to the entry before".into())
+        }
+        Ok((_, rest)) => {
+            let kind = crate::varint::decode(rest).ok().map(|(n, _)| n);
+            if kind == Some(u64::from(RecordKind::Checkpointed.number())) {
+                match entry::decode_record(rest) {
+                    Ok(Record::Checkpointed(c)) => Ok(Some(c)),
+                    _ => Err("the stored checkpoint entry does not decode".into()),
+                }
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The default database URL: `LOTLEDGER_DB` when set.
+#[must_use]
+pub fn url_from_env() -> Option<String> {
+    std::env::var("LOTLEDGER_DB").ok().filter(|s| !s.is_empty())
+}
+
+/// Every ledger directory of `dirs` synced in turn; see [`Db::sync_ledger`].
+///
+/// # Errors
+/// The first ledger's error, with the ledgers before it synced.
+pub fn sync_all(
+    db: &mut Db,
+    dirs: &[PathBuf],
+    batch: usize,
+    mut progress: impl FnMut(&Path, u64, u64),
+) -> Result<Vec<SyncReport>, DbError> {
+    dirs.iter().map(|d| db.sync_ledger(d, batch, |a, b| progress(d, a, b))).collect()
+}

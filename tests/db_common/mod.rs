@@ -1,0 +1,74 @@
+//! Ledgers and database dumps for the PostgreSQL tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_core)]
+
+use std::path::Path;
+
+use lotledger::demo::{Plant, PlantConfig};
+use lotledger::file::{Durability, FileLedger, Options};
+use lotledger::model::LedgerId;
+
+/// Options for test ledgers: buffered, `segment` bytes a segment.
+pub fn options(segment: u64) -> Options {
+    Options::new().durability(Durability::Buffered).segment_size(segment)
+}
+
+/// Appends `n` entries of the demo plant with `seed` to the ledger in
+/// `dir`, creating it as ledger `id` when it does not exist; skips the
+/// plant's first `skip` entries.
+pub fn grow(dir: &Path, id: LedgerId, seed: u64, skip: usize, n: usize, segment: u64) {
+    let mut ledger = if dir.join("00000000000000000000.seg").exists() {
+        FileLedger::open(dir, options(segment)).unwrap().0
+    } else {
+        FileLedger::create(dir, id, options(segment)).unwrap()
+    };
+    let plant = Plant::new(&PlantConfig { seed, ..PlantConfig::default() });
+    for (stamp, record) in plant.skip(skip).take(n) {
+        let _ = ledger.append(&stamp, &record).unwrap();
+    }
+    ledger.close().unwrap();
+}
+
+/// Every row of the lotledger tables, in order, as text (the bodies as
+/// their MD5, `synced_at` left out): equal dumps are equal databases.
+pub fn dump(url: &str) -> Vec<String> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut out = Vec::new();
+    for (table, sql) in [
+        (
+            "ledgers",
+            "SELECT encode(ledger_id, 'hex') || ' ' || head_seq || ' ' || encode(head_hash, 'hex') \
+             FROM lotledger.ledgers ORDER BY ledger_id",
+        ),
+        (
+            "entries",
+            "SELECT encode(l.ledger_id, 'hex') || ' ' || seq || ' ' || encode(hash, 'hex') || ' ' || \
+             time_ms || ' ' || kind || ' ' || actor || ' ' || station || ' ' || md5(body) \
+             FROM lotledger.entries e JOIN lotledger.ledgers l USING (ledger_no) \
+             ORDER BY l.ledger_id, seq",
+        ),
+        (
+            "checkpoints",
+            "SELECT encode(l.ledger_id, 'hex') || ' ' || seq || ' ' || size || ' ' || \
+             encode(root, 'hex') || ' ' || signed \
+             FROM lotledger.checkpoints c JOIN lotledger.ledgers l USING (ledger_no) \
+             ORDER BY l.ledger_id, seq",
+        ),
+    ] {
+        for row in c.query(sql, &[]).unwrap() {
+            out.push(format!("{table}: {}", row.get::<_, String>(0)));
+        }
+    }
+    out
+}
+
+/// Runs SQL on the database.
+pub fn sql(url: &str, statements: &str) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.batch_execute(statements).unwrap();
+}
+
+/// One value from the database.
+pub fn count(url: &str, query: &str) -> i64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query_one(query, &[]).unwrap().get(0)
+}
