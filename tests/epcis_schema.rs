@@ -389,16 +389,65 @@ fn serialized_demo_exports_every_unit_kind_valid_and_hashed() {
     options.owner = Some(PartyId::Gln(Gln::parse("9506000000008").unwrap()));
     options.site = Some(LocationId::Gln(Gln::parse("9506000000008").unwrap()));
     let ex = export(entries.clone(), &options);
-    // No unit entry is skipped; master data is, each with a reason that says why.
-    for s in &ex.skipped {
-        let k = s.kind.number();
-        assert!((17..=19).contains(&k), "{s:?}");
-        assert!(s.reason.starts_with("no EPCIS counterpart: record kind "), "{s:?}");
-        assert!(s.reason.contains(&k.to_string()), "{s:?}");
-    }
-    assert_eq!(ex.skipped.len(), count(17) + count(18) + count(19));
+    // Nothing is skipped: master data goes into the header.
+    assert!(ex.skipped.is_empty(), "{:?}", ex.skipped);
     let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
-    assert_eq!(events.len(), entries.len() - ex.skipped.len());
+    assert_eq!(events.len(), entries.len() - count(17) - count(18) - count(19));
+    let vocabularies =
+        ex.document["epcisHeader"]["epcisMasterData"]["vocabularyList"].as_array().unwrap();
+    let vocabulary = |t: &str| -> &Vec<serde_json::Value> {
+        vocabularies.iter().find(|v| v["type"] == t).unwrap()["vocabularyElementList"]
+            .as_array()
+            .unwrap()
+    };
+    let attribute = |element: &serde_json::Value, id: &str| -> Option<String> {
+        element["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .map(|a| a["attribute"].as_str().unwrap().to_owned())
+    };
+    // One element per identity (later records replace earlier ones), each named.
+    let parties = vocabulary("urn:epcglobal:epcis:vtype:Party");
+    let party_ids: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|(_, _, r)| match r {
+            Record::PartyDescribed(p) => Some(options.scheme.party(&p.party)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parties.len(), party_ids.len());
+    for p in parties {
+        assert!(attribute(p, "urn:epcglobal:cbv:mda:name").is_some(), "{p}");
+        // Contacts name persons: never in the export.
+        let text = p.to_string();
+        assert!(!text.contains('@') && !text.contains("+41"), "{text}");
+    }
+    let last_customer = entries.iter().rev().find_map(|(_, _, r)| match r {
+        Record::PartyDescribed(p) if p.roles.contains(&PartyRole::Customer) => Some(p),
+        _ => None,
+    });
+    let last_customer = last_customer.unwrap();
+    let element = parties
+        .iter()
+        .find(|p| p["id"] == options.scheme.party(&last_customer.party).as_str())
+        .unwrap();
+    assert_eq!(
+        attribute(element, "urn:epcglobal:cbv:mda:name").unwrap(),
+        last_customer.name.as_str()
+    );
+    assert_eq!(
+        attribute(element, "urn:epcglobal:cbv:mda:city"),
+        last_customer.addresses.first().map(|a| a.city.as_str().to_owned())
+    );
+    let locations = vocabulary("urn:epcglobal:epcis:vtype:BusinessLocation");
+    assert!(!locations.is_empty());
+    let products = vocabulary("urn:epcglobal:epcis:vtype:EPCClass");
+    assert!(
+        products.iter().any(|p| p["id"].as_str().unwrap().starts_with("https://id.gs1.org/01/")
+            && attribute(p, "urn:epcglobal:cbv:mda:descriptionShort").is_some())
+    );
     let hashes = document_hashes(&ex.document).unwrap();
     assert!(events.iter().zip(&hashes).all(|(e, h)| e["eventID"] == h.as_str()));
     // Re-serialised and read again, the ids still match.

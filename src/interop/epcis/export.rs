@@ -34,9 +34,9 @@ use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
 use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{
-    AggregationAction, ComplaintRegistered, ComplaintRegisteredV1, DecommissionReason, Digest,
-    Disposition, Goods, InspectionResult, LedgerId, LocationId, LotId, Packable, PartyId, Quantity,
-    RecallStep, Record, RecordKind, SerialSpan, Subject, Timestamp,
+    Address, AggregationAction, ComplaintRegistered, ComplaintRegisteredV1, DecommissionReason,
+    Digest, Disposition, Goods, InspectionResult, ItemCode, LedgerId, LocationId, LotId, Packable,
+    PartyId, Quantity, RecallStep, Record, RecordKind, SerialSpan, Subject, Timestamp,
 };
 
 /// The JSON-LD context of EPCIS 2.0.
@@ -157,7 +157,7 @@ pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions)
                     event_ids.insert(header.seq, id);
                 }
                 Ok(Written::Skipped(s)) => skipped.push(s),
-                Ok(Written::NotSelected) | Err(_) => {}
+                Ok(Written::NotSelected | Written::MasterData) | Err(_) => {}
             }
         }
         if let Ok(bytes) = writer.finish() {
@@ -177,6 +177,9 @@ pub enum Written {
     Skipped(Skipped),
     /// Outside the scope.
     NotSelected,
+    /// Master data (kinds 17 to 19): in the document header's
+    /// `epcisMasterData`, the latest record of each identity.
+    MasterData,
 }
 
 /// The first of the two passes of a streaming export: it reads every entry
@@ -197,6 +200,9 @@ pub struct Plan<'o> {
     wanted: BTreeSet<(LedgerId, u64)>,
     /// Their events, without ids.
     replacements: Vec<((LedgerId, u64), Event)>,
+    /// The latest master data of each identity: by vocabulary type and
+    /// element id, its attributes.
+    master: BTreeMap<MasterKey, Vec<(String, String)>>,
 }
 
 impl<'o> Plan<'o> {
@@ -213,12 +219,21 @@ impl<'o> Plan<'o> {
             words: BTreeSet::new(),
             wanted: options.corrections.replacements().collect(),
             replacements: Vec::new(),
+            master: BTreeMap::new(),
         }
     }
 
     /// Reads one entry of `ledger`. Call it for every entry, in ledger order.
     pub fn observe(&mut self, ledger: &LedgerId, header: &Header, hash: &Digest, record: &Record) {
         if !self.selector.select(ledger, header.seq, header.time, record) {
+            return;
+        }
+        if let Some((key, attributes)) = self.x.master(record) {
+            let voided =
+                self.x.o.corrections.voided_by(ledger, header.seq).is_some_and(|v| !v.is_empty());
+            if !voided {
+                self.master.insert(key, attributes);
+            }
             return;
         }
         let wanted = self.wanted.remove(&(*ledger, header.seq));
@@ -251,6 +266,7 @@ impl<'o> Plan<'o> {
         serde_json::to_writer(&mut out, &self.x.context())?;
         out.write_all(b",\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":")?;
         serde_json::to_writer(&mut out, &o.created.to_string())?;
+        write_master(&mut out, &self.master)?;
         out.write_all(b",\"epcisBody\":{\"eventList\":[")?;
         Ok(EventWriter {
             x: self.x,
@@ -299,6 +315,12 @@ impl<W: Write> EventWriter<'_, W> {
     ) -> io::Result<Written> {
         if !self.selector.select(ledger, header.seq, header.time, record) {
             return Ok(Written::NotSelected);
+        }
+        if matches!(
+            record,
+            Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
+        ) {
+            return Ok(Written::MasterData);
         }
         let event = match self.x.draft(ledger, header, hash, record, &self.replacement_ids, true) {
             Ok(event) => event,
@@ -855,6 +877,63 @@ impl Exporter<'_> {
         Ok(event)
     }
 
+    /// The master data element of a master data record: its vocabulary
+    /// type and id, and its CBV attributes (empty fields left out; no
+    /// contact, since contacts name persons).
+    fn master(&self, record: &Record) -> Option<(MasterKey, Vec<(String, String)>)> {
+        let s = &self.o.scheme;
+        let mut attrs: Vec<(String, String)> = Vec::new();
+        let mut put = |key: &str, value: &str| {
+            if !value.is_empty() {
+                let key = if key.contains(':') { key.to_owned() } else { format!("{MDA}{key}") };
+                attrs.push((key, value.to_owned()));
+            }
+        };
+        let address = |put: &mut dyn FnMut(&str, &str), a: &Address| {
+            put("streetAddressOne", a.street.as_str());
+            put("city", a.city.as_str());
+            put("state", a.region.as_str());
+            put("postalCode", a.postal_code.as_str());
+            put("countryCode", a.country.as_str());
+        };
+        let key = match record {
+            Record::PartyDescribed(p) => {
+                put("name", p.name.as_str());
+                if let Some(a) = p.addresses.first() {
+                    address(&mut put, a);
+                }
+                (VTYPE_PARTY, s.party(&p.party))
+            }
+            Record::LocationDescribed(l) => {
+                put("name", l.name.as_str());
+                address(&mut put, &l.address);
+                if let Some(owner) = &l.owner {
+                    put("urn:epcglobal:cbv:owning_party", &s.party(owner));
+                }
+                (VTYPE_LOCATION, s.location(&l.location))
+            }
+            Record::ProductDescribed(p) => {
+                put("descriptionShort", p.description.as_str());
+                put("dosageFormType", p.form.as_str());
+                put("strengthDescription", p.strength.as_str());
+                if let Some(q) = &p.pack_size {
+                    put("netContentDescription", &q.to_string());
+                }
+                if let Some(days) = p.shelf_life_days {
+                    put(&format!("{}shelfLifeDays", self.o.namespace), &days.to_string());
+                }
+                put(&format!("{}storage", self.o.namespace), p.storage.as_str());
+                let id = match &p.item {
+                    ItemCode::Gtin(g) => format!("https://id.gs1.org/01/{g}"),
+                    ItemCode::Internal(c) => s.code("item", c.as_str()),
+                };
+                (VTYPE_PRODUCT, id)
+            }
+            _ => return None,
+        };
+        Some((key, attrs))
+    }
+
     fn context(&self) -> Value {
         json!([EPCIS_CONTEXT, { "ll": self.o.namespace }, { "cbvmda": "urn:epcglobal:cbv:mda:" }])
     }
@@ -1152,6 +1231,56 @@ impl Exporter<'_> {
     }
 }
 
+/// A master data element's vocabulary type and id.
+type MasterKey = (&'static str, String);
+
+/// The vocabulary type of business locations.
+pub const VTYPE_LOCATION: &str = "urn:epcglobal:epcis:vtype:BusinessLocation";
+/// The vocabulary type of parties.
+pub const VTYPE_PARTY: &str = "urn:epcglobal:epcis:vtype:Party";
+/// The vocabulary type of product classes.
+pub const VTYPE_PRODUCT: &str = "urn:epcglobal:epcis:vtype:EPCClass";
+/// The prefix of CBV master data attributes.
+const MDA: &str = "urn:epcglobal:cbv:mda:";
+
+/// Writes `,"epcisHeader":{"epcisMasterData":{"vocabularyList":[...]}}`
+/// with one vocabulary per type, unless there is no master data.
+fn write_master<W: Write>(
+    out: &mut W,
+    master: &BTreeMap<MasterKey, Vec<(String, String)>>,
+) -> io::Result<()> {
+    if master.is_empty() {
+        return Ok(());
+    }
+    out.write_all(b",\"epcisHeader\":{\"epcisMasterData\":{\"vocabularyList\":[")?;
+    let mut current: Option<&str> = None;
+    for ((vtype, id), attributes) in master {
+        if current != Some(vtype) {
+            if current.is_some() {
+                out.write_all(b"]},")?;
+            }
+            out.write_all(b"{\"type\":")?;
+            serde_json::to_writer(&mut *out, vtype)?;
+            out.write_all(b",\"vocabularyElementList\":[")?;
+            current = Some(vtype);
+        } else {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"id\":")?;
+        serde_json::to_writer(&mut *out, id)?;
+        out.write_all(b",\"attributes\":[")?;
+        for (i, (attr, value)) in attributes.iter().enumerate() {
+            out.write_all(if i == 0 { b"{\"id\":" } else { b",{\"id\":" })?;
+            serde_json::to_writer(&mut *out, attr)?;
+            out.write_all(b",\"attribute\":")?;
+            serde_json::to_writer(&mut *out, value)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]}")?;
+    }
+    out.write_all(b"]}]}}")
+}
+
 /// Why an entry of a kind with no EPCIS event is left out, or `None`.
 fn no_counterpart(record: &Record) -> Option<&'static str> {
     Some(match record {
@@ -1160,16 +1289,16 @@ fn no_counterpart(record: &Record) -> Option<&'static str> {
             "a checkpoint entry: the ledger's own anchor, not a traceability event"
         }
         Record::PartyDescribed(_) => {
-            "no EPCIS counterpart: record kind 17 (party master data; EPCIS 2.0 has no \
-             master-data event, see docs/INTEROP.md)"
+            "master data (record kind 17, party): in the document header's \
+             epcisMasterData, not an event"
         }
         Record::LocationDescribed(_) => {
-            "no EPCIS counterpart: record kind 18 (location master data; EPCIS 2.0 has no \
-             master-data event, see docs/INTEROP.md)"
+            "master data (record kind 18, location): in the document header's \
+             epcisMasterData, not an event"
         }
         Record::ProductDescribed(_) => {
-            "no EPCIS counterpart: record kind 19 (product master data; EPCIS 2.0 has no \
-             master-data event, see docs/INTEROP.md)"
+            "master data (record kind 19, product): in the document header's \
+             epcisMasterData, not an event"
         }
         Record::PersonalDataErased(_) => {
             "no EPCIS counterpart: record kind 25 (personal data erased, a ledger-internal act)"
