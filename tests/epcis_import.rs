@@ -533,3 +533,61 @@ fn goods(list: &[Goods]) -> Vec<String> {
     }
     out
 }
+
+/// Issue 14 item 5: master data goes out in the header's `epcisMasterData`
+/// and comes back as records: the latest version of each party, location
+/// and product, without contacts (personal data is never exported) and
+/// further identities.
+#[test]
+fn master_data_comes_back_from_the_header() {
+    use std::collections::BTreeMap;
+    let config = demo::PlantConfig { master_data: true, ..Default::default() };
+    let (id, bytes) = demo::ledger_with(1500, &config);
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let ex = export(entries.clone(), &ExportOptions::new(id, Timestamp(1_780_000_000_000)));
+    let im = import(&serde_json::to_vec(&ex.document).unwrap(), &options()).unwrap();
+    assert!(
+        !im.unmapped.iter().any(|u| u.pointer.starts_with("/epcisHeader")),
+        "{:#?}",
+        im.unmapped
+    );
+    let (mut parties, mut locations, mut products) =
+        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for (_, _, r) in &entries {
+        match r {
+            Record::PartyDescribed(p) => drop(parties.insert(p.party.to_string(), p.clone())),
+            Record::LocationDescribed(l) => {
+                drop(locations.insert(l.location.to_string(), l.clone()));
+            }
+            Record::ProductDescribed(p) => drop(products.insert(p.item.to_string(), p.clone())),
+            _ => {}
+        }
+    }
+    assert!(!parties.is_empty() && !locations.is_empty() && !products.is_empty());
+    let (mut np, mut nl, mut nd) = (0, 0, 0);
+    for (_, r) in &im.records {
+        match r {
+            Record::PartyDescribed(b) => {
+                np += 1;
+                let a = &parties[&b.party.to_string()];
+                assert_eq!((&a.name, &a.roles), (&b.name, &b.roles));
+                assert_eq!(a.addresses.first(), b.addresses.first());
+                assert!(b.contacts.is_empty() && b.also_known_as.is_empty());
+            }
+            Record::LocationDescribed(b) => {
+                nl += 1;
+                assert_eq!(&locations[&b.location.to_string()], b);
+            }
+            Record::ProductDescribed(b) => {
+                nd += 1;
+                let mut a = products[&b.item.to_string()].clone();
+                a.also_known_as.clear();
+                assert_eq!(&a, b);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((np, nl, nd), (parties.len(), locations.len(), products.len()));
+}

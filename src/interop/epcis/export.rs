@@ -35,8 +35,9 @@ use crate::entry::{DecodeError, Header};
 use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{
     Address, AggregationAction, ComplaintRegistered, ComplaintRegisteredV1, DecommissionReason,
-    Digest, Disposition, Goods, InspectionResult, ItemCode, LedgerId, LocationId, LotId, Packable,
-    PartyId, Quantity, RecallStep, Record, RecordKind, SerialSpan, Subject, Timestamp,
+    Digest, Disposition, Goods, InspectionResult, ItemCode, LedgerId, LocationId, LocationKind,
+    LotId, Packable, PartyId, PartyRole, Quantity, RecallStep, Record, RecordKind, SerialSpan,
+    Subject, Timestamp,
 };
 
 /// The JSON-LD context of EPCIS 2.0.
@@ -902,6 +903,8 @@ impl Exporter<'_> {
                 if let Some(a) = p.addresses.first() {
                     address(&mut put, a);
                 }
+                let roles: Vec<&str> = p.roles.iter().map(|r| role_name(*r)).collect();
+                put(&format!("{}roles", self.o.namespace), &roles.join(" "));
                 (VTYPE_PARTY, s.party(&p.party))
             }
             Record::LocationDescribed(l) => {
@@ -910,6 +913,7 @@ impl Exporter<'_> {
                 if let Some(owner) = &l.owner {
                     put("urn:epcglobal:cbv:owning_party", &s.party(owner));
                 }
+                put(&format!("{}kind", self.o.namespace), location_kind_name(l.kind));
                 (VTYPE_LOCATION, s.location(&l.location))
             }
             Record::ProductDescribed(p) => {
@@ -1279,6 +1283,26 @@ fn write_master<W: Write>(
         out.write_all(b"]}")?;
     }
     out.write_all(b"]}]}}")
+}
+
+/// A party role as the master data attribute `ll:roles` lists it.
+pub(crate) const fn role_name(r: PartyRole) -> &'static str {
+    match r {
+        PartyRole::Customer => "customer",
+        PartyRole::Supplier => "supplier",
+        PartyRole::Carrier => "carrier",
+        PartyRole::OwnSite => "own_site",
+    }
+}
+
+/// A location kind as the master data attribute `ll:kind` names it.
+pub(crate) const fn location_kind_name(k: LocationKind) -> &'static str {
+    match k {
+        LocationKind::ShipTo => "ship_to",
+        LocationKind::Warehouse => "warehouse",
+        LocationKind::Site => "site",
+        LocationKind::Other => "other",
+    }
 }
 
 /// Why an entry of a kind with no EPCIS event is left out, or `None`.

@@ -34,7 +34,10 @@ use crate::model::{
     Produced, Quantity, Record, Reference, ReturnKind, SerialRange, SerialSpan, Shipped, Station,
     Subject, Text, Timestamp, Unit, parse_decimal,
 };
-use crate::model::{IdErrorKind, RecordKind};
+use crate::model::{
+    Address, IdErrorKind, LocationDescribed, LocationKind, PartyDescribed, PartyRole,
+    ProductDescribed, RecordKind,
+};
 
 /// How to import.
 #[derive(Clone, Debug)]
@@ -301,7 +304,11 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
         unit_containers: BTreeSet::new(),
     };
     im.out.digest = Digest(Sha256::digest(bytes).into());
-    for (key, _) in doc.as_object().into_iter().flatten() {
+    for (key, value) in doc.as_object().into_iter().flatten() {
+        if key == "epcisHeader" {
+            im.header(value);
+            continue;
+        }
         if !matches!(
             key.as_str(),
             "@context" | "type" | "schemaVersion" | "creationDate" | "epcisBody" | "id"
@@ -1031,6 +1038,177 @@ impl Importer<'_> {
             "inputQuantityList",
             "outputQuantityList",
         ])
+    }
+
+    /// The header's master data as records (stamped at the time the
+    /// document was received, before the events): parties, business
+    /// locations and product classes; anything else in the header is reported.
+    fn header(&mut self, header: &Value) {
+        let Some(map) = header.as_object() else {
+            self.unmapped("/epcisHeader", "document header field");
+            return;
+        };
+        for (key, value) in map {
+            let p = format!("/epcisHeader/{}", escape(key));
+            let list = (key == "epcisMasterData")
+                .then(|| value.get("vocabularyList").and_then(Value::as_array))
+                .flatten();
+            let Some(list) = list else {
+                self.unmapped(&p, "document header field");
+                continue;
+            };
+            for (i, vocabulary) in list.iter().enumerate() {
+                let vp = format!("{p}/vocabularyList/{i}");
+                let vtype = vocabulary.get("type").and_then(Value::as_str).unwrap_or_default();
+                let elements = vocabulary.get("vocabularyElementList").and_then(Value::as_array);
+                for (j, element) in elements.into_iter().flatten().enumerate() {
+                    let ep = format!("{vp}/vocabularyElementList/{j}");
+                    match self.master_record(vtype, element) {
+                        Ok(record) => {
+                            let stamp = self.stamp(self.o.received);
+                            self.out.records.push((stamp, record));
+                            self.out.kept.push(ep);
+                        }
+                        Err(reason) => self.unmapped(&ep, reason),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One master data element as a record, or why not.
+    fn master_record(&self, vtype: &str, element: &Value) -> Result<Record, &'static str> {
+        let id = element.get("id").and_then(Value::as_str).ok_or("element without an id")?;
+        let ns = self.o.namespace.as_str();
+        let attr = |name: &str| -> Option<String> {
+            element.get("attributes")?.as_array()?.iter().find_map(|a| {
+                let aid = a.get("id")?.as_str()?;
+                let matches = aid == name
+                    || aid.strip_prefix("urn:epcglobal:cbv:mda:").is_some_and(|n| n == name)
+                    || aid.strip_prefix("urn:epcglobal:cbv:mda#").is_some_and(|n| n == name)
+                    || aid.strip_prefix(ns).is_some_and(|n| n == name);
+                if !matches {
+                    return None;
+                }
+                match a.get("attribute")? {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }
+            })
+        };
+        let text = |name: &str| attr(name).unwrap_or_default();
+        let address = || -> Result<Address, &'static str> {
+            Ok(Address {
+                street: Text::new(&text("streetAddressOne")).map_err(|_| "street too long")?,
+                city: Text::new(&text("city")).map_err(|_| "city too long")?,
+                postal_code: Text::new(&text("postalCode")).map_err(|_| "postal code too long")?,
+                region: Text::new(&text("state")).map_err(|_| "state too long")?,
+                country: Text::new(&text("countryCode")).map_err(|_| "country code too long")?,
+            })
+        };
+        let s = &self.o.scheme;
+        match vtype {
+            "urn:epcglobal:epcis:vtype:Party" => {
+                let party =
+                    s.parse_party(id).ok_or("party id is not a GLN or internal party URI")?;
+                let name = attr("name").ok_or("party without a name")?;
+                let mut roles = heapless::Vec::new();
+                for word in text("roles").split_whitespace() {
+                    let role = [
+                        PartyRole::Customer,
+                        PartyRole::Supplier,
+                        PartyRole::Carrier,
+                        PartyRole::OwnSite,
+                    ]
+                    .into_iter()
+                    .find(|r| super::export::role_name(*r) == word)
+                    .ok_or("unknown party role")?;
+                    roles.push(role).map_err(|_| "too many roles")?;
+                }
+                let a = address()?;
+                let mut addresses = heapless::Vec::new();
+                if a != Address::default() {
+                    let _ = addresses.push(a);
+                }
+                Ok(Record::PartyDescribed(PartyDescribed {
+                    party,
+                    also_known_as: heapless::Vec::new(),
+                    name: Text::new(&name).map_err(|_| "name too long")?,
+                    roles,
+                    addresses,
+                    contacts: heapless::Vec::new(),
+                }))
+            }
+            "urn:epcglobal:epcis:vtype:BusinessLocation" => {
+                let location = s
+                    .parse_location(id)
+                    .ok_or("location id is not a GLN or internal location URI")?;
+                let name = attr("name").ok_or("location without a name")?;
+                let kind = match attr("kind").as_deref() {
+                    None => LocationKind::Other,
+                    Some(k) => [
+                        LocationKind::ShipTo,
+                        LocationKind::Warehouse,
+                        LocationKind::Site,
+                        LocationKind::Other,
+                    ]
+                    .into_iter()
+                    .find(|x| super::export::location_kind_name(*x) == k)
+                    .ok_or("unknown location kind")?,
+                };
+                let owner = match attr("urn:epcglobal:cbv:owning_party") {
+                    Some(o) => Some(s.parse_party(&o).ok_or("owner is not a party URI")?),
+                    None => None,
+                };
+                Ok(Record::LocationDescribed(LocationDescribed {
+                    location,
+                    kind,
+                    name: Text::new(&name).map_err(|_| "name too long")?,
+                    address: address()?,
+                    owner,
+                }))
+            }
+            "urn:epcglobal:epcis:vtype:EPCClass" => {
+                let item = match s.parse_code("item", id) {
+                    Some(code) => ItemCode::Internal(code.parse().map_err(|_| "bad item code")?),
+                    None => {
+                        let gtin = canonical_gs1_uri(id)
+                            .and_then(|dl| {
+                                dl.strip_prefix("https://id.gs1.org/01/").map(ToOwned::to_owned)
+                            })
+                            .and_then(|g| crate::model::Gtin::parse(&g).ok())
+                            .ok_or("product id is not a GTIN class or internal item URI")?;
+                        ItemCode::Gtin(gtin)
+                    }
+                };
+                let description =
+                    attr("descriptionShort").ok_or("product without a descriptionShort")?;
+                let pack_size = match attr("netContentDescription") {
+                    Some(q) => Some(
+                        q.parse::<Quantity>()
+                            .map_err(|_| "netContentDescription is not a quantity")?,
+                    ),
+                    None => None,
+                };
+                let shelf_life_days = match attr("shelfLifeDays") {
+                    Some(d) => Some(d.parse().map_err(|_| "shelfLifeDays is not a whole number")?),
+                    None => None,
+                };
+                Ok(Record::ProductDescribed(ProductDescribed {
+                    item,
+                    also_known_as: heapless::Vec::new(),
+                    description: Text::new(&description).map_err(|_| "description too long")?,
+                    form: Text::new(&text("dosageFormType")).map_err(|_| "form too long")?,
+                    strength: Text::new(&text("strengthDescription"))
+                        .map_err(|_| "strength too long")?,
+                    pack_size,
+                    shelf_life_days,
+                    storage: Text::new(&text("storage")).map_err(|_| "storage too long")?,
+                }))
+            }
+            _ => Err("no record kind for this vocabulary type"),
+        }
     }
 
     /// Whether an aggregation's children name a serialized unit, or a
