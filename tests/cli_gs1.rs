@@ -60,3 +60,38 @@ fn a_scan_without_gs1_data_exits_3() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ABC123"), "{out}");
 }
+
+/// Issue 14 item 5: a homogeneous pallet label (00)(02)(37)(10) names the
+/// container, the item it holds, how many and their lot.
+#[test]
+fn a_pallet_label_names_its_contents_lot_and_count() {
+    let scan = "]C1001061414123456789080209506000134352\u{1d}3724\u{1d}10L1";
+    let (code, out, err) = run(&["gs1", scan]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("container: sscc:106141412345678908\n"), "{out}");
+    assert!(
+        out.contains("contents: 24 x gtin:09506000134352, lot gtin:09506000134352/L1\n"),
+        "{out}"
+    );
+    assert!(!out.contains("\nlot:"), "the pallet is no trade item with a lot: {out}");
+    let (code, out, _) = run(&["gs1", "--json", scan]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["container"], "sscc:106141412345678908");
+    assert_eq!(
+        v["contents"],
+        serde_json::json!({"item": "gtin:09506000134352", "count": 24, "lot": "gtin:09506000134352/L1"})
+    );
+    assert_eq!(v["lot"], serde_json::Value::Null);
+    // Without (10): the item and count, no lot.
+    let (_, out, _) = run(&["gs1", "--json", "(00)106141412345678908(02)09506000134352(37)5"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["contents"],
+        serde_json::json!({"item": "gtin:09506000134352", "count": 5, "lot": null})
+    );
+    // A trade item label has no contents.
+    let (_, out, _) = run(&["gs1", "--json", "(01)09506000134352(10)ABC"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["contents"], serde_json::Value::Null);
+}

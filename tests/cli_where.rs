@@ -110,6 +110,11 @@ fn where_a_pallet_is_and_what_it_holds() {
     assert!(out.contains(&format!("status: shipped to {CUSTOMER} on order SO0000021")), "{out}");
     assert!(out.contains("holds: CASE-0001"), "{out}");
     assert!(out.contains("gtin:09506000134680/B260001 A000001..A000500 (500)"), "{out}");
+    // The same pallet from its homogeneous label scan, (00)(02)(37)(10).
+    let label = format!("]C100{SSCC}0209506000134680\u{1d}37500\u{1d}10B260001");
+    let (code, from_scan, err) = run(&["where", dir, &label]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(from_scan, out);
 }
 
 #[test]

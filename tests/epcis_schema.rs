@@ -20,6 +20,7 @@ use lotledger::demo::{self, Plant, PlantConfig};
 use lotledger::entry::Stamp;
 use lotledger::frame::MAX_FRAME_LEN;
 use lotledger::index::Index;
+use lotledger::interop::epcis::export::Entry;
 use lotledger::interop::epcis::{ExportOptions, document_hashes, export, ledger_entries};
 use lotledger::interop::scope::{Corrections, Scope};
 use lotledger::model::*;
@@ -144,8 +145,8 @@ fn every_record_kind_exports_and_corrections_name_their_replacements() {
     let entries = ledger_entries(verified).unwrap();
     let kinds: BTreeSet<RecordKind> = entries.iter().map(|(_, _, r)| r.kind()).collect();
     // Every kind of the first form (0 to 15) with kind 16 for the complaint
-    // registration in place of kind 8. Kinds 17 to 26 (master data,
-    // serialized units, erasure, retention) have no EPCIS mapping yet.
+    // registration in place of kind 8. Kinds 17 to 24 (master data,
+    // serialized units) are in `serialized_demo_exports_every_unit_kind_valid_and_hashed`.
     let expected: BTreeSet<RecordKind> =
         RecordKind::ALL.iter().copied().filter(|k| k.number() <= 16 && k.number() != 8).collect();
     assert_eq!(kinds, expected);
@@ -361,4 +362,268 @@ fn corrections_of_corrections_and_replacements_as_the_index_decides() {
         })
         .collect();
     assert_eq!(shipped, [10, 2]);
+}
+
+/// The demo plant with serialized finished goods and master data, as
+/// `lotledger demo` writes it.
+fn serialized_demo(n: usize) -> (LedgerId, Vec<u8>) {
+    let config = PlantConfig { serialized: true, master_data: true, ..PlantConfig::default() };
+    demo::ledger_with(n, &config)
+}
+
+/// Issue 14 item 5: serials, containers and aggregation go out as EPCIS
+/// events (SGTIN Digital Links in `epcList` and `childEPCs`, SSCC parents),
+/// valid against the official schema, their ids the CBV 2.0 event hash.
+#[test]
+fn serialized_demo_exports_every_unit_kind_valid_and_hashed() {
+    let (id, bytes) = serialized_demo(4000);
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let entries = ledger_entries(verified).unwrap();
+    let count = |k: u32| entries.iter().filter(|(_, _, r)| r.kind().number() == k).count();
+    for k in 17..=24 {
+        assert!(count(k) > 0, "the demo writes no entry of kind {k}");
+    }
+    let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
+    options.corrections = corrections(&id, &bytes);
+    options.owner = Some(PartyId::Gln(Gln::parse("9506000000008").unwrap()));
+    options.site = Some(LocationId::Gln(Gln::parse("9506000000008").unwrap()));
+    let ex = export(entries.clone(), &options);
+    // Nothing is skipped: master data goes into the header.
+    assert!(ex.skipped.is_empty(), "{:?}", ex.skipped);
+    let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
+    assert_eq!(events.len(), entries.len() - count(17) - count(18) - count(19));
+    let vocabularies =
+        ex.document["epcisHeader"]["epcisMasterData"]["vocabularyList"].as_array().unwrap();
+    let vocabulary = |t: &str| -> &Vec<serde_json::Value> {
+        vocabularies.iter().find(|v| v["type"] == t).unwrap()["vocabularyElementList"]
+            .as_array()
+            .unwrap()
+    };
+    let attribute = |element: &serde_json::Value, id: &str| -> Option<String> {
+        element["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .map(|a| a["attribute"].as_str().unwrap().to_owned())
+    };
+    // One element per identity (later records replace earlier ones), each named.
+    let parties = vocabulary("urn:epcglobal:epcis:vtype:Party");
+    let party_ids: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|(_, _, r)| match r {
+            Record::PartyDescribed(p) => Some(options.scheme.party(&p.party)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parties.len(), party_ids.len());
+    for p in parties {
+        assert!(attribute(p, "urn:epcglobal:cbv:mda:name").is_some(), "{p}");
+        // Contacts name persons: never in the export.
+        let text = p.to_string();
+        assert!(!text.contains('@') && !text.contains("+41"), "{text}");
+    }
+    let last_customer = entries.iter().rev().find_map(|(_, _, r)| match r {
+        Record::PartyDescribed(p) if p.roles.contains(&PartyRole::Customer) => Some(p),
+        _ => None,
+    });
+    let last_customer = last_customer.unwrap();
+    let element = parties
+        .iter()
+        .find(|p| p["id"] == options.scheme.party(&last_customer.party).as_str())
+        .unwrap();
+    assert_eq!(
+        attribute(element, "urn:epcglobal:cbv:mda:name").unwrap(),
+        last_customer.name.as_str()
+    );
+    assert_eq!(
+        attribute(element, "urn:epcglobal:cbv:mda:city"),
+        last_customer.addresses.first().map(|a| a.city.as_str().to_owned())
+    );
+    let locations = vocabulary("urn:epcglobal:epcis:vtype:BusinessLocation");
+    assert!(!locations.is_empty());
+    let products = vocabulary("urn:epcglobal:epcis:vtype:EPCClass");
+    assert!(
+        products.iter().any(|p| p["id"].as_str().unwrap().starts_with("https://id.gs1.org/01/")
+            && attribute(p, "urn:epcglobal:cbv:mda:descriptionShort").is_some())
+    );
+    let hashes = document_hashes(&ex.document).unwrap();
+    assert!(events.iter().zip(&hashes).all(|(e, h)| e["eventID"] == h.as_str()));
+    // Re-serialised and read again, the ids still match.
+    let text = serde_json::to_string_pretty(&ex.document).unwrap();
+    let reparsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(document_hashes(&reparsed).unwrap(), hashes);
+
+    let by_step = |step: &str| -> Vec<&serde_json::Value> {
+        events.iter().filter(|e| e["bizStep"] == step).collect()
+    };
+    let commissioning = by_step("commissioning");
+    let commissioned: Vec<&serde_json::Value> =
+        commissioning.iter().copied().filter(|e| e["type"] == "ObjectEvent").collect();
+    assert_eq!(commissioned.len(), count(20));
+    for e in &commissioned {
+        assert_eq!(e["action"], "ADD");
+        assert_eq!(e["disposition"], "active");
+        let epcs = e["epcList"].as_array().unwrap();
+        assert!(epcs.len() >= 98, "{}", epcs.len());
+        assert!(epcs.iter().all(|u| u.as_str().unwrap().starts_with("https://id.gs1.org/01/")));
+        let lot = e["ilmd"]["cbvmda:lotNumber"].as_str().unwrap();
+        // The demo's serials are the lot code and six digits.
+        assert!(epcs[0].as_str().unwrap().ends_with(&format!("/21/{lot}000001")), "{}", epcs[0]);
+    }
+    let packing = by_step("packing");
+    let aggregations = packing.iter().filter(|e| e["ll:record"].get("ll:aggregated").is_some());
+    let mut sscc_parents = 0;
+    for e in aggregations {
+        assert_eq!(e["type"], "AggregationEvent");
+        assert_eq!(e["action"], "ADD");
+        let parent = e["parentID"].as_str().unwrap();
+        if parent.starts_with("https://id.gs1.org/00/") {
+            sscc_parents += 1;
+            // Pallets hold cases (internal containers).
+            assert!(
+                e["childEPCs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| c.as_str().unwrap().starts_with("urn:lotledger:container:"))
+            );
+        } else {
+            assert!(parent.starts_with("urn:lotledger:container:"), "{parent}");
+            assert_eq!(e["childEPCs"].as_array().unwrap().len(), 48);
+        }
+    }
+    assert!(sscc_parents > 0);
+    let shipped: Vec<_> = by_step("shipping")
+        .into_iter()
+        .filter(|e| e["ll:record"].get("ll:goods_shipped").is_some())
+        .collect();
+    assert_eq!(shipped.len(), count(22));
+    assert!(shipped.iter().all(|e| e["disposition"] == "in_transit"
+        && e["epcList"][0].as_str().unwrap().starts_with("https://id.gs1.org/00/")));
+    let returned: Vec<_> =
+        events.iter().filter(|e| e["ll:record"].get("ll:goods_returned").is_some()).collect();
+    assert_eq!(returned.len(), count(23));
+    assert!(returned.iter().all(|e| e["bizStep"] == "receiving" && e["disposition"] == "returned"));
+    let decommissioned = by_step("decommissioning");
+    assert_eq!(decommissioned.len(), count(24), "every demo decommissioning is a sample");
+    assert!(decommissioned.iter().all(|e| e["action"] == "DELETE"
+        && e["disposition"] == "inactive"
+        && e["epcList"].as_array().unwrap().len() == 2));
+    validate(&ex.document);
+}
+
+/// A ledger of one commissioning of serials 7 to 9 of lot B1 (width 4), one
+/// aggregation of those three units onto an SSCC pallet, and a
+/// commissioning whose serials are out of string order (998 to 1002
+/// unpadded, then `A1`), with their entries.
+fn units_ledger() -> (LedgerId, Vec<Entry>) {
+    let id = LedgerId(*b"units-test-ledgr");
+    let mut w = Writer::new(Vec::new(), vec![0u8; MAX_FRAME_LEN], Anchor::genesis(&id));
+    let lot = LotId {
+        item: ItemCode::Gtin(Gtin::parse("09506000134352").unwrap()),
+        lot: "B1".parse().unwrap(),
+    };
+    let mut stamp = Stamp {
+        time: Timestamp(1_772_352_000_000),
+        actor: "pk.lee".parse().unwrap(),
+        station: "SER-1".parse().unwrap(),
+    };
+    let span =
+        |first, count, width| SerialSpan::Range(SerialRange::new("", first, count, width).unwrap());
+    let mut serials = heapless::Vec::new();
+    serials.push(span(7, 3, 4)).unwrap();
+    w.append(&stamp, &Record::Commissioned(Commissioned { lot: lot.clone(), serials })).unwrap();
+    stamp.time = Timestamp(stamp.time.0 + 60_000);
+    let mut contents = heapless::Vec::new();
+    contents.push(Goods::Serials(LotSerials { lot: lot.clone(), serials: span(7, 3, 4) })).unwrap();
+    let pallet = ContainerId::Sscc(Sscc::parse("106141412345678908").unwrap());
+    let packed = Aggregated { parent: pallet, action: AggregationAction::Pack, contents };
+    w.append(&stamp, &Record::Aggregated(packed)).unwrap();
+    stamp.time = Timestamp(stamp.time.0 + 60_000);
+    let mut serials = heapless::Vec::new();
+    serials.push(span(998, 5, 0)).unwrap();
+    serials.push(SerialSpan::One("A1".parse().unwrap())).unwrap();
+    w.append(&stamp, &Record::Commissioned(Commissioned { lot, serials })).unwrap();
+    let bytes = w.into_parts().0;
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    (id, ledger_entries(verified).unwrap())
+}
+
+/// Issue 14 item 5, worked by hand: a commissioning of a range of three
+/// serials and an aggregation onto an SSCC, field for field.
+#[test]
+fn commissioning_and_aggregation_by_hand() {
+    let (id, entries) = units_ledger();
+    let ex = export(entries, &ExportOptions::new(id, Timestamp(1_780_000_000_000)));
+    assert!(ex.skipped.is_empty(), "{:?}", ex.skipped);
+    let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
+    let hashes = document_hashes(&ex.document).unwrap();
+    assert!(events.iter().zip(&hashes).all(|(e, h)| e["eventID"] == h.as_str()));
+    let plain = |e: &serde_json::Value| {
+        let mut e = e.clone();
+        let m = e.as_object_mut().unwrap();
+        assert!(m.remove("eventID").is_some() && m.remove("ll:entry").is_some());
+        assert!(m.remove("ll:record").is_some());
+        e
+    };
+    assert_eq!(
+        plain(&events[0]),
+        serde_json::json!({
+            "type": "ObjectEvent",
+            "eventTime": "2026-03-01T08:00:00.000Z",
+            "eventTimeZoneOffset": "+00:00",
+            "epcList": [
+                "https://id.gs1.org/01/09506000134352/21/0007",
+                "https://id.gs1.org/01/09506000134352/21/0008",
+                "https://id.gs1.org/01/09506000134352/21/0009"
+            ],
+            "action": "ADD",
+            "bizStep": "commissioning",
+            "disposition": "active",
+            "readPoint": {"id": "urn:lotledger:station:SER-1"},
+            "ilmd": {"cbvmda:lotNumber": "B1"}
+        })
+    );
+    assert_eq!(
+        plain(&events[1]),
+        serde_json::json!({
+            "type": "AggregationEvent",
+            "eventTime": "2026-03-01T08:01:00.000Z",
+            "eventTimeZoneOffset": "+00:00",
+            "parentID": "https://id.gs1.org/00/106141412345678908",
+            "childEPCs": [
+                "https://id.gs1.org/01/09506000134352/21/0007",
+                "https://id.gs1.org/01/09506000134352/21/0008",
+                "https://id.gs1.org/01/09506000134352/21/0009"
+            ],
+            "action": "ADD",
+            "bizStep": "packing",
+            "readPoint": {"id": "urn:lotledger:station:SER-1"}
+        })
+    );
+    // The same EPCs as EPC URIs (company prefix 9506000) hash alike: the
+    // hash brings both to the canonical Digital Link.
+    let mut epc_uris = events[1].clone();
+    epc_uris["parentID"] = "urn:epc:id:sscc:0614141.1234567890".into();
+    epc_uris["childEPCs"] = serde_json::json!([
+        "urn:epc:id:sgtin:9506000.013435.0009",
+        "urn:epc:id:sgtin:9506000.013435.0007",
+        "urn:epc:id:sgtin:9506000.013435.0008"
+    ]);
+    let canon = lotledger::interop::epcis::Canonicalizer::for_document(&ex.document);
+    assert_eq!(canon.event_hash(&epc_uris).unwrap(), events[1]["eventID"].as_str().unwrap());
+    // Serials out of string order are written in ledger order and hashed sorted.
+    let third = events[2]["epcList"].as_array().unwrap();
+    let tails: Vec<&str> =
+        third.iter().map(|u| u.as_str().unwrap().rsplit('/').next().unwrap()).collect();
+    assert_eq!(tails, ["998", "999", "1000", "1001", "1002", "A1"]);
+    let mut reordered = events[2].clone();
+    let mut sorted = third.clone();
+    sorted.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    reordered["epcList"] = serde_json::Value::Array(sorted);
+    assert_eq!(canon.event_hash(&reordered).unwrap(), events[2]["eventID"].as_str().unwrap());
+    validate(&ex.document);
 }

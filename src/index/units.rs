@@ -406,12 +406,8 @@ impl UnitWorld {
     /// The runs of serials directly in any of `containers`: (key, lo, hi),
     /// by key, then in serial order.
     pub(crate) fn held_in(&self, containers: &[u32]) -> Vec<(SerialKey, u128, u128)> {
-        let mut keys: Vec<SerialKey> = containers
-            .iter()
-            .filter_map(|c| self.keys_in.get(c))
-            .flatten()
-            .copied()
-            .collect();
+        let mut keys: Vec<SerialKey> =
+            containers.iter().filter_map(|c| self.keys_in.get(c)).flatten().copied().collect();
         keys.sort_unstable();
         keys.dedup();
         let mut out = Vec::new();

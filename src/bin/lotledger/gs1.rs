@@ -24,6 +24,19 @@ struct Parsed<'a> {
     lot: Option<String>,
     expiry: Option<String>,
     container: Option<String>,
+    /// What a logistic unit label says it holds: (02), (37), (10).
+    contents: Option<Contents>,
+}
+
+/// The contents of a homogeneous logistic unit, as its label names them.
+#[derive(Serialize)]
+struct Contents {
+    /// The item contained, AI (02).
+    item: String,
+    /// How many, AI (37).
+    count: Option<u32>,
+    /// Their lot: (02) with (10).
+    lot: Option<String>,
 }
 
 pub fn run(
@@ -65,6 +78,11 @@ pub fn run(
         lot: parsed.lot_id().map(|l| l.to_string()),
         expiry: parsed.expiry_date(year).map(|d| d.to_string()),
         container: parsed.container().map(|c| c.to_string()),
+        contents: parsed.content_item().map(|item| Contents {
+            item: item.to_string(),
+            count: parsed.count(),
+            lot: parsed.content_lot().map(|l| l.to_string()),
+        }),
     };
     match format {
         Format::Json => output::print_json(&result)?,
@@ -83,6 +101,14 @@ pub fn run(
                     if let Some(v) = v {
                         text.push_str(&format!("{label}: {v}\n"));
                     }
+                }
+                if let Some(c) = &result.contents {
+                    let count = c.count.map_or_else(|| "items of".to_owned(), |n| format!("{n} x"));
+                    text.push_str(&format!("contents: {count} {}", c.item));
+                    if let Some(lot) = &c.lot {
+                        text.push_str(&format!(", lot {lot}"));
+                    }
+                    text.push('\n');
                 }
             }
             output::print(&text)?;

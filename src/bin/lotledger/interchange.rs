@@ -158,13 +158,15 @@ pub fn export_epcis(
         Ok(())
     })?;
     let mut writer = plan.writer(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()))?;
-    let mut skipped: u64 = 0;
-    let mut first_skipped = None;
+    // Per kind: how many were skipped, and the first one's sequence number and reason.
+    let mut skipped: std::collections::BTreeMap<u32, (u64, u64, &'static str, &'static str)> =
+        std::collections::BTreeMap::new();
     let undecoded =
         for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
             if let epcis::Written::Skipped(s) = writer.write(id, header, hash, record)? {
-                skipped += 1;
-                first_skipped.get_or_insert(s);
+                let e =
+                    skipped.entry(s.kind.number()).or_insert((0, s.seq, s.kind.name(), s.reason));
+                e.0 += 1;
             }
             done += 1;
             progress(done, total);
@@ -172,11 +174,12 @@ pub fn export_epcis(
         })?;
     writer.finish()?;
     personal.note("EPCIS");
-    if let Some(first) = first_skipped {
-        eprintln!(
-            "lotledger: {skipped} entries have no EPCIS event (for example entry {}: {})",
-            first.seq, first.reason
-        );
+    if !skipped.is_empty() {
+        let n: u64 = skipped.values().map(|e| e.0).sum();
+        eprintln!("lotledger: {n} entries have no EPCIS event:");
+        for (kind, (count, seq, name, reason)) in &skipped {
+            eprintln!("  kind {kind} {name}: {count} (for example entry {seq}: {reason})");
+        }
     }
     report_undecoded(undecoded);
     Ok(Outcome::Ok)

@@ -820,7 +820,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             let format = if json { Format::Json } else { Format::Table };
             db::verify(db, ledger.as_deref(), &keys, format)
         }
-        Command::Verify { dir: Some(dir), checkpoint, keys, archived, personal_data, json, .. } => {
+        Command::Verify {
+            dir: Some(dir), checkpoint, keys, archived, personal_data, json, ..
+        } => {
             let keys = if keys.is_empty() { Vec::new() } else { proof::read_keys(&keys)? };
             let parsed = proof::parse_keys(&keys)?;
             let args = ledger::VerifyArgs {

@@ -29,14 +29,15 @@ use std::vec::Vec;
 use serde_json::{Value, json};
 
 use super::event_hash::{self, Canonicalizer, ni_uri, push_sorted, scalar_text};
-use super::scheme::UriScheme;
+use super::scheme::{UriScheme, encode_into};
 use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
 use crate::interop::scope::{Corrections, Scope, Selector};
 use crate::model::{
-    ComplaintRegistered, ComplaintRegisteredV1, Digest, Disposition, InspectionResult, LedgerId,
-    LocationId, LotId, Packable, PartyId, Quantity, RecallStep, Record, RecordKind, Subject,
-    Timestamp,
+    Address, AggregationAction, ComplaintRegistered, ComplaintRegisteredV1, DecommissionReason,
+    Digest, Disposition, Goods, InspectionResult, ItemCode, LedgerId, LocationId, LocationKind,
+    LotId, Packable, PartyId, PartyRole, Quantity, RecallStep, Record, RecordKind, SerialSpan,
+    Subject, Timestamp,
 };
 
 /// The JSON-LD context of EPCIS 2.0.
@@ -157,7 +158,7 @@ pub fn export(entries: impl IntoIterator<Item = Entry>, options: &ExportOptions)
                     event_ids.insert(header.seq, id);
                 }
                 Ok(Written::Skipped(s)) => skipped.push(s),
-                Ok(Written::NotSelected) | Err(_) => {}
+                Ok(Written::NotSelected | Written::MasterData) | Err(_) => {}
             }
         }
         if let Ok(bytes) = writer.finish() {
@@ -177,6 +178,9 @@ pub enum Written {
     Skipped(Skipped),
     /// Outside the scope.
     NotSelected,
+    /// Master data (kinds 17 to 19): in the document header's
+    /// `epcisMasterData`, the latest record of each identity.
+    MasterData,
 }
 
 /// The first of the two passes of a streaming export: it reads every entry
@@ -197,6 +201,9 @@ pub struct Plan<'o> {
     wanted: BTreeSet<(LedgerId, u64)>,
     /// Their events, without ids.
     replacements: Vec<((LedgerId, u64), Event)>,
+    /// The latest master data of each identity: by vocabulary type and
+    /// element id, its attributes.
+    master: BTreeMap<MasterKey, Vec<(String, String)>>,
 }
 
 impl<'o> Plan<'o> {
@@ -213,12 +220,21 @@ impl<'o> Plan<'o> {
             words: BTreeSet::new(),
             wanted: options.corrections.replacements().collect(),
             replacements: Vec::new(),
+            master: BTreeMap::new(),
         }
     }
 
     /// Reads one entry of `ledger`. Call it for every entry, in ledger order.
     pub fn observe(&mut self, ledger: &LedgerId, header: &Header, hash: &Digest, record: &Record) {
         if !self.selector.select(ledger, header.seq, header.time, record) {
+            return;
+        }
+        if let Some((key, attributes)) = self.x.master(record) {
+            let voided =
+                self.x.o.corrections.voided_by(ledger, header.seq).is_some_and(|v| !v.is_empty());
+            if !voided {
+                self.master.insert(key, attributes);
+            }
             return;
         }
         let wanted = self.wanted.remove(&(*ledger, header.seq));
@@ -251,6 +267,7 @@ impl<'o> Plan<'o> {
         serde_json::to_writer(&mut out, &self.x.context())?;
         out.write_all(b",\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":")?;
         serde_json::to_writer(&mut out, &o.created.to_string())?;
+        write_master(&mut out, &self.master)?;
         out.write_all(b",\"epcisBody\":{\"eventList\":[")?;
         Ok(EventWriter {
             x: self.x,
@@ -299,6 +316,12 @@ impl<W: Write> EventWriter<'_, W> {
     ) -> io::Result<Written> {
         if !self.selector.select(ledger, header.seq, header.time, record) {
             return Ok(Written::NotSelected);
+        }
+        if matches!(
+            record,
+            Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
+        ) {
+            return Ok(Written::MasterData);
         }
         let event = match self.x.draft(ledger, header, hash, record, &self.replacement_ids, true) {
             Ok(event) => event,
@@ -398,13 +421,14 @@ struct Event {
     kind: &'static str,
     time: String,
     parent: Option<String>,
-    /// An empty `epcList` (an `ObjectEvent` about no lot).
-    empty_epc_list: bool,
+    /// The `epcList`: `None` for none, empty for an `ObjectEvent` about no
+    /// lot (the schema wants an `epcList` or a `quantityList`).
+    epcs: Option<Vec<Epc>>,
     quantities: Vec<Class>,
     inputs: Vec<Class>,
     outputs: Vec<Class>,
     transformation: Option<String>,
-    children: Vec<String>,
+    children: Vec<Epc>,
     child_quantities: Vec<Class>,
     action: Option<&'static str>,
     biz_step: Option<&'static str>,
@@ -414,7 +438,8 @@ struct Event {
     transactions: Vec<Pair>,
     sources: Vec<Pair>,
     destinations: Vec<Pair>,
-    expiry: Option<String>,
+    /// The `ilmd` fields (key with its prefix, text), in the order written.
+    ilmd: Vec<(&'static str, String)>,
     /// `ll:entry` and the record's JSON form, when the export carries its
     /// extensions; `ll:record` is that form with every key in the `ll`
     /// namespace, nulls dropped and booleans as strings ([`Ll`]), so that no
@@ -427,6 +452,91 @@ struct Event {
 const OFFSET: &str = "+00:00";
 /// The JSON-LD key of the expiry date in `ilmd`.
 const EXPIRY: &str = "cbvmda:itemExpirationDate";
+/// The JSON-LD key of the lot number in `ilmd`.
+const LOT_NUMBER: &str = "cbvmda:lotNumber";
+
+/// One element, or a run of elements, of an `epcList` or `childEPCs`.
+#[derive(Clone, Debug)]
+enum Epc {
+    /// One URI (an SSCC, an internal container).
+    Uri(String),
+    /// Serials of one item: `base` followed by each serial,
+    /// percent-encoded. A range is expanded only as it is written or
+    /// hashed, one serial at a time.
+    Serials { base: String, span: SerialSpan },
+}
+
+impl Epc {
+    /// Calls `f` with every URI, in order, built in one reused buffer.
+    fn each(list: &[Self], mut f: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
+        let mut buf = String::with_capacity(96);
+        for e in list {
+            match e {
+                Self::Uri(u) => f(u)?,
+                Self::Serials { base, span: SerialSpan::One(serial) } => {
+                    buf.clear();
+                    buf.push_str(base);
+                    encode_into(serial.as_str(), &mut buf);
+                    f(&buf)?;
+                }
+                Self::Serials { base, span: SerialSpan::Range(r) } => {
+                    for i in 0..r.count() {
+                        let Some(serial) = r.serial(i) else { continue };
+                        buf.clear();
+                        buf.push_str(base);
+                        encode_into(serial.as_str(), &mut buf);
+                        f(&buf)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Pushes `name` and the sorted `epc=` parts of `list` onto the pre-hash
+/// string `s`, as [`Canonicalizer`] does for an EPC list (its elements
+/// sorted as strings). The parts are appended as they come while they are
+/// in order, which a range of serials of one width is, so a 10,000-serial
+/// range is hashed without a list of 10,000 strings; only a list out of
+/// order is collected and sorted.
+fn push_epcs(c: &Canonicalizer, s: &mut String, name: &str, list: &[Epc]) {
+    if list.is_empty() {
+        return;
+    }
+    let mark = s.len();
+    s.push_str(name);
+    // Where the last part pushed starts, once one is.
+    let mut last = None;
+    let mut in_order = true;
+    let _ = Epc::each(list, |uri| {
+        if let Some(part) = c.keyed("epc", uri) {
+            if let Some(at) = last
+                && part.as_str() < s.get(at..).unwrap_or_default()
+            {
+                in_order = false;
+                return Err(io::Error::other("out of order"));
+            }
+            last = Some(s.len());
+            s.push_str(&part);
+        }
+        Ok(())
+    });
+    if in_order {
+        if last.is_none() {
+            // No element has a canonical form: nothing is hashed.
+            s.truncate(mark);
+        }
+        return;
+    }
+    s.truncate(mark);
+    let mut parts = Vec::new();
+    let _ = Epc::each(list, |uri| {
+        parts.extend(c.keyed("epc", uri));
+        Ok(())
+    });
+    push_sorted(s, name, parts);
+}
 
 impl Event {
     /// The CBV vocabulary words the event uses in its standard fields, with
@@ -461,7 +571,7 @@ impl Event {
             c.scalar_field(s, "parentID", p);
         }
         // An empty epcList hashes as nothing.
-        let epcs = self.children.iter().filter_map(|e| c.keyed("epc", e)).collect();
+        push_epcs(c, s, "epcList", self.epcs.as_deref().unwrap_or_default());
         let quantities = |list: &[Class]| -> Vec<String> {
             list.iter()
                 .filter_map(|q| {
@@ -477,7 +587,7 @@ impl Event {
                 })
                 .collect()
         };
-        push_sorted(s, "childEPCs", epcs);
+        push_epcs(c, s, "childEPCs", &self.children);
         push_sorted(s, "quantityList", quantities(&self.quantities));
         push_sorted(s, "childQuantityList", quantities(&self.child_quantities));
         push_sorted(s, "inputQuantityList", quantities(&self.inputs));
@@ -507,10 +617,13 @@ impl Event {
                 c.pair_list_of(list, elements, &mut rest);
             }
         }
-        if let Some(expiry) = &self.expiry {
+        if !self.ilmd.is_empty() {
             let mut ilmd = String::with_capacity(80);
             c.expand_key_into("ilmd", &mut ilmd);
-            ilmd.push_str(&c.generic_text(EXPIRY, expiry));
+            let mut fields: Vec<String> =
+                self.ilmd.iter().map(|(k, v)| c.generic_text(k, v)).collect();
+            fields.sort();
+            ilmd.extend(fields);
             rest.push(ilmd);
         }
         if let Some((entry, record)) = &self.extensions {
@@ -549,9 +662,8 @@ impl Event {
             j.key("parentID");
             j.str(p)?;
         }
-        if self.empty_epc_list {
-            j.key("epcList");
-            j.raw("[]");
+        if let Some(epcs) = &self.epcs {
+            j.epcs("epcList", epcs)?;
         }
         j.classes("quantityList", &self.quantities)?;
         j.classes("inputQuantityList", &self.inputs)?;
@@ -561,12 +673,7 @@ impl Event {
             j.str(t)?;
         }
         if !self.children.is_empty() {
-            j.key("childEPCs");
-            for (i, c) in self.children.iter().enumerate() {
-                j.raw(if i == 0 { "[" } else { "," });
-                j.str(c)?;
-            }
-            j.raw("]");
+            j.epcs("childEPCs", &self.children)?;
         }
         j.classes("childQuantityList", &self.child_quantities)?;
         for (k, v) in
@@ -590,12 +697,18 @@ impl Event {
         j.pairs("bizTransactionList", &self.transactions)?;
         j.pairs("sourceList", &self.sources)?;
         j.pairs("destinationList", &self.destinations)?;
-        if let Some(expiry) = &self.expiry {
-            j.key("ilmd");
-            j.raw("{");
-            j.str(EXPIRY)?;
+        for (i, (k, v)) in self.ilmd.iter().enumerate() {
+            if i == 0 {
+                j.key("ilmd");
+                j.raw("{");
+            } else {
+                j.raw(",");
+            }
+            j.str(k)?;
             j.raw(":");
-            j.str(expiry)?;
+            j.str(v)?;
+        }
+        if !self.ilmd.is_empty() {
             j.raw("}");
         }
         if let Some((entry, record)) = &self.extensions {
@@ -668,6 +781,19 @@ impl Json<'_> {
         self.0.extend_from_slice(b"\":");
     }
 
+    /// `,"key":[...]` with every URI of `list`, an empty list as `[]`.
+    fn epcs(&mut self, key: &str, list: &[Epc]) -> io::Result<()> {
+        self.key(key);
+        let mut first = true;
+        Epc::each(list, |uri| {
+            self.raw(if first { "[" } else { "," });
+            first = false;
+            self.str(uri)
+        })?;
+        self.raw(if first { "[]" } else { "]" });
+        Ok(())
+    }
+
     fn classes(&mut self, key: &str, list: &[Class]) -> io::Result<()> {
         if list.is_empty() {
             return Ok(());
@@ -721,13 +847,15 @@ impl Exporter<'_> {
         ids: &BTreeMap<(LedgerId, u64), String>,
         extensions: bool,
     ) -> Result<Event, &'static str> {
-        if let Record::Checkpointed(_) = record {
-            // A ledger's own anchor, not a traceability event: EPCIS has none.
-            return Err("a checkpoint entry: the ledger's own anchor, not a traceability event");
+        if let Some(reason) = no_counterpart(record) {
+            return Err(reason);
+        }
+        if self.time(header.time).is_none() {
+            return Err("time outside years 0000 to 9999: EPCIS times have four-digit years");
         }
         let mut event = self
             .event(ledger, header, hash, record, extensions)
-            .ok_or("time outside years 0000 to 9999 or unknown kind")?;
+            .ok_or("no EPCIS counterpart: a record kind this version of the export does not map")?;
         if let Some(voider) =
             self.o.corrections.voided_by(ledger, header.seq).and_then(<[_]>::first)
         {
@@ -750,6 +878,66 @@ impl Exporter<'_> {
         Ok(event)
     }
 
+    /// The master data element of a master data record: its vocabulary
+    /// type and id, and its CBV attributes (empty fields left out; no
+    /// contact, since contacts name persons).
+    fn master(&self, record: &Record) -> Option<(MasterKey, Vec<(String, String)>)> {
+        let s = &self.o.scheme;
+        let mut attrs: Vec<(String, String)> = Vec::new();
+        let mut put = |key: &str, value: &str| {
+            if !value.is_empty() {
+                let key = if key.contains(':') { key.to_owned() } else { format!("{MDA}{key}") };
+                attrs.push((key, value.to_owned()));
+            }
+        };
+        let address = |put: &mut dyn FnMut(&str, &str), a: &Address| {
+            put("streetAddressOne", a.street.as_str());
+            put("city", a.city.as_str());
+            put("state", a.region.as_str());
+            put("postalCode", a.postal_code.as_str());
+            put("countryCode", a.country.as_str());
+        };
+        let key = match record {
+            Record::PartyDescribed(p) => {
+                put("name", p.name.as_str());
+                if let Some(a) = p.addresses.first() {
+                    address(&mut put, a);
+                }
+                let roles: Vec<&str> = p.roles.iter().map(|r| role_name(*r)).collect();
+                put(&format!("{}roles", self.o.namespace), &roles.join(" "));
+                (VTYPE_PARTY, s.party(&p.party))
+            }
+            Record::LocationDescribed(l) => {
+                put("name", l.name.as_str());
+                address(&mut put, &l.address);
+                if let Some(owner) = &l.owner {
+                    put("urn:epcglobal:cbv:owning_party", &s.party(owner));
+                }
+                put(&format!("{}kind", self.o.namespace), location_kind_name(l.kind));
+                (VTYPE_LOCATION, s.location(&l.location))
+            }
+            Record::ProductDescribed(p) => {
+                put("descriptionShort", p.description.as_str());
+                put("dosageFormType", p.form.as_str());
+                put("strengthDescription", p.strength.as_str());
+                if let Some(q) = &p.pack_size {
+                    put("netContentDescription", &q.to_string());
+                }
+                if let Some(days) = p.shelf_life_days {
+                    put(&format!("{}shelfLifeDays", self.o.namespace), &days.to_string());
+                }
+                put(&format!("{}storage", self.o.namespace), p.storage.as_str());
+                let id = match &p.item {
+                    ItemCode::Gtin(g) => format!("https://id.gs1.org/01/{g}"),
+                    ItemCode::Internal(c) => s.code("item", c.as_str()),
+                };
+                (VTYPE_PRODUCT, id)
+            }
+            _ => return None,
+        };
+        Some((key, attrs))
+    }
+
     fn context(&self) -> Value {
         json!([EPCIS_CONTEXT, { "ll": self.o.namespace }, { "cbvmda": "urn:epcglobal:cbv:mda:" }])
     }
@@ -765,6 +953,32 @@ impl Exporter<'_> {
             epc_class: self.o.scheme.lot(lot),
             quantity: quantity.map(|q| (number(q), q.unit.code().to_owned())),
         }
+    }
+
+    /// The goods of an event as EPCs (containers, serials) and lot quantities.
+    fn goods(&self, goods: &[Goods]) -> (Vec<Epc>, Vec<Class>) {
+        let s = &self.o.scheme;
+        let mut epcs = Vec::new();
+        let mut lots = Vec::new();
+        for g in goods {
+            match g {
+                Goods::Lot(q) => lots.push(self.class(&q.lot, Some(&q.quantity))),
+                Goods::Container(c) => epcs.push(Epc::Uri(s.container(c))),
+                Goods::Serials(u) => epcs
+                    .push(Epc::Serials { base: s.unit_base(&u.lot.item), span: u.serials.clone() }),
+            }
+        }
+        (epcs, lots)
+    }
+
+    /// An `ObjectEvent`'s `epcList` and `quantityList` from its goods; an
+    /// empty `epcList` when it has neither.
+    fn object_goods(&self, e: &mut Event, goods: &[Goods]) {
+        let (epcs, lots) = self.goods(goods);
+        if !epcs.is_empty() || lots.is_empty() {
+            e.epcs = Some(epcs);
+        }
+        e.quantities = lots;
     }
 
     fn order(&self, kind: &'static str, order: &str) -> Pair {
@@ -793,14 +1007,22 @@ impl Exporter<'_> {
         let (kind, action) = match record {
             Record::Produced(_) => ("TransformationEvent", None),
             Record::Packed(_) => ("AggregationEvent", Some("ADD")),
-            Record::Destroyed(_) => ("ObjectEvent", Some("DELETE")),
+            Record::Aggregated(a) => (
+                "AggregationEvent",
+                Some(match a.action {
+                    AggregationAction::Pack => "ADD",
+                    AggregationAction::Unpack => "DELETE",
+                }),
+            ),
+            Record::Commissioned(_) => ("ObjectEvent", Some("ADD")),
+            Record::Destroyed(_) | Record::Decommissioned(_) => ("ObjectEvent", Some("DELETE")),
             _ => ("ObjectEvent", Some("OBSERVE")),
         };
         let mut e = Event {
             kind,
             time,
             parent: None,
-            empty_epc_list: false,
+            epcs: None,
             quantities: Vec::new(),
             inputs: Vec::new(),
             outputs: Vec::new(),
@@ -815,7 +1037,7 @@ impl Exporter<'_> {
             transactions: Vec::new(),
             sources: Vec::new(),
             destinations: Vec::new(),
-            expiry: None,
+            ilmd: Vec::new(),
             extensions: None,
             error: None,
         };
@@ -851,7 +1073,7 @@ impl Exporter<'_> {
                     key: "bizTransaction",
                     value: s.code("workorder", r.work_order.as_str()),
                 });
-                e.expiry = r.expiry.map(|x| x.to_string());
+                e.ilmd.extend(r.expiry.map(|x| (EXPIRY, x.to_string())));
             }
             Record::DispositionSet(r) => {
                 e.quantities.push(self.class(&r.lot, None));
@@ -865,7 +1087,7 @@ impl Exporter<'_> {
                 e.parent = Some(s.container(&r.into));
                 for c in &r.contents {
                     match c {
-                        Packable::Container(c) => e.children.push(s.container(c)),
+                        Packable::Container(c) => e.children.push(Epc::Uri(s.container(c))),
                         Packable::Lot(q) => {
                             e.child_quantities.push(self.class(&q.lot, Some(&q.quantity)));
                         }
@@ -890,7 +1112,7 @@ impl Exporter<'_> {
                 }
             }
             Record::Delivered(r) => {
-                e.empty_epc_list = true;
+                e.epcs = Some(Vec::new());
                 e.biz_step = Some("accepting");
                 e.transactions.push(self.order("po", r.order.as_str()));
                 e.destinations.push(self.party("destination", &r.customer));
@@ -908,16 +1130,16 @@ impl Exporter<'_> {
             | Record::ComplaintRegisteredV1(ComplaintRegisteredV1 { lot, quantity, .. }) => {
                 match lot {
                     Some(lot) => e.quantities.push(self.class(lot, quantity.as_ref())),
-                    None => e.empty_epc_list = true,
+                    None => e.epcs = Some(Vec::new()),
                 }
             }
             // A correction is a ledger record with no EPCIS counterpart of
             // its own: it travels in `ll:record`; the entry it voids carries
             // the `errorDeclaration`.
-            Record::ComplaintProgress(_) | Record::Corrected(_) => e.empty_epc_list = true,
+            Record::ComplaintProgress(_) | Record::Corrected(_) => e.epcs = Some(Vec::new()),
             Record::Attached(a) => match &a.subject {
                 Subject::Lot(lot) => e.quantities.push(self.class(lot, None)),
-                _ => e.empty_epc_list = true,
+                _ => e.epcs = Some(Vec::new()),
             },
             Record::RecallOpened(r) => {
                 e.quantities.extend(r.lots.iter().map(|l| self.class(l, None)));
@@ -931,15 +1153,71 @@ impl Exporter<'_> {
                     e.sources.push(self.party("source", customer));
                 }
                 RecallStep::CustomerNotified { customer } => {
-                    e.empty_epc_list = true;
+                    e.epcs = Some(Vec::new());
                     e.destinations.push(self.party("destination", customer));
                 }
-                _ => e.empty_epc_list = true,
+                _ => e.epcs = Some(Vec::new()),
             },
             Record::Destroyed(r) => {
                 e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
                 e.biz_step = Some("destroying");
                 e.disposition = Some("destroyed");
+            }
+            Record::Commissioned(r) => {
+                let base = s.unit_base(&r.lot.item);
+                e.epcs = Some(
+                    r.serials
+                        .iter()
+                        .map(|span| Epc::Serials { base: base.clone(), span: span.clone() })
+                        .collect(),
+                );
+                e.biz_step = Some("commissioning");
+                e.disposition = Some("active");
+                e.ilmd.push((LOT_NUMBER, r.lot.lot.as_str().to_owned()));
+            }
+            Record::Aggregated(r) => {
+                e.parent = Some(s.container(&r.parent));
+                let (epcs, lots) = self.goods(&r.contents);
+                e.children = epcs;
+                e.child_quantities = lots;
+                e.biz_step = Some(match r.action {
+                    AggregationAction::Pack => "packing",
+                    AggregationAction::Unpack => "unpacking",
+                });
+            }
+            Record::GoodsShipped(r) => {
+                self.object_goods(&mut e, &r.goods);
+                e.biz_step = Some("shipping");
+                e.disposition = Some("in_transit");
+                e.transactions.push(self.order("po", r.order.as_str()));
+                if let Some(owner) = &self.o.owner {
+                    e.sources.push(self.party("source", owner));
+                }
+                if let Some(site) = &self.o.site {
+                    e.sources.push(self.location("source", site));
+                }
+                e.destinations.push(self.party("destination", &r.customer));
+                if let Some(to) = &r.ship_to {
+                    e.destinations.push(self.location("destination", to));
+                }
+            }
+            Record::GoodsReturned(r) => {
+                self.object_goods(&mut e, &r.goods);
+                e.biz_step = Some("receiving");
+                e.disposition = Some("returned");
+                if let Some(o) = &r.order {
+                    e.transactions.push(self.order("po", o.as_str()));
+                }
+                e.sources.push(self.party("source", &r.from));
+                if let Some(owner) = &self.o.owner {
+                    e.destinations.push(self.party("destination", owner));
+                }
+            }
+            Record::Decommissioned(r) => {
+                self.object_goods(&mut e, &r.goods);
+                let (step, disposition) = decommission_terms(r.reason);
+                e.biz_step = Some(step);
+                e.disposition = Some(disposition);
             }
             _ => return None,
         }
@@ -954,6 +1232,116 @@ impl Exporter<'_> {
             e.extensions = Some((entry, serde_json::to_value(record).unwrap_or_default()));
         }
         Some(e)
+    }
+}
+
+/// A master data element's vocabulary type and id.
+type MasterKey = (&'static str, String);
+
+/// The vocabulary type of business locations.
+pub const VTYPE_LOCATION: &str = "urn:epcglobal:epcis:vtype:BusinessLocation";
+/// The vocabulary type of parties.
+pub const VTYPE_PARTY: &str = "urn:epcglobal:epcis:vtype:Party";
+/// The vocabulary type of product classes.
+pub const VTYPE_PRODUCT: &str = "urn:epcglobal:epcis:vtype:EPCClass";
+/// The prefix of CBV master data attributes.
+const MDA: &str = "urn:epcglobal:cbv:mda:";
+
+/// Writes `,"epcisHeader":{"epcisMasterData":{"vocabularyList":[...]}}`
+/// with one vocabulary per type, unless there is no master data.
+fn write_master<W: Write>(
+    out: &mut W,
+    master: &BTreeMap<MasterKey, Vec<(String, String)>>,
+) -> io::Result<()> {
+    if master.is_empty() {
+        return Ok(());
+    }
+    out.write_all(b",\"epcisHeader\":{\"epcisMasterData\":{\"vocabularyList\":[")?;
+    let mut current: Option<&str> = None;
+    for ((vtype, id), attributes) in master {
+        if current != Some(vtype) {
+            if current.is_some() {
+                out.write_all(b"]},")?;
+            }
+            out.write_all(b"{\"type\":")?;
+            serde_json::to_writer(&mut *out, vtype)?;
+            out.write_all(b",\"vocabularyElementList\":[")?;
+            current = Some(vtype);
+        } else {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"id\":")?;
+        serde_json::to_writer(&mut *out, id)?;
+        out.write_all(b",\"attributes\":[")?;
+        for (i, (attr, value)) in attributes.iter().enumerate() {
+            out.write_all(if i == 0 { b"{\"id\":" } else { b",{\"id\":" })?;
+            serde_json::to_writer(&mut *out, attr)?;
+            out.write_all(b",\"attribute\":")?;
+            serde_json::to_writer(&mut *out, value)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]}")?;
+    }
+    out.write_all(b"]}]}}")
+}
+
+/// A party role as the master data attribute `ll:roles` lists it.
+pub(crate) const fn role_name(r: PartyRole) -> &'static str {
+    match r {
+        PartyRole::Customer => "customer",
+        PartyRole::Supplier => "supplier",
+        PartyRole::Carrier => "carrier",
+        PartyRole::OwnSite => "own_site",
+    }
+}
+
+/// A location kind as the master data attribute `ll:kind` names it.
+pub(crate) const fn location_kind_name(k: LocationKind) -> &'static str {
+    match k {
+        LocationKind::ShipTo => "ship_to",
+        LocationKind::Warehouse => "warehouse",
+        LocationKind::Site => "site",
+        LocationKind::Other => "other",
+    }
+}
+
+/// Why an entry of a kind with no EPCIS event is left out, or `None`.
+fn no_counterpart(record: &Record) -> Option<&'static str> {
+    Some(match record {
+        // A ledger's own anchor, not a traceability event: EPCIS has none.
+        Record::Checkpointed(_) => {
+            "a checkpoint entry: the ledger's own anchor, not a traceability event"
+        }
+        Record::PartyDescribed(_) => {
+            "master data (record kind 17, party): in the document header's \
+             epcisMasterData, not an event"
+        }
+        Record::LocationDescribed(_) => {
+            "master data (record kind 18, location): in the document header's \
+             epcisMasterData, not an event"
+        }
+        Record::ProductDescribed(_) => {
+            "master data (record kind 19, product): in the document header's \
+             epcisMasterData, not an event"
+        }
+        Record::PersonalDataErased(_) => {
+            "no EPCIS counterpart: record kind 25 (personal data erased, a ledger-internal act)"
+        }
+        Record::RetentionApplied(_) => {
+            "no EPCIS counterpart: record kind 26 (retention applied, a ledger-internal act)"
+        }
+        _ => return None,
+    })
+}
+
+/// The CBV business step and disposition of a decommissioning.
+const fn decommission_terms(reason: DecommissionReason) -> (&'static str, &'static str) {
+    match reason {
+        DecommissionReason::Destroyed => ("destroying", "destroyed"),
+        DecommissionReason::Dispensed => ("dispensing", "dispensed"),
+        DecommissionReason::Stolen => ("decommissioning", "stolen"),
+        DecommissionReason::Damaged => ("decommissioning", "damaged"),
+        DecommissionReason::Sample | DecommissionReason::Other => ("decommissioning", "inactive"),
     }
 }
 

@@ -27,12 +27,17 @@ use super::scheme::{UriScheme, decode};
 use super::uri::canonical_gs1_uri;
 use crate::entry::Stamp;
 use crate::model::{
-    Actor, Attached, Code, Date, Destroyed, Digest, DocumentKind, Inspected, InspectionResult,
-    InspectionStage, LocationId, LotId, LotQuantity, MaterialReceived, Packable, Packed, PartyId,
-    Produced, Quantity, Record, Reference, Shipped, Station, Subject, Text, Timestamp, Unit,
-    parse_decimal,
+    Actor, Aggregated, AggregationAction, Attached, Code, Commissioned, ContainerId, Date,
+    DecommissionReason, Decommissioned, Destroyed, Digest, DocumentKind, Goods, GoodsReturned,
+    GoodsShipped, Inspected, InspectionResult, InspectionStage, ItemCode, LocationId, LotId,
+    LotQuantity, LotSerials, MAX_GOODS, MAX_SPANS, MaterialReceived, Packable, Packed, PartyId,
+    Produced, Quantity, Record, Reference, ReturnKind, SerialRange, SerialSpan, Shipped, Station,
+    Subject, Text, Timestamp, Unit, parse_decimal,
 };
-use crate::model::{IdErrorKind, RecordKind};
+use crate::model::{
+    Address, IdErrorKind, LocationDescribed, LocationKind, PartyDescribed, PartyRole,
+    ProductDescribed, RecordKind,
+};
 
 /// How to import.
 #[derive(Clone, Debug)]
@@ -289,10 +294,21 @@ pub fn import(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportErr
     let canon = canonicalizer(&doc, events);
     let own_prefix = own_prefix(doc.get("@context"), &options.namespace);
 
-    let mut im =
-        Importer { o: options, out: Import::default(), own_prefix, index: 0, event_id: None };
+    let mut im = Importer {
+        o: options,
+        out: Import::default(),
+        own_prefix,
+        index: 0,
+        event_id: None,
+        units: BTreeMap::new(),
+        unit_containers: BTreeSet::new(),
+    };
     im.out.digest = Digest(Sha256::digest(bytes).into());
-    for (key, _) in doc.as_object().into_iter().flatten() {
+    for (key, value) in doc.as_object().into_iter().flatten() {
+        if key == "epcisHeader" {
+            im.header(value);
+            continue;
+        }
         if !matches!(
             key.as_str(),
             "@context" | "type" | "schemaVersion" | "creationDate" | "epcisBody" | "id"
@@ -430,6 +446,86 @@ struct Importer<'o> {
     /// The event being imported: its index and `eventID`.
     index: usize,
     event_id: Option<String>,
+    /// The lot of every unit commissioned by an earlier event of the
+    /// document (an SGTIN does not name its lot).
+    units: BTreeMap<(ItemCode, String), LotId>,
+    /// The containers that earlier aggregations of the document filled
+    /// with units: packing them is packing units.
+    unit_containers: BTreeSet<ContainerId>,
+}
+
+/// A run of consecutive serials of one lot being rebuilt from an EPC list:
+/// the text before the number, the first number, how many, the width.
+struct Run {
+    lot: LotId,
+    prefix: String,
+    first: u64,
+    count: u32,
+    width: u8,
+    /// The serial as written, when the run is one serial that is no number.
+    text: String,
+}
+
+impl Run {
+    /// A run of the one serial `serial`: its trailing digits (at most 19)
+    /// are the number, zero-padded to their width when they start with 0.
+    fn new(lot: LotId, serial: &str) -> Self {
+        let digits = serial.bytes().rev().take_while(u8::is_ascii_digit).count().min(19);
+        let (prefix, number) = serial.split_at(serial.len() - digits);
+        let first = number.parse::<u64>().ok();
+        let width = if number.len() > 1 && number.starts_with('0') {
+            u8::try_from(number.len()).unwrap_or(0)
+        } else {
+            0
+        };
+        Self {
+            lot,
+            prefix: prefix.to_owned(),
+            first: first.unwrap_or(0),
+            count: u32::from(first.is_some()),
+            width,
+            text: serial.to_owned(),
+        }
+    }
+
+    /// Extends the run by `serial` when it is the next serial of the run.
+    fn extend(&mut self, lot: &LotId, serial: &str) -> bool {
+        if self.count == 0 || &self.lot != lot || self.count == u32::MAX {
+            return false;
+        }
+        let Some(next) = self.first.checked_add(u64::from(self.count)) else { return false };
+        let want = format!("{}{next:0w$}", self.prefix, w = usize::from(self.width));
+        if want != serial {
+            return false;
+        }
+        self.count += 1;
+        true
+    }
+
+    /// The run as goods: one serial, or a range.
+    fn span(&self) -> Option<SerialSpan> {
+        if self.count <= 1 {
+            return self.text.parse().ok().map(SerialSpan::One);
+        }
+        SerialRange::new(&self.prefix, self.first, self.count, self.width)
+            .ok()
+            .map(SerialSpan::Range)
+    }
+}
+
+/// `items` in records of at most `N` each (at least one record).
+fn chunked<T: Clone, const N: usize>(items: &[T]) -> Vec<heapless::Vec<T, N>> {
+    let mut out: Vec<heapless::Vec<T, N>> =
+        items.chunks(N).map(|c| heapless::Vec::from_slice(c).unwrap_or_default()).collect();
+    if out.is_empty() {
+        out.push(heapless::Vec::new());
+    }
+    out
+}
+
+/// Whether the event has a non-empty `epcList`.
+fn has_epcs(e: &Map<String, Value>) -> bool {
+    e.get("epcList").and_then(Value::as_array).is_some_and(|l| !l.is_empty())
 }
 
 /// The actions the EPCIS standard defines.
@@ -557,13 +653,32 @@ impl Importer<'_> {
         // something else than the record (DELETE: the objects cease to exist).
         let allowed: &[&str] = match (kind, step) {
             ("ObjectEvent", Some("receiving" | "shipping" | "inspecting")) => &["ADD", "OBSERVE"],
-            ("ObjectEvent", Some("destroying")) => &["DELETE", "OBSERVE"],
+            ("ObjectEvent", Some("destroying" | "decommissioning" | "dispensing")) => {
+                &["DELETE", "OBSERVE"]
+            }
+            ("ObjectEvent", Some("commissioning")) => &["ADD"],
             _ => &ACTIONS,
         };
         if kind == "ObjectEvent" && !allowed.contains(&action) {
             return Err(self.fail(action_ptr, EventProblem::ActionContradictsStep));
         }
+        let disposition =
+            bare(e.get("disposition"), "https://ref.gs1.org/cbv/Disp-", "urn:epcglobal:cbv:disp:");
+        let units = has_epcs(e);
         let used: &[&str] = match (kind, step) {
+            ("ObjectEvent", Some("commissioning")) if units => self.commissioning(ptr, e, time)?,
+            ("ObjectEvent", Some("receiving")) if units && disposition == Some("returned") => {
+                self.goods_returned(ptr, e, time)?
+            }
+            ("ObjectEvent", Some("shipping")) if units => self.goods_shipped(ptr, e, time)?,
+            ("ObjectEvent", Some(step @ ("decommissioning" | "dispensing" | "destroying")))
+                if units =>
+            {
+                self.decommissioning(ptr, e, time, step, disposition)?
+            }
+            ("AggregationEvent", _) if action == "DELETE" || self.holds_units(e) => {
+                self.aggregation(ptr, e, time, action)?
+            }
             ("ObjectEvent", Some("receiving")) => self.receiving(ptr, e, time)?,
             ("ObjectEvent", Some("shipping")) => self.shipping(ptr, e, time)?,
             ("ObjectEvent", Some("inspecting")) => self.inspecting(ptr, e, time)?,
@@ -923,6 +1038,453 @@ impl Importer<'_> {
             "inputQuantityList",
             "outputQuantityList",
         ])
+    }
+
+    /// The header's master data as records (stamped at the time the
+    /// document was received, before the events): parties, business
+    /// locations and product classes; anything else in the header is reported.
+    fn header(&mut self, header: &Value) {
+        let Some(map) = header.as_object() else {
+            self.unmapped("/epcisHeader", "document header field");
+            return;
+        };
+        for (key, value) in map {
+            let p = format!("/epcisHeader/{}", escape(key));
+            let list = (key == "epcisMasterData")
+                .then(|| value.get("vocabularyList").and_then(Value::as_array))
+                .flatten();
+            let Some(list) = list else {
+                self.unmapped(&p, "document header field");
+                continue;
+            };
+            for (i, vocabulary) in list.iter().enumerate() {
+                let vp = format!("{p}/vocabularyList/{i}");
+                let vtype = vocabulary.get("type").and_then(Value::as_str).unwrap_or_default();
+                let elements = vocabulary.get("vocabularyElementList").and_then(Value::as_array);
+                for (j, element) in elements.into_iter().flatten().enumerate() {
+                    let ep = format!("{vp}/vocabularyElementList/{j}");
+                    match self.master_record(vtype, element) {
+                        Ok(record) => {
+                            let stamp = self.stamp(self.o.received);
+                            self.out.records.push((stamp, record));
+                            self.out.kept.push(ep);
+                        }
+                        Err(reason) => self.unmapped(&ep, reason),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One master data element as a record, or why not.
+    fn master_record(&self, vtype: &str, element: &Value) -> Result<Record, &'static str> {
+        let id = element.get("id").and_then(Value::as_str).ok_or("element without an id")?;
+        let ns = self.o.namespace.as_str();
+        let attr = |name: &str| -> Option<String> {
+            element.get("attributes")?.as_array()?.iter().find_map(|a| {
+                let aid = a.get("id")?.as_str()?;
+                let matches = aid == name
+                    || aid.strip_prefix("urn:epcglobal:cbv:mda:").is_some_and(|n| n == name)
+                    || aid.strip_prefix("urn:epcglobal:cbv:mda#").is_some_and(|n| n == name)
+                    || aid.strip_prefix(ns).is_some_and(|n| n == name);
+                if !matches {
+                    return None;
+                }
+                match a.get("attribute")? {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }
+            })
+        };
+        let text = |name: &str| attr(name).unwrap_or_default();
+        let address = || -> Result<Address, &'static str> {
+            Ok(Address {
+                street: Text::new(&text("streetAddressOne")).map_err(|_| "street too long")?,
+                city: Text::new(&text("city")).map_err(|_| "city too long")?,
+                postal_code: Text::new(&text("postalCode")).map_err(|_| "postal code too long")?,
+                region: Text::new(&text("state")).map_err(|_| "state too long")?,
+                country: Text::new(&text("countryCode")).map_err(|_| "country code too long")?,
+            })
+        };
+        let s = &self.o.scheme;
+        match vtype {
+            "urn:epcglobal:epcis:vtype:Party" => {
+                let party =
+                    s.parse_party(id).ok_or("party id is not a GLN or internal party URI")?;
+                let name = attr("name").ok_or("party without a name")?;
+                let mut roles = heapless::Vec::new();
+                for word in text("roles").split_whitespace() {
+                    let role = [
+                        PartyRole::Customer,
+                        PartyRole::Supplier,
+                        PartyRole::Carrier,
+                        PartyRole::OwnSite,
+                    ]
+                    .into_iter()
+                    .find(|r| super::export::role_name(*r) == word)
+                    .ok_or("unknown party role")?;
+                    roles.push(role).map_err(|_| "too many roles")?;
+                }
+                let a = address()?;
+                let mut addresses = heapless::Vec::new();
+                if a != Address::default() {
+                    let _ = addresses.push(a);
+                }
+                Ok(Record::PartyDescribed(PartyDescribed {
+                    party,
+                    also_known_as: heapless::Vec::new(),
+                    name: Text::new(&name).map_err(|_| "name too long")?,
+                    roles,
+                    addresses,
+                    contacts: heapless::Vec::new(),
+                }))
+            }
+            "urn:epcglobal:epcis:vtype:BusinessLocation" => {
+                let location = s
+                    .parse_location(id)
+                    .ok_or("location id is not a GLN or internal location URI")?;
+                let name = attr("name").ok_or("location without a name")?;
+                let kind = match attr("kind").as_deref() {
+                    None => LocationKind::Other,
+                    Some(k) => [
+                        LocationKind::ShipTo,
+                        LocationKind::Warehouse,
+                        LocationKind::Site,
+                        LocationKind::Other,
+                    ]
+                    .into_iter()
+                    .find(|x| super::export::location_kind_name(*x) == k)
+                    .ok_or("unknown location kind")?,
+                };
+                let owner = match attr("urn:epcglobal:cbv:owning_party") {
+                    Some(o) => Some(s.parse_party(&o).ok_or("owner is not a party URI")?),
+                    None => None,
+                };
+                Ok(Record::LocationDescribed(LocationDescribed {
+                    location,
+                    kind,
+                    name: Text::new(&name).map_err(|_| "name too long")?,
+                    address: address()?,
+                    owner,
+                }))
+            }
+            "urn:epcglobal:epcis:vtype:EPCClass" => {
+                let item = match s.parse_code("item", id) {
+                    Some(code) => ItemCode::Internal(code.parse().map_err(|_| "bad item code")?),
+                    None => {
+                        let gtin = canonical_gs1_uri(id)
+                            .and_then(|dl| {
+                                dl.strip_prefix("https://id.gs1.org/01/").map(ToOwned::to_owned)
+                            })
+                            .and_then(|g| crate::model::Gtin::parse(&g).ok())
+                            .ok_or("product id is not a GTIN class or internal item URI")?;
+                        ItemCode::Gtin(gtin)
+                    }
+                };
+                let description =
+                    attr("descriptionShort").ok_or("product without a descriptionShort")?;
+                let pack_size = match attr("netContentDescription") {
+                    Some(q) => Some(
+                        q.parse::<Quantity>()
+                            .map_err(|_| "netContentDescription is not a quantity")?,
+                    ),
+                    None => None,
+                };
+                let shelf_life_days = match attr("shelfLifeDays") {
+                    Some(d) => Some(d.parse().map_err(|_| "shelfLifeDays is not a whole number")?),
+                    None => None,
+                };
+                Ok(Record::ProductDescribed(ProductDescribed {
+                    item,
+                    also_known_as: heapless::Vec::new(),
+                    description: Text::new(&description).map_err(|_| "description too long")?,
+                    form: Text::new(&text("dosageFormType")).map_err(|_| "form too long")?,
+                    strength: Text::new(&text("strengthDescription"))
+                        .map_err(|_| "strength too long")?,
+                    pack_size,
+                    shelf_life_days,
+                    storage: Text::new(&text("storage")).map_err(|_| "storage too long")?,
+                }))
+            }
+            _ => Err("no record kind for this vocabulary type"),
+        }
+    }
+
+    /// Whether an aggregation's children name a serialized unit, or a
+    /// container an earlier aggregation of the document filled with units.
+    fn holds_units(&self, e: &Map<String, Value>) -> bool {
+        e.get("childEPCs").and_then(Value::as_array).into_iter().flatten().any(|c| {
+            c.as_str().is_some_and(|c| {
+                self.o.scheme.parse_unit(c).is_some()
+                    || self
+                        .o
+                        .scheme
+                        .parse_container(c)
+                        .is_some_and(|c| self.unit_containers.contains(&c))
+            })
+        })
+    }
+
+    /// The goods an EPC list and a quantity list name: containers, serials
+    /// of units commissioned earlier in the document (consecutive serials
+    /// of a lot as one range) and lot quantities. Any other EPC is reported.
+    fn goods(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        epc_key: &str,
+        quantity_key: &str,
+    ) -> Result<Vec<Goods>, ImportError> {
+        let mut out = Vec::new();
+        let mut run: Option<Run> = None;
+        let flush = |run: &mut Option<Run>, out: &mut Vec<Goods>| {
+            if let Some(r) = run.take()
+                && let Some(span) = r.span()
+            {
+                out.push(Goods::Serials(LotSerials { lot: r.lot, serials: span }));
+            }
+        };
+        for (i, epc) in e.get(epc_key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let Some(uri) = epc.as_str() else {
+                self.unmapped(&format!("{ptr}/{epc_key}/{i}"), "EPC is not a string");
+                continue;
+            };
+            if let Some(c) = self.o.scheme.parse_container(uri) {
+                flush(&mut run, &mut out);
+                out.push(Goods::Container(c));
+                continue;
+            }
+            let Some((item, serial)) = self.o.scheme.parse_unit(uri) else {
+                self.unmapped(
+                    &format!("{ptr}/{epc_key}/{i}"),
+                    "EPC is not an SSCC, SGTIN or internal container or unit URI",
+                );
+                continue;
+            };
+            let Some(lot) = self.units.get(&(item, serial.as_str().to_owned())).cloned() else {
+                self.unmapped(
+                    &format!("{ptr}/{epc_key}/{i}"),
+                    "unit not commissioned earlier in the document: its lot is unknown",
+                );
+                continue;
+            };
+            if run.as_mut().is_some_and(|r| r.extend(&lot, serial.as_str())) {
+                continue;
+            }
+            flush(&mut run, &mut out);
+            run = Some(Run::new(lot, serial.as_str()));
+        }
+        flush(&mut run, &mut out);
+        let p = format!("{ptr}/{quantity_key}");
+        for (lot, quantity) in self.quantities(&p, e.get(quantity_key), true)? {
+            if let Some(quantity) = quantity {
+                out.push(Goods::Lot(LotQuantity { lot, quantity }));
+            }
+        }
+        Ok(out)
+    }
+
+    fn commissioning(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        time: Timestamp,
+    ) -> Result<&'static [&'static str], ImportError> {
+        let lot_code = e.get("ilmd").and_then(Value::as_object).and_then(|m| {
+            m.iter().find(|(k, _)| k.ends_with("lotNumber")).and_then(|(_, v)| v.as_str())
+        });
+        let Some(lot_code) = lot_code.and_then(|l| l.parse::<crate::model::LotCode>().ok()) else {
+            self.unmapped(
+                ptr,
+                "commissioning without an ilmd lotNumber: the units' lot is unknown",
+            );
+            return Ok(&[]);
+        };
+        // The units of each item, in document order, as runs.
+        let mut by_item: Vec<(ItemCode, Vec<SerialSpan>)> = Vec::new();
+        let mut run: Option<Run> = None;
+        let mut item_of_run: Option<ItemCode> = None;
+        let mut finish = |run: &mut Option<Run>, item: &Option<ItemCode>| {
+            if let (Some(r), Some(item)) = (run.take(), item)
+                && let Some(span) = r.span()
+            {
+                match by_item.iter_mut().find(|(i, _)| i == item) {
+                    Some((_, spans)) => spans.push(span),
+                    None => by_item.push((item.clone(), std::vec![span])),
+                }
+            }
+        };
+        for (i, epc) in e.get("epcList").and_then(Value::as_array).into_iter().flatten().enumerate()
+        {
+            let Some((item, serial)) = epc.as_str().and_then(|u| self.o.scheme.parse_unit(u))
+            else {
+                self.unmapped(
+                    &format!("{ptr}/epcList/{i}"),
+                    "EPC is not an SGTIN or internal unit URI",
+                );
+                continue;
+            };
+            let lot = LotId { item: item.clone(), lot: lot_code.clone() };
+            self.units.insert((item.clone(), serial.as_str().to_owned()), lot.clone());
+            if item_of_run.as_ref() == Some(&item)
+                && run.as_mut().is_some_and(|r| r.extend(&lot, serial.as_str()))
+            {
+                continue;
+            }
+            finish(&mut run, &item_of_run);
+            run = Some(Run::new(lot, serial.as_str()));
+            item_of_run = Some(item);
+        }
+        finish(&mut run, &item_of_run);
+        for (item, spans) in by_item {
+            for serials in chunked::<_, MAX_SPANS>(&spans) {
+                let lot = LotId { item: item.clone(), lot: lot_code.clone() };
+                self.out
+                    .records
+                    .push((self.stamp(time), Record::Commissioned(Commissioned { lot, serials })));
+            }
+        }
+        Ok(&["epcList", "ilmd", "disposition", "readPoint"])
+    }
+
+    fn aggregation(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        time: Timestamp,
+        action: &str,
+    ) -> Result<&'static [&'static str], ImportError> {
+        let Some(parent) = e
+            .get("parentID")
+            .and_then(Value::as_str)
+            .and_then(|p| self.o.scheme.parse_container(p))
+        else {
+            self.unmapped(ptr, "aggregation without an SSCC or internal container parentID");
+            return Ok(&[]);
+        };
+        let action =
+            if action == "DELETE" { AggregationAction::Unpack } else { AggregationAction::Pack };
+        let goods = self.goods(ptr, e, "childEPCs", "childQuantityList")?;
+        if goods.is_empty() && action == AggregationAction::Pack {
+            return Err(self.fail(format!("{ptr}/childEPCs"), EventProblem::EmptyList));
+        }
+        self.unit_containers.insert(parent.clone());
+        for contents in chunked::<_, MAX_GOODS>(&goods) {
+            let r = Aggregated { parent: parent.clone(), action, contents };
+            self.out.records.push((self.stamp(time), Record::Aggregated(r)));
+        }
+        Ok(&["parentID", "childEPCs", "childQuantityList", "readPoint"])
+    }
+
+    fn goods_shipped(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        time: Timestamp,
+    ) -> Result<&'static [&'static str], ImportError> {
+        let from = self.party(ptr, e, "sourceList", "source");
+        if self.o.own_party.is_none() || from != self.o.own_party {
+            self.unmapped(
+                ptr,
+                "shipping event of another party: its sourceList names no owning or possessing \
+                 party that is ours (--own-party), so it is not our shipment",
+            );
+            return Ok(&[]);
+        }
+        let Some(customer) = self.party(ptr, e, "destinationList", "destination") else {
+            self.unmapped(ptr, "shipping event names no destination party");
+            return Ok(&[]);
+        };
+        let Some(order) = self.order(ptr, e, &["po", "inv", "desadv", "bol"]) else {
+            self.unmapped(ptr, "shipping event names no business transaction");
+            return Ok(&[]);
+        };
+        let ship_to = self.location(e, "destinationList", "destination");
+        let goods = self.goods(ptr, e, "epcList", "quantityList")?;
+        if goods.is_empty() {
+            return Ok(&[]);
+        }
+        for goods in chunked::<_, MAX_GOODS>(&goods) {
+            let r = GoodsShipped {
+                customer: customer.clone(),
+                ship_to: ship_to.clone(),
+                order: order.clone(),
+                goods,
+            };
+            self.out.records.push((self.stamp(time), Record::GoodsShipped(r)));
+        }
+        Ok(&[
+            "epcList",
+            "quantityList",
+            "sourceList",
+            "destinationList",
+            "bizTransactionList",
+            "disposition",
+        ])
+    }
+
+    fn goods_returned(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        time: Timestamp,
+    ) -> Result<&'static [&'static str], ImportError> {
+        let from =
+            self.party(ptr, e, "sourceList", "source").unwrap_or_else(|| self.o.partner.clone());
+        let order = self.order(ptr, e, &["po", "inv", "desadv", "rma"]);
+        let goods = self.goods(ptr, e, "epcList", "quantityList")?;
+        if goods.is_empty() {
+            return Ok(&[]);
+        }
+        for goods in chunked::<_, MAX_GOODS>(&goods) {
+            let r = GoodsReturned {
+                from: from.clone(),
+                kind: ReturnKind::Return,
+                reason: Text::default(),
+                complaint: None,
+                order: order.clone(),
+                goods,
+            };
+            self.out.records.push((self.stamp(time), Record::GoodsReturned(r)));
+        }
+        Ok(&[
+            "epcList",
+            "quantityList",
+            "sourceList",
+            "destinationList",
+            "bizTransactionList",
+            "disposition",
+        ])
+    }
+
+    fn decommissioning(
+        &mut self,
+        ptr: &str,
+        e: &Map<String, Value>,
+        time: Timestamp,
+        step: &str,
+        disposition: Option<&str>,
+    ) -> Result<&'static [&'static str], ImportError> {
+        let reason = match (step, disposition) {
+            ("destroying", _) => DecommissionReason::Destroyed,
+            ("dispensing", _) => DecommissionReason::Dispensed,
+            (_, Some("stolen")) => DecommissionReason::Stolen,
+            (_, Some("damaged")) => DecommissionReason::Damaged,
+            (_, Some("destroyed")) => DecommissionReason::Destroyed,
+            (_, Some("dispensed")) => DecommissionReason::Dispensed,
+            _ => DecommissionReason::Other,
+        };
+        let goods = self.goods(ptr, e, "epcList", "quantityList")?;
+        if goods.is_empty() {
+            return Ok(&[]);
+        }
+        for goods in chunked::<_, MAX_GOODS>(&goods) {
+            let note = Text::new(&format!("EPCIS {step}")).unwrap_or_default();
+            let r = Decommissioned { reason, note, recall: None, goods };
+            self.out.records.push((self.stamp(time), Record::Decommissioned(r)));
+        }
+        Ok(&["epcList", "quantityList", "disposition"])
     }
 
     fn packing(

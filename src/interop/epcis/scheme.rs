@@ -7,7 +7,9 @@ use std::vec::Vec;
 
 use super::uri::canonical_gs1_uri;
 use crate::interop::gs1::{ElementString, ParseOptions};
-use crate::model::{ContainerId, Gln, Gtin, ItemCode, LocationId, LotCode, LotId, PartyId, Sscc};
+use crate::model::{
+    ContainerId, Gln, Gtin, ItemCode, LocationId, LotCode, LotId, PartyId, Serial, Sscc,
+};
 
 /// Writes identifiers as URIs: GS1 keys as GS1 Digital Link URIs on
 /// `https://id.gs1.org`, internal codes under a configurable base.
@@ -21,6 +23,8 @@ use crate::model::{ContainerId, Gln, Gtin, ItemCode, LocationId, LotCode, LotId,
 /// | party with a GLN          | `https://id.gs1.org/417/9506000000008`               |
 /// | location with a GLN       | `https://id.gs1.org/414/9506000000008`               |
 /// | SSCC                      | `https://id.gs1.org/00/106141412345678908`           |
+/// | unit of a GTIN (SGTIN)    | `https://id.gs1.org/01/09506000134352/21/S0001`      |
+/// | unit of an internal item  | `urn:lotledger:unit:RM-0042:S0001`                   |
 /// | internal party, location, container, order | `urn:lotledger:party:C10001` ... |
 ///
 /// Internal codes are percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`),
@@ -83,6 +87,45 @@ impl UriScheme {
             LocationId::Gln(g) => format!("{DL}/414/{g}"),
             LocationId::Internal(c) => self.internal("location", c.as_str()),
         }
+    }
+
+    /// The text a serialized unit's URI starts with, its serial
+    /// (percent-encoded) following: an SGTIN as a GS1 Digital Link
+    /// (`https://id.gs1.org/01/<GTIN>/21/`), a unit of an internal item
+    /// under the base (`urn:lotledger:unit:<item>:`).
+    #[must_use]
+    pub fn unit_base(&self, item: &ItemCode) -> String {
+        match item {
+            ItemCode::Gtin(g) => format!("{DL}/01/{g}/21/"),
+            ItemCode::Internal(c) => format!("{}unit:{}:", self.base, encode(c.as_str())),
+        }
+    }
+
+    /// A serialized unit (an `epcList` or `childEPCs` element).
+    #[must_use]
+    pub fn unit(&self, item: &ItemCode, serial: &str) -> String {
+        let mut s = self.unit_base(item);
+        encode_into(serial, &mut s);
+        s
+    }
+
+    /// The item and serial a unit URI names: an SGTIN (Digital Link on any
+    /// domain, or `urn:epc:id:sgtin`) or one of this scheme's internal units.
+    #[must_use]
+    pub fn parse_unit(&self, uri: &str) -> Option<(ItemCode, Serial)> {
+        if let Some(rest) =
+            uri.strip_prefix(self.base.as_str()).and_then(|r| r.strip_prefix("unit:"))
+        {
+            let (item, serial) = rest.split_once(':')?;
+            return Some((
+                ItemCode::Internal(decode(item)?.parse().ok()?),
+                decode(serial)?.parse().ok()?,
+            ));
+        }
+        let es = gs1(uri)?;
+        let gtin = Gtin::parse(es.gtin()?).ok()?;
+        let serial: Serial = es.get("21")?.parse().ok()?;
+        Some((ItemCode::Gtin(gtin), serial))
     }
 
     /// A container (an aggregation's `parentID` or child).
@@ -184,14 +227,23 @@ fn gln(uri: &str) -> Option<Gln> {
 #[must_use]
 pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    encode_into(s, &mut out);
+    out
+}
+
+/// [`encode`] onto the end of `out`.
+pub(crate) fn encode_into(s: &str, out: &mut String) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            for nibble in [b >> 4, b & 0xf] {
+                let digit = char::from_digit(u32::from(nibble), 16).unwrap_or('0');
+                out.push(digit.to_ascii_uppercase());
+            }
         }
     }
-    out
 }
 
 /// Decodes `%XX` escapes; `None` for a bad escape or bytes that are not UTF-8.

@@ -14,6 +14,10 @@
 //! let pallet = ElementString::parse("(00)106141412345678908(02)09506000134352(37)24")?;
 //! assert_eq!(pallet.container().map(|c| c.to_string()), Some("sscc:106141412345678908".into()));
 //! assert_eq!(pallet.count_quantity().map(|q| (q.amount, q.unit)), Some((24, Unit::Piece)));
+//! // A homogeneous pallet label with the batch (10) names the lot of its contents.
+//! let pallet = ElementString::parse("(00)106141412345678908(02)09506000134352(37)24(10)L1")?;
+//! assert_eq!(pallet.content_lot().map(|l| l.to_string()), Some("gtin:09506000134352/L1".into()));
+//! assert_eq!(pallet.lot_id(), None);
 //! # Ok::<(), lotledger::interop::gs1::Error>(())
 //! ```
 
@@ -47,6 +51,23 @@ impl<const F: usize, const B: usize> ElementStringBuf<F, B> {
     #[must_use]
     pub fn expiry_date(&self, current_year: u16) -> Option<Date> {
         self.expiry()?.to_date(current_year)
+    }
+
+    /// The trade items a logistic unit holds, AI (02), as an item code.
+    #[must_use]
+    pub fn content_item(&self) -> Option<ItemCode> {
+        self.content_gtin().and_then(|g| Gtin::parse(g).ok()).map(ItemCode::Gtin)
+    }
+
+    /// The lot of a homogeneous logistic unit's contents: the GTIN of the
+    /// contained items (02) and the batch (10), which on a label without a
+    /// trade item of its own (01) is the contents' batch. `None` otherwise.
+    #[must_use]
+    pub fn content_lot(&self) -> Option<LotId> {
+        if self.gtin().is_some() {
+            return None;
+        }
+        Some(LotId { item: self.content_item()?, lot: self.batch()?.parse().ok()? })
     }
 
     /// The SSCC (00) as a container.
