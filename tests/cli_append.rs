@@ -359,7 +359,8 @@ fn exported_checkpoints_are_answered_as_skipped() {
 /// not stored" without saying which input line that was. A file size limit
 /// (`ulimit -f`, with SIGXFSZ ignored) makes a write of the segment fail:
 /// every durable line is answered, and the message names the durable
-/// entry, its hash and its input line, which `verify` confirms.
+/// entry, its hash and its input line, which `verify` confirms (or, when
+/// no group was durable yet, that no line was stored).
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failed_group_write_answers_every_durable_line_and_names_the_head() {
@@ -380,8 +381,18 @@ fn a_failed_group_write_answers_every_durable_line_and_names_the_head() {
     assert!(stderr.contains("File too large"), "{stderr}");
     let answered = stdout.lines().count() as u64;
     let stored = verified_entries(&dir);
-    assert!(0 < stored && stored < 200, "{stored}");
+    assert!(stored < 200, "{stored}");
     assert_eq!(answered, stored, "{stderr}");
+    if stored == 0 {
+        // The first group was written but its sync, in the background, had
+        // not finished when the second group's write failed (a loaded
+        // machine): it is rolled back, and the message says so.
+        assert!(
+            stderr.contains("the ledger holds no entries; no line of this input was stored"),
+            "{stderr}"
+        );
+        return;
+    }
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     let head = format!(
         "durable head: entry {}, hash {}, from input line {stored}; input lines up to {stored} \
