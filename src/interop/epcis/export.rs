@@ -981,6 +981,31 @@ impl Exporter<'_> {
         e.quantities = lots;
     }
 
+    /// What a shipment's event says besides its goods: shipping, in
+    /// transit, the order, our party and site as source, the customer and
+    /// ship-to as destination (kinds 3 and 22 alike).
+    fn shipping(
+        &self,
+        e: &mut Event,
+        order: &str,
+        customer: &PartyId,
+        ship_to: Option<&LocationId>,
+    ) {
+        e.biz_step = Some("shipping");
+        e.disposition = Some("in_transit");
+        e.transactions.push(self.order("po", order));
+        if let Some(owner) = &self.o.owner {
+            e.sources.push(self.party("source", owner));
+        }
+        if let Some(site) = &self.o.site {
+            e.sources.push(self.location("source", site));
+        }
+        e.destinations.push(self.party("destination", customer));
+        if let Some(to) = ship_to {
+            e.destinations.push(self.location("destination", to));
+        }
+    }
+
     fn order(&self, kind: &'static str, order: &str) -> Pair {
         Pair { kind, key: "bizTransaction", value: self.o.scheme.code("order", order) }
     }
@@ -1097,19 +1122,7 @@ impl Exporter<'_> {
             }
             Record::Shipped(r) => {
                 e.quantities.push(self.class(&r.lot, Some(&r.quantity)));
-                e.biz_step = Some("shipping");
-                e.disposition = Some("in_transit");
-                e.transactions.push(self.order("po", r.order.as_str()));
-                if let Some(owner) = &self.o.owner {
-                    e.sources.push(self.party("source", owner));
-                }
-                if let Some(site) = &self.o.site {
-                    e.sources.push(self.location("source", site));
-                }
-                e.destinations.push(self.party("destination", &r.customer));
-                if let Some(to) = &r.ship_to {
-                    e.destinations.push(self.location("destination", to));
-                }
+                self.shipping(&mut e, r.order.as_str(), &r.customer, r.ship_to.as_ref());
             }
             Record::Delivered(r) => {
                 e.epcs = Some(Vec::new());
@@ -1187,19 +1200,7 @@ impl Exporter<'_> {
             }
             Record::GoodsShipped(r) => {
                 self.object_goods(&mut e, &r.goods);
-                e.biz_step = Some("shipping");
-                e.disposition = Some("in_transit");
-                e.transactions.push(self.order("po", r.order.as_str()));
-                if let Some(owner) = &self.o.owner {
-                    e.sources.push(self.party("source", owner));
-                }
-                if let Some(site) = &self.o.site {
-                    e.sources.push(self.location("source", site));
-                }
-                e.destinations.push(self.party("destination", &r.customer));
-                if let Some(to) = &r.ship_to {
-                    e.destinations.push(self.location("destination", to));
-                }
+                self.shipping(&mut e, r.order.as_str(), &r.customer, r.ship_to.as_ref());
             }
             Record::GoodsReturned(r) => {
                 self.object_goods(&mut e, &r.goods);
