@@ -671,6 +671,92 @@ fn lotledger_load(
     (Durable { time, fsyncs }, cache_time)
 }
 
+/// Byte ranges (start, end) into an encoded ledger.
+type Spans = Vec<(usize, usize)>;
+
+/// The (start, end) of every frame of `mem`, and of every frame's body.
+fn split_frames(mem: &[u8]) -> (Spans, Spans) {
+    let (mut frames, mut bodies) = (Vec::new(), Vec::new());
+    let mut pos = 0;
+    while pos < mem.len() {
+        let f = frame::parse(&mem[pos..]).unwrap();
+        let body_start = f.body.as_ptr() as usize - mem.as_ptr() as usize;
+        bodies.push((body_start, body_start + f.body.len()));
+        let end = body_start + f.body.len() + frame::CRC_LEN;
+        frames.push((pos, end));
+        pos = end;
+    }
+    (frames, bodies)
+}
+
+/// Bytes per entry of the stream `lotledger demo` writes (master data and
+/// serialized units: parties, locations, products, commissioning,
+/// aggregation, shipments by SSCC), which the timed rows do not use: the
+/// SQLite trace there knows lots, not containers. Stored the same ways as
+/// the timed stream's bytes: lotledger's segments and index cache, lean
+/// SQLite and the (seq, record) table.
+struct UnitsPlantBytes {
+    entries: usize,
+    /// Entries of kinds 17 to 24 (master data and units).
+    unit_and_master_entries: usize,
+    median_frame: usize,
+    frames: u64,
+    segments: u64,
+    cache: u64,
+    sqlite_lean: u64,
+    sqlite_minimal: u64,
+}
+
+fn units_plant_bytes(n: usize, root: &Path) -> UnitsPlantBytes {
+    let config =
+        PlantConfig { master_data: true, serialized: true, ..PlantConfig::for_events(n as u64) };
+    let mut plant = Plant::new(&config);
+    let mut records: Vec<(Stamp, Record)> = Vec::with_capacity(n);
+    let mut w = Writer::new(Vec::new(), vec![0u8; frame::MAX_FRAME_LEN], Anchor::genesis(&LEDGER));
+    while records.len() < n {
+        let Some((stamp, record)) = plant.next() else { break };
+        let receipt = w.append(&stamp, &record).unwrap();
+        if receipt.seq % 97 == 0 {
+            plant.note_receipt(receipt);
+        }
+        records.push((stamp, record));
+    }
+    let mem = w.into_parts().0;
+    let (frames, bodies) = split_frames(&mem);
+    let mut lens: Vec<usize> = frames.iter().map(|(s, e)| e - s).collect();
+    lens.sort_unstable();
+    let dir = root.join("units-plant");
+    // Group commit: the bytes are those of any durability.
+    let options =
+        Options::new().durability(Durability::GroupCommit { entries: BATCH as u32, millis: 0 });
+    let mut ledger = FileLedger::create(&dir, LEDGER, options).unwrap();
+    for (stamp, record) in &records {
+        let _appended = ledger.append(stamp, record).unwrap();
+    }
+    ledger.sync().unwrap();
+    drop(ledger);
+    drop(cache::open(&[&dir], CacheMode::Use).unwrap());
+    let lean_path = root.join("units-lean.sqlite");
+    let mut lean = sqlite_open(&lean_path, Schema::Lean);
+    let _ = sqlite_load(&mut lean, Schema::Lean, &records, &mem, &bodies);
+    let min_path = root.join("units-minimal.sqlite");
+    let mut minimal = sqlite_open(&min_path, Schema::Minimal);
+    let _ = sqlite_load(&mut minimal, Schema::Minimal, &records, &mem, &bodies);
+    UnitsPlantBytes {
+        entries: records.len(),
+        unit_and_master_entries: records
+            .iter()
+            .filter(|(_, r)| (17..=24).contains(&(r.kind() as u16)))
+            .count(),
+        median_frame: lens.get(lens.len() / 2).copied().unwrap_or(0),
+        frames: mem.len() as u64,
+        segments: segment_bytes(&dir),
+        cache: fs::metadata(dir.join(cache::FILE_NAME)).unwrap().len(),
+        sqlite_lean: sqlite_size(&lean, &lean_path),
+        sqlite_minimal: sqlite_size(&minimal, &min_path),
+    }
+}
+
 fn main() {
     let a = args();
     let n = a.events;
@@ -729,17 +815,7 @@ fn main() {
     drop(hashes);
     let mem = w.into_parts().0;
     let n = records.len();
-    let mut frames: Vec<(usize, usize)> = Vec::with_capacity(n);
-    let mut bodies: Vec<(usize, usize)> = Vec::with_capacity(n);
-    let mut pos = 0;
-    while pos < mem.len() {
-        let f = frame::parse(&mem[pos..]).unwrap();
-        let body_start = f.body.as_ptr() as usize - mem.as_ptr() as usize;
-        bodies.push((body_start, body_start + f.body.len()));
-        let end = body_start + f.body.len() + frame::CRC_LEN;
-        frames.push((pos, end));
-        pos = end;
-    }
+    let (frames, bodies) = split_frames(&mem);
     assert_eq!(frames.len(), n);
     let body_bytes: usize = bodies.iter().map(|(s, e)| e - s).sum();
     say(format!(
@@ -824,6 +900,11 @@ fn main() {
     let idx_bytes = sqlite_size(&indexed, &idx_path);
     let min_bytes = sqlite_size(&minimal, &min_path);
     drop(minimal);
+    let units = units_plant_bytes(n, root.path());
+    say(format!(
+        "demo plant with master data and serialized units: {} entries ({} of kinds 17-24), median frame {} bytes",
+        units.entries, units.unit_and_master_entries, units.median_frame
+    ));
 
     // JSON lines: one object per line, the hash chained over the line.
     let jl_path = root.path().join("ledger.jsonl");
@@ -1265,6 +1346,16 @@ fn main() {
             "sqlite_indexed": per(idx_bytes),
             "json_lines": per(jl_bytes),
         },
+        "bytes_per_entry_units_plant": {
+            "entries": units.entries,
+            "unit_and_master_entries": units.unit_and_master_entries,
+            "median_frame": units.median_frame,
+            "encoded_frames": units.frames as f64 / units.entries as f64,
+            "lotledger": units.segments as f64 / units.entries as f64,
+            "lotledger_with_index_cache": (units.segments + units.cache) as f64 / units.entries as f64,
+            "sqlite_lean": units.sqlite_lean as f64 / units.entries as f64,
+            "sqlite_minimal": units.sqlite_minimal as f64 / units.entries as f64,
+        },
         "epcis": {
             "entries": first,
             "events": epcis_events,
@@ -1391,6 +1482,19 @@ fn main() {
         per(mem.len() as u64),
         x(per(ll_segments) / per(lean_bytes)),
         x(per(ll_segments + cache_bytes) / per(idx_bytes))
+    );
+    let upe = |b: u64| b as f64 / units.entries as f64;
+    println!(
+        "| bytes per entry, demo with master data and units ({} of {} entries of kinds 17-24, median frame {} B) | {:.1}; {:.1} with the index cache | lean {:.1}; (seq, record) {:.1} | | {:.1} (frames) | {} of lean SQLite |",
+        units.unit_and_master_entries,
+        units.entries,
+        units.median_frame,
+        upe(units.segments),
+        upe(units.segments + units.cache),
+        upe(units.sqlite_lean),
+        upe(units.sqlite_minimal),
+        upe(units.frames),
+        x(upe(units.segments) / upe(units.sqlite_lean))
     );
     println!(
         "| EPCIS 2.0 JSON, first {first} entries | {:.1} bytes/entry | | | | {epcis_per_event:.0} bytes per event ({epcis_events} events), {} of lotledger |",

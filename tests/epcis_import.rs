@@ -415,6 +415,7 @@ fn unit_events_round_trip_through_epcis_fields_alone() {
     // One record per entry, of the same kind; commissioning ranges come back
     // as ranges of the same serials.
     assert_eq!(imported.len(), units.len());
+    let mut samples = 0;
     for ((_, _, original), back) in units.iter().zip(&imported) {
         assert_eq!(original.kind(), back.kind());
         match (original, back) {
@@ -440,18 +441,15 @@ fn unit_events_round_trip_through_epcis_fields_alone() {
                 assert_eq!(goods(&a.goods), goods(&b.goods));
             }
             (Record::Decommissioned(a), Record::Decommissioned(b)) => {
-                // EPCIS tells a sample from any other decommissioning by
-                // nothing (both `decommissioning`/`inactive`): it comes back as other.
-                let want = match a.reason {
-                    DecommissionReason::Sample => DecommissionReason::Other,
-                    r => r,
-                };
-                assert_eq!(want, b.reason);
+                // A sample travels as bizStep `sampling`: its reason survives.
+                assert_eq!(a.reason, b.reason);
+                samples += usize::from(a.reason == DecommissionReason::Sample);
                 assert_eq!(goods(&a.goods), goods(&b.goods));
             }
             _ => unreachable!(),
         }
     }
+    assert!(samples > 0, "the demo takes samples by serial");
     let before =
         index_of(&units.iter().map(|(h, _, r)| (stamp_of(h), r.clone())).collect::<Vec<_>>());
     let after = index_of(&im.records);
@@ -485,10 +483,8 @@ fn unit_events_round_trip_through_epcis_fields_alone() {
         let a = query::where_is(&before, t, None).unwrap();
         let b = query::where_is(&after, t, None).unwrap();
         statuses.insert(a.status);
-        // A sample comes back as another decommissioning (see above).
-        let reason = a.decommissioned.map(|r| if r == "sample" { "other" } else { r });
         assert_eq!(
-            (&a.status, &a.customer, &a.order, &a.ship_to, &reason, &a.containers),
+            (&a.status, &a.customer, &a.order, &a.ship_to, &a.decommissioned, &a.containers),
             (&b.status, &b.customer, &b.order, &b.ship_to, &b.decommissioned, &b.containers),
             "{t}"
         );
@@ -590,4 +586,52 @@ fn master_data_comes_back_from_the_header() {
         }
     }
     assert_eq!((np, nl, nd), (parties.len(), locations.len(), products.len()));
+}
+
+/// A partner's `sampling` DELETE of a commissioned unit is a sample taken
+/// out of the supply chain; a `sampling` OBSERVE (the unit stays) is not a
+/// decommissioning and is reported as unmapped.
+#[test]
+fn a_sampling_delete_is_a_sample_and_an_observe_is_unmapped() {
+    let unit = "https://id.gs1.org/01/04012345123456/21/S0001";
+    let commissioning = format!(
+        r#"{{"type": "ObjectEvent", "eventTime": "2026-03-02T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+           "action": "ADD", "bizStep": "commissioning", "epcList": ["{unit}"],
+           "ilmd": {{"cbvmda:lotNumber": "LOT-7"}}}}"#
+    );
+    let sampling = |action: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "2026-03-03T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+               "action": "{action}", "bizStep": "sampling", "disposition": "inactive", "epcList": ["{unit}"]}}"#
+        )
+    };
+    let doc = |action: &str| -> Vec<u8> {
+        let mut bytes = one(&format!("{commissioning}, {}", sampling(action)));
+        // `one` has no cbvmda prefix in its context: add it.
+        let text = String::from_utf8(bytes).unwrap().replacen(
+            r#"["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]"#,
+            r#"["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"cbvmda": "urn:epcglobal:cbv:mda:"}]"#,
+            1,
+        );
+        bytes = text.into_bytes();
+        bytes
+    };
+    let im = import(&doc("DELETE"), &options()).unwrap();
+    let reasons: Vec<_> = im
+        .records
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Record::Decommissioned(d) => Some(d.reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons, [DecommissionReason::Sample], "{:#?}", im.unmapped);
+
+    let im = import(&doc("OBSERVE"), &options()).unwrap();
+    assert!(!im.records.iter().any(|(_, r)| matches!(r, Record::Decommissioned(_))));
+    assert!(
+        im.unmapped.iter().any(|u| u.pointer.starts_with("/epcisBody/eventList/1")),
+        "{:#?}",
+        im.unmapped
+    );
 }

@@ -506,7 +506,7 @@ fn serialized_demo_exports_every_unit_kind_valid_and_hashed() {
         events.iter().filter(|e| e["ll:record"].get("ll:goods_returned").is_some()).collect();
     assert_eq!(returned.len(), count(23));
     assert!(returned.iter().all(|e| e["bizStep"] == "receiving" && e["disposition"] == "returned"));
-    let decommissioned = by_step("decommissioning");
+    let decommissioned = by_step("sampling");
     assert_eq!(decommissioned.len(), count(24), "every demo decommissioning is a sample");
     assert!(decommissioned.iter().all(|e| e["action"] == "DELETE"
         && e["disposition"] == "inactive"

@@ -1342,7 +1342,8 @@ const fn decommission_terms(reason: DecommissionReason) -> (&'static str, &'stat
         DecommissionReason::Dispensed => ("dispensing", "dispensed"),
         DecommissionReason::Stolen => ("decommissioning", "stolen"),
         DecommissionReason::Damaged => ("decommissioning", "damaged"),
-        DecommissionReason::Sample | DecommissionReason::Other => ("decommissioning", "inactive"),
+        DecommissionReason::Sample => ("sampling", "inactive"),
+        DecommissionReason::Other => ("decommissioning", "inactive"),
     }
 }
 

@@ -676,6 +676,11 @@ impl Importer<'_> {
             {
                 self.decommissioning(ptr, e, time, step, disposition)?
             }
+            // A sample taken out of the supply chain; a sampling OBSERVE
+            // (the units stay) is no decommissioning.
+            ("ObjectEvent", Some("sampling")) if units && action == "DELETE" => {
+                self.decommissioning(ptr, e, time, "sampling", disposition)?
+            }
             ("AggregationEvent", _) if action == "DELETE" || self.holds_units(e) => {
                 self.aggregation(ptr, e, time, action)?
             }
@@ -1467,6 +1472,7 @@ impl Importer<'_> {
         disposition: Option<&str>,
     ) -> Result<&'static [&'static str], ImportError> {
         let reason = match (step, disposition) {
+            ("sampling", _) => DecommissionReason::Sample,
             ("destroying", _) => DecommissionReason::Destroyed,
             ("dispensing", _) => DecommissionReason::Dispensed,
             (_, Some("stolen")) => DecommissionReason::Stolen,
