@@ -280,3 +280,68 @@ fn without_descriptions(csv: &str) -> Vec<Vec<String>> {
         .map(|row| row.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect())
         .collect()
 }
+
+/// A partner's header describing a party this ledger already describes
+/// does not supersede our description: the element is reported, nothing of
+/// it written; a party the ledger does not know is imported.
+#[test]
+fn a_partners_master_data_does_not_supersede_ours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plant = tmp.path().join("plant");
+    let p = plant.to_str().unwrap();
+    assert_eq!(run(&["demo", "--out", p, "--events", "3000"]).0, 0);
+    let (code, doc, err) = run(&["export", p, "--format", "epcis", "--until", "2026-02-15"]);
+    assert_eq!(code, 0, "{err}");
+    let mut v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    v["epcisBody"]["eventList"] = serde_json::json!([]);
+    let vocabularies =
+        v["epcisHeader"]["epcisMasterData"]["vocabularyList"].as_array_mut().unwrap();
+    vocabularies.retain(|voc| voc["type"] == "urn:epcglobal:epcis:vtype:Party");
+    let elements = vocabularies[0]["vocabularyElementList"].as_array_mut().unwrap();
+    elements.truncate(1);
+    let known = elements[0]["id"].as_str().unwrap().to_owned();
+    let mut renamed = elements[0].clone();
+    for a in renamed["attributes"].as_array_mut().unwrap() {
+        if a["id"] == "urn:epcglobal:cbv:mda:name" {
+            a["attribute"] = "A partner's name for it".into();
+        }
+    }
+    let mut new = renamed.clone();
+    new["id"] = "https://id.gs1.org/417/4099999999996".into();
+    *elements = vec![renamed, new];
+    let file = tmp.path().join("partner.jsonld");
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+
+    let (code, out, err) =
+        run(&["import-epcis", p, file.to_str().unwrap(), "--partner", "P1", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The document's attachment and the new party; not the known one.
+    assert_eq!(report["entries_written"], 2, "{report}");
+    let unmapped = report["unmapped"].as_array().unwrap();
+    assert_eq!(unmapped.len(), 1, "{report}");
+    assert!(
+        unmapped[0]["pointer"].as_str().unwrap().ends_with("/vocabularyElementList/0")
+            && unmapped[0]["reason"].as_str().unwrap().contains("already described"),
+        "{report}"
+    );
+    // The ledger's export: our description of the known party, the
+    // partner's of the new one.
+    let (code, doc, err) = run(&["export", p, "--format", "epcis"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let described = |id: &str| -> Vec<String> {
+        v["epcisHeader"]["epcisMasterData"]["vocabularyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|voc| voc["vocabularyElementList"].as_array().unwrap())
+            .filter(|e| e["id"] == id)
+            .map(ToString::to_string)
+            .collect()
+    };
+    let ours = described(&known);
+    assert!(!ours.is_empty() && ours.iter().all(|e| !e.contains("A partner's name for it")));
+    let theirs = described("https://id.gs1.org/417/4099999999996");
+    assert!(theirs.len() == 1 && theirs[0].contains("A partner's name for it"), "{theirs:?}");
+}

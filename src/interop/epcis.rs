@@ -59,6 +59,6 @@ pub use export::{
 };
 pub use import::{
     Duplicate, EventProblem, EventRef, IdMismatch, Import, ImportError, ImportErrorKind,
-    ImportOptions, Unmapped, document_event_ids, import,
+    ImportOptions, Unmapped, document_event_ids, import, master_keys,
 };
 pub use scheme::UriScheme;

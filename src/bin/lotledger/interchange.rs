@@ -254,6 +254,8 @@ struct PriorImports {
     documents: std::collections::BTreeMap<String, u64>,
     /// The ids of the events of those documents.
     events: BTreeSet<String>,
+    /// What its master data records describe (`epcis::master_keys`).
+    described: BTreeSet<String>,
     /// Documents whose events could not be read: the original beside the
     /// ledger is missing or does not have the recorded digest.
     unchecked: Vec<String>,
@@ -268,6 +270,7 @@ fn prior_imports(dir: &Path) -> Result<PriorImports, CliError> {
     let mut prior = PriorImports {
         documents: std::collections::BTreeMap::new(),
         events: BTreeSet::new(),
+        described: BTreeSet::new(),
         unchecked: Vec::new(),
     };
     let files = crate::progress::LedgerFiles::of(&[dir]);
@@ -276,7 +279,9 @@ fn prior_imports(dir: &Path) -> Result<PriorImports, CliError> {
     for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
         let e = e.map_err(|e| CliError::Check(e.to_string()))?;
         bar.set(files.at(0, e.segment, e.offset));
-        let Ok(Record::Attached(a)) = e.record() else { continue };
+        let Ok(record) = e.record() else { continue };
+        prior.described.extend(epcis::master_keys(&record));
+        let Record::Attached(a) = record else { continue };
         if a.kind != DocumentKind::Interchange {
             continue;
         }
@@ -338,6 +343,7 @@ pub fn import_epcis(
         .transpose()?;
     let prior = prior_imports(dir)?;
     options.recorded = prior.events.clone();
+    options.described = prior.described.clone();
     let import = epcis::import(&bytes, &options)
         .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
     let digest = import.digest.to_string();

@@ -71,6 +71,32 @@ pub struct ImportOptions {
     /// before, see [`Import::event_ids`]): such an event is skipped and
     /// listed in [`Import::duplicates`].
     pub recorded: BTreeSet<String>,
+    /// The master data the ledger already describes, as [`master_keys`]
+    /// gives them for its party, location and product records. A
+    /// partner's document never supersedes these: a header element about
+    /// one of them is listed in [`Import::unmapped`], not imported.
+    pub described: BTreeSet<String>,
+}
+
+/// The keys under which a master data record describes something, its
+/// main identity and every other identity it names (`party:…`,
+/// `location:…`, `product:…`, each followed by the identifier as
+/// displayed); empty for any other record. What [`ImportOptions::described`]
+/// holds.
+#[must_use]
+pub fn master_keys(record: &Record) -> Vec<String> {
+    match record {
+        Record::PartyDescribed(p) => core::iter::once(&p.party)
+            .chain(p.also_known_as.iter())
+            .map(|id| format!("party:{id}"))
+            .collect(),
+        Record::LocationDescribed(l) => std::vec![format!("location:{}", l.location)],
+        Record::ProductDescribed(p) => core::iter::once(&p.item)
+            .chain(p.also_known_as.iter())
+            .map(|id| format!("product:{id}"))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl ImportOptions {
@@ -88,6 +114,7 @@ impl ImportOptions {
             subject: None,
             own_party: None,
             recorded: BTreeSet::new(),
+            described: BTreeSet::new(),
         }
     }
 }
@@ -1069,6 +1096,16 @@ impl Importer<'_> {
                 for (j, element) in elements.into_iter().flatten().enumerate() {
                     let ep = format!("{vp}/vocabularyElementList/{j}");
                     match self.master_record(vtype, element) {
+                        Ok(record)
+                            if master_keys(&record)
+                                .iter()
+                                .any(|k| self.o.described.contains(k)) =>
+                        {
+                            self.unmapped(
+                                &ep,
+                                "already described in this ledger: a partner's document does not supersede it",
+                            );
+                        }
                         Ok(record) => {
                             let stamp = self.stamp(self.o.received);
                             self.out.records.push((stamp, record));
