@@ -14,7 +14,7 @@ use super::Error;
 use super::ledger::check_header;
 use super::recovery::{Step, Walk, is_damaged_frame, is_torn_tail};
 use super::segment;
-use crate::chain::{Anchor, Receipt};
+use crate::chain::{Anchor, Failure, Receipt};
 use crate::entry::{DecodeError, Header, decode_record};
 use crate::model::{Digest, LedgerId, Record, Timestamp};
 
@@ -186,6 +186,7 @@ impl LedgerReader {
             tail: None,
             count: 0,
             done: false,
+            spare: Vec::new(),
         })
     }
 
@@ -196,8 +197,8 @@ impl LedgerReader {
     pub fn verify(&self) -> Result<ReadReport, Error> {
         let mut entries = self.entries()?;
         let segments = entries.segments.len();
-        while let Some(item) = entries.next_with(|_| ()) {
-            item?;
+        if let Some(e) = entries.verify_rest() {
+            return Err(e);
         }
         Ok(ReadReport {
             start: entries.start.unwrap_or(Anchor::genesis(&self.ledger)),
@@ -382,6 +383,8 @@ pub struct Entries {
     tail: Option<Tail>,
     count: u64,
     done: bool,
+    /// The bytes of the last segment finished, reused for the next one.
+    spare: Vec<u8>,
 }
 
 /// Where an entry was found, for [`Entries::next_with`].
@@ -422,7 +425,8 @@ impl Entries {
 
     fn load(&mut self) -> Result<bool, Error> {
         let Some((name_seq, path)) = self.segments.pop() else { return Ok(false) };
-        let mut bytes = Vec::new();
+        let mut bytes = core::mem::take(&mut self.spare);
+        bytes.clear();
         File::open(&path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(|e| Error::io("read", &path, e))?;
@@ -463,34 +467,76 @@ impl Entries {
                     let at = At { first_seq: current.first_seq, offset, body, step };
                     return Some(Ok(make(at)));
                 }
-                Step::End => {
-                    self.expected = Some(current.walk.anchor());
-                    self.last_time = current.walk.last_time();
-                    self.current = None;
-                }
-                Step::Failed(failure) => {
-                    self.done = true;
-                    // A damaged frame is never a write in progress: bytes
-                    // that parsed have changed.
-                    if current.last
-                        && is_torn_tail(&current.bytes, &failure)
-                        && !is_damaged_frame(&current.bytes, &failure)
-                    {
-                        self.tail = Some(Tail {
-                            path: current.path.clone(),
-                            offset: failure.offset,
-                            len: current.bytes.len() as u64 - failure.offset,
-                            seq: failure.seq,
-                        });
-                        return None;
-                    }
-                    return Some(Err(Error::Corrupted {
-                        path: current.path.clone(),
-                        failure: Box::new(failure),
-                    }));
-                }
+                Step::End => self.finish_segment(),
+                Step::Failed(failure) => return self.failed(failure).map(Err),
             }
         }
+    }
+
+    /// Verifies every entry still to come, in one loop per segment (what
+    /// [`LedgerReader::verify`] does, without making an item of each).
+    /// Returns the first error, as the iterator would have.
+    fn verify_rest(&mut self) -> Option<Error> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if self.current.is_none() {
+                match self.load() {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.done = true;
+                        return None;
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Some(e);
+                    }
+                }
+            }
+            let current = self.current.as_mut()?;
+            let mut walked = 0;
+            let found = current.walk.run(&current.bytes, |_| {
+                walked += 1;
+                core::ops::ControlFlow::Continue(())
+            });
+            self.count += walked;
+            match found {
+                Ok(()) => self.finish_segment(),
+                Err(failure) => return self.failed(failure),
+            }
+        }
+    }
+
+    /// The current segment's frames ended exactly at its end: on to the next.
+    fn finish_segment(&mut self) {
+        if let Some(current) = self.current.take() {
+            self.expected = Some(current.walk.anchor());
+            self.last_time = current.walk.last_time();
+            self.spare = current.bytes;
+        }
+    }
+
+    /// The current segment failed with `failure`: the error to report, or
+    /// `None` for a torn tail of the last segment (kept in [`Entries::tail`]).
+    fn failed(&mut self, failure: Failure) -> Option<Error> {
+        self.done = true;
+        let current = self.current.as_ref()?;
+        // A damaged frame is never a write in progress: bytes
+        // that parsed have changed.
+        if current.last
+            && is_torn_tail(&current.bytes, &failure)
+            && !is_damaged_frame(&current.bytes, &failure)
+        {
+            self.tail = Some(Tail {
+                path: current.path.clone(),
+                offset: failure.offset,
+                len: current.bytes.len() as u64 - failure.offset,
+                seq: failure.seq,
+            });
+            return None;
+        }
+        Some(Error::Corrupted { path: current.path.clone(), failure: Box::new(failure) })
     }
 }
 
