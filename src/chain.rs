@@ -13,11 +13,12 @@ mod verify;
 mod writer;
 
 use core::fmt;
+use core::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{self, DecodeError, Header, HeaderRef, PrevLink};
-use crate::frame::FrameError;
+use crate::frame::{self, FrameError};
 use crate::model::{Digest, LedgerId, Timestamp};
 
 pub use verify::{Report, Verified, Verifier, verify, verify_records};
@@ -174,6 +175,20 @@ pub struct Step<'b> {
     pub time_regressed: bool,
 }
 
+/// One frame [`Chain::walk`] accepted: where it lies and what the chain
+/// made of it, borrowing the bytes walked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walked<'b> {
+    /// Byte offset of its frame in the bytes walked.
+    pub offset: usize,
+    /// The frame's length, prefix and CRC included.
+    pub frame_len: usize,
+    /// The entry body exactly as stored (what the hash covers).
+    pub body: &'b [u8],
+    /// The header read in place, the record's bytes and the hash.
+    pub step: Step<'b>,
+}
+
 impl Chain {
     /// A chain whose next entry must match `anchor`.
     #[must_use]
@@ -231,6 +246,40 @@ impl Chain {
         })
     }
 
+    /// The frame walker every reader of stored frames uses (the
+    /// [`Verifier`], [`verify`], file reading and recovery): from
+    /// `bytes[*pos..]`, reads each frame (length, CRC-32C, as
+    /// [`frame::parse`]), checks it as [`Chain::step`] does and hands it
+    /// to `each`, in one loop, until the bytes end (`Ok`) or `each` breaks
+    /// (`Ok`, after that entry). `*pos` is left after the last entry
+    /// accepted.
+    ///
+    /// # Errors
+    /// The first [`FailureKind`]: `*pos` is then the offset of the frame
+    /// that failed and the chain stands at the entry expected there.
+    #[inline]
+    pub fn walk<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        pos: &mut usize,
+        mut each: impl FnMut(&Walked<'b>) -> ControlFlow<()>,
+    ) -> Result<(), FailureKind> {
+        while let Some(rest) = bytes.get(*pos..).filter(|r| !r.is_empty()) {
+            let frame = match frame::parse_short(rest) {
+                Some(f) => f,
+                None => frame::parse(rest).map_err(FailureKind::Frame)?,
+            };
+            let step = self.check(frame.body)?;
+            self.advance(&step);
+            let walked = Walked { offset: *pos, frame_len: frame.len, body: frame.body, step };
+            *pos += frame.len;
+            if each(&walked).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Everything [`Chain::step`] checks, without moving the chain.
     #[inline]
     fn check<'b>(&self, body: &'b [u8]) -> Result<Step<'b>, FailureKind> {
@@ -262,5 +311,89 @@ impl Chain {
     fn advance(&mut self, step: &Step<'_>) {
         self.anchor = Anchor { next_seq: step.header.seq + 1, head: step.hash };
         self.last_time = Some(step.header.time);
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::demo::{Plant, PlantConfig};
+
+    /// The reference: one frame at a time through [`frame::parse`] and
+    /// [`Chain::step`], as every reader did before the walker. Returns the
+    /// entries accepted (offset, frame length, hash) and the first failure.
+    fn reference(bytes: &[u8], start: Anchor) -> (Vec<(usize, usize, Digest)>, Option<Failure>) {
+        let mut chain = Chain::new(start);
+        let (mut pos, mut out) = (0, Vec::new());
+        while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
+            let seq = chain.anchor().next_seq;
+            let fail = |kind| Failure { seq, offset: pos as u64, kind };
+            let step = frame::parse(rest)
+                .map_err(|e| fail(FailureKind::Frame(e)))
+                .and_then(|f| chain.step(f.body).map(|s| (f.len, s.hash)).map_err(fail));
+            match step {
+                Ok((len, hash)) => {
+                    out.push((pos, len, hash));
+                    pos += len;
+                }
+                Err(f) => return (out, Some(f)),
+            }
+        }
+        (out, None)
+    }
+
+    fn walked(bytes: &[u8], start: Anchor) -> (Vec<(usize, usize, Digest)>, Option<Failure>) {
+        let mut chain = Chain::new(start);
+        let (mut pos, mut out) = (0, Vec::new());
+        let found = chain.walk(bytes, &mut pos, |w| {
+            out.push((w.offset, w.frame_len, w.step.hash));
+            ControlFlow::Continue(())
+        });
+        let failure = found.err().map(|kind| Failure {
+            seq: chain.anchor().next_seq,
+            offset: pos as u64,
+            kind,
+        });
+        (out, failure)
+    }
+
+    /// The walker accepts, hashes and refuses exactly what the
+    /// one-frame-at-a-time reference does: on an intact ledger with short
+    /// and long bodies, and with any one byte changed or the bytes cut.
+    #[test]
+    fn walk_agrees_with_the_frame_by_frame_reference() {
+        let ledger = LedgerId([4; 16]);
+        let start = Anchor::genesis(&ledger);
+        let mut w = Writer::new(Vec::new(), [0u8; frame::MAX_FRAME_LEN], start);
+        for (stamp, record) in Plant::new(&PlantConfig::default()).take(120) {
+            w.append(&stamp, &record).unwrap();
+        }
+        let bytes = w.into_parts().0;
+        let mut long = 0;
+        let mut pos = 0;
+        while let Ok(f) = frame::parse(&bytes[pos..]) {
+            long += usize::from(f.body.len() >= 128);
+            pos += f.len;
+        }
+        assert!(long > 0, "the demo mix has two-byte length prefixes too");
+        let intact = walked(&bytes, start);
+        assert_eq!(intact, reference(&bytes, start));
+        assert_eq!(intact.0.len(), 120);
+        assert_eq!(intact.1, None);
+        let mut bad = bytes.clone();
+        for at in (0..bytes.len()).step_by(7) {
+            for flip in [0x01u8, 0x80] {
+                bad[at] ^= flip;
+                let ours = walked(&bad, start);
+                assert!(ours.1.is_some(), "a change at byte {at} is found");
+                assert_eq!(ours, reference(&bad, start), "byte {at} ^ {flip:#x}");
+                bad[at] ^= flip;
+            }
+        }
+        for cut in (0..bytes.len()).step_by(13) {
+            assert_eq!(walked(&bytes[..cut], start), reference(&bytes[..cut], start), "cut {cut}");
+        }
     }
 }

@@ -42,7 +42,7 @@ pub const fn len(value: u64) -> usize {
 /// # Errors
 /// [`VarintError::Truncated`] when `bytes` end first, [`VarintError::Overflow`]
 /// when the value does not fit in 64 bits.
-#[inline]
+#[inline(always)]
 pub fn decode(bytes: &[u8]) -> Result<(u64, usize), VarintError> {
     // One byte: lengths, counts, kinds and small numbers.
     if let Some(&b) = bytes.first()

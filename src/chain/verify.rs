@@ -1,11 +1,12 @@
 //! Walking stored bytes: every frame intact, every entry numbered and
 //! linked in order, the first failure named with its place.
 
+use core::ops::ControlFlow;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Anchor, Chain, Failure, FailureKind};
 use crate::entry::{self, DecodeError, Header};
-use crate::frame;
 use crate::model::{Digest, Record, RecordKind, Timestamp};
 
 /// An iterator over the entries stored in a byte slice, checking each one.
@@ -126,30 +127,36 @@ impl<'a> Iterator for Verifier<'a> {
         if self.done {
             return None;
         }
-        let rest = self.bytes.get(self.pos..).unwrap_or_default();
-        if rest.is_empty() {
+        let mut walked = None;
+        let found = self.chain.walk(self.bytes, &mut self.pos, |w| {
+            walked = Some(*w);
+            ControlFlow::Break(())
+        });
+        if let Err(kind) = found {
+            return Some(Err(self.fail(kind)));
+        }
+        let Some(w) = walked else {
             self.done = true;
             return None;
-        }
-        let frame = match frame::parse(rest) {
-            Ok(f) => f,
-            Err(e) => return Some(Err(self.fail(FailureKind::Frame(e)))),
         };
-        match self.chain.follow(frame.body) {
-            Ok(link) => {
-                let offset = self.base_offset + self.pos as u64;
-                self.pos += frame.len;
-                Some(Ok(Verified {
-                    header: link.header,
-                    hash: link.hash,
-                    offset,
-                    body: frame.body,
-                    time_regressed: link.time_regressed,
-                    record_bytes: link.record_bytes,
-                }))
+        let offset = self.base_offset + w.offset as u64;
+        // A header read in place always fits its owned form.
+        let header = match w.step.header.to_header() {
+            Ok(h) => h,
+            Err(e) => {
+                self.done = true;
+                let kind = FailureKind::Undecodable(e);
+                return Some(Err(Failure { seq: w.step.header.seq, offset, kind }));
             }
-            Err(kind) => Some(Err(self.fail(kind))),
-        }
+        };
+        Some(Ok(Verified {
+            header,
+            hash: w.step.hash,
+            offset,
+            body: w.body,
+            time_regressed: w.step.time_regressed,
+            record_bytes: w.step.record_bytes,
+        }))
     }
 }
 
@@ -233,25 +240,27 @@ fn run(bytes: &[u8], start: Anchor, check_records: bool) -> Result<Report, Failu
     let mut report = Report::new(start);
     let mut chain = Chain::new(start);
     let mut pos = 0;
-    while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
-        let next_seq = chain.anchor().next_seq;
-        let fail = |kind| Failure { seq: next_seq, offset: pos as u64, kind };
-        let frame = frame::parse(rest).map_err(|e| fail(FailureKind::Frame(e)))?;
-        let step = chain.step(frame.body).map_err(fail)?;
+    let mut bad_record = None;
+    let walked = chain.walk(bytes, &mut pos, |w| {
+        let h = &w.step.header;
         if check_records {
-            match entry::decode_record(step.record_bytes) {
+            match entry::decode_record(w.step.record_bytes) {
                 Ok(_) => {}
                 Err(DecodeError::UnknownKind(_)) => report.unknown_kinds += 1,
                 Err(e) => {
                     let kind = FailureKind::Undecodable(e);
-                    return Err(Failure { seq: step.header.seq, offset: pos as u64, kind });
+                    bad_record = Some(Failure { seq: h.seq, offset: w.offset as u64, kind });
+                    return ControlFlow::Break(());
                 }
             }
         }
-        let h = step.header;
-        report.note(h.seq, h.time, step.hash, step.time_regressed, frame.len as u64);
-        pos += frame.len;
+        report.note(h.seq, h.time, w.step.hash, w.step.time_regressed, w.frame_len as u64);
+        ControlFlow::Continue(())
+    });
+    if let Some(failure) = bad_record {
+        return Err(failure);
     }
+    walked.map_err(|kind| Failure { seq: chain.anchor().next_seq, offset: pos as u64, kind })?;
     Ok(report)
 }
 

@@ -33,6 +33,8 @@
 //! Segments before the last were synced before the next one was created,
 //! so nothing in them can be torn.
 
+use core::ops::ControlFlow;
+
 use crate::chain::{self, Anchor, Chain, Failure, FailureKind};
 use crate::entry::{self, FORMAT_VERSION};
 use crate::frame;
@@ -111,24 +113,36 @@ impl Walk {
 
     /// The next entry of `bytes` (the whole file).
     pub(super) fn step<'b>(&mut self, bytes: &'b [u8]) -> Step<'b> {
-        let rest = bytes.get(self.pos..).unwrap_or_default();
-        if rest.is_empty() {
-            return Step::End;
-        }
-        let (seq, offset) = (self.chain.anchor().next_seq, self.pos as u64);
-        let fail = |kind| Failure { seq, offset, kind };
-        let f = match frame::parse(rest) {
-            Ok(f) => f,
-            Err(e) => return Step::Failed(fail(FailureKind::Frame(e))),
-        };
-        match self.chain.step(f.body) {
-            Ok(step) => {
-                let offset = self.pos as u64;
-                self.pos += f.len;
-                Step::Entry { offset, body: f.body, step }
+        let mut walked = None;
+        let found = self.run(bytes, |w| {
+            walked = Some(*w);
+            ControlFlow::Break(())
+        });
+        match (found, walked) {
+            (Err(failure), _) => Step::Failed(failure),
+            (Ok(()), Some(w)) => {
+                Step::Entry { offset: w.offset as u64, body: w.body, step: w.step }
             }
-            Err(kind) => Step::Failed(fail(kind)),
+            (Ok(()), None) => Step::End,
         }
+    }
+
+    /// Walks the entries of `bytes` (the whole file) from where the walk
+    /// stands, handing each to `each` ([`Chain::walk`]), until the intact
+    /// frames end exactly at the end of the bytes (`Ok`) or `each` breaks.
+    ///
+    /// # Errors
+    /// The first [`Failure`]: the bytes there are not the next entry.
+    pub(super) fn run<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        each: impl FnMut(&chain::Walked<'b>) -> ControlFlow<()>,
+    ) -> Result<(), Failure> {
+        self.chain.walk(bytes, &mut self.pos, each).map_err(|kind| Failure {
+            seq: self.chain.anchor().next_seq,
+            offset: self.pos as u64,
+            kind,
+        })
     }
 }
 
