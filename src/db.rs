@@ -31,8 +31,16 @@ use crate::file::{self, LedgerReader};
 use crate::model::{Checkpointed, Digest, LedgerId, Record, RecordKind};
 use crate::proof::CompactTree;
 
+mod derive;
+mod recall;
+
+use derive::Derived;
+pub use recall::{
+    DbRecall, DbRecallCustomer, DbRecallLine, DbRecallLot, DbRecallProgress, DbShipment,
+};
+
 /// The newest schema version this build knows (docs/POSTGRES.md).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Entries per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50_000;
@@ -41,7 +49,8 @@ pub const DEFAULT_BATCH: usize = 50_000;
 const MIGRATION_LOCK: i64 = 0x6c6f_746c_6564_6700;
 
 /// The migrations, in order: migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE lotledger.ledgers (
     ledger_no  integer GENERATED ALWAYS AS IDENTITY UNIQUE,
     ledger_id  bytea PRIMARY KEY CHECK (length(ledger_id) = 16),
@@ -93,7 +102,123 @@ CREATE TABLE lotledger.corrections (
     target_hash bytea NOT NULL,
     PRIMARY KEY (ledger_no, seq)
 );
-"];
+",
+    r"
+ALTER TABLE lotledger.corrections ADD COLUMN applied boolean NOT NULL DEFAULT false;
+UPDATE lotledger.corrections c SET applied = true FROM lotledger.entries e
+ WHERE e.ledger_no = c.ledger_no AND e.seq = c.target_seq AND c.target_seq < c.seq
+   AND substring(e.hash FROM 1 FOR 8) = substring(c.target_hash FROM 1 FOR 8);
+CREATE INDEX corrections_target ON lotledger.corrections (ledger_no, target_seq);
+CREATE TABLE lotledger.voided (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE TABLE lotledger.lot_moves (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    time_ms    bigint NOT NULL,
+    move       smallint NOT NULL,
+    item       text NOT NULL,
+    lot        text NOT NULL,
+    party      text,
+    unit       text NOT NULL,
+    amount     bigint NOT NULL,
+    scale      smallint NOT NULL,
+    ord        text,
+    ship_to    text,
+    expiry     integer
+);
+CREATE INDEX lot_moves_lot ON lotledger.lot_moves (item, lot);
+CREATE TABLE lotledger.dispositions (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    item       text NOT NULL,
+    lot        text NOT NULL,
+    status     smallint NOT NULL
+);
+CREATE INDEX dispositions_lot ON lotledger.dispositions (item, lot);
+CREATE TABLE lotledger.recalls (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    time_ms    bigint NOT NULL,
+    number     text NOT NULL,
+    class      smallint NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE INDEX recalls_number ON lotledger.recalls (number);
+CREATE TABLE lotledger.recall_lots (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    pos        smallint NOT NULL,
+    item       text NOT NULL,
+    lot        text NOT NULL,
+    PRIMARY KEY (ledger_no, seq, pos)
+);
+CREATE INDEX recall_lots_lot ON lotledger.recall_lots (item, lot);
+CREATE TABLE lotledger.recall_actions (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    time_ms    bigint NOT NULL,
+    number     text NOT NULL,
+    action     smallint NOT NULL,
+    customer   text,
+    unit       text,
+    amount     bigint,
+    scale      smallint
+);
+CREATE INDEX recall_actions_number ON lotledger.recall_actions (number);
+CREATE TABLE lotledger.deliveries (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    time_ms    bigint NOT NULL,
+    customer   text NOT NULL,
+    ord        text NOT NULL
+);
+CREATE INDEX deliveries_ord ON lotledger.deliveries (ord);
+CREATE TABLE lotledger.party_ids (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    pos        smallint NOT NULL,
+    party      text NOT NULL,
+    PRIMARY KEY (ledger_no, seq, pos)
+);
+CREATE INDEX party_ids_party ON lotledger.party_ids (party);
+CREATE TABLE lotledger.unit_shipments (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE FUNCTION lotledger.qty(amount bigint, scale smallint) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (CASE WHEN amount < 0 THEN amount::numeric + 18446744073709551616
+                 ELSE amount::numeric END) * (10::numeric ^ (9 - least(scale, 9)))
+$$;
+CREATE FUNCTION lotledger.is_void(l integer, s bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM lotledger.voided v WHERE v.ledger_no = l AND v.seq = s)
+$$;
+CREATE FUNCTION lotledger.shown_party(p text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE g(party) AS (
+        SELECT p
+        UNION
+        SELECT b.party FROM g
+        JOIN lotledger.party_ids a ON a.party = g.party
+        JOIN lotledger.party_ids b ON b.ledger_no = a.ledger_no AND b.seq = a.seq
+        WHERE NOT lotledger.is_void(a.ledger_no, a.seq))
+    SELECT coalesce((
+        SELECT f.party FROM lotledger.party_ids d
+        JOIN lotledger.party_ids f ON f.ledger_no = d.ledger_no AND f.seq = d.seq AND f.pos = 0
+        WHERE d.party IN (SELECT party FROM g) AND NOT lotledger.is_void(d.ledger_no, d.seq)
+        ORDER BY d.ledger_no DESC, d.seq DESC LIMIT 1), p)
+$$;
+",
+];
+
+/// The migration after whose SQL the derived rows are re-derived from the
+/// stored entries' bytes (a database that had entries before it).
+const REDERIVE_AT: usize = 2;
 
 /// What went wrong talking to the database or reading a ledger.
 #[derive(Debug)]
@@ -130,6 +255,10 @@ pub enum DbError {
     },
     /// The thread reading the ledger stopped without an answer.
     ReaderFailed,
+    /// No derived row names this lot (`ITEM/LOT`).
+    UnknownLot(String),
+    /// No recall with this number was opened (or every opening is void).
+    UnknownRecall(String),
     /// The database holds nothing for this ledger.
     UnknownLedger {
         /// The ledger.
@@ -166,6 +295,8 @@ impl fmt::Display for DbError {
                 "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
             ),
             Self::ReaderFailed => f.write_str("the thread reading the ledger failed"),
+            Self::UnknownLot(l) => write!(f, "lot {l} is not in any record the database holds"),
+            Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
             Self::UnknownLedger { ledger } => {
                 write!(f, "ledger {ledger} is not in the database")
             }
@@ -335,16 +466,7 @@ struct Row {
     station: String,
     body: Vec<u8>,
     checkpoint: Option<(i64, [u8; 32], bool)>,
-    derived: Derived,
-}
-
-/// The rows derived from one entry for the queries in SQL.
-enum Derived {
-    None,
-    /// A production: (input item, input lot, output item, output lot).
-    Links(Vec<[String; 4]>),
-    /// A correction: the target's seq and hash.
-    Correction(i64, [u8; 32]),
+    derived: Vec<Derived>,
 }
 
 impl Db {
@@ -380,6 +502,9 @@ impl Db {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
             tx.batch_execute(sql)?;
+            if i + 1 == REDERIVE_AT {
+                derive::rederive(&mut tx)?;
+            }
             let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
             tx.execute("INSERT INTO lotledger.schema_version (version) VALUES ($1)", &[&v])?;
         }
@@ -582,31 +707,12 @@ impl Db {
             bytes += r.body.len() as u64;
         }
         let stored_now = w.finish()?;
-        if fresh.iter().any(|r| matches!(r.derived, Derived::Links(_))) {
-            let sink = tx.copy_in(
-                "COPY lotledger.lot_links (ledger_no, seq, in_item, in_lot, out_item, out_lot) \
-                 FROM STDIN BINARY",
-            )?;
-            let types = [Type::INT4, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
-            let mut w = BinaryCopyInWriter::new(sink, &types);
-            for r in fresh {
-                if let Derived::Links(links) = &r.derived {
-                    for [a, b, c, d] in links {
-                        w.write(&[&no, &r.seq, a, b, c, d])?;
-                    }
-                }
-            }
-            w.finish()?;
-        }
-        for r in fresh {
-            if let Derived::Correction(target, hash) = &r.derived {
-                tx.execute(
-                    "INSERT INTO lotledger.corrections (ledger_no, seq, target_seq, target_hash) \
-                     VALUES ($1, $2, $3, $4)",
-                    &[&no, &r.seq, target, &&hash[..]],
-                )?;
-            }
-        }
+        let derived: Vec<derive::EntryRows<'_>> = fresh
+            .iter()
+            .filter(|r| !r.derived.is_empty())
+            .map(|r| derive::EntryRows { seq: r.seq, time: r.time, derived: &r.derived })
+            .collect();
+        derive::write(&mut tx, no, &derived, true)?;
         for r in fresh {
             if let Some((size, root, signed)) = &r.checkpoint {
                 tx.execute(
@@ -654,10 +760,10 @@ impl Db {
     /// query over `lotledger.lot_links`. The start lot is at depth 0; an
     /// empty answer means no stored link names it.
     ///
-    /// A production is out of force when an applied correction (one naming
-    /// an earlier entry of its ledger with that entry's hash) voids it and
-    /// that correction is not itself voided by an applied correction: exact
-    /// for chains of corrections up to two long.
+    /// A production is out of force when `lotledger.voided` holds it: an
+    /// applied correction (one naming an earlier entry of its ledger with
+    /// that entry's hash) voids it and is not itself void, kept exact at
+    /// sync for chains of corrections of any length.
     ///
     /// # Errors
     /// [`DbError::Postgres`].
@@ -670,15 +776,6 @@ impl Db {
         let (from, to) = if forward { ("in", "out") } else { ("out", "in") };
         let sql = format!(
             "WITH RECURSIVE
-             applied AS (
-                 SELECT c.ledger_no, c.seq, c.target_seq FROM lotledger.corrections c
-                 JOIN lotledger.entries e ON e.ledger_no = c.ledger_no AND e.seq = c.target_seq
-                 WHERE c.target_seq < c.seq
-                   AND substring(e.hash FROM 1 FOR 8) = substring(c.target_hash FROM 1 FOR 8)),
-             void AS MATERIALIZED (
-                 SELECT a.ledger_no, a.target_seq AS seq FROM applied a
-                 WHERE NOT EXISTS (SELECT 1 FROM applied b
-                                   WHERE b.ledger_no = a.ledger_no AND b.target_seq = a.seq)),
              walk(item, lot, depth) AS (
                  SELECT $1::text, $2::text, 0
                  UNION
@@ -686,7 +783,7 @@ impl Db {
                  FROM walk w JOIN lotledger.lot_links l
                    ON l.{from}_item = w.item AND l.{from}_lot = w.lot
                  WHERE w.depth < 10000
-                   AND NOT EXISTS (SELECT 1 FROM void v
+                   AND NOT EXISTS (SELECT 1 FROM lotledger.voided v
                                    WHERE v.ledger_no = l.ledger_no AND v.seq = l.seq))
              SELECT item, lot, min(depth) AS depth FROM walk
              GROUP BY item, lot ORDER BY depth, item, lot"
@@ -911,34 +1008,16 @@ fn read_ledger(
             }
             let kind = v.kind();
             let record = match kind {
-                Ok(RecordKind::Checkpointed | RecordKind::Produced | RecordKind::Corrected) => {
-                    v.record().ok()
+                Ok(k) if k == RecordKind::Checkpointed || derive::derives(k) => v.record().ok(),
+                _ => None,
+            };
+            let checkpoint = match &record {
+                Some(Record::Checkpointed(c)) => {
+                    Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
                 }
                 _ => None,
             };
-            let (checkpoint, derived) = match record {
-                Some(Record::Checkpointed(c)) => {
-                    (Some((seq_i64(c.size), c.root.0, c.signature.is_some())), Derived::None)
-                }
-                Some(Record::Produced(p)) => {
-                    let mut links = Vec::new();
-                    for i in &p.inputs {
-                        for o in p.outputs.iter().filter(|o| o.lot != i.lot) {
-                            links.push([
-                                i.lot.item.to_string(),
-                                i.lot.lot.as_str().to_string(),
-                                o.lot.item.to_string(),
-                                o.lot.lot.as_str().to_string(),
-                            ]);
-                        }
-                    }
-                    (None, Derived::Links(links))
-                }
-                Some(Record::Corrected(c)) => {
-                    (None, Derived::Correction(seq_i64(c.target.seq), c.target.hash.0))
-                }
-                _ => (None, Derived::None),
-            };
+            let derived = record.as_ref().map(derive::derive).unwrap_or_default();
             rows.push(Row {
                 seq: seq_i64(seq),
                 hash: v.hash.0,

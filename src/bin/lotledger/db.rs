@@ -45,7 +45,9 @@ fn cli_error(e: DbError) -> CliError {
             CliError::Check(e.to_string())
         }
         DbError::Ledger(lotledger::file::Error::Corrupted { .. }) => CliError::Check(e.to_string()),
-        DbError::UnknownLedger { .. } => CliError::NotFound(e.to_string()),
+        DbError::UnknownLedger { .. } | DbError::UnknownLot(_) | DbError::UnknownRecall(_) => {
+            CliError::NotFound(e.to_string())
+        }
         _ => CliError::Storage(e.to_string()),
     }
 }
@@ -338,6 +340,123 @@ pub fn trace(url: &str, lot: &str, backward: bool, format: Format) -> Result<Out
                     t.render()
                 ))?;
             }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `lotledger recall --db URL (--lot LOT... | --recall NUMBER)`: the recall
+/// report computed in the database (docs/POSTGRES.md: the fields it holds).
+pub fn recall(
+    url: &str,
+    lots: &[String],
+    number: Option<&str>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    if lots.is_empty() && number.is_none() {
+        return Err(CliError::Usage("give --lot LOT (repeatable) or --recall NUMBER".into()));
+    }
+    let mut seeds = Vec::with_capacity(lots.len());
+    for l in lots {
+        let id = crate::queries::parse_lot(l)?;
+        seeds.push((id.item.to_string(), id.lot.as_str().to_owned()));
+    }
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let report = match number {
+        Some(n) => db.recall_by_number(n.trim()),
+        None => db.recall(&seeds),
+    }
+    .map_err(cli_error)?;
+    match format {
+        Format::Json => output::print_json(&report)?,
+        Format::Csv => {
+            let mut t = Table::new(&[
+                "customer",
+                "item",
+                "lot",
+                "unit",
+                "shipped",
+                "returned",
+                "retrieved",
+                "outstanding",
+                "over_returned",
+                "orders",
+                "ship_to",
+            ]);
+            for l in &report.customer_lots {
+                t.row([
+                    l.customer.clone(),
+                    l.item.clone(),
+                    l.lot.clone(),
+                    l.unit.clone(),
+                    l.shipped.to_string(),
+                    l.returned.to_string(),
+                    l.retrieved.to_string(),
+                    l.outstanding.to_string(),
+                    l.over_returned.to_string(),
+                    l.orders.join(" "),
+                    l.ship_to.join(" "),
+                ]);
+            }
+            output::print(&t.csv())?;
+        }
+        Format::Table => {
+            let mut lots =
+                Table::new(&["item", "lot", "depth", "status", "on hand", "under recall"]);
+            for l in &report.lots {
+                lots.row([
+                    l.item.clone(),
+                    l.lot.clone(),
+                    l.depth.to_string(),
+                    l.status.map_or_else(|| "-".into(), |s| format!("{s:?}").to_lowercase()),
+                    l.on_hand.to_string(),
+                    l.under_recall.join(" "),
+                ]);
+            }
+            let mut customers = Table::new(&[
+                "customer",
+                "shipped",
+                "returned",
+                "retrieved",
+                "outstanding",
+                "notified",
+                "shipments",
+            ]);
+            for c in &report.customers {
+                customers.row([
+                    c.customer.clone(),
+                    c.shipped.to_string(),
+                    c.returned.to_string(),
+                    c.retrieved.to_string(),
+                    c.outstanding.to_string(),
+                    if c.notified { "yes" } else { "no" }.to_owned(),
+                    c.shipments.len().to_string(),
+                ]);
+            }
+            let mut text = format!(
+                "recall of {} (computed in the database)\n\naffected lots\n{}\ncustomers\n{}",
+                report.recalled.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                lots.render(),
+                customers.render()
+            );
+            for r in &report.recalls {
+                text.push_str(&format!(
+                    "\nrecall {}: {} customers, {} notified, outstanding {}{}\n",
+                    r.recall,
+                    r.customers,
+                    r.notified.len(),
+                    r.outstanding,
+                    r.closed_at.map_or_else(String::new, |t| format!(", closed {t}"))
+                ));
+            }
+            if report.unit_shipments_not_counted > 0 {
+                text.push_str(&format!(
+                    "\nnote: {} shipments of goods by container or serial are not counted here \
+                     (docs/POSTGRES.md); run recall on the ledger directories for them\n",
+                    report.unit_shipments_not_counted
+                ));
+            }
+            output::print(&text)?;
         }
     }
     Ok(Outcome::Ok)

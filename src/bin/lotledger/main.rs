@@ -263,9 +263,13 @@ enum Command {
     /// shipped, returned and outstanding quantities and ship-to locations,
     /// mass balances with discrepancies flagged, progress of open recalls.
     Recall {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Compute the report in the PostgreSQL repository instead
+        /// (docs/POSTGRES.md says which fields it holds).
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dirs", "supplier_lot"])]
+        db: Option<String>,
         /// A lot to recall (repeatable); derived lots are found by tracing forward.
         #[arg(long = "lot")]
         lots: Vec<String>,
@@ -933,7 +937,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             queries::trace(&dirs, &start, backward, graph.as_deref(), format.format())
         }
-        Command::Recall { dirs, lots, recall, supplier_lot, supplier, format } => {
+        Command::Recall { db: Some(url), lots, recall, format, .. } => {
+            db::recall(&url, &lots, recall.as_deref(), format.format())
+        }
+        Command::Recall { dirs, lots, recall, supplier_lot, supplier, format, .. } => {
             if lots.is_empty() && recall.is_none() && supplier_lot.is_none() {
                 return Err(CliError::Usage(
                     "give --lot LOT (repeatable), --recall NUMBER or --supplier-lot CODE".into(),
