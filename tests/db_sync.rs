@@ -79,6 +79,17 @@ fn a_demo_ledger_syncs_verifies_and_a_second_run_stores_nothing() {
         n += 1;
     }
     assert_eq!((n, stored.len()), (3000, 3000));
+    // A first load refreshes the planner's statistics of every table
+    // (`last_analyze` is set by a manual ANALYZE only, never by autovacuum).
+    let unanalyzed = c
+        .query(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'lotledger' \
+             AND relname <> 'schema_version' AND last_analyze IS NULL ORDER BY relname",
+            &[],
+        )
+        .unwrap();
+    let unanalyzed: Vec<String> = unanalyzed.iter().map(|r| r.get(0)).collect();
+    assert!(unanalyzed.is_empty(), "not analyzed after the load: {unanalyzed:?}");
 
     let (code, v) = verify(&url);
     assert_eq!(code, 0, "{v}");

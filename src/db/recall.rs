@@ -273,10 +273,7 @@ impl Db {
 
     /// The openings in force (the last one not void of each number) that
     /// name any of `lots`, by number: (ledger_no, seq, time, number, class).
-    fn recalls_naming(
-        &mut self,
-        lots: &[(String, String)],
-    ) -> Result<Vec<Opening>, DbError> {
+    fn recalls_naming(&mut self, lots: &[(String, String)]) -> Result<Vec<Opening>, DbError> {
         let (items, codes) = arrays(lots);
         let rows = self.client.query(
             "WITH named AS (SELECT DISTINCT r.number FROM lotledger.recall_lots rl

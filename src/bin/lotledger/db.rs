@@ -122,6 +122,7 @@ fn print_sync(rows: &[SyncRow], format: Format) -> Result<(), CliError> {
 /// One pass over every ledger: what each stored.
 fn sync_pass(db: &mut Db, args: &SyncArgs) -> Result<Vec<SyncRow>, DbError> {
     let mut rows = Vec::with_capacity(args.dirs.len());
+    let (mut before, mut stored) = (0u64, 0u64);
     for dir in &args.dirs {
         let mut bar = Progress::new("syncing", 0, Unit::Entries);
         let report = db.sync_ledger(dir, args.batch, |stored, read| {
@@ -129,7 +130,13 @@ fn sync_pass(db: &mut Db, args: &SyncArgs) -> Result<Vec<SyncRow>, DbError> {
             bar.set(stored);
         })?;
         bar.finish();
+        before += report.from;
+        stored += report.stored;
         rows.push(sync_row(dir, &report));
+    }
+    // Fresh planner statistics after a large load (`Db::analyze`).
+    if stored > 0 && stored.saturating_mul(10) >= before {
+        db.analyze()?;
     }
     Ok(rows)
 }
