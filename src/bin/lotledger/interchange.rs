@@ -90,17 +90,70 @@ fn prepare(dirs: &[PathBuf], sel: &Selection) -> Result<Prepared, CliError> {
     })
 }
 
+/// Entries handed from the reading thread to the exporting one at a time.
+const BATCH: usize = 256;
+/// Batches in flight between the two threads: what bounds the memory the
+/// pipeline adds (a few thousand decoded entries).
+const IN_FLIGHT: usize = 8;
+
+/// One entry read: the index of its ledger in `dirs`, the ledger's id, the
+/// header, the hash and the record (`None` when it does not decode).
+type Read = (usize, LedgerId, Header, Digest, Option<Record>);
+
 /// Reads every entry of every ledger in `dirs` (each up to its indexed
 /// head), in order, and gives `each` the decoded ones; returns how many
 /// records could not be decoded (a kind written by a newer version).
+///
+/// Reading, checking and decoding run on a thread of their own, ahead of
+/// `each` by at most [`IN_FLIGHT`] batches of [`BATCH`] entries, so an
+/// export's own work overlaps the ledger's reading on a second core.
 fn for_each_entry(
     dirs: &[PathBuf],
     heads: &[u64],
     personal: &mut crate::personal::ExportPersonal,
     mut each: impl FnMut(&LedgerId, &Header, &Digest, &Record) -> io::Result<()>,
 ) -> Result<u64, CliError> {
-    let mut undecoded = 0;
     personal.reset();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_entries(dirs, heads, &tx));
+        let mut undecoded = 0;
+        let mut consumed: Result<(), CliError> = Ok(());
+        for batch in &rx {
+            for (n, id, header, hash, record) in batch {
+                let Some(mut record) = record else {
+                    undecoded += 1;
+                    continue;
+                };
+                personal.apply(n, &mut record);
+                if let Err(e) = each(&id, &header, &hash, &record) {
+                    consumed = Err(e.into());
+                    break;
+                }
+            }
+            if consumed.is_err() {
+                break;
+            }
+        }
+        // Hanging up stops the reader at its next batch.
+        drop(rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(CliError::Storage("the ledger reader stopped".to_owned())));
+        consumed?;
+        read?;
+        Ok(undecoded)
+    })
+}
+
+/// The reading side of [`for_each_entry`]: sends the entries in batches
+/// until every ledger is read up to its head or the receiver hangs up.
+fn read_entries(
+    dirs: &[PathBuf],
+    heads: &[u64],
+    tx: &std::sync::mpsc::SyncSender<Vec<Read>>,
+) -> Result<(), CliError> {
+    let mut batch = Vec::with_capacity(BATCH);
     for (n, (dir, &head)) in dirs.iter().zip(heads).enumerate() {
         let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
         let id = reader.ledger_id();
@@ -109,16 +162,19 @@ fn for_each_entry(
             if e.header.seq >= head {
                 break;
             }
-            match e.record() {
-                Ok(mut record) => {
-                    personal.apply(n, &mut record);
-                    each(&id, &e.header, &e.hash, &record)?;
-                }
-                Err(_) => undecoded += 1,
+            let record = e.record().ok();
+            batch.push((n, id, e.header, e.hash, record));
+            if batch.len() == BATCH
+                && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+            {
+                return Ok(());
             }
         }
     }
-    Ok(undecoded)
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+    Ok(())
 }
 
 fn report_undecoded(undecoded: u64) {
