@@ -122,7 +122,6 @@ fn print_sync(rows: &[SyncRow], format: Format) -> Result<(), CliError> {
 /// One pass over every ledger: what each stored.
 fn sync_pass(db: &mut Db, args: &SyncArgs) -> Result<Vec<SyncRow>, DbError> {
     let mut rows = Vec::with_capacity(args.dirs.len());
-    let (mut before, mut stored) = (0u64, 0u64);
     for dir in &args.dirs {
         let mut bar = Progress::new("syncing", 0, Unit::Entries);
         let report = db.sync_ledger(dir, args.batch, |stored, read| {
@@ -130,15 +129,31 @@ fn sync_pass(db: &mut Db, args: &SyncArgs) -> Result<Vec<SyncRow>, DbError> {
             bar.set(stored);
         })?;
         bar.finish();
-        before += report.from;
-        stored += report.stored;
         rows.push(sync_row(dir, &report));
     }
-    // Fresh planner statistics after a large load (`Db::analyze`).
-    if stored > 0 && stored.saturating_mul(10) >= before {
-        db.analyze()?;
-    }
     Ok(rows)
+}
+
+/// Fresh planner statistics (`Db::analyze`) after a pass that grew the
+/// database by a tenth or more. The entries are stored already, so a
+/// failure is a warning, not the pass's error; the connection is dropped
+/// (`false`) and the next pass connects again.
+fn analyze_after(db: &mut Db, rows: &[SyncRow]) -> bool {
+    let before: u64 = rows.iter().map(|r| r.from).sum();
+    let stored: u64 = rows.iter().map(|r| r.stored).sum();
+    if stored == 0 || stored.saturating_mul(10) < before {
+        return true;
+    }
+    match db.analyze() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!(
+                "lotledger: warning: ANALYZE after storing {stored} entries failed ({e}); \
+                 queries may be planned on old statistics until autovacuum refreshes them"
+            );
+            false
+        }
+    }
 }
 
 /// `lotledger sync`.
@@ -163,6 +178,9 @@ pub fn sync(args: SyncArgs) -> Result<Outcome, CliError> {
                 }
                 failures = 0;
                 if !args.follow {
+                    if let Some(d) = db.as_mut() {
+                        analyze_after(d, &rows);
+                    }
                     print_sync(&rows, args.format)?;
                     return Ok(Outcome::Ok);
                 }
@@ -173,6 +191,9 @@ pub fn sync(args: SyncArgs) -> Result<Outcome, CliError> {
                     );
                 }
                 first = false;
+                if db.as_mut().is_some_and(|d| !analyze_after(d, &rows)) {
+                    db = None;
+                }
             }
             Err(e) if transient(&e) => {
                 db = None;
