@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::derive::{class_of, mv, status_of};
 use super::{Db, DbError, seq_u64};
-use crate::model::{Date, Disposition, LedgerId, RecallClass, Timestamp};
+use crate::model::{Date, Disposition, LedgerId, Timestamp};
 use crate::query::{Amount, Decimal, Discrepancy, LotRef, MassBalance, Totals};
 
 /// A lot in the recall's scope.
@@ -115,32 +115,10 @@ pub struct DbRecallCustomer {
     pub shipments: Vec<DbShipment>,
 }
 
-/// An opened recall touching the scope, and how far it has got.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DbRecallProgress {
-    /// The recall number.
-    pub recall: String,
-    /// Its class.
-    pub class: RecallClass,
-    /// When its opening in force was recorded.
-    pub opened_at: Timestamp,
-    /// The lots it names.
-    pub lots: Vec<LotRef>,
-    /// Customers who were shipped any lot of its scope.
-    pub customers: usize,
-    /// Customers notified, in the order of the first notification.
-    pub notified: Vec<String>,
-    /// Customers in scope not notified, in text order.
-    pub not_notified: Vec<String>,
-    /// Retrieved by its actions.
-    pub retrieved: Totals,
-    /// Still in the field in its scope.
-    pub outstanding: Totals,
-    /// Back beyond what was shipped, in its scope.
-    pub over_returned: Totals,
-    /// When it was closed.
-    pub closed_at: Option<Timestamp>,
-}
+/// An opened recall touching the scope, and how far it has got: the
+/// in-memory report's row, with `notified` in the order of the first
+/// notification and `not_notified` in text order.
+pub type DbRecallProgress = crate::query::RecallProgress;
 
 /// The recall report computed in the database.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
