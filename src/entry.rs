@@ -36,6 +36,10 @@ use sha2::{Digest as _, Sha256};
 use crate::model::{Actor, Digest, LedgerId, Record, RecordKind, Station, Timestamp};
 use crate::varint;
 
+// Hosts only: on a line controller, flash is dearer than the nanoseconds.
+#[cfg(feature = "std")]
+mod hot;
+
 /// The entry format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
 /// Domain separation tag hashed before every entry: the ASCII
@@ -330,10 +334,12 @@ pub fn encode_parts(
     w.varint(header.seq)?;
     w.varint(zigzag(header.time.0))?;
     w.bytes(&header.link.0)?;
-    w.varint(header.actor.as_bytes().len() as u64)?;
-    w.bytes(header.actor.as_bytes())?;
-    w.varint(header.station.as_bytes().len() as u64)?;
-    w.bytes(header.station.as_bytes())?;
+    w.prefixed(header.actor.as_bytes())?;
+    w.prefixed(header.station.as_bytes())?;
+    #[cfg(feature = "std")]
+    if let Some(done) = hot::encode(record, &mut w) {
+        return done.map(|()| w.pos);
+    }
     postcard::serialize_with_flavor(record, w).map_err(|e| match e {
         postcard::Error::SerdeSerCustom => EncodeError::BadValue,
         _ => EncodeError::BufferTooSmall,
@@ -360,9 +366,28 @@ impl Cursor<'_> {
 
     #[inline(always)]
     fn varint(&mut self, v: u64) -> Result<(), EncodeError> {
+        #[cfg(feature = "std")]
+        if let Ok(byte @ 0..0x80) = u8::try_from(v) {
+            // Most lengths, indexes and small numbers: one byte.
+            return self.bytes(&[byte]);
+        }
         let mut buf = [0u8; varint::MAX_LEN_U64];
         let n = varint::encode(v, &mut buf);
         self.bytes(buf.get(..n).unwrap_or_default())
+    }
+
+    /// A string or byte list as postcard writes it: its length, then its bytes.
+    #[inline(always)]
+    fn prefixed(&mut self, b: &[u8]) -> Result<(), EncodeError> {
+        self.varint(b.len() as u64)?;
+        self.bytes(b)
+    }
+
+    /// A string as postcard writes it.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn str(&mut self, s: &str) -> Result<(), EncodeError> {
+        self.prefixed(s.as_bytes())
     }
 }
 
@@ -403,7 +428,7 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
     match src.len() {
         n if n != dst.len() => {}
         0 => {}
-        1..4 => dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s),
+        1..4 => copy_tiny(dst, src),
         4..8 => ends::<4>(dst, src),
         8..16 => ends::<8>(dst, src),
         16..=32 => ends::<16>(dst, src),
@@ -411,6 +436,28 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
         65..=128 => ends::<64>(dst, src),
         _ => dst.copy_from_slice(src),
     }
+}
+
+/// [`copy_short`] for 1 to 3 bytes. On hosts: the first, last and second
+/// byte, inline (a byte loop would be turned into a call to `memcpy`).
+/// Without `std` the loop stays: there flash counts more than time, and the
+/// size-optimised firmware images came out larger with the inline form.
+#[cfg(feature = "std")]
+#[inline(always)]
+fn copy_tiny(dst: &mut [u8], src: &[u8]) {
+    // `src` holds 1 to 3 bytes: `len - 1` does not wrap.
+    for at in [0, src.len() - 1, 1] {
+        if let (Some(d), Some(s)) = (dst.get_mut(at), src.get(at)) {
+            *d = *s;
+        }
+    }
+}
+
+/// [`copy_short`] for 1 to 3 bytes, without `std`.
+#[cfg(not(feature = "std"))]
+#[inline(always)]
+fn copy_tiny(dst: &mut [u8], src: &[u8]) {
+    dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
 }
 
 const fn zigzag(v: i64) -> u64 {

@@ -32,6 +32,12 @@ fn round_trip(stamp: &lotledger::entry::Stamp, record: &Record) {
     assert_eq!(e.header.station, stamp.station);
     assert_eq!(&e.record().unwrap(), record);
     assert_eq!(e.kind().unwrap(), record.kind());
+    // The stored record bytes are postcard's, whichever encoder wrote them
+    // (the hot kinds have their own, `entry::encode_parts` the rest).
+    let mut body = vec![0u8; MAX_FRAME_LEN];
+    let len = entry::encode(&e.header, record, &mut body).unwrap();
+    let (_, record_bytes) = entry::decode_header_ref(&body[..len]).unwrap();
+    assert_eq!(record_bytes, postcard::to_allocvec(record).unwrap(), "{record:?}");
     // The JSON form carries the same record.
     let json = serde_json::to_string(record).unwrap();
     let back: Record = serde_json::from_str(&json).unwrap();
