@@ -467,32 +467,41 @@ enum Epc {
 }
 
 impl Epc {
-    /// Calls `f(k, base, serial)` with every URI, in order, `k` being the
-    /// number of its element in `list`: a URI given whole as `(uri, None)`,
-    /// a unit as its element's base and its percent-encoded serial, built
-    /// in one reused buffer (a range's numbers are written after its
-    /// encoded prefix, as [`crate::model::SerialRange::serial`] writes them).
+    /// Calls `f(k, base, serial, follows)` with every URI, in order, `k`
+    /// being the number of its element in `list`: a URI given whole as
+    /// `(uri, None)`, a unit as its element's base and its percent-encoded
+    /// serial, built in one reused buffer (a range's numbers are written
+    /// after its encoded prefix, as [`crate::model::SerialRange::serial`]
+    /// writes them). `follows` says the serial sorts after the one before
+    /// it as text: a later number of a range whose numbers all have the
+    /// same count of digits.
     fn each(
         list: &[Self],
-        mut f: impl FnMut(usize, &str, Option<&str>) -> io::Result<()>,
+        mut f: impl FnMut(usize, &str, Option<&str>, bool) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut serial = String::with_capacity(64);
         for (k, e) in list.iter().enumerate() {
             match e {
-                Self::Uri(u) => f(k, u, None)?,
+                Self::Uri(u) => f(k, u, None, false)?,
                 Self::Serials { base, span: SerialSpan::One(one) } => {
                     serial.clear();
                     encode_into(one.as_str(), &mut serial);
-                    f(k, base, Some(&serial))?;
+                    f(k, base, Some(&serial), false)?;
                 }
                 Self::Serials { base, span: SerialSpan::Range(r) } => {
                     serial.clear();
                     encode_into(r.prefix(), &mut serial);
                     let stem = serial.len();
-                    for n in (0..u64::from(r.count())).filter_map(|i| r.first().checked_add(i)) {
+                    let width = usize::from(r.width());
+                    let last = r.first().saturating_add(u64::from(r.count()).saturating_sub(1));
+                    let one_width = digits(r.first()).max(width) == digits(last).max(width);
+                    for (i, n) in (0..u64::from(r.count()))
+                        .filter_map(|i| r.first().checked_add(i))
+                        .enumerate()
+                    {
                         serial.truncate(stem);
-                        push_padded(n, usize::from(r.width()), &mut serial);
-                        f(k, base, Some(&serial))?;
+                        push_padded(n, width, &mut serial);
+                        f(k, base, Some(&serial), one_width && i > 0)?;
                     }
                 }
             }
@@ -507,6 +516,11 @@ impl Epc {
             Self::Serials { base, .. } => Some(base),
         }
     }
+}
+
+/// How many decimal digits `n` has.
+const fn digits(n: u64) -> usize {
+    if n == 0 { 1 } else { n.ilog10() as usize + 1 }
 }
 
 /// Appends `n` in decimal, left-padded with zeros to `width` digits.
@@ -566,13 +580,17 @@ fn push_epcs(c: &Canonicalizer, s: &mut String, name: &str, list: &[Epc]) {
     // Where the last part pushed starts, once one is.
     let mut last: Option<usize> = None;
     let mut in_order = true;
-    let _ = Epc::each(list, |k, base, serial| {
+    let _ = Epc::each(list, |k, base, serial, follows| {
         let at = s.len();
         part(s, k, base, serial);
         if s.len() == at {
             return Ok(());
         }
+        // A plain part is `epc=`, the base and the serial: one that
+        // follows the one before it in its range sorts after it.
+        let sorted = follows && plain.get(k).copied().unwrap_or(false);
         if let Some(before) = last
+            && !sorted
             && s.get(at..) < s.get(before..at)
         {
             in_order = false;
@@ -590,7 +608,7 @@ fn push_epcs(c: &Canonicalizer, s: &mut String, name: &str, list: &[Epc]) {
     }
     s.truncate(mark);
     let mut parts = Vec::new();
-    let _ = Epc::each(list, |k, base, serial| {
+    let _ = Epc::each(list, |k, base, serial, _| {
         let mut p = String::new();
         part(&mut p, k, base, serial);
         if !p.is_empty() {
@@ -857,7 +875,7 @@ impl Json<'_> {
             .collect();
         let mut uri = String::with_capacity(96);
         let mut first = true;
-        Epc::each(list, |k, base, serial| {
+        Epc::each(list, |k, base, serial, _| {
             self.raw(if first { "[" } else { "," });
             first = false;
             match serial {
