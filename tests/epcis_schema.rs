@@ -627,3 +627,56 @@ fn commissioning_and_aggregation_by_hand() {
     assert_eq!(canon.event_hash(&reordered).unwrap(), events[2]["eventID"].as_str().unwrap());
     validate(&ex.document);
 }
+
+/// The export writes and hashes unit URIs without canonicalising each one
+/// when their base allows it: the event ids must still be the reference
+/// event hash of the written events, for GTIN and internal items, serials
+/// that need percent-encoding, ranges that grow a digit (out of string
+/// order) and ranges of one width.
+#[test]
+fn unit_uris_hash_as_the_reference_hash_does() {
+    let id = LedgerId(*b"units-odd-serial");
+    let mut w = Writer::new(Vec::new(), vec![0u8; MAX_FRAME_LEN], Anchor::genesis(&id));
+    let mut stamp = Stamp {
+        time: Timestamp(1_772_352_000_000),
+        actor: "pk.lee".parse().unwrap(),
+        station: "SER-1".parse().unwrap(),
+    };
+    let gtin = ItemCode::Gtin(Gtin::parse("09506000134352").unwrap());
+    let internal = ItemCode::Internal("RM-0042".parse().unwrap());
+    for item in [gtin, internal] {
+        let lot = LotId { item, lot: "B1".parse().unwrap() };
+        let mut serials = heapless::Vec::new();
+        for (prefix, first, count, width) in
+            [("", 7, 3, 4), ("x/y+", 98, 5, 0), ("A~b:", 1, 12, 2), ("%", 5, 2, 0)]
+        {
+            let range = SerialRange::new(prefix, first, count, width).unwrap();
+            serials.push(SerialSpan::Range(range)).unwrap();
+        }
+        for one in ["Z(1)*", "a,b;c", "12345678901234567890"] {
+            serials.push(SerialSpan::One(one.parse().unwrap())).unwrap();
+        }
+        w.append(&stamp, &Record::Commissioned(Commissioned { lot, serials })).unwrap();
+        stamp.time = Timestamp(stamp.time.0 + 60_000);
+    }
+    let bytes = w.into_parts().0;
+    let verified =
+        Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>().unwrap();
+    let ex = export(ledger_entries(verified).unwrap(), &ExportOptions::new(id, Timestamp(0)));
+    assert!(ex.skipped.is_empty(), "{:?}", ex.skipped);
+    let events = ex.document["epcisBody"]["eventList"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    let hashes = document_hashes(&ex.document).unwrap();
+    for (e, h) in events.iter().zip(&hashes) {
+        assert_eq!(e["eventID"], h.as_str(), "{e}");
+        assert_eq!(e["epcList"].as_array().unwrap().len(), 3 + 5 + 12 + 2 + 3);
+    }
+    let uris = |n: usize| -> Vec<&str> {
+        events[n]["epcList"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect()
+    };
+    assert_eq!(uris(0)[3], "https://id.gs1.org/01/09506000134352/21/x%2Fy%2B98");
+    assert_eq!(uris(0)[8], "https://id.gs1.org/01/09506000134352/21/A~b%3A01");
+    assert_eq!(uris(1)[0], "urn:lotledger:unit:RM-0042:0007");
+    assert_eq!(uris(1)[20], "urn:lotledger:unit:RM-0042:%255");
+    validate(&ex.document);
+}

@@ -85,9 +85,71 @@ impl Date {
     }
 }
 
+/// The first and past-the-last instants of years 0000 to 9999, which
+/// [`Timestamp`]'s `Display` writes without chrono.
+const FOUR_DIGIT_YEARS: core::ops::Range<i64> = -62_167_219_200_000..253_402_300_800_000;
+
+/// The proleptic Gregorian (year, month, day) of `days` since 1970-01-01
+/// (H. Hinnant's `civil_from_days`, the calendar chrono uses).
+#[expect(clippy::cast_possible_truncation, reason = "day 1 to 31, month 1 to 12")]
+const fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + (month <= 2) as i64, month, day)
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 with milliseconds, always UTC: `2026-03-01T08:00:00.000Z`.
+    #[expect(clippy::cast_possible_truncation, reason = "parts of one day, and year 0 to 9999")]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if FOUR_DIGIT_YEARS.contains(&self.0) {
+            // Exports write millions of these: digits, without the
+            // formatting machinery (`display_matches_chrono` checks it).
+            const DAY: i64 = 24 * Timestamp::HOUR;
+            let (y, mo, d) = civil_from_days(self.0.div_euclid(DAY));
+            let ms = self.0.rem_euclid(DAY);
+            let y = y.clamp(0, 9999) as u32;
+            let (h, mi, s, milli) = (
+                (ms / Self::HOUR) as u32,
+                (ms / 60_000 % 60) as u32,
+                (ms / 1000 % 60) as u32,
+                (ms % 1000) as u32,
+            );
+            let digit = |n: u32| b'0' + (n % 10) as u8;
+            let text = [
+                digit(y / 1000),
+                digit(y / 100),
+                digit(y / 10),
+                digit(y),
+                b'-',
+                digit(mo / 10),
+                digit(mo),
+                b'-',
+                digit(d / 10),
+                digit(d),
+                b'T',
+                digit(h / 10),
+                digit(h),
+                b':',
+                digit(mi / 10),
+                digit(mi),
+                b':',
+                digit(s / 10),
+                digit(s),
+                b'.',
+                digit(milli / 100),
+                digit(milli / 10),
+                digit(milli),
+                b'Z',
+            ];
+            return f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?);
+        }
         match self.to_datetime() {
             Some(t) => write!(
                 f,
@@ -212,6 +274,56 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digit-by-digit `Display` writes what chrono's calendar gives,
+    /// around leap days, century years, the epoch, negative instants and
+    /// both ends of the four-digit years.
+    #[test]
+    fn display_matches_chrono() {
+        let chrono_text = |t: Timestamp| {
+            let d = t.to_datetime().unwrap();
+            std::format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+                d.timestamp_subsec_millis()
+            )
+        };
+        let mut instants = std::vec![
+            0,
+            -1,
+            1,
+            FOUR_DIGIT_YEARS.start,
+            FOUR_DIGIT_YEARS.end - 1,
+            951_782_400_000,
+            4_107_542_399_999,
+            -2_203_891_200_001,
+            1_772_352_000_123,
+        ];
+        // Every day from 1896 to 2104 at an odd time, and a stride through
+        // the whole range.
+        let day = 24 * Timestamp::HOUR;
+        instants.extend((-27_000..49_000).map(|n| n * day + 45_296_789));
+        let (start, end) = (FOUR_DIGIT_YEARS.start, FOUR_DIGIT_YEARS.end);
+        instants.extend((0..20_000).map(|k| start + (end - start) / 20_000 * k + k * 7_919));
+        for ms in instants {
+            let t = Timestamp(ms);
+            assert_eq!(std::format!("{t}"), chrono_text(t), "{ms}");
+        }
+        assert_eq!(
+            std::format!("{}", Timestamp(FOUR_DIGIT_YEARS.start)),
+            "0000-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            std::format!("{}", Timestamp(FOUR_DIGIT_YEARS.end - 1)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(std::format!("{}", Timestamp(-1)), "1969-12-31T23:59:59.999Z");
+    }
 
     #[test]
     fn dates_and_instants() {

@@ -536,11 +536,23 @@ impl View<'_> {
         for times in notified.values_mut() {
             times.sort_unstable();
         }
-        // The first delivery confirmation in force per (customer, order).
-        let mut delivered: HashMap<(u32, &str), Timestamp> = HashMap::new();
-        for d in ix.deliveries.iter().filter(|d| !ix.is_void(d.entry)) {
-            let order = self.text_str(d.order).unwrap_or_default();
-            delivered.entry((self.who(d.customer), order)).or_insert_with(|| ix.time(d.entry));
+        // The first delivery confirmation in force per (customer, order),
+        // for the orders that carried an affected lot only: the ledger's
+        // other deliveries are passed over without being kept.
+        let mut delivered: HashMap<(u32, &str), Option<Timestamp>> = HashMap::new();
+        for &l in &lots {
+            for s in self.shipments(l) {
+                let order = self.text_str(s.order).unwrap_or_default();
+                delivered.insert((self.who(s.customer), order), None);
+            }
+        }
+        if !delivered.is_empty() {
+            for d in ix.deliveries.iter().filter(|d| !ix.is_void(d.entry)) {
+                let order = self.text_str(d.order).unwrap_or_default();
+                if let Some(at @ None) = delivered.get_mut(&(self.who(d.customer), order)) {
+                    *at = Some(ix.time(d.entry));
+                }
+            }
         }
         let mut shipped_to: HashMap<u32, Vec<RecallShipment>> = HashMap::new();
         let mut lot_orders: HashMap<(u32, u32), (Vec<String>, Vec<String>)> = HashMap::new();
@@ -568,7 +580,7 @@ impl View<'_> {
                     unit: self.unit(s.unit),
                     shipped_at: Timestamp(s.time),
                     ship_to,
-                    delivered_at: delivered.get(&(customer, order)).copied(),
+                    delivered_at: delivered.get(&(customer, order)).copied().flatten(),
                     place,
                 });
             }

@@ -390,6 +390,32 @@ impl Canonicalizer {
         }
     }
 
+    /// Whether every value made of `base` and then percent-encoded text
+    /// (ASCII letters and digits, `-`, `.`, `_`, `~` and `%`, none of them
+    /// a `:` or a space: what [`super::scheme::encode_into`] writes) is its
+    /// own canonical form, so that such values (the serial units of an
+    /// export, a range of thousands at a time) are hashed as written. Each
+    /// step of [`Self::canon_into`] leaves them alone: no term of the
+    /// document ends so ([`Self::bare`]), the text before the first `:` is
+    /// no prefix of the context, the base holds no CBV URN, it starts with
+    /// a letter (no number) and ends with no space (nothing to trim), and
+    /// [`canonical_gs1_uri`] keeps them ([`super::uri::keeps_serial_uris`]).
+    pub(crate) fn hashes_as_written(&self, base: &str) -> bool {
+        use core::ops::Bound;
+        let no_term = self
+            .tails
+            .range::<str, _>((Bound::Included(base), Bound::Unbounded))
+            .next()
+            .is_none_or(|(tail, _)| !tail.starts_with(base));
+        let no_prefix = base.split_once(':').is_none_or(|(p, _)| !self.prefixes.contains_key(p));
+        base.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !base.ends_with(char::is_whitespace)
+            && !base.contains("urn:epcglobal:cbv:")
+            && no_term
+            && no_prefix
+            && super::uri::keeps_serial_uris(base)
+    }
+
     /// `=value` when the canonical form of `raw` is not empty.
     pub(crate) fn push_value(&self, out: &mut String, raw: &str) {
         let mark = out.len();

@@ -467,31 +467,80 @@ enum Epc {
 }
 
 impl Epc {
-    /// Calls `f` with every URI, in order, built in one reused buffer.
-    fn each(list: &[Self], mut f: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
-        let mut buf = String::with_capacity(96);
-        for e in list {
+    /// Calls `f(k, base, serial, follows)` with every URI, in order, `k`
+    /// being the number of its element in `list`: a URI given whole as
+    /// `(uri, None)`, a unit as its element's base and its percent-encoded
+    /// serial, built in one reused buffer (a range's numbers are written
+    /// after its encoded prefix, as [`crate::model::SerialRange::serial`]
+    /// writes them). `follows` says the serial sorts after the one before
+    /// it as text: a later number of a range whose numbers all have the
+    /// same count of digits.
+    fn each(
+        list: &[Self],
+        mut f: impl FnMut(usize, &str, Option<&str>, bool) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut serial = String::with_capacity(64);
+        for (k, e) in list.iter().enumerate() {
             match e {
-                Self::Uri(u) => f(u)?,
-                Self::Serials { base, span: SerialSpan::One(serial) } => {
-                    buf.clear();
-                    buf.push_str(base);
-                    encode_into(serial.as_str(), &mut buf);
-                    f(&buf)?;
+                Self::Uri(u) => f(k, u, None, false)?,
+                Self::Serials { base, span: SerialSpan::One(one) } => {
+                    serial.clear();
+                    encode_into(one.as_str(), &mut serial);
+                    f(k, base, Some(&serial), false)?;
                 }
                 Self::Serials { base, span: SerialSpan::Range(r) } => {
-                    for i in 0..r.count() {
-                        let Some(serial) = r.serial(i) else { continue };
-                        buf.clear();
-                        buf.push_str(base);
-                        encode_into(serial.as_str(), &mut buf);
-                        f(&buf)?;
+                    serial.clear();
+                    encode_into(r.prefix(), &mut serial);
+                    let stem = serial.len();
+                    let width = usize::from(r.width());
+                    let last = r.first().saturating_add(u64::from(r.count()).saturating_sub(1));
+                    let one_width = digits(r.first()).max(width) == digits(last).max(width);
+                    for (i, n) in (0..u64::from(r.count()))
+                        .filter_map(|i| r.first().checked_add(i))
+                        .enumerate()
+                    {
+                        serial.truncate(stem);
+                        push_padded(n, width, &mut serial);
+                        f(k, base, Some(&serial), one_width && i > 0)?;
                     }
                 }
             }
         }
         Ok(())
     }
+
+    /// The base of a unit element.
+    fn base(&self) -> Option<&str> {
+        match self {
+            Self::Uri(_) => None,
+            Self::Serials { base, .. } => Some(base),
+        }
+    }
+}
+
+/// How many decimal digits `n` has.
+const fn digits(n: u64) -> usize {
+    if n == 0 { 1 } else { n.ilog10() as usize + 1 }
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits.
+fn push_padded(n: u64, width: usize, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    let written = digits.get(at..).unwrap_or_default();
+    out.extend(core::iter::repeat_n('0', width.saturating_sub(written.len())));
+    out.extend(written.iter().map(|&b| char::from(b)));
 }
 
 /// Pushes `name` and the sorted `epc=` parts of `list` onto the pre-hash
@@ -499,27 +548,55 @@ impl Epc {
 /// sorted as strings). The parts are appended as they come while they are
 /// in order, which a range of serials of one width is, so a 10,000-serial
 /// range is hashed without a list of 10,000 strings; only a list out of
-/// order is collected and sorted.
+/// order is collected and sorted. A unit whose base the canonicalizer
+/// keeps as written ([`Canonicalizer::hashes_as_written`]) is pushed as
+/// `epc=` and its URI, without canonicalising each one.
 fn push_epcs(c: &Canonicalizer, s: &mut String, name: &str, list: &[Epc]) {
     if list.is_empty() {
         return;
     }
+    let plain: Vec<bool> =
+        list.iter().map(|e| e.base().is_some_and(|b| c.hashes_as_written(b))).collect();
+    let mut uri = String::with_capacity(96);
+    // The `epc=` part of one URI, onto `out`.
+    let mut part = |out: &mut String, k: usize, base: &str, serial: Option<&str>| {
+        if let Some(serial) = serial
+            && plain.get(k).copied().unwrap_or(false)
+        {
+            out.push_str("epc=");
+            out.push_str(base);
+            out.push_str(serial);
+            return;
+        }
+        uri.clear();
+        uri.push_str(base);
+        uri.push_str(serial.unwrap_or_default());
+        if let Some(p) = c.keyed("epc", &uri) {
+            out.push_str(&p);
+        }
+    };
     let mark = s.len();
     s.push_str(name);
     // Where the last part pushed starts, once one is.
-    let mut last = None;
+    let mut last: Option<usize> = None;
     let mut in_order = true;
-    let _ = Epc::each(list, |uri| {
-        if let Some(part) = c.keyed("epc", uri) {
-            if let Some(at) = last
-                && part.as_str() < s.get(at..).unwrap_or_default()
-            {
-                in_order = false;
-                return Err(io::Error::other("out of order"));
-            }
-            last = Some(s.len());
-            s.push_str(&part);
+    let _ = Epc::each(list, |k, base, serial, follows| {
+        let at = s.len();
+        part(s, k, base, serial);
+        if s.len() == at {
+            return Ok(());
         }
+        // A plain part is `epc=`, the base and the serial: one that
+        // follows the one before it in its range sorts after it.
+        let sorted = follows && plain.get(k).copied().unwrap_or(false);
+        if let Some(before) = last
+            && !sorted
+            && s.get(at..) < s.get(before..at)
+        {
+            in_order = false;
+            return Err(io::Error::other("out of order"));
+        }
+        last = Some(at);
         Ok(())
     });
     if in_order {
@@ -531,8 +608,12 @@ fn push_epcs(c: &Canonicalizer, s: &mut String, name: &str, list: &[Epc]) {
     }
     s.truncate(mark);
     let mut parts = Vec::new();
-    let _ = Epc::each(list, |uri| {
-        parts.extend(c.keyed("epc", uri));
+    let _ = Epc::each(list, |k, base, serial, _| {
+        let mut p = String::new();
+        part(&mut p, k, base, serial);
+        if !p.is_empty() {
+            parts.push(p);
+        }
         Ok(())
     });
     push_sorted(s, name, parts);
@@ -781,14 +862,38 @@ impl Json<'_> {
         self.0.extend_from_slice(b"\":");
     }
 
-    /// `,"key":[...]` with every URI of `list`, an empty list as `[]`.
+    /// `,"key":[...]` with every URI of `list`, an empty list as `[]`. A
+    /// unit whose base needs no escaping is written as it is (its encoded
+    /// serial never does), without going through the string escaper.
     fn epcs(&mut self, key: &str, list: &[Epc]) -> io::Result<()> {
         self.key(key);
+        let plain: Vec<bool> = list
+            .iter()
+            .map(|e| {
+                e.base().is_some_and(|b| !b.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20))
+            })
+            .collect();
+        let mut uri = String::with_capacity(96);
         let mut first = true;
-        Epc::each(list, |uri| {
+        Epc::each(list, |k, base, serial, _| {
             self.raw(if first { "[" } else { "," });
             first = false;
-            self.str(uri)
+            match serial {
+                Some(serial) if plain.get(k).copied().unwrap_or(false) => {
+                    self.0.push(b'"');
+                    self.raw(base);
+                    self.raw(serial);
+                    self.0.push(b'"');
+                    Ok(())
+                }
+                Some(serial) => {
+                    uri.clear();
+                    uri.push_str(base);
+                    uri.push_str(serial);
+                    self.str(&uri)
+                }
+                None => self.str(base),
+            }
         })?;
         self.raw(if first { "[]" } else { "]" });
         Ok(())

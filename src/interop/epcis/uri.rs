@@ -44,6 +44,25 @@ pub fn canonical_gs1_uri(uri: &str) -> Option<String> {
 
 const ID: &str = "https://id.gs1.org";
 
+/// Whether [`canonical_gs1_uri`] leaves every URI made of `base` and then
+/// text of percent-encoded characters (ASCII letters and digits, `-`, `.`,
+/// `_`, `~` and `%`: what [`super::scheme::encode_into`] writes) as it is:
+/// either its canonical form is itself or it has none. True for a Digital
+/// Link serial base on the canonical domain (`https://id.gs1.org/01/` and
+/// 14 digits and `/21/`: with such a serial it is already canonical, or
+/// fails the final syntax check and is hashed as written), and for a base
+/// that no GS1 form starts with (`urn:lotledger:unit:...:`). So an export
+/// hashes its serialized units without canonicalising each one.
+pub(crate) fn keeps_serial_uris(base: &str) -> bool {
+    const FORMS: [&str; 5] =
+        ["urn:epc:id:", "urn:epc:class:lgtin:", "urn:epc:idpat:", "http://", "https://"];
+    let gtin_serial = base
+        .strip_prefix("https://id.gs1.org/01/")
+        .and_then(|rest| rest.strip_suffix("/21/"))
+        .is_some_and(|gtin| n_digits(gtin, 14));
+    gtin_serial || FORMS.iter().all(|f| !base.starts_with(f) && !f.starts_with(base))
+}
+
 fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -474,6 +493,47 @@ mod tests {
         for (epc, dl) in cases {
             assert_eq!(canonical_gs1_uri(epc).as_deref(), Some(dl), "{epc}");
         }
+    }
+
+    /// Guards the export's shortcut: URIs of a base that
+    /// `keeps_serial_uris` accepts canonicalise to themselves or not at
+    /// all, with serials of every character an encoded serial holds; and
+    /// the bases it must refuse are refused.
+    #[test]
+    fn serial_uris_of_kept_bases_stay_as_written() {
+        let serials = ["1", "A000001", "x-y.z_~", "%2F%3A", "ABCDEFGHIJKLMNOPQRSTU", "0.1", "%41"];
+        for base in ["https://id.gs1.org/01/09506000134352/21/", "urn:lotledger:unit:RM-1:"] {
+            assert!(keeps_serial_uris(base), "{base}");
+            for serial in serials {
+                let uri = format!("{base}{serial}");
+                let got = canonical_gs1_uri(&uri);
+                assert!(got.is_none() || got.as_deref() == Some(uri.as_str()), "{uri}: {got:?}");
+            }
+        }
+        // The 20-character serial is canonical; the 21-character one is not.
+        let base = "https://id.gs1.org/01/09506000134352/21/";
+        assert!(canonical_gs1_uri(&format!("{base}ABCDEFGHIJKLMNOPQRST")).is_some());
+        assert!(canonical_gs1_uri(&format!("{base}ABCDEFGHIJKLMNOPQRSTU")).is_none());
+        for base in [
+            "https://id.gs1.org/01/9506000134352/21/",
+            "https://example.org/01/09506000134352/21/",
+            "https://id.gs1.org/01/09506000134352/10/",
+            "urn:epc:id:sgtin:0614141.107346.",
+            "urn:epc:",
+            "http",
+            "",
+        ] {
+            assert!(!keeps_serial_uris(base), "{base}");
+        }
+        // Refused for a reason: these do change.
+        assert_eq!(
+            canonical_gs1_uri("urn:epc:id:sgtin:0614141.107346.2017").as_deref(),
+            Some("https://id.gs1.org/01/10614141073464/21/2017")
+        );
+        assert_eq!(
+            canonical_gs1_uri("https://id.gs1.org/01/9506000134352/21/7").as_deref(),
+            Some("https://id.gs1.org/01/09506000134352/21/7")
+        );
     }
 
     #[test]
