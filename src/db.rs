@@ -39,7 +39,7 @@ pub use recall::{
 };
 
 /// The newest schema version this build knows (docs/POSTGRES.md).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Entries per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50_000;
@@ -213,6 +213,12 @@ LANGUAGE sql STABLE AS $$
         ORDER BY d.ledger_no DESC, d.seq DESC LIMIT 1), p)
 $$;
 ",
+    r"
+CREATE TABLE lotledger.derive_pending (
+    ledger_no  integer NOT NULL,
+    from_seq   bigint NOT NULL
+);
+",
 ];
 
 /// The migration after whose SQL the derived rows are re-derived from the
@@ -256,6 +262,9 @@ pub enum DbError {
     ReaderFailed,
     /// Sending rows to the database by `COPY` failed.
     Copy(std::io::Error),
+    /// The thread writing the derived rows on the second connection
+    /// stopped without an answer.
+    SideFailed,
     /// No derived row names this lot (`ITEM/LOT`).
     UnknownLot(String),
     /// No recall with this number was opened (or every opening is void).
@@ -297,6 +306,7 @@ impl fmt::Display for DbError {
             ),
             Self::ReaderFailed => f.write_str("the thread reading the ledger failed"),
             Self::Copy(e) => write!(f, "database: sending rows by COPY failed: {e}"),
+            Self::SideFailed => f.write_str("the thread writing the derived rows failed"),
             Self::UnknownLot(l) => write!(f, "lot {l} is not in any record the database holds"),
             Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
             Self::UnknownLedger { ledger } => {
@@ -432,6 +442,11 @@ pub struct DbVerdict {
 /// A connection to the central repository.
 pub struct Db {
     client: Client,
+    /// Where `client` connected, for `side`.
+    url: String,
+    /// The second connection `sync` writes the derived rows on, made at the
+    /// first batch that has some.
+    side: Option<Client>,
 }
 
 impl fmt::Debug for Db {
@@ -505,7 +520,7 @@ impl Db {
     /// [`DbError::Postgres`]; [`DbError::SchemaTooNew`].
     pub fn connect(url: &str) -> Result<Self, DbError> {
         let client = Client::connect(url, NoTls)?;
-        let mut db = Self { client };
+        let mut db = Self { client, url: String::from(url), side: None };
         db.migrate()?;
         Ok(db)
     }
@@ -687,7 +702,8 @@ impl Db {
         let Some(last_hash) = last.hashes.last().copied() else { return Ok(()) };
         let (first_seq, last_seq) = (first.first, last.first + last.len() as u64 - 1);
         let id = &ledger.0[..];
-        let mut tx = self.client.transaction()?;
+        let Self { client, url, side } = self;
+        let mut tx = client.transaction()?;
         if durable {
             // A transaction id, so that the commit writes a record and
             // flushes the WAL even when this batch turns out stored already.
@@ -745,6 +761,12 @@ impl Db {
             chunks.clear();
             return Ok(());
         }
+        // Rows a sync killed between its two commits left: removed in a
+        // transaction of their own, then this batch again.
+        if derive::clear_pending(&mut tx, no, seq_i64(db_seq))? {
+            tx.commit()?;
+            return self.store(ledger, prev, chunks, report, durable);
+        }
         let mut bytes = 0u64;
         let mut parts: Vec<(&derive::Rows, u32)> = Vec::with_capacity(chunks.len());
         for c in chunks.iter_mut() {
@@ -760,13 +782,33 @@ impl Db {
             bytes += c.body_len.iter().skip(from as usize).map(|n| u64::from(*n)).sum::<u64>();
             parts.push((&c.rows, from));
         }
-        let stored_now = derive::write(&mut tx, no, &parts)?;
+        // The derived rows go on the second connection while the entries go
+        // on this one; that transaction commits first.
+        let side = match side {
+            Some(c) if derive::has_side_rows(&parts) => Some(c),
+            None if derive::has_side_rows(&parts) => {
+                Some(side.insert(Client::connect(url, NoTls)?))
+            }
+            _ => None,
+        };
+        let stored_now = std::thread::scope(|scope| -> Result<u64, DbError> {
+            let parts = &parts;
+            let written = side
+                .map(|c| scope.spawn(move || derive::write_side(c, no, seq_i64(db_seq), parts)));
+            let stored = derive::copy_tables(&mut tx, derive::ENTRIES..derive::ENTRIES + 1, parts);
+            let rare = stored.and_then(|n| derive::write_rare_rows(&mut tx, no, parts).map(|()| n));
+            if let Some(w) = written {
+                w.join().map_err(|_| DbError::SideFailed)??;
+            }
+            rare
+        })?;
         let head = seq_i64(last_seq + 1);
         tx.execute(
             "UPDATE lotledger.ledgers SET head_seq = $2, head_hash = $3, synced_at = now() \
              WHERE ledger_no = $1",
             &[&no, &head, &&last_hash[..]],
         )?;
+        tx.execute("DELETE FROM lotledger.derive_pending WHERE ledger_no = $1", &[&no])?;
         tx.commit()?;
         report.to = last_seq + 1;
         report.stored += stored_now;
@@ -791,7 +833,7 @@ impl Db {
              lotledger.lot_links, lotledger.corrections, lotledger.voided, lotledger.lot_moves, \
              lotledger.dispositions, lotledger.recalls, lotledger.recall_lots, \
              lotledger.recall_actions, lotledger.deliveries, lotledger.party_ids, \
-             lotledger.unit_shipments",
+             lotledger.unit_shipments, lotledger.derive_pending",
         )?;
         Ok(())
     }

@@ -70,7 +70,8 @@ fn a_killed_sync_run_again_leaves_what_a_clean_run_leaves() {
             db_common::sql(
                 &url,
                 &format!(
-                    "TRUNCATE lotledger.entries, lotledger.ledgers, lotledger.checkpoints, {}",
+                    "TRUNCATE lotledger.entries, lotledger.ledgers, lotledger.checkpoints, \
+                     lotledger.derive_pending, {}",
                     derived.join(", ")
                 ),
             );

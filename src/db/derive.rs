@@ -5,6 +5,7 @@
 
 use core::fmt;
 use std::borrow::ToOwned;
+use std::format;
 use std::io::Write as _;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -423,18 +424,22 @@ fn copy_io(e: std::io::Error) -> DbError {
     DbError::Copy(e)
 }
 
-/// Writes the rows of `parts` (each a run of entries of ledger number `no`
-/// and the first of its entries to write), their ledger numbers patched
-/// already: every table by one binary `COPY`, then the rows written by
-/// `INSERT`, and brings `lotledger.voided` up to date for the corrections
-/// among them. Returns the entries written.
-pub(crate) fn write(
+/// The tables of the rows derived for the queries, written on a second
+/// connection by [`write_side`].
+pub(crate) const SIDE: core::ops::Range<usize> = 1..TABLES;
+
+/// Writes the rows of `parts` (each a run of entries and the first of its
+/// entries to write, their ledger numbers patched already) of the tables
+/// `tables`, each by one binary `COPY`. Returns the entries written (rows
+/// of `lotledger.entries`).
+pub(crate) fn copy_tables(
     tx: &mut Transaction<'_>,
-    no: i32,
+    tables: core::ops::Range<usize>,
     parts: &[(&Rows, u32)],
 ) -> Result<u64, DbError> {
     let mut entries = 0;
-    for (t, sql) in COPY_SQL.iter().enumerate() {
+    for t in tables {
+        let Some(sql) = COPY_SQL.get(t) else { continue };
         let pieces: Vec<&[u8]> = parts
             .iter()
             .map(|(rows, from)| rows.tables.get(t).map_or(&[][..], |t| t.of_entries_from(*from)))
@@ -458,12 +463,96 @@ pub(crate) fn write(
             entries = n;
         }
     }
+    Ok(entries)
+}
+
+/// Whether `parts` hold rows of the [`SIDE`] tables.
+pub(crate) fn has_side_rows(parts: &[(&Rows, u32)]) -> bool {
+    parts.iter().any(|(rows, from)| {
+        rows.tables
+            .get(SIDE)
+            .is_some_and(|ts| ts.iter().any(|t| !t.of_entries_from(*from).is_empty()))
+    })
+}
+
+/// Writes the rows derived by `INSERT` of `parts` (ledger number `no`),
+/// and brings `lotledger.voided` up to date for the corrections among
+/// them.
+pub(crate) fn write_rare_rows(
+    tx: &mut Transaction<'_>,
+    no: i32,
+    parts: &[(&Rows, u32)],
+) -> Result<(), DbError> {
     for (rows, from) in parts {
         for r in rows.rare.iter().filter(|r| r.entry >= *from) {
             write_rare(tx, no, r)?;
         }
     }
+    Ok(())
+}
+
+/// Every row of `parts`, in one transaction (the migration's re-derivation).
+pub(crate) fn write(
+    tx: &mut Transaction<'_>,
+    no: i32,
+    parts: &[(&Rows, u32)],
+) -> Result<u64, DbError> {
+    let entries = copy_tables(tx, 0..TABLES, parts)?;
+    write_rare_rows(tx, no, parts)?;
     Ok(entries)
+}
+
+/// The [`SIDE`] rows of `parts` (entries of ledger number `no` from
+/// `from_seq` on), in their own transaction on `client`, committed before
+/// the entries' (docs/POSTGRES.md, "two connections"): with a row of
+/// `lotledger.derive_pending` that the entries' transaction deletes, so
+/// that rows committed for entries that then never were are found and
+/// removed by the next batch ([`clear_pending`]).
+pub(crate) fn write_side(
+    client: &mut postgres::Client,
+    no: i32,
+    from_seq: i64,
+    parts: &[(&Rows, u32)],
+) -> Result<(), DbError> {
+    let mut tx = client.transaction()?;
+    // Durable with the entries' commit, which comes after this one.
+    tx.batch_execute("SET LOCAL synchronous_commit = off")?;
+    tx.execute(
+        "INSERT INTO lotledger.derive_pending (ledger_no, from_seq) VALUES ($1, $2)",
+        &[&no, &from_seq],
+    )?;
+    copy_tables(&mut tx, SIDE, parts)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Removes what a sync left committed on its second connection without the
+/// entries it was derived from (killed between the two commits): the
+/// [`SIDE`] rows of ledger `no` from `head` (the entries stored) on, when
+/// `lotledger.derive_pending` says there may be some. Run under the
+/// ledger's advisory lock; whether there were (the caller then commits
+/// before writing rows again, or the second connection's inserts would wait
+/// on rows this transaction removes, while it waits for them).
+pub(crate) fn clear_pending(tx: &mut Transaction<'_>, no: i32, head: i64) -> Result<bool, DbError> {
+    let pending: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM lotledger.derive_pending WHERE ledger_no = $1)",
+            &[&no],
+        )?
+        .get(0);
+    if !pending {
+        return Ok(false);
+    }
+    for sql in COPY_SQL.get(SIDE).unwrap_or_default() {
+        // The table's name: "COPY lotledger.NAME (...".
+        let Some(table) = sql.split_whitespace().nth(1) else { continue };
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE ledger_no = $1 AND seq >= $2"),
+            &[&no, &head],
+        )?;
+    }
+    tx.execute("DELETE FROM lotledger.derive_pending WHERE ledger_no = $1", &[&no])?;
+    Ok(true)
 }
 
 fn write_rare(tx: &mut Transaction<'_>, no: i32, r: &Rare) -> Result<(), DbError> {

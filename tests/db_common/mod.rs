@@ -68,6 +68,12 @@ pub fn dump(url: &str) -> Vec<String> {
             out.push(format!("{table}: {}", row.get::<_, String>(0)));
         }
     }
+    // Marks of derived rows written without their entries yet (schema
+    // version 3): none once a sync has finished.
+    let sql = "SELECT ledger_no || ' ' || from_seq FROM lotledger.derive_pending ORDER BY 1";
+    for row in c.query(sql, &[]).unwrap() {
+        out.push(format!("derive_pending: {}", row.get::<_, String>(0)));
+    }
     out
 }
 
