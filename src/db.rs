@@ -444,9 +444,9 @@ pub struct Db {
     client: Client,
     /// Where `client` connected, for `side`.
     url: String,
-    /// The second connection `sync` writes the derived rows on, made at the
-    /// first batch that has some.
-    side: Option<Client>,
+    /// The other connections `sync` writes the derived rows on, made at
+    /// the first batch that has some.
+    side: Vec<Client>,
 }
 
 impl fmt::Debug for Db {
@@ -520,7 +520,7 @@ impl Db {
     /// [`DbError::Postgres`]; [`DbError::SchemaTooNew`].
     pub fn connect(url: &str) -> Result<Self, DbError> {
         let client = Client::connect(url, NoTls)?;
-        let mut db = Self { client, url: String::from(url), side: None };
+        let mut db = Self { client, url: String::from(url), side: Vec::new() };
         db.migrate()?;
         Ok(db)
     }
@@ -782,25 +782,34 @@ impl Db {
             bytes += c.body_len.iter().skip(from as usize).map(|n| u64::from(*n)).sum::<u64>();
             parts.push((&c.rows, from));
         }
-        // The derived rows go on the second connection while the entries go
-        // on this one; that transaction commits first.
-        let side = match side {
-            Some(c) if derive::has_side_rows(&parts) => Some(c),
-            None if derive::has_side_rows(&parts) => {
-                Some(side.insert(Client::connect(url, NoTls)?))
+        // The derived rows go on the other connections while the entries
+        // go on this one; those transactions commit first.
+        let groups = derive::SIDE.iter().filter(|g| derive::has_rows(g, &parts)).count();
+        if groups > 0 {
+            while side.len() < derive::SIDE.len() {
+                side.push(Client::connect(url, NoTls)?);
             }
-            _ => None,
-        };
+        }
         let stored_now = std::thread::scope(|scope| -> Result<u64, DbError> {
             let parts = &parts;
-            let written = side
-                .map(|c| scope.spawn(move || derive::write_side(c, no, seq_i64(db_seq), parts)));
-            let stored = derive::copy_tables(&mut tx, derive::ENTRIES..derive::ENTRIES + 1, parts);
-            let rare = stored.and_then(|n| derive::write_rare_rows(&mut tx, no, parts).map(|()| n));
-            if let Some(w) = written {
-                w.join().map_err(|_| DbError::SideFailed)??;
+            let from = seq_i64(db_seq);
+            let written: Vec<_> = side
+                .iter_mut()
+                .zip(derive::SIDE)
+                .filter(|(_, g)| derive::has_rows(g, parts))
+                .map(|(c, g)| scope.spawn(move || derive::write_side(c, g, no, from, parts)))
+                .collect();
+            let entries = derive::ENTRIES..derive::ENTRIES + 1;
+            let stored = derive::copy_tables(&mut tx, entries, parts);
+            let mut done =
+                stored.and_then(|n| derive::write_rare_rows(&mut tx, no, parts).map(|()| n));
+            for w in written {
+                let side_done = w.join().map_err(|_| DbError::SideFailed).and_then(|r| r);
+                if let (Ok(_), Err(e)) = (&done, side_done) {
+                    done = Err(e);
+                }
             }
-            rare
+            done
         })?;
         let head = seq_i64(last_seq + 1);
         tx.execute(
@@ -828,13 +837,26 @@ impl Db {
     /// # Errors
     /// [`DbError::Postgres`].
     pub fn analyze(&mut self) -> Result<(), DbError> {
-        self.client.batch_execute(
-            "ANALYZE lotledger.ledgers, lotledger.entries, lotledger.checkpoints, \
+        // `entries`, the longest to sample, on this connection while the
+        // rest go on one of sync's others when it has them.
+        const ENTRIES: &str = "ANALYZE lotledger.entries";
+        const REST: &str = "ANALYZE lotledger.ledgers, lotledger.checkpoints, \
              lotledger.lot_links, lotledger.corrections, lotledger.voided, lotledger.lot_moves, \
              lotledger.dispositions, lotledger.recalls, lotledger.recall_lots, \
              lotledger.recall_actions, lotledger.deliveries, lotledger.party_ids, \
-             lotledger.unit_shipments, lotledger.derive_pending",
-        )?;
+             lotledger.unit_shipments, lotledger.derive_pending";
+        let Self { client, side, .. } = self;
+        match side.first_mut() {
+            None => client.batch_execute(&format!("{ENTRIES}; {REST}"))?,
+            Some(other) => std::thread::scope(|scope| -> Result<(), DbError> {
+                let rest = scope.spawn(|| other.batch_execute(REST));
+                let entries = client.batch_execute(ENTRIES);
+                let rest = rest.join().map_err(|_| DbError::SideFailed)?;
+                entries?;
+                rest?;
+                Ok(())
+            })?,
+        }
         Ok(())
     }
 

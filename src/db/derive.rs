@@ -424,9 +424,14 @@ fn copy_io(e: std::io::Error) -> DbError {
     DbError::Copy(e)
 }
 
-/// The tables of the rows derived for the queries, written on a second
-/// connection by [`write_side`].
-pub(crate) const SIDE: core::ops::Range<usize> = 1..TABLES;
+/// The tables of the rows derived for the queries, written on other
+/// connections by [`write_side`], a group on each: `lot_moves`, the
+/// largest, alone, and the others.
+pub(crate) const SIDE: [&[usize]; 2] =
+    [&[MOVES], &[LINKS, DISPOSITIONS, DELIVERIES, PARTIES, UNIT_SHIPMENTS]];
+
+/// Every table of [`SIDE`].
+const SIDE_TABLES: core::ops::Range<usize> = 1..TABLES;
 
 /// Writes the rows of `parts` (each a run of entries and the first of its
 /// entries to write, their ledger numbers patched already) of the tables
@@ -434,7 +439,7 @@ pub(crate) const SIDE: core::ops::Range<usize> = 1..TABLES;
 /// of `lotledger.entries`).
 pub(crate) fn copy_tables(
     tx: &mut Transaction<'_>,
-    tables: core::ops::Range<usize>,
+    tables: impl IntoIterator<Item = usize>,
     parts: &[(&Rows, u32)],
 ) -> Result<u64, DbError> {
     let mut entries = 0;
@@ -466,12 +471,13 @@ pub(crate) fn copy_tables(
     Ok(entries)
 }
 
-/// Whether `parts` hold rows of the [`SIDE`] tables.
-pub(crate) fn has_side_rows(parts: &[(&Rows, u32)]) -> bool {
+/// Whether `parts` hold rows of the tables `group`.
+pub(crate) fn has_rows(group: &[usize], parts: &[(&Rows, u32)]) -> bool {
     parts.iter().any(|(rows, from)| {
-        rows.tables
-            .get(SIDE)
-            .is_some_and(|ts| ts.iter().any(|t| !t.of_entries_from(*from).is_empty()))
+        group
+            .iter()
+            .filter_map(|t| rows.tables.get(*t))
+            .any(|t| !t.of_entries_from(*from).is_empty())
     })
 }
 
@@ -502,14 +508,16 @@ pub(crate) fn write(
     Ok(entries)
 }
 
-/// The [`SIDE`] rows of `parts` (entries of ledger number `no` from
-/// `from_seq` on), in their own transaction on `client`, committed before
-/// the entries' (docs/POSTGRES.md, "two connections"): with a row of
+/// The rows of the tables `group` (of [`SIDE`]) of `parts` (entries of
+/// ledger number `no` from `from_seq` on), in their own transaction on
+/// `client`, committed before the entries' (docs/POSTGRES.md, "Several
+/// connections"): with a row of
 /// `lotledger.derive_pending` that the entries' transaction deletes, so
 /// that rows committed for entries that then never were are found and
 /// removed by the next batch ([`clear_pending`]).
 pub(crate) fn write_side(
     client: &mut postgres::Client,
+    group: &[usize],
     no: i32,
     from_seq: i64,
     parts: &[(&Rows, u32)],
@@ -521,7 +529,7 @@ pub(crate) fn write_side(
         "INSERT INTO lotledger.derive_pending (ledger_no, from_seq) VALUES ($1, $2)",
         &[&no, &from_seq],
     )?;
-    copy_tables(&mut tx, SIDE, parts)?;
+    copy_tables(&mut tx, group.iter().copied(), parts)?;
     tx.commit()?;
     Ok(())
 }
@@ -543,7 +551,7 @@ pub(crate) fn clear_pending(tx: &mut Transaction<'_>, no: i32, head: i64) -> Res
     if !pending {
         return Ok(false);
     }
-    for sql in COPY_SQL.get(SIDE).unwrap_or_default() {
+    for sql in COPY_SQL.get(SIDE_TABLES).unwrap_or_default() {
         // The table's name: "COPY lotledger.NAME (...".
         let Some(table) = sql.split_whitespace().nth(1) else { continue };
         tx.execute(
