@@ -17,10 +17,10 @@
 use core::fmt;
 use std::format;
 use std::path::{Path, PathBuf};
-use std::string::{String, ToString};
+use std::string::String;
 use std::vec::Vec;
 
-use postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutIter};
+use postgres::binary_copy::BinaryCopyOutIter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use postgres::{Client, NoTls};
@@ -34,13 +34,12 @@ use crate::proof::CompactTree;
 mod derive;
 mod recall;
 
-use derive::Derived;
 pub use recall::{
     DbRecall, DbRecallCustomer, DbRecallLine, DbRecallLot, DbRecallProgress, DbShipment,
 };
 
 /// The newest schema version this build knows (docs/POSTGRES.md).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Entries per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50_000;
@@ -214,6 +213,12 @@ LANGUAGE sql STABLE AS $$
         ORDER BY d.ledger_no DESC, d.seq DESC LIMIT 1), p)
 $$;
 ",
+    r"
+CREATE TABLE lotledger.derive_pending (
+    ledger_no  integer NOT NULL,
+    from_seq   bigint NOT NULL
+);
+",
 ];
 
 /// The migration after whose SQL the derived rows are re-derived from the
@@ -255,6 +260,11 @@ pub enum DbError {
     },
     /// The thread reading the ledger stopped without an answer.
     ReaderFailed,
+    /// Sending rows to the database by `COPY` failed.
+    Copy(std::io::Error),
+    /// The thread writing the derived rows on the second connection
+    /// stopped without an answer.
+    SideFailed,
     /// No derived row names this lot (`ITEM/LOT`).
     UnknownLot(String),
     /// No recall with this number was opened (or every opening is void).
@@ -295,6 +305,8 @@ impl fmt::Display for DbError {
                 "ledger {ledger}: the directory holds {ledger_head} entries but the database already {db_head} (a rolled-back copy?); nothing stored"
             ),
             Self::ReaderFailed => f.write_str("the thread reading the ledger failed"),
+            Self::Copy(e) => write!(f, "database: sending rows by COPY failed: {e}"),
+            Self::SideFailed => f.write_str("the thread writing the derived rows failed"),
             Self::UnknownLot(l) => write!(f, "lot {l} is not in any record the database holds"),
             Self::UnknownRecall(r) => write!(f, "recall {r} was never opened"),
             Self::UnknownLedger { ledger } => {
@@ -430,6 +442,11 @@ pub struct DbVerdict {
 /// A connection to the central repository.
 pub struct Db {
     client: Client,
+    /// Where `client` connected, for `side`.
+    url: String,
+    /// The other connections `sync` writes the derived rows on, made at
+    /// the first batch that has some.
+    side: Vec<Client>,
 }
 
 impl fmt::Debug for Db {
@@ -456,17 +473,42 @@ fn digest(bytes: &[u8]) -> Option<Digest> {
     <[u8; 32]>::try_from(bytes).ok().map(Digest)
 }
 
-/// One entry ready for `COPY`.
-struct Row {
-    seq: i64,
-    hash: [u8; 32],
-    time: i64,
-    kind: i32,
-    actor: String,
-    station: String,
-    body: Vec<u8>,
-    checkpoint: Option<(i64, [u8; 32], bool)>,
-    derived: Vec<Derived>,
+/// A run of consecutive entries read from a ledger, encoded for `COPY`
+/// with their derived rows.
+struct Chunk {
+    /// The seq of the first.
+    first: u64,
+    /// Each entry's hash.
+    hashes: Vec<[u8; 32]>,
+    /// Each entry's body length.
+    body_len: Vec<u32>,
+    rows: derive::Rows,
+}
+
+impl Chunk {
+    fn new(first: u64, capacity: usize) -> Self {
+        Self {
+            first,
+            hashes: Vec::with_capacity(capacity),
+            body_len: Vec::with_capacity(capacity),
+            rows: derive::Rows::default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
+/// The hash of entry `i` of `chunks` (counted from the first chunk's first).
+fn hash_at(chunks: &[Chunk], mut i: usize) -> Option<Digest> {
+    for c in chunks {
+        match c.hashes.get(i) {
+            Some(h) => return Some(Digest(*h)),
+            None => i -= c.len(),
+        }
+    }
+    None
 }
 
 impl Db {
@@ -478,7 +520,7 @@ impl Db {
     /// [`DbError::Postgres`]; [`DbError::SchemaTooNew`].
     pub fn connect(url: &str) -> Result<Self, DbError> {
         let client = Client::connect(url, NoTls)?;
-        let mut db = Self { client };
+        let mut db = Self { client, url: String::from(url), side: Vec::new() };
         db.migrate()?;
         Ok(db)
     }
@@ -582,22 +624,42 @@ impl Db {
         }
         // A reader thread reads and verifies the ledger while this one
         // stores: they overlap, and at most `QUEUE` chunks wait between.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(QUEUE);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(QUEUE);
         std::thread::scope(|scope| {
-            let reading = scope.spawn(move || read_ledger(&reader, start, &tx));
+            let reading = scope.spawn(move || read_ledger(&reader, start, batch, &tx));
             // Owned here: an early return drops it, which stops the reader.
             let rx = rx;
-            let mut rows: Vec<Row> = Vec::new();
-            // The hash the first of `rows` links to.
+            // Chunks read and not stored yet; the reader cuts them at batch
+            // boundaries, so whole chunks make a batch.
+            let mut pending: Vec<Chunk> = Vec::new();
+            let mut pending_len = 0usize;
+            // The hash the first of `pending` links to.
             let mut batch_prev = start.head;
-            let mut seen = start.next_seq;
+            let mut seen;
             for chunk in &rx {
-                seen = chunk.last().map_or(seen, |r| seq_u64(r.seq) + 1);
-                rows.extend(chunk);
-                while rows.len() >= batch {
-                    let mut part: Vec<Row> = rows.drain(..batch).collect();
-                    let next_prev = part.last().map_or(batch_prev, |r| Digest(r.hash));
-                    self.store(&ledger, &batch_prev, &mut part, &mut report)?;
+                seen = chunk.first + chunk.len() as u64;
+                pending_len += chunk.len();
+                pending.push(chunk);
+                // A full batch is stored once an entry after it is read, so
+                // that the last batch of the pass is the one committed
+                // durably (below).
+                while pending_len > batch {
+                    let mut n = 0;
+                    let k = pending
+                        .iter()
+                        .take_while(|c| {
+                            let take = n < batch;
+                            n += c.len();
+                            take
+                        })
+                        .count();
+                    let mut part: Vec<Chunk> = pending.drain(..k).collect();
+                    pending_len -= part.iter().map(Chunk::len).sum::<usize>();
+                    let next_prev = part
+                        .last()
+                        .and_then(|c| c.hashes.last())
+                        .map_or(batch_prev, |h| Digest(*h));
+                    self.store(&ledger, &batch_prev, &mut part, &mut report, false)?;
                     batch_prev = next_prev;
                     progress(report.to, seen);
                 }
@@ -606,8 +668,8 @@ impl Db {
                 Ok(done) => done?,
                 Err(_) => return Err(DbError::ReaderFailed),
             };
-            if !rows.is_empty() {
-                self.store(&ledger, &batch_prev, &mut rows, &mut report)?;
+            if !pending.is_empty() {
+                self.store(&ledger, &batch_prev, &mut pending, &mut report, true)?;
                 progress(report.to, seen);
             }
             if seen < start.next_seq {
@@ -620,21 +682,35 @@ impl Db {
         })
     }
 
-    /// Stores `rows` (the entries after the one whose hash is `prev`) in
-    /// one transaction with the ledger's new head, under the ledger's
-    /// advisory lock; empties `rows`. What another sync of the ledger stored
-    /// meanwhile is checked to be the same entries, and left out.
+    /// Stores the entries of `chunks` (the entries after the one whose hash
+    /// is `prev`) in one transaction with the ledger's new head, under the
+    /// ledger's advisory lock; empties `chunks`. What another sync of the
+    /// ledger stored meanwhile is checked to be the same entries, and left
+    /// out. Unless `durable`, the transaction commits without waiting for
+    /// its WAL to reach disk (`synchronous_commit = off`): the last batch of
+    /// a pass is durable, and its commit flushes the WAL of those before it
+    /// (docs/POSTGRES.md).
     fn store(
         &mut self,
         ledger: &LedgerId,
         prev: &Digest,
-        rows: &mut Vec<Row>,
+        chunks: &mut Vec<Chunk>,
         report: &mut SyncReport,
+        durable: bool,
     ) -> Result<(), DbError> {
-        let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(()) };
-        let (first_seq, last_seq, last_hash) = (seq_u64(first.seq), seq_u64(last.seq), last.hash);
+        let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else { return Ok(()) };
+        let Some(last_hash) = last.hashes.last().copied() else { return Ok(()) };
+        let (first_seq, last_seq) = (first.first, last.first + last.len() as u64 - 1);
         let id = &ledger.0[..];
-        let mut tx = self.client.transaction()?;
+        let Self { client, url, side } = self;
+        let mut tx = client.transaction()?;
+        if durable {
+            // A transaction id, so that the commit writes a record and
+            // flushes the WAL even when this batch turns out stored already.
+            tx.execute("SELECT pg_current_xact_id()", &[])?;
+        } else {
+            tx.batch_execute("SET LOCAL synchronous_commit = off")?;
+        }
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(ledger)])?;
         // The ledger's row, made in this transaction for a new ledger (so
         // it is there only once entries are). Another sync of this ledger
@@ -668,72 +744,86 @@ impl Db {
             }
             tx.commit()?;
             report.to = db_seq;
-            rows.clear();
+            chunks.clear();
             return Ok(());
         }
         let skip = usize::try_from(db_seq - first_seq).unwrap_or(usize::MAX);
         let before = match skip.checked_sub(1) {
             None => *prev,
-            Some(i) => rows.get(i).map_or(Digest([0; 32]), |r| Digest(r.hash)),
+            Some(i) => hash_at(chunks, i).unwrap_or(Digest([0; 32])),
         };
         if before != db_hash {
             return Err(DbError::Fork { ledger: *ledger, seq: db_seq.saturating_sub(1) });
         }
-        if skip >= rows.len() {
+        if db_seq > last_seq {
             tx.commit()?;
             report.to = db_seq;
-            rows.clear();
+            chunks.clear();
             return Ok(());
         }
-        let sink = tx.copy_in(
-            "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body) \
-             FROM STDIN BINARY",
-        )?;
-        let types = [
-            Type::INT4,
-            Type::INT8,
-            Type::BYTEA,
-            Type::INT8,
-            Type::INT4,
-            Type::TEXT,
-            Type::TEXT,
-            Type::BYTEA,
-        ];
-        let mut w = BinaryCopyInWriter::new(sink, &types);
-        let mut bytes = 0u64;
-        let fresh = rows.get(skip..).unwrap_or_default();
-        for r in fresh {
-            w.write(&[&no, &r.seq, &&r.hash[..], &r.time, &r.kind, &r.actor, &r.station, &r.body])?;
-            bytes += r.body.len() as u64;
+        // Rows a sync killed between its two commits left: removed in a
+        // transaction of their own, then this batch again.
+        if derive::clear_pending(&mut tx, no, seq_i64(db_seq))? {
+            tx.commit()?;
+            return self.store(ledger, prev, chunks, report, durable);
         }
-        let stored_now = w.finish()?;
-        let derived: Vec<derive::EntryRows<'_>> = fresh
-            .iter()
-            .filter(|r| !r.derived.is_empty())
-            .map(|r| derive::EntryRows { seq: r.seq, time: r.time, derived: &r.derived })
-            .collect();
-        derive::write(&mut tx, no, &derived, true)?;
-        for r in fresh {
-            if let Some((size, root, signed)) = &r.checkpoint {
-                tx.execute(
-                    "INSERT INTO lotledger.checkpoints (ledger_no, seq, size, root, signed) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[&no, &r.seq, size, &&root[..], signed],
-                )?;
+        let mut bytes = 0u64;
+        let mut parts: Vec<(&derive::Rows, u32)> = Vec::with_capacity(chunks.len());
+        for c in chunks.iter_mut() {
+            c.rows.patch(no);
+        }
+        for c in chunks.iter() {
+            // Entries of this chunk another sync stored already.
+            let from = db_seq.saturating_sub(c.first);
+            if from >= c.len() as u64 {
+                continue;
+            }
+            let from = u32::try_from(from).unwrap_or(u32::MAX);
+            bytes += c.body_len.iter().skip(from as usize).map(|n| u64::from(*n)).sum::<u64>();
+            parts.push((&c.rows, from));
+        }
+        // The derived rows go on the other connections while the entries
+        // go on this one; those transactions commit first.
+        let groups = derive::SIDE.iter().filter(|g| derive::has_rows(g, &parts)).count();
+        if groups > 0 {
+            while side.len() < derive::SIDE.len() {
+                side.push(Client::connect(url, NoTls)?);
             }
         }
+        let stored_now = std::thread::scope(|scope| -> Result<u64, DbError> {
+            let parts = &parts;
+            let from = seq_i64(db_seq);
+            let written: Vec<_> = side
+                .iter_mut()
+                .zip(derive::SIDE)
+                .filter(|(_, g)| derive::has_rows(g, parts))
+                .map(|(c, g)| scope.spawn(move || derive::write_side(c, g, no, from, parts)))
+                .collect();
+            let entries = derive::ENTRIES..derive::ENTRIES + 1;
+            let stored = derive::copy_tables(&mut tx, entries, parts);
+            let mut done =
+                stored.and_then(|n| derive::write_rare_rows(&mut tx, no, parts).map(|()| n));
+            for w in written {
+                let side_done = w.join().map_err(|_| DbError::SideFailed).and_then(|r| r);
+                if let (Ok(_), Err(e)) = (&done, side_done) {
+                    done = Err(e);
+                }
+            }
+            done
+        })?;
         let head = seq_i64(last_seq + 1);
         tx.execute(
             "UPDATE lotledger.ledgers SET head_seq = $2, head_hash = $3, synced_at = now() \
              WHERE ledger_no = $1",
             &[&no, &head, &&last_hash[..]],
         )?;
+        tx.execute("DELETE FROM lotledger.derive_pending WHERE ledger_no = $1", &[&no])?;
         tx.commit()?;
         report.to = last_seq + 1;
         report.stored += stored_now;
         report.batches += 1;
         report.bytes += bytes;
-        rows.clear();
+        chunks.clear();
         Ok(())
     }
 
@@ -747,13 +837,26 @@ impl Db {
     /// # Errors
     /// [`DbError::Postgres`].
     pub fn analyze(&mut self) -> Result<(), DbError> {
-        self.client.batch_execute(
-            "ANALYZE lotledger.ledgers, lotledger.entries, lotledger.checkpoints, \
+        // `entries`, the longest to sample, on this connection while the
+        // rest go on one of sync's others when it has them.
+        const ENTRIES: &str = "ANALYZE lotledger.entries";
+        const REST: &str = "ANALYZE lotledger.ledgers, lotledger.checkpoints, \
              lotledger.lot_links, lotledger.corrections, lotledger.voided, lotledger.lot_moves, \
              lotledger.dispositions, lotledger.recalls, lotledger.recall_lots, \
              lotledger.recall_actions, lotledger.deliveries, lotledger.party_ids, \
-             lotledger.unit_shipments",
-        )?;
+             lotledger.unit_shipments, lotledger.derive_pending";
+        let Self { client, side, .. } = self;
+        match side.first_mut() {
+            None => client.batch_execute(&format!("{ENTRIES}; {REST}"))?,
+            Some(other) => std::thread::scope(|scope| -> Result<(), DbError> {
+                let rest = scope.spawn(|| other.batch_execute(REST));
+                let entries = client.batch_execute(ENTRIES);
+                let rest = rest.join().map_err(|_| DbError::SideFailed)?;
+                entries?;
+                rest?;
+                Ok(())
+            })?,
+        }
         Ok(())
     }
 
@@ -974,17 +1077,21 @@ const QUEUE: usize = 8;
 
 /// Reads and verifies the ledger from the segment holding entry
 /// `start.next_seq` on, checking that its entries continue `start`, and
-/// sends the entries from `start.next_seq` on in chunks. Returns the
+/// sends the entries from `start.next_seq` on in chunks, encoded for
+/// `COPY` with their derived rows, cut at every `batch` entries. Returns the
 /// entries the directory holds and its head, or the failure (the channel
 /// closes first, so the storing side stores no batch it has not completed).
 fn read_ledger(
     reader: &LedgerReader,
     start: Anchor,
-    out: &std::sync::mpsc::SyncSender<Vec<Row>>,
+    batch: usize,
+    out: &std::sync::mpsc::SyncSender<Chunk>,
 ) -> Result<(u64, Anchor), DbError> {
     let ledger = reader.ledger_id();
     let mut expected = start;
-    let mut rows: Vec<Row> = Vec::with_capacity(CHUNK);
+    let size = CHUNK.min(batch);
+    let batch = batch as u64;
+    let mut chunk = Chunk::new(start.next_seq, size);
     let mut first_segment = true;
     // Entries the directory holds (read so far).
     let mut seen = 0u64;
@@ -1027,31 +1134,23 @@ fn read_ledger(
                 return Err(DbError::Fork { ledger, seq });
             }
             let kind = v.kind();
-            let record = match kind {
-                Ok(k) if k == RecordKind::Checkpointed || derive::derives(k) => v.record().ok(),
-                _ => None,
-            };
-            let checkpoint = match &record {
-                Some(Record::Checkpointed(c)) => {
-                    Some((seq_i64(c.size), c.root.0, c.signature.is_some()))
-                }
-                _ => None,
-            };
-            let derived = record.as_ref().map(derive::derive).unwrap_or_default();
-            rows.push(Row {
-                seq: seq_i64(seq),
-                hash: v.hash.0,
-                time: v.header.time.0,
-                kind: kind.map_or(-1, |k| i32::try_from(k.number()).unwrap_or(-1)),
-                actor: v.header.actor.as_str().to_string(),
-                station: v.header.station.as_str().to_string(),
-                body: v.body.to_vec(),
-                checkpoint,
-                derived,
-            });
+            let i = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
+            let (seq_db, time) = (seq_i64(seq), v.header.time.0);
+            let kind_no = kind.map_or(-1, |k| i32::try_from(k.number()).unwrap_or(-1));
+            chunk.rows.entry(i, seq_db, &v.hash.0, time, kind_no, &v.header, v.body);
+            match kind {
+                Ok(k) if k == RecordKind::Checkpointed || derive::derives(k) => match v.record() {
+                    Ok(Record::Checkpointed(c)) => chunk.rows.checkpoint(i, seq_db, &c),
+                    Ok(record) => chunk.rows.derive(i, seq_db, time, &record, true),
+                    Err(_) => {}
+                },
+                _ => {}
+            }
+            chunk.hashes.push(v.hash.0);
+            chunk.body_len.push(u32::try_from(v.body.len()).unwrap_or(u32::MAX));
             expected = Anchor { next_seq: seq + 1, head: v.hash };
-            if rows.len() >= CHUNK {
-                let full = core::mem::replace(&mut rows, Vec::with_capacity(CHUNK));
+            if chunk.len() >= size || (seq + 1 - start.next_seq).is_multiple_of(batch) {
+                let full = core::mem::replace(&mut chunk, Chunk::new(seq + 1, size));
                 if out.send(full).is_err() {
                     // The storing side stopped (its own error).
                     return Ok((seen, expected));
@@ -1059,8 +1158,8 @@ fn read_ledger(
             }
         }
     }
-    if !rows.is_empty() {
-        let _ = out.send(rows);
+    if chunk.len() > 0 {
+        let _ = out.send(chunk);
     }
     Ok((seen, expected))
 }

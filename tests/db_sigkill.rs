@@ -65,9 +65,15 @@ fn a_killed_sync_run_again_leaves_what_a_clean_run_leaves() {
         // Start again from an empty database now and then, so that kills
         // also land early in a run.
         if n == 30_000 && round + 1 < kills {
+            let derived: Vec<String> =
+                db_common::DERIVED.iter().map(|t| format!("lotledger.{t}")).collect();
             db_common::sql(
                 &url,
-                "TRUNCATE lotledger.entries, lotledger.ledgers, lotledger.checkpoints",
+                &format!(
+                    "TRUNCATE lotledger.entries, lotledger.ledgers, lotledger.checkpoints, \
+                     lotledger.derive_pending, {}",
+                    derived.join(", ")
+                ),
             );
         }
     }

@@ -435,3 +435,35 @@ fn verify_db_checks_checkpoint_signatures_with_the_given_keys() {
     assert_eq!(v[0]["failed_seq"].as_i64(), Some(first), "{v}");
     assert!(v[0]["failure"].as_str().unwrap().contains("none of the given keys"), "{v}");
 }
+
+/// Derived rows a sync committed on its second connection and then was
+/// killed before the entries' commit (the rows and their
+/// `derive_pending` mark, entries from the head on): the next sync removes
+/// them, and the database ends as a clean run leaves it.
+#[test]
+fn derived_rows_left_without_their_entries_are_removed_by_the_next_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a");
+    grow(&dir, LedgerId([3; 16]), 5, 0, 1500, 64 << 20);
+    let url = pg::fresh_db();
+    assert_eq!(sync(&url, &[&dir], &[]).0, 0);
+    let moves = count(&url, "SELECT count(*) FROM lotledger.lot_moves");
+    assert!(moves > 100, "{moves}");
+    // What the killed sync left: rows for entries 1500 on, and the mark.
+    sql(
+        &url,
+        "INSERT INTO lotledger.lot_moves SELECT ledger_no, seq + 1500, time_ms, move, item, lot, \
+             party, unit, amount, scale, ord, ship_to, expiry FROM lotledger.lot_moves;
+         INSERT INTO lotledger.deliveries SELECT ledger_no, seq + 1500, time_ms, customer, ord \
+             FROM lotledger.deliveries;
+         INSERT INTO lotledger.derive_pending SELECT ledger_no, 1500 FROM lotledger.ledgers;",
+    );
+    grow(&dir, LedgerId([3; 16]), 5, 1500, 100, 64 << 20);
+    let (code, rows, err) = sync(&url, &[&dir], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows[0]["stored"].as_u64(), Some(100));
+    let clean = pg::fresh_db();
+    assert_eq!(sync(&clean, &[&dir], &[]).0, 0);
+    assert_eq!(dump(&url), dump(&clean));
+    assert_eq!(count(&url, "SELECT count(*) FROM lotledger.derive_pending"), 0);
+}

@@ -58,8 +58,39 @@ pub fn dump(url: &str) -> Vec<String> {
             out.push(format!("{table}: {}", row.get::<_, String>(0)));
         }
     }
+    // The derived rows, each as JSON with its ledger's id for its number.
+    for table in DERIVED {
+        let sql = format!(
+            "SELECT encode(l.ledger_id, 'hex') || ' ' || (to_jsonb(t) - 'ledger_no')::text AS r \
+             FROM lotledger.{table} t JOIN lotledger.ledgers l USING (ledger_no) ORDER BY r"
+        );
+        for row in c.query(&sql, &[]).unwrap() {
+            out.push(format!("{table}: {}", row.get::<_, String>(0)));
+        }
+    }
+    // Marks of derived rows written without their entries yet (schema
+    // version 3): none once a sync has finished.
+    let sql = "SELECT ledger_no || ' ' || from_seq FROM lotledger.derive_pending ORDER BY 1";
+    for row in c.query(sql, &[]).unwrap() {
+        out.push(format!("derive_pending: {}", row.get::<_, String>(0)));
+    }
     out
 }
+
+/// The tables derived from the entries at sync (schema version 2).
+pub const DERIVED: [&str; 11] = [
+    "lot_links",
+    "corrections",
+    "voided",
+    "lot_moves",
+    "dispositions",
+    "recalls",
+    "recall_lots",
+    "recall_actions",
+    "deliveries",
+    "party_ids",
+    "unit_shipments",
+];
 
 /// Runs SQL on the database.
 pub fn sql(url: &str, statements: &str) {

@@ -65,6 +65,8 @@ fn transient(e: &DbError) -> bool {
                 code.starts_with("08") || code.starts_with("57") || code.starts_with("53")
             }
         },
+        // Rows that could not be sent by `COPY`: the connection failed.
+        DbError::Copy(_) => true,
         _ => false,
     }
 }
