@@ -46,6 +46,8 @@ pub struct Follower {
     positions: Vec<Position>,
     pub entries: Vec<Held>,
     own_party: Option<PartyId>,
+    /// The captured documents found among `entries[..scanned]`.
+    captured: Captured,
 }
 
 impl Follower {
@@ -62,7 +64,12 @@ impl Follower {
                 failed: None,
             })
             .collect();
-        Self { positions, entries: Vec::new(), own_party }
+        let captured = Captured {
+            recorded: vec![BTreeSet::new(); dirs.len()],
+            described: vec![BTreeSet::new(); dirs.len()],
+            ..Captured::default()
+        };
+        Self { positions, entries: Vec::new(), own_party, captured }
     }
 
     /// Reads what was appended since the last call, adds it to `index`
@@ -86,8 +93,9 @@ impl Follower {
     }
 
     /// The EPCIS event table of every entry read.
-    pub fn table(&self, index: &Index, created: Timestamp) -> Table {
-        build_table(&self.positions, &self.entries, index, created, self.own_party.as_ref())
+    pub fn table(&mut self, index: &Index, created: Timestamp) -> Table {
+        self.captured.scan(&self.positions, &self.entries, self.own_party.as_ref());
+        build_table(&self.positions, &self.entries, index, created, &self.captured)
     }
 }
 
@@ -182,7 +190,7 @@ fn build_table(
     entries: &[Held],
     index: &Index,
     created: Timestamp,
-    own_party: Option<&PartyId>,
+    captured: &Captured,
 ) -> Table {
     let ids: Vec<LedgerId> = positions.iter().map(|p| p.id).collect();
     let Some(first) = ids.first() else { return Table::default() };
@@ -199,7 +207,6 @@ fn build_table(
             })
         })
         .collect();
-    let covered = captured_documents(positions, entries, own_party);
     let mut plan = Plan::new(&options);
     for (e, r) in entries.iter().zip(&records) {
         if let (Some(r), Some(id)) = (r, ids.get(e.ledger)) {
@@ -210,18 +217,31 @@ fn build_table(
     let mut table = Table::default();
     let Ok(mut writer) = plan.writer(buffer.clone()) else { return table };
     buffer.take();
+    // Per ledger: how many entries of the import of a captured document
+    // are still to come, and their actor and station.
+    let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
     for (i, (e, r)) in entries.iter().zip(&records).enumerate() {
-        if let Some((prefixes, doc)) = covered.documents.get(&i) {
-            for (event, id) in doc {
+        let mut covered = false;
+        if let Some(doc) = captured.documents.get(&i) {
+            for (event, id) in &doc.events {
                 let mut row = Row::new(event.clone(), id.clone(), e.header.time);
-                row.prefixes = Some(Arc::clone(prefixes));
+                row.prefixes = Some(Arc::clone(&doc.prefixes));
                 table.push(row);
+            }
+            importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
+            covered = true;
+        } else if let Some((left, by)) = importing.get_mut(&e.ledger) {
+            if *left > 0 && e.header.actor == by.actor && e.header.station == by.station {
+                *left -= 1;
+                covered = true;
+            } else {
+                importing.remove(&e.ledger);
             }
         }
         let (Some(r), Some(id)) = (r, ids.get(e.ledger)) else { continue };
         let written = writer.write(id, &e.header, &e.hash, r);
         let bytes = buffer.take();
-        if covered.entries.contains(&i) {
+        if covered {
             continue;
         }
         if let Ok(Written::Event(event_id)) = written {
@@ -239,83 +259,84 @@ fn build_table(
 
 type Prefixes = Arc<serde_json::Map<String, Value>>;
 
-/// The captured documents among the entries: by the position of their
-/// attachment entry, their events (each with its id); and the positions of
-/// the entries their imports wrote.
-#[derive(Default)]
-struct Covered {
-    documents: HashMap<usize, (Prefixes, Vec<(Value, String)>)>,
-    entries: BTreeSet<usize>,
+/// A captured document: its events (each with its id), the prefixes of
+/// its context, and how many entries its import wrote (the attachment
+/// included).
+struct Document {
+    events: Vec<(Value, String)>,
+    prefixes: Prefixes,
+    written: usize,
 }
 
-/// Finds the `interchange` attachments whose original is kept and still
-/// has its digest. The entries its import wrote are found by importing the
-/// original again as it was imported then (the event ids of the documents
-/// before it and the master data before it known): as many as the import
-/// gives records, following the attachment, by the same actor and station.
-fn captured_documents(
-    positions: &[Position],
-    entries: &[Held],
-    own_party: Option<&PartyId>,
-) -> Covered {
-    let mut covered = Covered::default();
-    let mut recorded: BTreeSet<String> = BTreeSet::new();
-    let mut described: BTreeSet<String> = BTreeSet::new();
-    for (i, e) in entries.iter().enumerate() {
-        let Some(record) = &e.record else { continue };
-        described.extend(epcis::master_keys(record));
-        let Record::Attached(a) = record else { continue };
-        if a.kind != DocumentKind::Interchange {
-            continue;
-        }
-        let Some(p) = positions.get(e.ledger) else { continue };
-        let Some(bytes) = kept_document(&p.dir, &a.digest) else { continue };
-        let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else { continue };
-        let Some(ids) = epcis::import::document_event_ids(&bytes) else { continue };
-        // The partner only fills fields in; it changes no count.
-        let Ok(code) = "EPCIS".parse() else { continue };
-        let partner = PartyId::Internal(code);
-        let mut options = ImportOptions::new(
-            partner,
-            e.header.actor.clone(),
-            e.header.station.clone(),
-            e.header.time,
-        );
-        options.own_party = own_party.cloned();
-        options.recorded = recorded.clone();
-        options.described = described.clone();
-        let written = epcis::import(&bytes, &options).map_or(0, |im| im.records.len());
-        let events = epcis::event_hash::document_events(&doc).unwrap_or_default();
-        let mut seen = BTreeSet::new();
-        let list: Vec<(Value, String)> = events
-            .iter()
-            .zip(&ids)
-            .filter(|(_, id)| !recorded.contains(*id) && seen.insert((*id).clone()))
-            .map(|(ev, id)| {
-                let mut ev = ev.clone();
-                if let Some(o) = ev.as_object_mut() {
-                    o.insert("eventID".into(), Value::String(id.clone()));
-                    o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
-                }
-                (ev, id.clone())
-            })
-            .collect();
-        recorded.extend(ids);
-        let prefixes = Arc::new(super::events::prefixes_of(doc.get("@context")));
-        covered.documents.insert(i, (prefixes, list));
-        covered.entries.insert(i);
-        for j in (i + 1)..(i + written.max(1)) {
-            match entries.get(j) {
-                Some(x)
-                    if x.ledger == e.ledger
-                        && x.header.actor == e.header.actor
-                        && x.header.station == e.header.station =>
-                {
-                    covered.entries.insert(j);
-                }
-                _ => break,
+/// The captured documents among the entries read, by the position of
+/// their attachment entry, found as the entries are read: what a document's
+/// import wrote depends only on the entries before it.
+#[derive(Default)]
+struct Captured {
+    documents: HashMap<usize, Document>,
+    /// How many entries were scanned.
+    scanned: usize,
+    /// Per ledger, the ids of the events of its documents so far, and what
+    /// its master data describes (`ImportOptions::recorded`, `described`).
+    recorded: Vec<BTreeSet<String>>,
+    described: Vec<BTreeSet<String>>,
+}
+
+impl Captured {
+    /// Scans the entries not scanned yet for `interchange` attachments
+    /// whose original is kept and still has its digest. How many entries
+    /// its import wrote is found by importing the original again as it was
+    /// imported then (with the event ids and master data the ledger held
+    /// before it); the table takes that many entries after the attachment,
+    /// as long as they have its actor and station.
+    fn scan(&mut self, positions: &[Position], entries: &[Held], own_party: Option<&PartyId>) {
+        for (i, e) in entries.iter().enumerate().skip(self.scanned) {
+            let Some(record) = &e.record else { continue };
+            let (Some(recorded), Some(described)) =
+                (self.recorded.get_mut(e.ledger), self.described.get_mut(e.ledger))
+            else {
+                continue;
+            };
+            described.extend(epcis::master_keys(record));
+            let Record::Attached(a) = record else { continue };
+            if a.kind != DocumentKind::Interchange {
+                continue;
             }
+            let Some(p) = positions.get(e.ledger) else { continue };
+            let Some(bytes) = kept_document(&p.dir, &a.digest) else { continue };
+            let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else { continue };
+            let Some(ids) = epcis::import::document_event_ids(&bytes) else { continue };
+            // The partner only fills fields in; it changes no count.
+            let Ok(code) = "EPCIS".parse() else { continue };
+            let mut options = ImportOptions::new(
+                PartyId::Internal(code),
+                e.header.actor.clone(),
+                e.header.station.clone(),
+                e.header.time,
+            );
+            options.own_party = own_party.cloned();
+            options.recorded = recorded.clone();
+            options.described = described.clone();
+            let written = epcis::import(&bytes, &options).map_or(1, |im| im.records.len());
+            let events = epcis::event_hash::document_events(&doc).unwrap_or_default();
+            let mut seen = BTreeSet::new();
+            let list: Vec<(Value, String)> = events
+                .iter()
+                .zip(&ids)
+                .filter(|(_, id)| !recorded.contains(*id) && seen.insert((*id).clone()))
+                .map(|(ev, id)| {
+                    let mut ev = ev.clone();
+                    if let Some(o) = ev.as_object_mut() {
+                        o.insert("eventID".into(), Value::String(id.clone()));
+                        o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+                    }
+                    (ev, id.clone())
+                })
+                .collect();
+            recorded.extend(ids);
+            let prefixes = Arc::new(super::events::prefixes_of(doc.get("@context")));
+            self.documents.insert(i, Document { events: list, prefixes, written });
         }
+        self.scanned = entries.len();
     }
-    covered
 }
