@@ -10,6 +10,8 @@
     clippy::panic,
     clippy::std_instead_of_core,
     clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
     clippy::print_stderr
 )]
 
