@@ -5,6 +5,7 @@
 //! follows the ledgers as they grow; captures are imported into the
 //! capture ledger through the import `import-epcis` runs.
 
+mod api;
 mod capture;
 mod events;
 mod follow;
@@ -275,7 +276,21 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/events", get(get_events).post(post_event))
         .route("/events/{id}", get(get_event))
         .route("/capture", get(get_jobs).post(post_capture))
-        .route("/capture/{id}", get(get_job));
+        .route("/capture/{id}", get(get_job))
+        .route(
+            "/api/{endpoint}",
+            get(|State(s): State<Arc<Shared>>, Path(e): Path<String>, RawQuery(q): RawQuery| async move {
+                own_api(s, e, None, q).await
+            }),
+        )
+        .route(
+            "/api/{endpoint}/{arg}",
+            get(
+                |State(s): State<Arc<Shared>>,
+                 Path((e, a)): Path<(String, String)>,
+                 RawQuery(q): RawQuery| async move { own_api(s, e, Some(a), q).await },
+            ),
+        );
     for (path, d) in [
         ("eventTypes", Discovery::EventTypes),
         ("epcs", Discovery::Epcs),
@@ -617,6 +632,50 @@ async fn capture_request(
             "ImplementationException",
             "The capture ledger could not be written",
             &m,
+        ),
+    }
+}
+
+/// One answer of lotledger's own API (`/api/...`), as the CLI's `--json`.
+async fn own_api(
+    s: Arc<Shared>,
+    endpoint: String,
+    arg: Option<String>,
+    q: Option<String>,
+) -> Response {
+    let mut params = api::Params::new();
+    for (k, v) in query_pairs(q.as_deref()) {
+        params.entry(k).or_default().push(v);
+    }
+    let index = Arc::clone(&s.index);
+    let answered = tokio::task::spawn_blocking(move || {
+        let index =
+            index.read().map_err(|_| CliError::Storage("the index lock is poisoned".into()))?;
+        api::answer(&index, &endpoint, arg.as_deref(), &params)
+    })
+    .await;
+    match answered {
+        Ok(Ok(v)) => plain_json(&v),
+        Ok(Err(e @ CliError::NotFound(_))) => {
+            problem(StatusCode::NOT_FOUND, "NoSuchResourceException", "Not found", &cli_message(&e))
+        }
+        Ok(Err(e @ (CliError::Usage(_) | CliError::Input(_)))) => problem(
+            StatusCode::BAD_REQUEST,
+            "QueryParameterException",
+            "Invalid query parameter",
+            &cli_message(&e),
+        ),
+        Ok(Err(e)) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ImplementationException",
+            "The query failed",
+            &cli_message(&e),
+        ),
+        Err(_) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ImplementationException",
+            "The query failed",
+            "the query stopped unexpectedly; see the server's standard error",
         ),
     }
 }
