@@ -106,3 +106,88 @@ fn api_answers_are_the_cli_json_answers() {
     assert!(a.json()["detail"].as_str().unwrap().contains("colour"));
     assert_eq!(get(&server.url("/api/nothing"), None).status, 404);
 }
+
+#[test]
+fn the_latest_signed_checkpoint_and_the_genealogy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("ledger");
+    let d = dir.to_str().unwrap();
+    assert_eq!(run(&["init", d]).0, 0);
+    assert_eq!(run(&["keygen", "--name", "qa.example", "--dir", t.to_str().unwrap()]).0, 0);
+    let key = t.join("qa.example.key");
+    let lines = cli_common::example_lines()[..5].join("\n");
+    let (code, _, err) = cli_common::run_with(
+        &["append", d, "--checkpoint-every", "2", "--key", key.to_str().unwrap()],
+        &lines,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, exported, _) = run(&["export", d, "--format", "json"]);
+    let last = exported
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .rfind(|e| e["record"].get("checkpointed").is_some())
+        .unwrap();
+    let server = Server::start(&[d]);
+    let cp = get(&server.url("/api/checkpoint"), None).json();
+    let c = &cp[0]["checkpoint"];
+    assert_eq!(c["seq"], last["seq"]);
+    assert_eq!(c["size"], last["record"]["checkpointed"]["size"]);
+    assert_eq!(c["signer"], "qa.example");
+    assert_eq!(c["record"], last["record"]);
+    // The genealogy of the example's produced lot links its inputs to it.
+    let produced = cli_common::example_lines()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["record"].get("produced").is_some())
+        .unwrap();
+    let output = &produced["record"]["produced"]["outputs"][0]["lot"];
+    let lot = format!(
+        "{}/{}",
+        output["item"]["internal"].as_str().unwrap(),
+        output["lot"].as_str().unwrap()
+    );
+    let g = get(&server.url(&format!("/api/genealogy?lot={}", enc(&lot))), None);
+    assert_eq!(g.status, 200, "{lot}: {}", g.body);
+    let g = g.json();
+    assert_eq!(g["nodes"][0]["generation"], 0);
+    assert_eq!(
+        format!("{}/{}", g["start"]["item"].as_str().unwrap(), g["start"]["lot"].as_str().unwrap()),
+        lot
+    );
+    let inputs = produced["record"]["produced"]["inputs"].as_array().unwrap();
+    assert_eq!(g["edges"].as_array().unwrap().len(), inputs.len());
+    assert!(
+        g["nodes"].as_array().unwrap().iter().filter(|n| n["generation"] == -1).count()
+            == inputs.len()
+    );
+}
+
+#[test]
+fn the_browser_view_is_served_whole_from_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    assert_eq!(run(&["init", dir.to_str().unwrap()]).0, 0);
+    let server = Server::start(&[dir.to_str().unwrap()]);
+    let page = get(&server.url("/"), None);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    for (path, kind) in [("/ui/app.js", "text/javascript"), ("/ui/style.css", "text/css")] {
+        assert!(page.body.contains(path), "{path}");
+        let a = get(&server.url(path), None);
+        assert_eq!(a.status, 200, "{path}");
+        assert!(a.header("content-type").unwrap().starts_with(kind));
+        // Nothing is loaded from elsewhere: no URL but the SVG namespace.
+        let outside: Vec<&str> = a
+            .body
+            .match_indices("://")
+            .map(|(i, _)| &a.body[i.saturating_sub(8)..i + 24])
+            .filter(|s| !s.contains("http://www.w3.org/2000/svg"))
+            .collect();
+        assert!(outside.is_empty(), "{path}: {outside:?}");
+    }
+    assert!(!page.body.contains("://"));
+    assert!(get(&server.url("/ui/style.css"), None).body.contains("@media print"));
+}

@@ -630,6 +630,18 @@ pub fn trace_json(
     noted(&doc, unresolved)
 }
 
+/// The genealogy `trace --graph` draws, as JSON: every lot reached (its
+/// generation: negative for inputs, positive for outputs) and every
+/// production link among them. What `serve`'s `/api/genealogy` answers.
+pub fn genealogy_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    lot: &str,
+) -> Result<serde_json::Value, CliError> {
+    let lot = parse_lot(lot)?;
+    noted(&query::genealogy(index, &lot).map_err(|e| not_found(index, &e))?, unresolved)
+}
+
 /// `recall --json`: the report of lots, of a recorded recall, or of the
 /// lots received as a supplier's lot (with `received_as`).
 pub fn recall_json(

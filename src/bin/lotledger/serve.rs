@@ -277,6 +277,24 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/events/{id}", get(get_event))
         .route("/capture", get(get_jobs).post(post_capture))
         .route("/capture/{id}", get(get_job))
+        .route("/", get(|| async { ui(include_str!("serve/ui/index.html"), "text/html; charset=utf-8") }))
+        .route(
+            "/ui/style.css",
+            get(|| async { ui(include_str!("serve/ui/style.css"), "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/ui/app.js",
+            get(|| async { ui(include_str!("serve/ui/app.js"), "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/api/checkpoint",
+            get(|State(s): State<Arc<Shared>>| async move {
+                match s.follower.lock() {
+                    Ok(f) => plain_json(&f.checkpoints()),
+                    Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                }
+            }),
+        )
         .route(
             "/api/{endpoint}",
             get(|State(s): State<Arc<Shared>>, Path(e): Path<String>, RawQuery(q): RawQuery| async move {
@@ -634,6 +652,20 @@ async fn capture_request(
             &m,
         ),
     }
+}
+
+/// An asset of the browser view, which may load nothing but from this server.
+fn ui(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' blob: data:; object-src 'none'",
+        ),
+    );
+    r
 }
 
 /// One answer of lotledger's own API (`/api/...`), as the CLI's `--json`.

@@ -177,6 +177,10 @@ pub fn answer(
             only(p, &[])?;
             queries::audit_json(index, &unresolved, &AuditView::Report)
         }
+        ("genealogy", None) => {
+            only(p, &["lot"])?;
+            queries::genealogy_json(index, &unresolved, need(p, "lot")?)
+        }
         ("where", None) => {
             only(p, &["target", "at"])?;
             crate::r#where::where_json(index, &unresolved, need(p, "target")?, one(p, "at"))

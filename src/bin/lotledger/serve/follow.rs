@@ -92,6 +92,32 @@ impl Follower {
         read
     }
 
+    /// Per ledger, its id and its latest `checkpointed` entry read (entry,
+    /// time, tree size, root, and the signer's key name when signed), or
+    /// `null` for a ledger with none.
+    pub fn checkpoints(&self) -> Value {
+        let list: Vec<Value> = self
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                let latest = self.entries.iter().rev().find_map(|e| match &e.record {
+                    Some(Record::Checkpointed(c)) if e.ledger == n => Some(serde_json::json!({
+                        "seq": e.header.seq,
+                        "time": e.header.time.to_string(),
+                        "size": c.size,
+                        "root": c.root.to_string(),
+                        "signer": c.signature.as_ref().map(|s| s.name.to_string()),
+                        "record": serde_json::to_value(Record::Checkpointed(c.clone())).ok(),
+                    })),
+                    _ => None,
+                });
+                serde_json::json!({"ledger": p.id.to_string(), "checkpoint": latest})
+            })
+            .collect();
+        Value::Array(list)
+    }
+
     /// The EPCIS event table of every entry read.
     pub fn table(&mut self, index: &Index, created: Timestamp) -> Table {
         self.captured.scan(&self.positions, &self.entries, self.own_party.as_ref());
