@@ -135,6 +135,10 @@ fn the_latest_signed_checkpoint_and_the_genealogy() {
     assert_eq!(c["size"], last["record"]["checkpointed"]["size"]);
     assert_eq!(c["signer"], "qa.example");
     assert_eq!(c["record"], last["record"]);
+    let status = get(&server.url("/api/status"), None).json();
+    assert_eq!(status[0]["entries_read"], exported.lines().count());
+    assert_eq!(status[0]["next_seq"], exported.lines().count());
+    assert_eq!(status[0]["following"], true);
     // The genealogy of the example's produced lot links its inputs to it.
     let produced = cli_common::example_lines()
         .iter()

@@ -288,12 +288,11 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/api/checkpoint",
-            get(|State(s): State<Arc<Shared>>| async move {
-                match s.follower.lock() {
-                    Ok(f) => plain_json(&f.checkpoints()),
-                    Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-                }
-            }),
+            get(|State(s): State<Arc<Shared>>| async move { follower_answer(&s, Follower::checkpoints) }),
+        )
+        .route(
+            "/api/status",
+            get(|State(s): State<Arc<Shared>>| async move { follower_answer(&s, Follower::status) }),
         )
         .route(
             "/api/{endpoint}",
@@ -650,6 +649,19 @@ async fn capture_request(
             "ImplementationException",
             "The capture ledger could not be written",
             &m,
+        ),
+    }
+}
+
+/// An answer from what the follower holds.
+fn follower_answer(s: &Shared, answer: fn(&Follower) -> Value) -> Response {
+    match s.follower.lock() {
+        Ok(f) => plain_json(&answer(&f)),
+        Err(_) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ImplementationException",
+            "The follower stopped",
+            "see the server's standard error",
         ),
     }
 }

@@ -85,11 +85,37 @@ impl Follower {
                 Ok(r) => read += r,
                 Err(e) => {
                     eprintln!("lotledger serve: {}: following stopped: {e}", p.dir.display());
-                    p.failed = Some(format!("{}: {e}", p.dir.display()));
+                    p.failed = Some(format!(
+                        "following stopped before entry {}: it could not be read or does not \
+                         verify (the server's standard error says why)",
+                        p.chain.anchor().next_seq
+                    ));
                 }
             }
         }
         read
+    }
+
+    /// Per ledger: its id, how far the server has read and checked its
+    /// chain (every frame from entry 0, `Chain::walk`), and why following
+    /// it stopped, if it did (without the server's paths).
+    pub fn status(&self) -> Value {
+        let list: Vec<Value> = self
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                serde_json::json!({
+                    "ledger": p.id.to_string(),
+                    "entries_read": self.entries.iter().filter(|e| e.ledger == n).count(),
+                    "next_seq": p.chain.anchor().next_seq,
+                    "head": p.chain.anchor().head.to_string(),
+                    "following": p.failed.is_none(),
+                    "stopped": p.failed,
+                })
+            })
+            .collect();
+        Value::Array(list)
     }
 
     /// Per ledger, its id and its latest `checkpointed` entry read (entry,

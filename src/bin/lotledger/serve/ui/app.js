@@ -256,10 +256,12 @@ async function expiry() {
 
 async function audit() {
   await guarded(async () => {
-    const [v, cp] = await Promise.all([api("/api/verify"), api("/api/checkpoint")]);
-    const verdict = v.problems.length === 0
-      ? el("p", { class: "ok", id: "verdict" }, "Verified: " + v.entries + " entries, every chain link checked, no problems.")
-      : el("p", { class: "bad", id: "verdict" }, v.problems.length + " problems: " + JSON.stringify(v.problems));
+    const [v, cp, st] = await Promise.all([api("/api/verify"), api("/api/checkpoint"), api("/api/status")]);
+    const stopped = st.filter((l) => !l.following);
+    const read = st.reduce((n, l) => n + l.entries_read, 0);
+    const verdict = v.problems.length === 0 && stopped.length === 0
+      ? el("p", { class: "ok", id: "verdict" }, "Verified: " + read + " entries read by the server, each frame checked along the chain from entry 0; the index reports no problems.")
+      : el("p", { class: "bad", id: "verdict" }, "Not verified: " + [...stopped.map((l) => l.ledger + ": " + l.stopped), ...v.problems.map((p) => JSON.stringify(p))].join("; "));
     $("audit-out").replaceChildren(
       verdict,
       el("h3", {}, "Chain heads"),
