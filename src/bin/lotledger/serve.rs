@@ -9,6 +9,7 @@ mod api;
 mod capture;
 mod events;
 mod follow;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -64,6 +65,12 @@ pub struct Config {
     /// events, as `import-epcis --own-party`.
     #[arg(long)]
     pub own_party: Option<String>,
+    /// Serve HTTPS (rustls) with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Milliseconds between polls of the ledgers for new entries.
     #[arg(long, default_value_t = 250, value_name = "MS")]
     pub poll_ms: u64,
@@ -181,6 +188,10 @@ pub fn run(config: Config) -> Result<Outcome, CliError> {
                 .map_err(|_| CliError::Usage(format!("--own-party {p:?}: not a party")))
         })
         .transpose()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::config(cert, key)?),
+        _ => None,
+    };
     let mut ids = Vec::with_capacity(config.dirs.len());
     for dir in &config.dirs {
         ids.push(
@@ -217,13 +228,14 @@ pub fn run(config: Config) -> Result<Outcome, CliError> {
         .build()
         .map_err(|e| CliError::Storage(format!("starting the server: {e}")))?;
     let poll = Duration::from_millis(config.poll_ms.max(10));
-    runtime.block_on(serve(shared, config.listen, poll))
+    runtime.block_on(serve(shared, config.listen, poll, tls))
 }
 
 async fn serve(
     shared: Arc<Shared>,
     listen: SocketAddr,
     poll: Duration,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 ) -> Result<Outcome, CliError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -238,16 +250,27 @@ async fn serve(
         }
     });
     let app = router(Arc::clone(&shared));
-    println!("listening on http://{addr}");
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| CliError::Storage(format!("serving: {e}")))?;
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let served = if let Some(config) = tls {
+        let listener = tls::Listener::new(listener, config)
+            .map_err(|e| CliError::Storage(format!("--listen {listen}: {e}")))?;
+        announce("https", addr);
+        axum::serve(listener, app).with_graceful_shutdown(stop).await
+    } else {
+        announce("http", addr);
+        axum::serve(listener, app).with_graceful_shutdown(stop).await
+    };
+    served.map_err(|e| CliError::Storage(format!("serving: {e}")))?;
     Ok(Outcome::Ok)
+}
+
+/// The one line a starting server prints: where it listens.
+fn announce(scheme: &str, addr: SocketAddr) {
+    use std::io::Write as _;
+    println!("listening on {scheme}://{addr}");
+    let _ = std::io::stdout().flush();
 }
 
 /// Reads what the ledgers gained and, when they gained anything, rebuilds
