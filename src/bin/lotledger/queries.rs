@@ -633,6 +633,7 @@ pub fn trace_json(
 /// The genealogy `trace --graph` draws, as JSON: every lot reached (its
 /// generation: negative for inputs, positive for outputs) and every
 /// production link among them. What `serve`'s `/api/genealogy` answers.
+#[cfg(feature = "serve")]
 pub fn genealogy_json(
     index: &Index,
     unresolved: &Unresolved,

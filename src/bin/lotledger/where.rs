@@ -83,14 +83,18 @@ pub fn run(
     at: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let target = parse_target(target)?;
+    let parsed = parse_target(target)?;
     let today = at.map(parse_date).transpose()?.unwrap_or_else(today);
     let (index, unresolved) = open_query(dirs, format)?;
-    let report = report(&index, &target, today)?;
-    match format {
-        Format::Json => output::print_json_noted(&report, &unresolved)?,
-        Format::Csv => output::print(&history(&report).csv())?,
-        Format::Table => output::print(&render(&report))?,
+    if format == Format::Json {
+        output::print_json(&where_json(&index, &unresolved, target, Some(&today.to_string()))?)?;
+        return Ok(Outcome::Ok);
+    }
+    let report = report(&index, &parsed, today)?;
+    if format == Format::Csv {
+        output::print(&history(&report).csv())?;
+    } else {
+        output::print(&render(&report))?;
     }
     Ok(Outcome::Ok)
 }
