@@ -228,6 +228,13 @@ fn reads_need_a_token_with_read_token() {
     assert_eq!(a.json()["type"], "epcisException:SecurityException");
     assert_eq!(get(&server.url("/events"), Some("wrong-token-0123456789")).status, 403);
     assert_eq!(get(&server.url("/events"), Some(ALICE)).status, 200);
+    // Every read, not only GET: a HEAD, the browser view and the own API too.
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    assert_eq!(agent.head(&server.url("/events")).call().unwrap().status().as_u16(), 401);
+    assert_eq!(get(&server.url("/"), None).status, 401);
+    assert_eq!(get(&server.url("/api/verify"), None).status, 401);
+    assert_eq!(get(&server.url("/api/verify"), Some(ALICE)).status, 200);
 }
 
 /// A demo ledger and its `export --format epcis` events.

@@ -149,7 +149,11 @@ fn problem(status: StatusCode, exception: &str, title: &str, detail: &str) -> Re
 }
 
 fn ld_json(value: &Value) -> Response {
-    let mut r = value.to_string().into_response();
+    ld_text(value.to_string())
+}
+
+fn ld_text(text: String) -> Response {
+    let mut r = text.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"));
     r
 }
@@ -403,7 +407,7 @@ async fn guard(State(s): State<Arc<Shared>>, request: Request, next: Next) -> Re
         let mut r = StatusCode::NO_CONTENT.into_response();
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed(&path)));
         r
-    } else if method == Method::GET && s.read_token && bearer_actor(&s, request.headers()).is_err()
+    } else if method != Method::POST && s.read_token && bearer_actor(&s, request.headers()).is_err()
     {
         security(bearer_actor(&s, request.headers()).err().unwrap_or(StatusCode::UNAUTHORIZED))
     } else {
@@ -512,7 +516,7 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
     };
     let table = table(s);
     let (page, next) = query.run(&table);
-    let mut r = ld_json(&events::query_document(&page, now()));
+    let mut r = ld_text(events::query_document(&page, now()));
     if let Some(next) = next {
         let link = events::next_link(path, &query, next, implicit);
         if let Ok(v) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\"")) {
@@ -525,7 +529,7 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
 async fn get_event(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let table = table(&s);
     match table.by_id.get(&id).and_then(|&i| table.rows.get(i)) {
-        Some(row) => ld_json(&events::query_document(&[row], now())),
+        Some(row) => ld_text(events::query_document(&[row], now())),
         None => problem(
             StatusCode::NOT_FOUND,
             "NoSuchResourceException",

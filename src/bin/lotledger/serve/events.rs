@@ -11,7 +11,9 @@ use lotledger::model::Timestamp;
 
 /// One event as the repository serves it, with the fields queries filter on.
 pub struct Row {
-    pub json: Arc<Value>,
+    /// The event as JSON text: kept as text, not as a tree, because a tree
+    /// takes several times the memory.
+    pub json: Arc<str>,
     /// The prefixes of the document a captured event came in (the object
     /// parts of its `@context`), which the query document must define too.
     pub prefixes: Option<Arc<serde_json::Map<String, Value>>>,
@@ -123,7 +125,7 @@ impl Row {
             epc_classes: classes,
             biz_transactions,
             transformation_id: text(&event, "transformationID"),
-            json: Arc::new(event),
+            json: Arc::from(event.to_string()),
             prefixes: None,
             id,
         }
@@ -449,8 +451,7 @@ pub fn prefixes_of(context: Option<&Value>) -> serde_json::Map<String, Value> {
 /// An `EPCISQueryDocument` holding `events`: its context is EPCIS 2.0's
 /// with the `ll` prefix and the prefixes of the captured documents the
 /// events came in (a prefix defined twice keeps its first meaning).
-pub fn query_document(events: &[&Row], created: Timestamp) -> Value {
-    let list: Vec<&Value> = events.iter().map(|r| r.json.as_ref()).collect();
+pub fn query_document(events: &[&Row], created: Timestamp) -> String {
     let mut context = context();
     if let Some(Value::Object(own)) = context.get_mut(1) {
         for p in events.iter().filter_map(|r| r.prefixes.as_ref()) {
@@ -459,13 +460,26 @@ pub fn query_document(events: &[&Row], created: Timestamp) -> Value {
             }
         }
     }
-    json!({
+    let head = json!({
         "@context": context,
         "type": "EPCISQueryDocument",
         "schemaVersion": "2.0",
         "creationDate": created.to_string(),
-        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": list}}}
-    })
+    });
+    let mut out = head.to_string();
+    // The head is an object: its closing brace gives way to the body.
+    out.pop();
+    out.push_str(
+        ",\"epcisBody\":{\"queryResults\":{\"queryName\":\"SimpleEventQuery\",\"resultsBody\":{\"eventList\":[",
+    );
+    for (i, r) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&r.json);
+    }
+    out.push_str("]}}}}");
+    out
 }
 
 /// The next page's link: `path` and the query's parameters but the first
