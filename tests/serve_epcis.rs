@@ -277,7 +277,7 @@ fn queries_and_pages_give_the_events_the_export_gives() {
     let ledger = tmp.path().join("demo");
     let export = demo(&ledger);
     assert!(export.len() > 1000);
-    let server = Server::start(&[ledger.to_str().unwrap()]);
+    let server = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
     // Everything, in ledger order, page by page.
     let (events, pages) = all_pages(&server, "/events?perPage=500");
     assert_eq!(ids(&events), ids(&export));
@@ -447,4 +447,18 @@ fn an_entry_appended_meanwhile_shows_up() {
     let (all, _) = all_pages(&server, "/events?perPage=1000");
     assert_eq!(all.len(), export.len() + 1);
     assert_eq!(ids(&all[..export.len()]), ids(&export));
+}
+
+#[test]
+fn the_rate_limit_answers_429_then_serves_again() {
+    let (_tmp, _ledger, server) = empty(&["--rate", "5"]);
+    let answers: Vec<Answer> = (0..30).map(|_| get(&server.url("/eventTypes"), None)).collect();
+    let limited: Vec<&Answer> = answers.iter().filter(|a| a.status == 429).collect();
+    assert!(!limited.is_empty(), "30 requests at once passed a limit of 5 a second");
+    assert!(answers.iter().all(|a| a.status == 200 || a.status == 429));
+    assert_eq!(limited[0].json()["type"], "epcisException:ImplementationException");
+    assert_eq!(limited[0].header("retry-after"), Some("1"));
+    // A token comes back every 0.2 s: after 1.5 s a request passes.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(get(&server.url("/eventTypes"), None).status, 200);
 }

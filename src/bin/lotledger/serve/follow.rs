@@ -20,13 +20,21 @@ use lotledger::model::{Digest, DocumentKind, LedgerId, PartyId, Record, Timestam
 
 use super::events::{Row, Table};
 
-/// One entry read: the number of its ledger, its header, hash and record
-/// (`None` when this version cannot decode it).
+/// One entry read: the number of its ledger, its header, hash and its
+/// record's bytes as stored (decoded when needed: a decoded record holds
+/// its lists at full capacity, many times the bytes).
 pub struct Held {
     pub ledger: usize,
     pub header: Header,
     pub hash: Digest,
-    pub record: Option<Record>,
+    pub record: Box<[u8]>,
+}
+
+impl Held {
+    /// The record, `None` when this version cannot decode it.
+    pub fn record(&self) -> Option<Record> {
+        decode_record(&self.record).ok()
+    }
 }
 
 /// Where the follower stands in one ledger.
@@ -127,16 +135,18 @@ impl Follower {
             .iter()
             .enumerate()
             .map(|(n, p)| {
-                let latest = self.entries.iter().rev().find_map(|e| match &e.record {
-                    Some(Record::Checkpointed(c)) if e.ledger == n => Some(serde_json::json!({
-                        "seq": e.header.seq,
-                        "time": e.header.time.to_string(),
-                        "size": c.size,
-                        "root": c.root.to_string(),
-                        "signer": c.signature.as_ref().map(|s| s.name.to_string()),
-                        "record": serde_json::to_value(Record::Checkpointed(c.clone())).ok(),
-                    })),
-                    _ => None,
+                let latest = self.entries.iter().rev().filter(|e| e.ledger == n).find_map(|e| {
+                    match e.record() {
+                        Some(Record::Checkpointed(c)) => Some(serde_json::json!({
+                            "seq": e.header.seq,
+                            "time": e.header.time.to_string(),
+                            "size": c.size,
+                            "root": c.root.to_string(),
+                            "signer": c.signature.as_ref().map(|s| s.name.to_string()),
+                            "record": serde_json::to_value(Record::Checkpointed(c.clone())).ok(),
+                        })),
+                        _ => None,
+                    }
                 });
                 serde_json::json!({"ledger": p.id.to_string(), "checkpoint": latest})
             })
@@ -176,7 +186,7 @@ fn poll_one(
             }
             match w.step.header.to_header() {
                 Ok(header) => {
-                    let record = decode_record(w.step.record_bytes).ok();
+                    let record = w.step.record_bytes.into();
                     out.push(Held { ledger: n, header, hash: w.step.hash, record });
                     read += 1;
                     ControlFlow::Continue(())
@@ -250,19 +260,17 @@ fn build_table(
     options.corrections = Corrections::from_index(index);
     let dirs: Vec<PathBuf> = positions.iter().map(|p| p.dir.clone()).collect();
     let mut personal = crate::personal::ExportPersonal::new(&dirs, false);
-    let records: Vec<Option<Record>> = entries
-        .iter()
-        .map(|e| {
-            e.record.clone().map(|mut r| {
-                personal.apply(e.ledger, &mut r);
-                r
-            })
+    // Each pass decodes the records again rather than holding them all.
+    let mut record = |e: &Held| {
+        e.record().map(|mut r| {
+            personal.apply(e.ledger, &mut r);
+            r
         })
-        .collect();
+    };
     let mut plan = Plan::new(&options);
-    for (e, r) in entries.iter().zip(&records) {
-        if let (Some(r), Some(id)) = (r, ids.get(e.ledger)) {
-            plan.observe(id, &e.header, &e.hash, r);
+    for e in entries {
+        if let (Some(r), Some(id)) = (record(e), ids.get(e.ledger)) {
+            plan.observe(id, &e.header, &e.hash, &r);
         }
     }
     let buffer = Shared::default();
@@ -272,7 +280,8 @@ fn build_table(
     // Per ledger: how many entries of the import of a captured document
     // are still to come, and their actor and station.
     let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
-    for (i, (e, r)) in entries.iter().zip(&records).enumerate() {
+    for (i, e) in entries.iter().enumerate() {
+        let r = record(e);
         let mut covered = false;
         if let Some(doc) = captured.documents.get(&i) {
             for (event, id) in &doc.events {
@@ -291,7 +300,7 @@ fn build_table(
             }
         }
         let (Some(r), Some(id)) = (r, ids.get(e.ledger)) else { continue };
-        let written = writer.write(id, &e.header, &e.hash, r);
+        let written = writer.write(id, &e.header, &e.hash, &r);
         let bytes = buffer.take();
         if covered {
             continue;
@@ -343,13 +352,13 @@ impl Captured {
     /// as long as they have its actor and station.
     fn scan(&mut self, positions: &[Position], entries: &[Held], own_party: Option<&PartyId>) {
         for (i, e) in entries.iter().enumerate().skip(self.scanned) {
-            let Some(record) = &e.record else { continue };
+            let Some(record) = e.record() else { continue };
             let (Some(recorded), Some(described)) =
                 (self.recorded.get_mut(e.ledger), self.described.get_mut(e.ledger))
             else {
                 continue;
             };
-            described.extend(epcis::master_keys(record));
+            described.extend(epcis::master_keys(&record));
             let Record::Attached(a) = record else { continue };
             if a.kind != DocumentKind::Interchange {
                 continue;
