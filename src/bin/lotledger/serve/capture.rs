@@ -170,6 +170,12 @@ pub fn capture(
         }
         Err(CliError::Input(m)) => Err(Refused::Invalid(m)),
         Err(CliError::Usage(m)) => Err(Refused::Invalid(m)),
-        Err(e) => Err(Refused::Storage(crate::serve::cli_message(&e))),
+        Err(e) => {
+            // The full message on the server's standard error; the client's
+            // names the ledger without the server's path.
+            let message = crate::serve::cli_message(&e);
+            eprintln!("lotledger serve: capture by {}: {message}", client.actor);
+            Err(Refused::Storage(message.replace(&dir.display().to_string(), "LEDGER")))
+        }
     }
 }
