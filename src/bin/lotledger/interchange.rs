@@ -18,7 +18,7 @@ use crate::output;
 use crate::queries::{open_index, parse_lot, parse_party};
 use crate::{CliError, Outcome};
 
-fn now() -> Timestamp {
+pub fn now() -> Timestamp {
     Timestamp(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -291,19 +291,21 @@ pub fn export_csv(
     Ok(Outcome::Ok)
 }
 
+/// What an import wrote and found: the `--json` report of `import-epcis`
+/// and the report of a capture job of `serve`.
 #[derive(Serialize)]
-struct ImportReport {
-    file: String,
-    document_digest: String,
-    original_kept_at: String,
-    entries_written: usize,
-    first_seq: Option<u64>,
-    head_seq: Option<u64>,
-    kept: Vec<String>,
-    unmapped: Vec<serde_json::Value>,
-    id_mismatches: Vec<serde_json::Value>,
-    already_recorded: Vec<serde_json::Value>,
-    not_checked_for_repeats: Vec<String>,
+pub struct ImportReport {
+    pub file: String,
+    pub document_digest: String,
+    pub original_kept_at: String,
+    pub entries_written: usize,
+    pub first_seq: Option<u64>,
+    pub head_seq: Option<u64>,
+    pub kept: Vec<String>,
+    pub unmapped: Vec<serde_json::Value>,
+    pub id_mismatches: Vec<serde_json::Value>,
+    pub already_recorded: Vec<serde_json::Value>,
+    pub not_checked_for_repeats: Vec<String>,
 }
 
 /// What the ledger already holds from earlier imports.
@@ -322,7 +324,7 @@ struct PriorImports {
 /// Every `interchange` attachment of the ledger, and the event ids of the
 /// originals kept beside it (each checked against the digest the ledger
 /// records, so only what the ledger vouches for counts).
-fn prior_imports(dir: &Path) -> Result<PriorImports, CliError> {
+fn prior_imports(dir: &Path, bars: bool) -> Result<PriorImports, CliError> {
     use lotledger::model::{DocumentKind, Record};
     let reader = LedgerReader::open(dir).map_err(|e| CliError::Storage(e.to_string()))?;
     let mut prior = PriorImports {
@@ -332,11 +334,13 @@ fn prior_imports(dir: &Path) -> Result<PriorImports, CliError> {
         unchecked: Vec::new(),
     };
     let files = crate::progress::LedgerFiles::of(&[dir]);
-    let mut bar =
-        crate::progress::Progress::new("reading", files.total(), crate::progress::Unit::Bytes);
+    let unit = crate::progress::Unit::Bytes;
+    let mut bar = bars.then(|| crate::progress::Progress::new("reading", files.total(), unit));
     for e in reader.entries().map_err(|e| CliError::Storage(e.to_string()))? {
         let e = e.map_err(|e| CliError::Check(e.to_string()))?;
-        bar.set(files.at(0, e.segment, e.offset));
+        if let Some(bar) = &mut bar {
+            bar.set(files.at(0, e.segment, e.offset));
+        }
         let Ok(record) = e.record() else { continue };
         prior.described.extend(epcis::master_keys(&record));
         let Record::Attached(a) = record else { continue };
@@ -399,23 +403,46 @@ pub fn import_epcis(
             parse_party(p).map_err(|_| CliError::Usage(format!("--own-party {p:?}: not a party")))
         })
         .transpose()?;
-    let prior = prior_imports(dir)?;
+    let (report, import) =
+        import_document(dir, &bytes, &file.display().to_string(), options, true)?;
+    print_import(&report, &import, json)
+}
+
+/// The import of one EPCIS document into the ledger in `dir`, what
+/// `import-epcis` and `serve`'s capture share: the ledger's earlier imports
+/// are read (`options.recorded` and `options.described` are set from them),
+/// the document is checked whole, a document imported before is refused,
+/// the original is kept beside the ledger under its digest, and the records
+/// are appended under the ledger lock and closed (synced). `name` names the
+/// document in messages; `bars` draws progress bars on a terminal.
+///
+/// # Errors
+/// [`CliError::Input`] for a document that cannot be imported (nothing is
+/// written), [`CliError::Storage`] when the ledger cannot be read or
+/// written (saying what is in the ledger).
+pub fn import_document(
+    dir: &Path,
+    bytes: &[u8],
+    name: &str,
+    mut options: ImportOptions,
+    bars: bool,
+) -> Result<(ImportReport, epcis::Import), CliError> {
+    let prior = prior_imports(dir, bars)?;
     options.recorded = prior.events.clone();
     options.described = prior.described.clone();
-    let import = epcis::import(&bytes, &options)
-        .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
+    let import =
+        epcis::import(bytes, &options).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let digest = import.digest.to_string();
     if let Some(seq) = prior.documents.get(&digest) {
         return Err(CliError::Input(format!(
-            "{}: this document (SHA-256 {digest}) was imported before (entry {seq}); nothing written",
-            file.display()
+            "{name}: this document (SHA-256 {digest}) was imported before (entry {seq}); nothing written"
         )));
     }
     // The original beside the ledger first, named by the digest the ledger
     // will record: if writing entries fails, it is already there.
     let kept_dir = dir.join("attachments");
     let original = kept_dir.join(format!("{digest}.jsonld"));
-    std::fs::create_dir_all(&kept_dir).and_then(|()| std::fs::write(&original, &bytes)).map_err(
+    std::fs::create_dir_all(&kept_dir).and_then(|()| std::fs::write(&original, bytes)).map_err(
         |e| {
             CliError::Storage(format!(
                 "keeping the original at {}: {e}; nothing written",
@@ -431,10 +458,12 @@ pub fn import_epcis(
         (Some(a), Some(b)) => format!("entries {a} to {b}"),
         _ => "no entries".to_owned(),
     };
-    let mut bar =
-        crate::progress::Progress::new("importing", total as u64, crate::progress::Unit::Entries);
+    let unit = crate::progress::Unit::Entries;
+    let mut bar = bars.then(|| crate::progress::Progress::new("importing", total as u64, unit));
     for (stamp, record) in &import.records {
-        bar.set(written.len() as u64);
+        if let Some(bar) = &mut bar {
+            bar.set(written.len() as u64);
+        }
         match ledger.append(stamp, record) {
             Ok(a) => written.push(a.receipt.seq),
             Err(e) => {
@@ -444,26 +473,26 @@ pub fn import_epcis(
                     |_| String::new(),
                 );
                 return Err(CliError::Storage(format!(
-                    "{}: writing failed after {} of {total} entries ({done} are in the ledger{closed}; \
+                    "{name}: writing failed after {} of {total} entries ({done} are in the ledger{closed}; \
                      the document's records from number {} on are not): {e}",
-                    file.display(),
                     written.len(),
                     written.len() + 1
                 )));
             }
         }
     }
-    bar.finish();
+    if let Some(mut bar) = bar {
+        bar.finish();
+    }
     let head = ledger.close().map_err(|e| {
         CliError::Storage(format!(
-            "{}: {} of {total} entries appended ({}) but closing the ledger failed, so they may not be durable: {e}",
-            file.display(),
+            "{name}: {} of {total} entries appended ({}) but closing the ledger failed, so they may not be durable: {e}",
             written.len(),
             span(&written)
         ))
     })?;
     let report = ImportReport {
-        file: file.display().to_string(),
+        file: name.to_owned(),
         document_digest: digest,
         original_kept_at: original.display().to_string(),
         entries_written: written.len(),
@@ -483,8 +512,17 @@ pub fn import_epcis(
             .collect(),
         not_checked_for_repeats: prior.unchecked,
     };
+    Ok((report, import))
+}
+
+/// Prints what [`import_document`] did, as text or JSON.
+fn print_import(
+    report: &ImportReport,
+    import: &epcis::Import,
+    json: bool,
+) -> Result<Outcome, CliError> {
     if json {
-        output::print_json(&report)?;
+        output::print_json(report)?;
     } else {
         let mut text = format!(
             "imported {}: {} entries written (entries {} to {}), document digest {}\n",

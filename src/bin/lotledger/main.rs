@@ -22,6 +22,8 @@ mod personal;
 mod progress;
 mod proof;
 mod queries;
+#[cfg(feature = "serve")]
+mod serve;
 mod tree;
 mod r#where;
 
@@ -540,6 +542,12 @@ enum Command {
     /// Import a partner's EPCIS 2.0 document as ledger entries. Fields the
     /// vocabulary has no place for are reported; the document's digest is
     /// recorded first, so the original can be kept beside the ledger.
+    /// Serve the ledgers over HTTP: an EPCIS 2.0 REST repository (query
+    /// and capture), lotledger's JSON API under /api/ and a browser view at
+    /// / (docs/SERVE.md). Prints `listening on http://ADDR`, then serves
+    /// until interrupted.
+    #[cfg(feature = "serve")]
+    Serve(serve::Config),
     ImportEpcis {
         /// The ledger directory.
         dir: PathBuf,
@@ -913,6 +921,8 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 }
             }
         }
+        #[cfg(feature = "serve")]
+        Command::Serve(config) => serve::run(config),
         Command::ImportEpcis { dir, file, partner, own_party, actor, station, json } => {
             interchange::import_epcis(
                 &dir,

@@ -153,9 +153,18 @@ pub fn print_json_noted<T: Serialize>(
     value: &T,
     unresolved: &lotledger::index::Unresolved,
 ) -> io::Result<()> {
+    print_json(&json_noted(value, unresolved)?)
+}
+
+/// The JSON [`print_json_noted`] writes: `value` with `"unresolved"` added
+/// and personal fields resolved. What `serve`'s `/api/` answers too.
+pub fn json_noted<T: Serialize>(
+    value: &T,
+    unresolved: &lotledger::index::Unresolved,
+) -> io::Result<serde_json::Value> {
     let mut v = lotledger::query::json_with_unresolved(value, unresolved)?;
     resolve_personal_json(&mut v);
-    print_json(&v)
+    Ok(v)
 }
 
 /// The warning block for references the indexed ledgers do not resolve,

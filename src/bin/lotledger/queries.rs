@@ -361,27 +361,7 @@ pub fn trace(
         return trace_one(&index, &unresolved, lot, backward, Some(kind), format);
     }
     match format {
-        Format::Json => {
-            let mut traces = Vec::with_capacity(lots.len());
-            for lot in &lots {
-                let q = |e: query::QueryError| not_found(&index, &e);
-                traces.push(
-                    if backward {
-                        serde_json::to_value(query::trace_backward(&index, lot).map_err(q)?)
-                    } else {
-                        serde_json::to_value(query::trace_forward(&index, lot).map_err(q)?)
-                    }
-                    .map_err(|e| CliError::Io(e.into()))?,
-                );
-            }
-            let doc = serde_json::json!({
-                "supplier_lot": filter.supplier_lot,
-                "supplier": filter.supplier.as_ref().map(ToString::to_string),
-                "receipts": matched,
-                "traces": traces,
-            });
-            output::print_json_noted(&doc, &unresolved)?;
-        }
+        Format::Json => output::print_json(&trace_json(&index, &unresolved, start, backward)?)?,
         Format::Csv => render(format, &traces_csv(&index, &lots, backward)?)?,
         Format::Table => {
             output::print(&received_as(filter, &lots))?;
@@ -481,12 +461,13 @@ fn trace_one(
         output::print(&if kind == "dot" { g.to_dot() } else { g.to_mermaid() })?;
         return Ok(Outcome::Ok);
     }
+    if format == Format::Json {
+        let start = Start::Lot(lot.to_string());
+        output::print_json(&trace_json(index, unresolved, &start, backward)?)?;
+        return Ok(Outcome::Ok);
+    }
     if backward {
         let t = query::trace_backward(index, lot).map_err(q)?;
-        if format == Format::Json {
-            output::print_json_noted(&t, unresolved)?;
-            return Ok(Outcome::Ok);
-        }
         let lots = traced_lots_table(&t.lots);
         if format == Format::Csv {
             return render(format, &lots).map(|()| Outcome::Ok);
@@ -535,10 +516,6 @@ fn trace_one(
         return Ok(Outcome::Ok);
     }
     let t = query::trace_forward(index, lot).map_err(q)?;
-    if format == Format::Json {
-        output::print_json_noted(&t, unresolved)?;
-        return Ok(Outcome::Ok);
-    }
     let shipments = shipments_table(&t);
     if format == Format::Csv {
         return render(format, &shipments).map(|()| Outcome::Ok);
@@ -572,21 +549,14 @@ pub fn recall(
 ) -> Result<Outcome, CliError> {
     let lots = lots.iter().map(|l| parse_lot(l)).collect::<Result<Vec<_>, _>>()?;
     let (index, unresolved) = open_query(dirs, format)?;
+    if format == Format::Json {
+        output::print_json(&recall_json(&index, &unresolved, &lots, number, from)?)?;
+        return Ok(Outcome::Ok);
+    }
     let q = |e: query::QueryError| not_found(&index, &e);
     if let Some(filter) = from {
         let (lots, matched) = start_lots(&index, &Start::SupplierLot(filter.clone()))?;
         let report = query::recall(&index, &lots).map_err(q)?;
-        if format == Format::Json {
-            let mut doc = serde_json::to_value(&report).map_err(|e| CliError::Io(e.into()))?;
-            if let serde_json::Value::Object(map) = &mut doc {
-                map.insert(
-                    "received_as".into(),
-                    serde_json::to_value(&matched).map_err(|e| CliError::Io(e.into()))?,
-                );
-            }
-            output::print_json_noted(&doc, &unresolved)?;
-            return Ok(Outcome::Ok);
-        }
         if format == Format::Table {
             output::print(&received_as(filter, &lots))?;
             render(format, &receipts_table(&matched.unwrap_or_default()))?;
@@ -595,16 +565,156 @@ pub fn recall(
         print_recall(&report, &unresolved, format)?;
         return Ok(Outcome::Ok);
     }
-    let report = match number {
+    let report = recall_report(&index, &lots, number)?;
+    print_recall(&report, &unresolved, format)?;
+    Ok(Outcome::Ok)
+}
+
+/// The recall report of lots or of a recall recorded under `number`.
+fn recall_report(
+    index: &Index,
+    lots: &[LotId],
+    number: Option<&str>,
+) -> Result<query::RecallReport, CliError> {
+    let q = |e: query::QueryError| not_found(index, &e);
+    match number {
         Some(n) => {
             let n: Reference =
                 n.parse().map_err(|e| CliError::Usage(format!("recall number {n:?}: {e}")))?;
-            query::recall_by_number(&index, &n).map_err(q)?
+            query::recall_by_number(index, &n).map_err(q)
         }
-        None => query::recall(&index, &lots).map_err(q)?,
+        None => query::recall(index, lots).map_err(q),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, CliError> {
+    serde_json::to_value(v).map_err(|e| CliError::Io(e.into()))
+}
+
+fn noted<T: serde::Serialize>(
+    v: &T,
+    unresolved: &Unresolved,
+) -> Result<serde_json::Value, CliError> {
+    Ok(output::json_noted(v, unresolved)?)
+}
+
+/// `trace --json`: one lot's forward or backward trace; from a supplier's
+/// lot, the receipts matched and the trace of each lot received as it.
+/// What the CLI prints and `serve`'s `/api/trace` answers.
+pub fn trace_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    start: &Start,
+    backward: bool,
+) -> Result<serde_json::Value, CliError> {
+    let q = |e: query::QueryError| not_found(index, &e);
+    let (lots, matched) = start_lots(index, start)?;
+    let one = |lot: &LotId| {
+        if backward {
+            to_json(&query::trace_backward(index, lot).map_err(q)?)
+        } else {
+            to_json(&query::trace_forward(index, lot).map_err(q)?)
+        }
     };
-    print_recall(&report, &unresolved, format)?;
-    Ok(Outcome::Ok)
+    let (Start::SupplierLot(filter), Some(matched)) = (start, matched) else {
+        let lot = lots.first().ok_or_else(|| CliError::Usage("give --lot LOT".into()))?;
+        return noted(&one(lot)?, unresolved);
+    };
+    let traces = lots.iter().map(one).collect::<Result<Vec<_>, _>>()?;
+    let doc = serde_json::json!({
+        "supplier_lot": filter.supplier_lot,
+        "supplier": filter.supplier.as_ref().map(ToString::to_string),
+        "receipts": matched,
+        "traces": traces,
+    });
+    noted(&doc, unresolved)
+}
+
+/// The genealogy `trace --graph` draws, as JSON: every lot reached (its
+/// generation: negative for inputs, positive for outputs) and every
+/// production link among them. What `serve`'s `/api/genealogy` answers.
+#[cfg(feature = "serve")]
+pub fn genealogy_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    lot: &str,
+) -> Result<serde_json::Value, CliError> {
+    let lot = parse_lot(lot)?;
+    noted(&query::genealogy(index, &lot).map_err(|e| not_found(index, &e))?, unresolved)
+}
+
+/// `recall --json`: the report of lots, of a recorded recall, or of the
+/// lots received as a supplier's lot (with `received_as`).
+pub fn recall_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    lots: &[LotId],
+    number: Option<&str>,
+    from: Option<&query::ReceiptFilter>,
+) -> Result<serde_json::Value, CliError> {
+    if let Some(filter) = from {
+        let (lots, matched) = start_lots(index, &Start::SupplierLot(filter.clone()))?;
+        let report = query::recall(index, &lots).map_err(|e| not_found(index, &e))?;
+        let mut doc = to_json(&report)?;
+        if let serde_json::Value::Object(map) = &mut doc {
+            map.insert("received_as".into(), to_json(&matched)?);
+        }
+        return noted(&doc, unresolved);
+    }
+    noted(&recall_report(index, lots, number)?, unresolved)
+}
+
+/// `complaints --json` (and `--timeline`, `--clusters`, `--counts`, which
+/// are JSON only).
+pub fn complaints_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    args: &ComplaintsArgs,
+) -> Result<serde_json::Value, CliError> {
+    let commitments = ResponseCommitments::default();
+    if let Some(number) = &args.timeline {
+        let n: Reference =
+            number.parse().map_err(|e| CliError::Usage(format!("complaint {number:?}: {e}")))?;
+        let t = query::complaint_timeline(index, &n, &commitments, args.now)
+            .map_err(|e| not_found(index, &e))?;
+        return noted(&t, unresolved);
+    }
+    if let Some((min, window_ms)) = args.clusters {
+        return noted(
+            &query::complaint_clusters(index, &ClusterSpec { min, window_ms }),
+            unresolved,
+        );
+    }
+    if args.counts {
+        return noted(
+            &query::complaint_counts(index, args.filter.from, args.filter.to),
+            unresolved,
+        );
+    }
+    noted(&query::complaints(index, &args.filter, &commitments, args.now), unresolved)
+}
+
+/// `expiring --json`.
+pub fn expiring_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    before: Date,
+    from: Option<Date>,
+) -> Result<serde_json::Value, CliError> {
+    noted(&query::expiring(index, before, from), unresolved)
+}
+
+/// `audit --json` (`--report` is JSON only).
+pub fn audit_json(
+    index: &Index,
+    unresolved: &Unresolved,
+    view: &AuditView,
+) -> Result<serde_json::Value, CliError> {
+    match view {
+        AuditView::Report => noted(&query::verification(index), unresolved),
+        AuditView::Corrections => noted(&query::corrections(index), unresolved),
+        AuditView::Entries(filter) => noted(&query::audit_entries(index, filter), unresolved),
+    }
 }
 
 /// Prints a recall report in the chosen form.
@@ -837,30 +947,12 @@ pub fn complaints(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    if format == Format::Json || args.timeline.is_some() || args.clusters.is_some() || args.counts {
+        output::print_json(&complaints_json(&index, &unresolved, args)?)?;
+        return Ok(Outcome::Ok);
+    }
     let commitments = ResponseCommitments::default();
-    if let Some(number) = &args.timeline {
-        let n: Reference =
-            number.parse().map_err(|e| CliError::Usage(format!("complaint {number:?}: {e}")))?;
-        let t = query::complaint_timeline(&index, &n, &commitments, args.now)
-            .map_err(|e| not_found(&index, &e))?;
-        output::print_json_noted(&t, &unresolved)?;
-        return Ok(Outcome::Ok);
-    }
-    if let Some((min, window_ms)) = args.clusters {
-        let c = query::complaint_clusters(&index, &ClusterSpec { min, window_ms });
-        output::print_json_noted(&c, &unresolved)?;
-        return Ok(Outcome::Ok);
-    }
-    if args.counts {
-        let c = query::complaint_counts(&index, args.filter.from, args.filter.to);
-        output::print_json_noted(&c, &unresolved)?;
-        return Ok(Outcome::Ok);
-    }
     let rows = query::complaints(&index, &args.filter, &commitments, args.now);
-    if format == Format::Json {
-        output::print_json_noted(&rows, &unresolved)?;
-        return Ok(Outcome::Ok);
-    }
     let mut t = Table::new(&[
         "complaint",
         "received",
@@ -908,11 +1000,11 @@ pub fn expiring(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
-    let report = query::expiring(&index, before, from);
     if format == Format::Json {
-        output::print_json_noted(&report, &unresolved)?;
+        output::print_json(&expiring_json(&index, &unresolved, before, from)?)?;
         return Ok(Outcome::Ok);
     }
+    let report = query::expiring(&index, before, from);
     let mut header = vec!["customer".to_owned()];
     header.extend(output::party_columns("customer"));
     header.extend(["ship to", "item", "lot", "expiry", "outstanding"].map(String::from));
@@ -962,13 +1054,15 @@ pub enum AuditView {
 /// `lotledger audit DIR...`.
 pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    if format == Format::Json || matches!(view, AuditView::Report) {
+        output::print_json(&audit_json(&index, &unresolved, view)?)?;
+        return Ok(Outcome::Ok);
+    }
     match view {
-        AuditView::Report => output::print_json_noted(&query::verification(&index), &unresolved)?,
+        AuditView::Report => {}
         AuditView::Corrections => {
             let c = query::corrections(&index);
-            if format == Format::Json {
-                output::print_json_noted(&c, &unresolved)?;
-            } else {
+            {
                 let mut t = Table::new(&[
                     "ledger",
                     "correction",
@@ -999,9 +1093,7 @@ pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outco
         }
         AuditView::Entries(filter) => {
             let rows = query::audit_entries(&index, filter);
-            if format == Format::Json {
-                output::print_json_noted(&rows, &unresolved)?;
-            } else {
+            {
                 let mut t =
                     Table::new(&["ledger", "seq", "time", "actor", "station", "kind", "void"]);
                 for r in &rows {

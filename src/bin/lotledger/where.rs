@@ -83,23 +83,49 @@ pub fn run(
     at: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
-    let target = parse_target(target)?;
+    let parsed = parse_target(target)?;
     let today = at.map(parse_date).transpose()?.unwrap_or_else(today);
     let (index, unresolved) = open_query(dirs, format)?;
-    let report = query::where_is(&index, &target, Some(today)).map_err(|e| {
-        let near = query::near_units(&index, &target);
+    if format == Format::Json {
+        output::print_json(&where_json(&index, &unresolved, target, Some(&today.to_string()))?)?;
+        return Ok(Outcome::Ok);
+    }
+    let report = report(&index, &parsed, today)?;
+    if format == Format::Csv {
+        output::print(&history(&report).csv())?;
+    } else {
+        output::print(&render(&report))?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Where `target` is and its history, judged at `today`; not found with
+/// the near matches.
+fn report(
+    index: &lotledger::index::Index,
+    target: &UnitTarget,
+    today: Date,
+) -> Result<WhereReport, CliError> {
+    query::where_is(index, target, Some(today)).map_err(|e| {
+        let near = query::near_units(index, target);
         if near.is_empty() {
             CliError::NotFound(e.to_string())
         } else {
             CliError::NotFound(format!("{e}; near: {}", near.join(", ")))
         }
-    })?;
-    match format {
-        Format::Json => output::print_json_noted(&report, &unresolved)?,
-        Format::Csv => output::print(&history(&report).csv())?,
-        Format::Table => output::print(&render(&report))?,
-    }
-    Ok(Outcome::Ok)
+    })
+}
+
+/// `where --json`: what the CLI prints and `serve`'s `/api/where` answers.
+pub fn where_json(
+    index: &lotledger::index::Index,
+    unresolved: &lotledger::index::Unresolved,
+    target: &str,
+    at: Option<&str>,
+) -> Result<serde_json::Value, CliError> {
+    let target = parse_target(target)?;
+    let today = at.map(parse_date).transpose()?.unwrap_or_else(today);
+    Ok(output::json_noted(&report(index, &target, today)?, unresolved)?)
 }
 
 fn history(report: &WhereReport) -> Table {

@@ -1,0 +1,403 @@
+//! Following the ledgers as they grow: every entry read once, verified
+//! along the chain, handed to the index and kept (decoded) for the EPCIS
+//! event table, which is rebuilt from them when something new arrived.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use lotledger::chain::{Anchor, Chain};
+use lotledger::entry::{Header, decode_record};
+use lotledger::file::LedgerReader;
+use lotledger::index::Index;
+use lotledger::interop::epcis::{self, ExportOptions, ImportOptions, Plan, Written};
+use lotledger::interop::scope::Corrections;
+use lotledger::model::{Digest, DocumentKind, LedgerId, PartyId, Record, Timestamp};
+
+use super::events::{Row, Table};
+
+/// One entry read: the number of its ledger, its header, hash and its
+/// record's bytes as stored (decoded when needed: a decoded record holds
+/// its lists at full capacity, many times the bytes).
+pub struct Held {
+    pub ledger: usize,
+    pub header: Header,
+    pub hash: Digest,
+    pub record: Box<[u8]>,
+}
+
+impl Held {
+    /// The record, `None` when this version cannot decode it.
+    pub fn record(&self) -> Option<Record> {
+        decode_record(&self.record).ok()
+    }
+}
+
+/// Where the follower stands in one ledger.
+struct Position {
+    dir: PathBuf,
+    id: LedgerId,
+    chain: Chain,
+    /// The first sequence number of the segment read last, and how many of
+    /// its frame bytes were read.
+    segment: Option<(u64, usize)>,
+    /// Why following this ledger stopped (a frame that does not verify).
+    failed: Option<String>,
+}
+
+/// The follower's state: positions and every entry read so far.
+pub struct Follower {
+    positions: Vec<Position>,
+    pub entries: Vec<Held>,
+    own_party: Option<PartyId>,
+    /// The captured documents found among `entries[..scanned]`.
+    captured: Captured,
+}
+
+impl Follower {
+    /// A follower of the ledgers in `dirs` (their ids `ids`) that has read nothing yet.
+    pub fn new(dirs: &[PathBuf], ids: &[LedgerId], own_party: Option<PartyId>) -> Self {
+        let positions = dirs
+            .iter()
+            .zip(ids)
+            .map(|(dir, id)| Position {
+                dir: dir.clone(),
+                id: *id,
+                chain: Chain::new(Anchor::genesis(id)),
+                segment: None,
+                failed: None,
+            })
+            .collect();
+        let captured = Captured {
+            recorded: vec![BTreeSet::new(); dirs.len()],
+            described: vec![BTreeSet::new(); dirs.len()],
+            ..Captured::default()
+        };
+        Self { positions, entries: Vec::new(), own_party, captured }
+    }
+
+    /// Reads what was appended since the last call, adds it to `index`
+    /// (what the index does not hold yet) and keeps the entries. Returns
+    /// how many entries were read.
+    pub fn poll(&mut self, index: &Arc<std::sync::RwLock<Index>>) -> u64 {
+        let mut read = 0u64;
+        for (n, p) in self.positions.iter_mut().enumerate() {
+            if p.failed.is_some() {
+                continue;
+            }
+            match poll_one(n, p, index, &mut self.entries) {
+                Ok(r) => read += r,
+                Err(e) => {
+                    eprintln!("lotledger serve: {}: following stopped: {e}", p.dir.display());
+                    p.failed = Some(format!(
+                        "following stopped before entry {}: it could not be read or does not \
+                         verify (the server's standard error says why)",
+                        p.chain.anchor().next_seq
+                    ));
+                }
+            }
+        }
+        read
+    }
+
+    /// Per ledger: its id, how far the server has read and checked its
+    /// chain (every frame from entry 0, `Chain::walk`), and why following
+    /// it stopped, if it did (without the server's paths).
+    pub fn status(&self) -> Value {
+        let list: Vec<Value> = self
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                serde_json::json!({
+                    "ledger": p.id.to_string(),
+                    "entries_read": self.entries.iter().filter(|e| e.ledger == n).count(),
+                    "next_seq": p.chain.anchor().next_seq,
+                    "head": p.chain.anchor().head.to_string(),
+                    "following": p.failed.is_none(),
+                    "stopped": p.failed,
+                })
+            })
+            .collect();
+        Value::Array(list)
+    }
+
+    /// Per ledger, its id and its latest `checkpointed` entry read (entry,
+    /// time, tree size, root, and the signer's key name when signed), or
+    /// `null` for a ledger with none.
+    pub fn checkpoints(&self) -> Value {
+        let list: Vec<Value> = self
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                let latest = self.entries.iter().rev().filter(|e| e.ledger == n).find_map(|e| {
+                    match e.record() {
+                        Some(Record::Checkpointed(c)) => Some(serde_json::json!({
+                            "seq": e.header.seq,
+                            "time": e.header.time.to_string(),
+                            "size": c.size,
+                            "root": c.root.to_string(),
+                            "signer": c.signature.as_ref().map(|s| s.name.to_string()),
+                            "record": serde_json::to_value(Record::Checkpointed(c.clone())).ok(),
+                        })),
+                        _ => None,
+                    }
+                });
+                serde_json::json!({"ledger": p.id.to_string(), "checkpoint": latest})
+            })
+            .collect();
+        Value::Array(list)
+    }
+
+    /// The EPCIS event table of every entry read.
+    pub fn table(&mut self, index: &Index, created: Timestamp) -> Table {
+        self.captured.scan(&self.positions, &self.entries, self.own_party.as_ref());
+        build_table(&self.positions, &self.entries, index, created, &self.captured)
+    }
+}
+
+fn poll_one(
+    n: usize,
+    p: &mut Position,
+    index: &Arc<std::sync::RwLock<Index>>,
+    out: &mut Vec<Held>,
+) -> Result<u64, String> {
+    let reader = LedgerReader::open(&p.dir).map_err(|e| e.to_string())?;
+    let mut read = 0;
+    for seg in reader.segments_from(p.chain.anchor().next_seq).map_err(|e| e.to_string())? {
+        let seg = seg.map_err(|e| e.to_string())?;
+        let first = seg.header.start.next_seq;
+        let mut pos = match p.segment {
+            Some((f, pos)) if f == first => pos,
+            _ => 0,
+        };
+        let frames = seg.frames();
+        let indexed = index.read().map_or(0, |i| i.head(&p.id).map_or(0, |h| h.next_seq));
+        let mut index_from: Option<usize> = None;
+        let mut failure = None;
+        let walked = p.chain.walk(frames, &mut pos, |w| {
+            if w.step.header.seq >= indexed && index_from.is_none() {
+                index_from = Some(w.offset);
+            }
+            match w.step.header.to_header() {
+                Ok(header) => {
+                    let record = w.step.record_bytes.into();
+                    out.push(Held { ledger: n, header, hash: w.step.hash, record });
+                    read += 1;
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failure = Some(format!("entry {}: {e}", w.step.header.seq));
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        p.segment = Some((first, pos));
+        if let (Some(from), Some(label)) =
+            (index_from, seg.path.file_name().and_then(|f| f.to_str()))
+        {
+            let bytes = frames.get(from..pos).unwrap_or_default();
+            let mut index = index.write().map_err(|_| "the index lock is poisoned".to_owned())?;
+            index.ingest_segment(&p.id, label, bytes).map_err(|e| e.to_string())?;
+        }
+        walked.map_err(|e| format!("{} at byte {pos}: {e}", seg.path.display()))?;
+        if let Some(f) = failure {
+            return Err(f);
+        }
+    }
+    Ok(read)
+}
+
+/// A writer into a buffer the caller reads between writes.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn take(&self) -> Vec<u8> {
+        self.0.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default()
+    }
+}
+
+/// A document kept beside a ledger by an import (`attachments/DIGEST.jsonld`),
+/// read when its bytes still have the digest the ledger records.
+fn kept_document(dir: &Path, digest: &Digest) -> Option<Vec<u8>> {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(dir.join("attachments").join(format!("{digest}.jsonld"))).ok()?;
+    let actual: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    (actual == digest.0).then_some(bytes)
+}
+
+/// The event table: every entry's event as the EPCIS export writes it
+/// (two passes over the entries, as `export --format epcis`), except that
+/// an imported (captured) document whose original is kept beside the
+/// ledger stands for itself: its events as sent, with their own
+/// `eventID`s, in place of the entries its import wrote.
+fn build_table(
+    positions: &[Position],
+    entries: &[Held],
+    index: &Index,
+    created: Timestamp,
+    captured: &Captured,
+) -> Table {
+    let ids: Vec<LedgerId> = positions.iter().map(|p| p.id).collect();
+    let Some(first) = ids.first() else { return Table::default() };
+    let mut options = ExportOptions::new(*first, created);
+    options.corrections = Corrections::from_index(index);
+    let dirs: Vec<PathBuf> = positions.iter().map(|p| p.dir.clone()).collect();
+    let mut personal = crate::personal::ExportPersonal::new(&dirs, false);
+    // Each pass decodes the records again rather than holding them all.
+    let mut record = |e: &Held| {
+        e.record().map(|mut r| {
+            personal.apply(e.ledger, &mut r);
+            r
+        })
+    };
+    let mut plan = Plan::new(&options);
+    for e in entries {
+        if let (Some(r), Some(id)) = (record(e), ids.get(e.ledger)) {
+            plan.observe(id, &e.header, &e.hash, &r);
+        }
+    }
+    let buffer = Shared::default();
+    let mut table = Table::default();
+    let Ok(mut writer) = plan.writer(buffer.clone()) else { return table };
+    buffer.take();
+    // Per ledger: how many entries of the import of a captured document
+    // are still to come, and their actor and station.
+    let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let r = record(e);
+        let mut covered = false;
+        if let Some(doc) = captured.documents.get(&i) {
+            for (event, id) in &doc.events {
+                let mut row = Row::new(event.clone(), id.clone(), e.header.time);
+                row.prefixes = Some(Arc::clone(&doc.prefixes));
+                table.push(row);
+            }
+            importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
+            covered = true;
+        } else if let Some((left, by)) = importing.get_mut(&e.ledger) {
+            if *left > 0 && e.header.actor == by.actor && e.header.station == by.station {
+                *left -= 1;
+                covered = true;
+            } else {
+                importing.remove(&e.ledger);
+            }
+        }
+        let (Some(r), Some(id)) = (r, ids.get(e.ledger)) else { continue };
+        let written = writer.write(id, &e.header, &e.hash, &r);
+        let bytes = buffer.take();
+        if covered {
+            continue;
+        }
+        if let Ok(Written::Event(event_id)) = written {
+            let text = bytes.strip_prefix(b",").unwrap_or(&bytes);
+            if let Ok(mut event) = serde_json::from_slice::<Value>(text) {
+                if let Some(o) = event.as_object_mut() {
+                    o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+                }
+                table.push(Row::new(event, event_id, e.header.time));
+            }
+        }
+    }
+    table
+}
+
+type Prefixes = Arc<serde_json::Map<String, Value>>;
+
+/// A captured document: its events (each with its id), the prefixes of
+/// its context, and how many entries its import wrote (the attachment
+/// included).
+struct Document {
+    events: Vec<(Value, String)>,
+    prefixes: Prefixes,
+    written: usize,
+}
+
+/// The captured documents among the entries read, by the position of
+/// their attachment entry, found as the entries are read: what a document's
+/// import wrote depends only on the entries before it.
+#[derive(Default)]
+struct Captured {
+    documents: HashMap<usize, Document>,
+    /// How many entries were scanned.
+    scanned: usize,
+    /// Per ledger, the ids of the events of its documents so far, and what
+    /// its master data describes (`ImportOptions::recorded`, `described`).
+    recorded: Vec<BTreeSet<String>>,
+    described: Vec<BTreeSet<String>>,
+}
+
+impl Captured {
+    /// Scans the entries not scanned yet for `interchange` attachments
+    /// whose original is kept and still has its digest. How many entries
+    /// its import wrote is found by importing the original again as it was
+    /// imported then (with the event ids and master data the ledger held
+    /// before it); the table takes that many entries after the attachment,
+    /// as long as they have its actor and station.
+    fn scan(&mut self, positions: &[Position], entries: &[Held], own_party: Option<&PartyId>) {
+        for (i, e) in entries.iter().enumerate().skip(self.scanned) {
+            let Some(record) = e.record() else { continue };
+            let (Some(recorded), Some(described)) =
+                (self.recorded.get_mut(e.ledger), self.described.get_mut(e.ledger))
+            else {
+                continue;
+            };
+            described.extend(epcis::master_keys(&record));
+            let Record::Attached(a) = record else { continue };
+            if a.kind != DocumentKind::Interchange {
+                continue;
+            }
+            let Some(p) = positions.get(e.ledger) else { continue };
+            let Some(bytes) = kept_document(&p.dir, &a.digest) else { continue };
+            let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else { continue };
+            let Some(ids) = epcis::import::document_event_ids(&bytes) else { continue };
+            // The partner only fills fields in; it changes no count.
+            let Ok(code) = "EPCIS".parse() else { continue };
+            let mut options = ImportOptions::new(
+                PartyId::Internal(code),
+                e.header.actor.clone(),
+                e.header.station.clone(),
+                e.header.time,
+            );
+            options.own_party = own_party.cloned();
+            options.recorded = recorded.clone();
+            options.described = described.clone();
+            let written = epcis::import(&bytes, &options).map_or(1, |im| im.records.len());
+            let events = epcis::event_hash::document_events(&doc).unwrap_or_default();
+            let mut seen = BTreeSet::new();
+            let list: Vec<(Value, String)> = events
+                .iter()
+                .zip(&ids)
+                .filter(|(_, id)| !recorded.contains(*id) && seen.insert((*id).clone()))
+                .map(|(ev, id)| {
+                    let mut ev = ev.clone();
+                    if let Some(o) = ev.as_object_mut() {
+                        o.insert("eventID".into(), Value::String(id.clone()));
+                        o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+                    }
+                    (ev, id.clone())
+                })
+                .collect();
+            recorded.extend(ids);
+            let prefixes = Arc::new(super::events::prefixes_of(doc.get("@context")));
+            self.documents.insert(i, Document { events: list, prefixes, written });
+        }
+        self.scanned = entries.len();
+    }
+}

@@ -1,0 +1,464 @@
+//! `lotledger serve` as an EPCIS 2.0 REST repository: GS1's examples
+//! captured come back with their eventIDs, queries and pages give the
+//! events the export gives, captures without a valid token or with a bad
+//! document write nothing, and entries appended meanwhile show up.
+#![cfg(feature = "serve")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::std_instead_of_core
+)]
+
+mod cli_common;
+mod serve_common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use cli_common::run;
+use serve_common::*;
+
+fn init(dir: &Path) {
+    let (code, _, err) = run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+fn examples() -> Option<Vec<PathBuf>> {
+    let Ok(dir) = std::env::var("LOTLEDGER_EPCIS_EXAMPLES") else {
+        println!("skipped: LOTLEDGER_EPCIS_EXAMPLES is not set");
+        return None;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonld" || e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    Some(files)
+}
+
+fn without_record_time(e: &Value) -> Value {
+    let mut e = e.clone();
+    e.as_object_mut().unwrap().remove("recordTime");
+    e
+}
+
+/// `event` of `doc` alone in a query document with EPCIS 2.0's context and
+/// the prefixes of the document's context.
+fn alone(doc: &Value, event: &Value) -> Value {
+    let mut prefixes = serde_json::Map::new();
+    for part in doc["@context"].as_array().into_iter().flatten() {
+        if let Some(o) = part.as_object() {
+            prefixes.extend(o.clone());
+        }
+    }
+    serde_json::json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", prefixes],
+        "type": "EPCISQueryDocument", "schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z",
+        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": [event]}}}
+    })
+}
+
+#[test]
+fn gs1_examples_captured_come_back_with_their_event_ids() {
+    let Some(files) = examples() else { return };
+    let (tmp, ledger, server) = empty(&[]);
+    let tokens = tmp.path().join("tokens");
+    // Every event of every example, by id, as sent (the first one of an id),
+    // and whether it validates against the schema in a query document with
+    // EPCIS 2.0's context (the examples name an older context URL, and the
+    // events of the four `*_all_possible_fields` examples break the schema
+    // themselves, for example a sensor element's `type`).
+    let mut expected: Vec<(String, Value, bool)> = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let a = post(&server.url("/capture"), Some(ALICE), &bytes);
+        assert_eq!(a.status, 202, "{}: {}", file.display(), a.body);
+        assert_eq!(a.header("gs1-epcis-version"), Some("2.0.0"));
+        let job = get(&server.url(a.header("location").unwrap()), Some(ALICE)).json();
+        assert_eq!(job["success"], true, "{job}");
+        assert_eq!(job["running"], false, "{job}");
+        assert_eq!(job["capturedBy"], "alice");
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
+        let events = lotledger::interop::epcis::event_hash::document_events(&doc).unwrap();
+        let event_ids = lotledger::interop::epcis::import::document_event_ids(&bytes).unwrap();
+        for (e, id) in events.iter().zip(event_ids) {
+            if !expected.iter().any(|(x, _, _)| *x == id) {
+                let mut e = e.clone();
+                e["eventID"] = Value::String(id.clone());
+                let valid = schema_errors(&alone(&doc, &e)).is_empty();
+                if !valid {
+                    println!("{}: event {id} breaks the schema itself", file.display());
+                }
+                expected.push((id, e, valid));
+            }
+        }
+    }
+    assert!(expected.len() >= 10, "{}", expected.len());
+    let check = |server: &Server| {
+        for (id, event, valid) in &expected {
+            let a = get(&server.url(&format!("/events/{}", enc(id))), None);
+            assert_eq!(a.status, 200, "{id}: {}", a.body);
+            let doc = a.json();
+            if *valid {
+                validate(&doc);
+            }
+            let list = doc.pointer("/epcisBody/queryResults/resultsBody/eventList").unwrap();
+            assert_eq!(list.as_array().unwrap().len(), 1);
+            assert_eq!(list[0]["eventID"].as_str(), Some(id.as_str()));
+            assert_eq!(without_record_time(&list[0]), *event, "{id}");
+        }
+        // All of them, and nothing else: the entries the imports wrote are
+        // not served a second time as events of their own.
+        let valid: Vec<String> =
+            expected.iter().filter(|(_, _, v)| *v).map(|(id, _, _)| id.clone()).collect();
+        assert!(valid.len() >= 8, "{valid:?}");
+        let list = valid.iter().map(|id| enc(id)).collect::<Vec<_>>().join(",");
+        let (events, _) = all_pages(server, &format!("/events?EQ_eventID={list}&perPage=1000"));
+        assert_eq!(ids(&events), valid);
+        let (events, pages) = pages_unchecked(server, "/events?perPage=3");
+        let got = ids(&events);
+        let want: Vec<String> = expected.iter().map(|(id, _, _)| id.clone()).collect();
+        assert_eq!(got, want);
+        assert_eq!(pages, want.len().div_ceil(3));
+    };
+    check(&server);
+    // The same document again is refused whole.
+    let before = segments(&ledger);
+    let a = post(&server.url("/capture"), Some(ALICE), &std::fs::read(&files[0]).unwrap());
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.json()["type"], "epcisException:ValidationException");
+    assert!(a.json()["detail"].as_str().unwrap().contains("imported before"), "{}", a.body);
+    assert_eq!(segments(&ledger), before);
+    drop(server);
+    // A new server finds the captured documents in the ledger.
+    let server = Server::start(&[ledger.to_str().unwrap(), "--tokens", tokens.to_str().unwrap()]);
+    check(&server);
+    // And the ledger verifies.
+    let (code, out, err) = run(&["verify", ledger.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+const SMALL: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+ "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z",
+ "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z",
+   "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving",
+   "epcList": ["https://id.gs1.org/01/09506000134352/21/S1"]}]}}"#;
+
+/// A new, empty ledger and a server of it with the test tokens and `extra` options.
+fn empty(extra: &[&str]) -> (tempfile::TempDir, PathBuf, Server) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("ledger");
+    init(&ledger);
+    let tokens = tokens_file(tmp.path());
+    let mut args = vec![ledger.to_str().unwrap(), "--tokens", tokens.to_str().unwrap()];
+    args.extend(extra);
+    let server = Server::start(&args);
+    (tmp, ledger, server)
+}
+
+#[test]
+fn captures_without_a_valid_token_or_with_a_bad_document_write_nothing() {
+    let (_tmp, ledger, server) = empty(&["--max-body", "2000"]);
+    let before = segments(&ledger);
+    let a = post(&server.url("/capture"), None, SMALL.as_bytes());
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.header("content-type"), Some("application/problem+json"));
+    assert_eq!(a.json()["type"], "epcisException:SecurityException");
+    assert_eq!(a.header("www-authenticate"), Some("Bearer"));
+    let a = post(&server.url("/capture"), Some("alice-token-0123456789abcdeX"), SMALL.as_bytes());
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(a.json()["type"], "epcisException:SecurityException");
+    let a = post(&server.url("/events"), None, SMALL.as_bytes());
+    assert_eq!(a.status, 401, "{}", a.body);
+    // Malformed: not JSON, not a document, an invalid event.
+    for bad in [
+        "{\"type\": \"EPCISDocument\", ",
+        "{\"type\": \"Nothing\"}",
+        &SMALL.replace("OBSERVE", "CREATE"),
+    ] {
+        let a = post(&server.url("/capture"), Some(ALICE), bad.as_bytes());
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:ValidationException");
+        assert!(!a.body.contains("panicked"), "{}", a.body);
+    }
+    let a = post(
+        &server.url("/capture"),
+        Some(ALICE),
+        &SMALL.replace("OBSERVE", "CREATE").into_bytes(),
+    );
+    assert!(a.json()["detail"].as_str().unwrap().contains("action"), "{}", a.body);
+    // Oversized.
+    let big = SMALL.replace(
+        "\"type\": \"EPCISDocument\"",
+        &format!("\"type\": \"EPCISDocument\", \"x\": \"{}\"", "y".repeat(3000)),
+    );
+    let a = post(&server.url("/capture"), Some(ALICE), big.as_bytes());
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.json()["type"], "epcisException:CaptureLimitExceededException");
+    assert_eq!(a.header("gs1-epcis-capture-file-size-limit"), Some("2000"));
+    assert_eq!(segments(&ledger), before, "a refused capture wrote to the ledger");
+    assert!(
+        !ledger.join("attachments").exists()
+            || std::fs::read_dir(ledger.join("attachments")).unwrap().next().is_none()
+    );
+    assert_eq!(get(&server.url("/capture"), Some(ALICE)).json(), serde_json::json!([]));
+    // The good one, as a single event through POST /events.
+    let doc: Value = serde_json::from_str(SMALL).unwrap();
+    let event = doc.pointer("/epcisBody/eventList/0").unwrap().to_string();
+    let a = post(&server.url("/events"), Some(ALICE), event.as_bytes());
+    assert_eq!(a.status, 202, "{}", a.body);
+    assert_ne!(segments(&ledger), before);
+    let (events, _) = all_pages(&server, "/events?EQ_bizStep=receiving");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["epcList"][0], "https://id.gs1.org/01/09506000134352/21/S1");
+}
+
+#[test]
+fn reads_need_a_token_with_read_token() {
+    let (_tmp, _ledger, server) = empty(&["--read-token"]);
+    let a = get(&server.url("/events"), None);
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.json()["type"], "epcisException:SecurityException");
+    assert_eq!(get(&server.url("/events"), Some("wrong-token-0123456789")).status, 403);
+    assert_eq!(get(&server.url("/events"), Some(ALICE)).status, 200);
+    // Every read, not only GET: a HEAD, the browser view and the own API too.
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    assert_eq!(agent.head(&server.url("/events")).call().unwrap().status().as_u16(), 401);
+    assert_eq!(get(&server.url("/"), None).status, 401);
+    assert_eq!(get(&server.url("/api/verify"), None).status, 401);
+    assert_eq!(get(&server.url("/api/verify"), Some(ALICE)).status, 200);
+}
+
+/// A demo ledger and its `export --format epcis` events.
+fn demo(dir: &Path) -> Vec<Value> {
+    let (code, _, err) = run(&["demo", "--out", dir.to_str().unwrap(), "--events", "3000"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&["export", dir.to_str().unwrap(), "--format", "epcis"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    doc["epcisBody"]["eventList"].as_array().unwrap().clone()
+}
+
+fn strings(e: &Value, key: &str) -> Vec<String> {
+    e.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn classes(e: &Value) -> Vec<String> {
+    ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
+        .iter()
+        .flat_map(|k| {
+            e.get(*k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|q| q["epcClass"].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+fn time(e: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(e["eventTime"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn queries_and_pages_give_the_events_the_export_gives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("demo");
+    let export = demo(&ledger);
+    assert!(export.len() > 1000);
+    let server = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    // Everything, in ledger order, page by page.
+    let (events, pages) = all_pages(&server, "/events?perPage=500");
+    assert_eq!(ids(&events), ids(&export));
+    assert_eq!(pages, export.len().div_ceil(500));
+    for (got, want) in events.iter().zip(&export) {
+        assert_eq!(without_record_time(got), *want);
+        assert!(got["recordTime"].is_string());
+    }
+    // Values to filter on, taken from the export.
+    let shipped = export.iter().find(|e| e["bizStep"] == "shipping").unwrap();
+    let class = classes(shipped)[0].clone();
+    let po = export
+        .iter()
+        .flat_map(|e| e["bizTransactionList"].as_array().into_iter().flatten())
+        .find(|b| b["type"] == "po")
+        .map(|b| b["bizTransaction"].as_str().unwrap().to_owned())
+        .unwrap();
+    let read_point = export.iter().find_map(|e| e["readPoint"]["id"].as_str()).unwrap().to_owned();
+    let epc = export.iter().find_map(|e| strings(e, "epcList").first().cloned()).unwrap();
+    let (from, until) = (time(&export[export.len() / 4]), time(&export[export.len() / 2]));
+    type Pick = Box<dyn Fn(&Value) -> bool>;
+    let class2 = class.clone();
+    let po2 = po.clone();
+    let rp2 = read_point.clone();
+    let epc2 = epc.clone();
+    let cases: Vec<(String, Pick)> = vec![
+        (
+            "eventType=TransformationEvent".into(),
+            Box::new(|e: &Value| e["type"] == "TransformationEvent"),
+        ),
+        (
+            "eventType=AggregationEvent,TransformationEvent".into(),
+            Box::new(|e: &Value| {
+                e["type"] == "AggregationEvent" || e["type"] == "TransformationEvent"
+            }),
+        ),
+        ("EQ_bizStep=shipping".into(), Box::new(|e: &Value| e["bizStep"] == "shipping")),
+        (
+            "EQ_bizStep=https%3A%2F%2Fref.gs1.org%2Fcbv%2FBizStep-receiving".into(),
+            Box::new(|e: &Value| e["bizStep"] == "receiving"),
+        ),
+        (
+            "EQ_disposition=in_progress".into(),
+            Box::new(|e: &Value| e["disposition"] == "in_progress"),
+        ),
+        ("EQ_action=ADD".into(), Box::new(|e: &Value| e["action"] == "ADD")),
+        (
+            format!(
+                "GE_eventTime={}&LT_eventTime={}",
+                enc(&from.to_rfc3339()),
+                enc(&until.to_rfc3339())
+            ),
+            Box::new(move |e: &Value| time(e) >= from && time(e) < until),
+        ),
+        (
+            format!("MATCH_epcClass={}", enc(&class)),
+            Box::new(move |e: &Value| classes(e).contains(&class2)),
+        ),
+        (
+            format!("EQ_bizTransaction_po={}", enc(&po)),
+            Box::new(move |e: &Value| {
+                e["bizTransactionList"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|b| b["type"] == "po" && b["bizTransaction"] == po2.as_str())
+            }),
+        ),
+        (
+            format!("EQ_readPoint={}", enc(&read_point)),
+            Box::new(move |e: &Value| e["readPoint"]["id"] == rp2.as_str()),
+        ),
+        (
+            format!("MATCH_anyEPC={}", enc(&epc)),
+            Box::new(move |e: &Value| {
+                ["epcList", "childEPCs", "inputEPCList", "outputEPCList"]
+                    .iter()
+                    .any(|k| strings(e, k).contains(&epc2))
+                    || e["parentID"] == epc2.as_str()
+            }),
+        ),
+        (
+            "EQ_bizStep=shipping&EQ_action=OBSERVE&eventType=ObjectEvent".into(),
+            Box::new(|e: &Value| {
+                e["bizStep"] == "shipping" && e["action"] == "OBSERVE" && e["type"] == "ObjectEvent"
+            }),
+        ),
+    ];
+    for (query, pick) in &cases {
+        let want: Vec<&Value> = export.iter().filter(|e| pick(e)).collect();
+        assert!(!want.is_empty(), "{query}: the demo has no such event");
+        let (got, pages) = all_pages(&server, &format!("/events?{query}&perPage=7"));
+        assert_eq!(
+            ids(&got),
+            want.iter().map(|e| e["eventID"].as_str().unwrap().to_owned()).collect::<Vec<_>>(),
+            "{query}"
+        );
+        assert_eq!(pages, want.len().div_ceil(7).max(1), "{query}");
+    }
+    // Discovery: the distinct values, and one value's events.
+    let steps = get(&server.url("/bizSteps"), None).json();
+    let want: BTreeSet<&str> = export.iter().filter_map(|e| e["bizStep"].as_str()).collect();
+    let got: BTreeSet<&str> =
+        steps["member"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(got, want);
+    let (shipping, _) = all_pages(&server, "/bizSteps/shipping/events?perPage=100");
+    assert_eq!(shipping.len(), export.iter().filter(|e| e["bizStep"] == "shipping").count());
+    // Bad parameters are problems, not empty answers.
+    for bad in [
+        "EQ_action=CREATE",
+        "GE_eventTime=yesterday",
+        "perPage=0",
+        "nextPageToken=zz",
+        "unknown=1",
+        "eventType=Thing",
+    ] {
+        let a = get(&server.url(&format!("/events?{bad}")), None);
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:QueryParameterException", "{bad}");
+    }
+    // A token of one query does not page another.
+    let first = get(&server.url("/events?EQ_bizStep=shipping&perPage=2"), None);
+    let link = first.header("link").unwrap();
+    let token = link.split("nextPageToken=").nth(1).unwrap().split('>').next().unwrap();
+    let a = get(
+        &server.url(&format!("/events?EQ_bizStep=receiving&perPage=2&nextPageToken={token}")),
+        None,
+    );
+    assert_eq!(a.status, 400, "{}", a.body);
+    let a = get(&server.url("/events/urn%3Auuid%3Anone"), None);
+    assert_eq!(a.status, 404);
+    assert_eq!(a.json()["type"], "epcisException:NoSuchResourceException");
+    let a = agent_options(&server.url("/events"));
+    assert_eq!(a.0, 204);
+    assert!(a.1.contains("POST"), "{}", a.1);
+}
+
+fn agent_options(url: &str) -> (u16, String) {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let r = agent.options(url).call().unwrap();
+    (
+        r.status().as_u16(),
+        r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn an_entry_appended_meanwhile_shows_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("demo");
+    let export = demo(&ledger);
+    let server = Server::start(&[ledger.to_str().unwrap()]);
+    let line = r#"{"time": "2026-03-01T10:00:00.000Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"gtin": "09506000134680"}, "lot": "B260001"}, "quantity": "7 H87", "customer": {"internal": "C10140"}, "ship_to": {"internal": "C10140-3"}, "order": "SO-SERVE-TEST"}}}"#;
+    let (code, out, err) =
+        cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{line}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    let query =
+        format!("/events?EQ_bizTransaction_po={}", enc("urn:lotledger:order:SO-SERVE-TEST"));
+    let events = eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, &query);
+        (!events.is_empty()).then_some(events)
+    });
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["quantityList"][0]["quantity"], 7);
+    assert_eq!(events[0]["bizStep"], "shipping");
+    let (all, _) = all_pages(&server, "/events?perPage=1000");
+    assert_eq!(all.len(), export.len() + 1);
+    assert_eq!(ids(&all[..export.len()]), ids(&export));
+}
+
+#[test]
+fn the_rate_limit_answers_429_then_serves_again() {
+    let (_tmp, _ledger, server) = empty(&["--rate", "5"]);
+    let answers: Vec<Answer> = (0..30).map(|_| get(&server.url("/eventTypes"), None)).collect();
+    let limited: Vec<&Answer> = answers.iter().filter(|a| a.status == 429).collect();
+    assert!(!limited.is_empty(), "30 requests at once passed a limit of 5 a second");
+    assert!(answers.iter().all(|a| a.status == 200 || a.status == 429));
+    assert_eq!(limited[0].json()["type"], "epcisException:ImplementationException");
+    assert_eq!(limited[0].header("retry-after"), Some("1"));
+    // A token comes back every 0.2 s: after 1.5 s a request passes.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(get(&server.url("/eventTypes"), None).status, 200);
+}
