@@ -21,7 +21,9 @@ use lotledger::entry::Stamp;
 use lotledger::frame::MAX_FRAME_LEN;
 use lotledger::index::Index;
 use lotledger::interop::epcis::export::Entry;
-use lotledger::interop::epcis::{ExportOptions, document_hashes, export, ledger_entries};
+use lotledger::interop::epcis::{
+    ExportOptions, Plan, Written, document_hashes, export, ledger_entries,
+};
 use lotledger::interop::scope::{Corrections, Scope};
 use lotledger::model::*;
 
@@ -626,6 +628,60 @@ fn commissioning_and_aggregation_by_hand() {
     reordered["epcList"] = serde_json::Value::Array(sorted);
     assert_eq!(canon.event_hash(&reordered).unwrap(), events[2]["eventID"].as_str().unwrap());
     validate(&ex.document);
+}
+
+/// A streaming export fed in batches and drafted on several threads writes
+/// the same document, byte for byte, and says the same of every entry, as
+/// one fed entry by entry on one thread: batches of every size (one entry,
+/// fewer than a thread's share, many), on one to three threads.
+#[test]
+fn batched_export_on_threads_writes_the_same_document() {
+    let (id, bytes) = demo::ledger(2_500);
+    let mut index = Index::new();
+    index.ingest_bytes(&id, &bytes).unwrap();
+    let mut options = ExportOptions::new(id, Timestamp(1_780_000_000_000));
+    options.corrections = Corrections::from_index(&index);
+    assert!(options.corrections.voided() > 0, "the demo ledger has corrections in force");
+    let verified = Verifier::new(&bytes, Anchor::genesis(&id)).collect::<Result<Vec<_>, _>>();
+    let entries = ledger_entries(verified.unwrap()).unwrap();
+
+    let mut plan = Plan::new(&options).with_threads(1);
+    for (header, hash, record) in &entries {
+        plan.observe(&id, header, hash, record);
+    }
+    let mut writer = plan.writer(Vec::new()).unwrap();
+    let mut one_by_one = Vec::new();
+    for (header, hash, record) in &entries {
+        one_by_one.push(writer.write(&id, header, hash, record).unwrap());
+    }
+    let expected = writer.finish().unwrap();
+    let events = one_by_one.iter().filter(|w| matches!(w, Written::Event(_))).count();
+    assert!(events > 2_000, "{events}");
+
+    let batch: Vec<_> = entries.iter().map(|(h, d, r)| (&id, h, d, r)).collect();
+    for threads in 1..=3 {
+        for size in [1, 20, 97, 1_000] {
+            let mut plan = Plan::new(&options).with_threads(threads);
+            batch.chunks(size).for_each(|run| plan.observe_batch(run));
+            let mut writer = plan.writer(Vec::new()).unwrap();
+            assert_eq!(writer.threads(), threads);
+            let mut written = Vec::new();
+            for run in batch.chunks(size) {
+                written.extend(writer.write_batch(run).unwrap());
+            }
+            assert_eq!(writer.events(), events as u64);
+            let document = writer.finish().unwrap();
+            assert!(document == expected, "{threads} threads, batches of {size}");
+            assert_eq!(written, one_by_one, "{threads} threads, batches of {size}");
+        }
+    }
+    // And the ids are the reference hashes of the events as written.
+    let document: serde_json::Value = serde_json::from_slice(&expected).unwrap();
+    let ids: Vec<String> = one_by_one
+        .into_iter()
+        .filter_map(|w| if let Written::Event(id) = w { Some(id) } else { None })
+        .collect();
+    assert_eq!(document_hashes(&document).unwrap(), ids);
 }
 
 /// The export writes and hashes unit URIs without canonicalising each one

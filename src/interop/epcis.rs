@@ -55,7 +55,7 @@ pub mod uri;
 
 pub use event_hash::{Canonicalizer, HashError, document_hashes};
 pub use export::{
-    EventWriter, Export, ExportOptions, Plan, Skipped, Written, export, ledger_entries,
+    BatchEntry, EventWriter, Export, ExportOptions, Plan, Skipped, Written, export, ledger_entries,
 };
 pub use import::{
     Duplicate, EventProblem, EventRef, IdMismatch, Import, ImportError, ImportErrorKind,

@@ -91,10 +91,10 @@ fn prepare(dirs: &[PathBuf], sel: &Selection) -> Result<Prepared, CliError> {
 }
 
 /// Entries handed from the reading thread to the exporting one at a time.
-const BATCH: usize = 256;
+const BATCH: usize = 2048;
 /// Batches in flight between the two threads: what bounds the memory the
 /// pipeline adds (a few thousand decoded entries).
-const IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 2;
 
 /// One entry read: the index of its ledger in `dirs`, the ledger's id, the
 /// header, the hash and the record (`None` when it does not decode).
@@ -103,15 +103,27 @@ type Read = (usize, LedgerId, Header, Digest, Option<Record>);
 /// Reads every entry of every ledger in `dirs` (each up to its indexed
 /// head), in order, and gives `each` the decoded ones; returns how many
 /// records could not be decoded (a kind written by a newer version).
-///
-/// Reading, checking and decoding run on a thread of their own, ahead of
-/// `each` by at most [`IN_FLIGHT`] batches of [`BATCH`] entries, so an
-/// export's own work overlaps the ledger's reading on a second core.
 fn for_each_entry(
     dirs: &[PathBuf],
     heads: &[u64],
     personal: &mut crate::personal::ExportPersonal,
     mut each: impl FnMut(&LedgerId, &Header, &Digest, &Record) -> io::Result<()>,
+) -> Result<u64, CliError> {
+    for_each_batch(dirs, heads, personal, |batch| {
+        batch.iter().try_for_each(|&(id, header, hash, record)| each(id, header, hash, record))
+    })
+}
+
+/// [`for_each_entry`] a batch of up to [`BATCH`] decoded entries at a time.
+///
+/// Reading, checking and decoding run on a thread of their own, ahead of
+/// `each` by at most [`IN_FLIGHT`] batches, so an export's own work
+/// overlaps the ledger's reading on a second core.
+fn for_each_batch(
+    dirs: &[PathBuf],
+    heads: &[u64],
+    personal: &mut crate::personal::ExportPersonal,
+    mut each: impl FnMut(&[epcis::BatchEntry<'_>]) -> io::Result<()>,
 ) -> Result<u64, CliError> {
     personal.reset();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(IN_FLIGHT);
@@ -122,18 +134,20 @@ fn for_each_entry(
         for mut batch in &rx {
             // Used in place: a record is a few kilobytes, and moving each
             // one out of its batch was a tenth of an EPCIS export's time.
-            for (n, id, header, hash, record) in &mut batch {
-                let Some(record) = record else {
-                    undecoded += 1;
-                    continue;
-                };
-                personal.apply(*n, record);
-                if let Err(e) = each(id, header, hash, record) {
-                    consumed = Err(e.into());
-                    break;
+            for (n, _, _, _, record) in &mut batch {
+                match record {
+                    Some(record) => personal.apply(*n, record),
+                    None => undecoded += 1,
                 }
             }
-            if consumed.is_err() {
+            let entries: Vec<epcis::BatchEntry<'_>> = batch
+                .iter()
+                .filter_map(|(_, id, header, hash, record)| {
+                    record.as_ref().map(|r| (id, header, hash, r))
+                })
+                .collect();
+            if let Err(e) = each(&entries) {
+                consumed = Err(e.into());
                 break;
             }
         }
@@ -209,9 +223,9 @@ pub fn export_epcis(
     let mut done = 0u64;
     let mut personal = crate::personal::ExportPersonal::new(dirs, sel.with_personal_data);
     let mut plan = epcis::Plan::new(&options);
-    for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
-        plan.observe(id, header, hash, record);
-        done += 1;
+    for_each_batch(dirs, &prepared.heads, &mut personal, |batch| {
+        plan.observe_batch(batch);
+        done += batch.len() as u64;
         progress(done, total);
         Ok(())
     })?;
@@ -219,17 +233,18 @@ pub fn export_epcis(
     // Per kind: how many were skipped, and the first one's sequence number and reason.
     let mut skipped: std::collections::BTreeMap<u32, (u64, u64, &'static str, &'static str)> =
         std::collections::BTreeMap::new();
-    let undecoded =
-        for_each_entry(dirs, &prepared.heads, &mut personal, |id, header, hash, record| {
-            if let epcis::Written::Skipped(s) = writer.write(id, header, hash, record)? {
+    let undecoded = for_each_batch(dirs, &prepared.heads, &mut personal, |batch| {
+        for written in writer.write_batch(batch)? {
+            if let epcis::Written::Skipped(s) = written {
                 let e =
                     skipped.entry(s.kind.number()).or_insert((0, s.seq, s.kind.name(), s.reason));
                 e.0 += 1;
             }
-            done += 1;
-            progress(done, total);
-            Ok(())
-        })?;
+        }
+        done += batch.len() as u64;
+        progress(done, total);
+        Ok(())
+    })?;
     writer.finish()?;
     personal.note("EPCIS");
     if !skipped.is_empty() {

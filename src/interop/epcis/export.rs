@@ -204,6 +204,8 @@ pub struct Plan<'o> {
     /// The latest master data of each identity: by vocabulary type and
     /// element id, its attributes.
     master: BTreeMap<MasterKey, Vec<(String, String)>>,
+    /// One unit per thread [`Self::observe_batch`] drafts on.
+    threads: Vec<()>,
 }
 
 impl<'o> Plan<'o> {
@@ -221,33 +223,74 @@ impl<'o> Plan<'o> {
             wanted: options.corrections.replacements().collect(),
             replacements: Vec::new(),
             master: BTreeMap::new(),
+            threads: std::vec![(); parallelism()],
         }
     }
 
     /// Reads one entry of `ledger`. Call it for every entry, in ledger order.
     pub fn observe(&mut self, ledger: &LedgerId, header: &Header, hash: &Digest, record: &Record) {
-        if !self.selector.select(ledger, header.seq, header.time, record) {
-            return;
-        }
-        if let Some((key, attributes)) = self.x.master(record) {
-            let voided =
-                self.x.o.corrections.voided_by(ledger, header.seq).is_some_and(|v| !v.is_empty());
-            if !voided {
-                self.master.insert(key, attributes);
+        self.observe_batch(&[(ledger, header, hash, record)]);
+    }
+
+    /// [`Self::observe`] for a run of entries, in ledger order: their
+    /// events are drafted on up to as many threads as the machine runs at
+    /// once, the same terms learnt as one by one.
+    pub fn observe_batch(&mut self, entries: &[BatchEntry<'_>]) {
+        let mut todo = Vec::with_capacity(entries.len());
+        for &(ledger, header, hash, record) in entries {
+            if !self.selector.select(ledger, header.seq, header.time, record) {
+                continue;
             }
-            return;
+            if let Some((key, attributes)) = self.x.master(record) {
+                let voided = self
+                    .x
+                    .o
+                    .corrections
+                    .voided_by(ledger, header.seq)
+                    .is_some_and(|v| !v.is_empty());
+                if !voided {
+                    self.master.insert(key, attributes);
+                }
+            } else if self.wanted.remove(&(*ledger, header.seq)) {
+                let none = BTreeMap::new();
+                if let Ok(event) = self.x.draft(ledger, header, hash, record, &none, true) {
+                    self.learn(event.words());
+                    self.replacements.push(((*ledger, header.seq), event));
+                }
+            } else {
+                todo.push((ledger, header, hash, record));
+            }
         }
-        let wanted = self.wanted.remove(&(*ledger, header.seq));
-        let Ok(event) = self.x.draft(ledger, header, hash, record, &BTreeMap::new(), wanted) else {
-            return;
-        };
-        for (prefix, word) in event.words() {
+        let x = &self.x;
+        let found = in_chunks(&mut self.threads, &todo, |_, run| {
+            let none = BTreeMap::new();
+            let mut words = BTreeSet::new();
+            for &(ledger, header, hash, record) in run {
+                if let Ok(event) = x.draft(ledger, header, hash, record, &none, false) {
+                    words.extend(event.words());
+                }
+            }
+            words
+        });
+        for words in found {
+            self.learn(words);
+        }
+    }
+
+    /// Drafts on `n` threads (at least one) from now on, and the writer
+    /// renders on as many.
+    #[must_use]
+    pub fn with_threads(mut self, n: usize) -> Self {
+        self.threads = std::vec![(); n.max(1)];
+        self
+    }
+
+    /// Adds the vocabulary words an event uses to the document's terms.
+    fn learn(&mut self, words: impl IntoIterator<Item = (&'static str, &'static str)>) {
+        for (prefix, word) in words {
             if self.words.insert((prefix, word)) {
                 self.canon.add_vocabulary(word, prefix);
             }
-        }
-        if wanted {
-            self.replacements.push(((*ledger, header.seq), event));
         }
     }
 
@@ -269,39 +312,172 @@ impl<'o> Plan<'o> {
         serde_json::to_writer(&mut out, &o.created.to_string())?;
         write_master(&mut out, &self.master)?;
         out.write_all(b",\"epcisBody\":{\"eventList\":[")?;
-        Ok(EventWriter {
+        let threads = self.threads.len();
+        let worker = Worker { canon: self.canon, prehash };
+        let writer = EventWriter {
             x: self.x,
             selector: Selector::new(&o.scope, &o.corrections),
-            canon: self.canon,
-            words: self.words,
-            replacement_ids: ids,
+            shared: Shared { words: self.words, replacement_ids: ids },
+            workers: std::vec![worker],
             out,
-            prehash,
-            json: Vec::with_capacity(4096),
             events: 0,
-        })
+        };
+        Ok(writer.with_threads(threads))
     }
 }
 
 /// The second pass of a streaming export ([`Plan::writer`]): each entry's
 /// event is written as soon as it is read, so memory stays the same
 /// whatever the ledger's size.
+///
+/// [`EventWriter::write`] writes one entry on the calling thread;
+/// [`EventWriter::write_batch`] writes a run of entries, drafting, hashing
+/// and rendering their events on up to [`EventWriter::threads`] threads at
+/// once (each with its own copy of the canonicaliser and buffers), and
+/// writes them in the order given: the document is the same bytes either
+/// way.
 #[derive(Debug)]
 pub struct EventWriter<'o, W> {
     x: Exporter<'o>,
     selector: Selector<'o>,
-    canon: Canonicalizer,
-    /// The vocabulary words the plan met: the terms `canon` knows.
-    words: BTreeSet<(&'static str, &'static str)>,
-    replacement_ids: BTreeMap<(LedgerId, u64), String>,
+    /// What every thread reads: the terms and replacement ids of the plan.
+    shared: Shared,
+    /// One per thread that renders events.
+    workers: Vec<Worker>,
     out: W,
-    /// The pre-hash string and the JSON of the event being written, reused.
-    prehash: String,
-    json: Vec<u8>,
     events: u64,
 }
 
+/// What the [`Plan`] learnt, read by every rendering thread.
+#[derive(Debug)]
+struct Shared {
+    /// The vocabulary words the plan met: the terms each worker's
+    /// canonicaliser knows.
+    words: BTreeSet<(&'static str, &'static str)>,
+    replacement_ids: BTreeMap<(LedgerId, u64), String>,
+}
+
+/// A rendering thread's own state: the plan's canonicaliser (with a memo of
+/// its own) and the pre-hash string being built.
+#[derive(Debug)]
+struct Worker {
+    canon: Canonicalizer,
+    prehash: String,
+}
+
+/// One entry given to [`EventWriter::write_batch`]: its ledger, header,
+/// hash and record.
+pub type BatchEntry<'a> = (&'a LedgerId, &'a Header, &'a Digest, &'a Record);
+
+/// Below this many entries, a batch is worked on one thread: starting a
+/// thread costs more than it saves.
+const PER_THREAD: usize = 32;
+
+/// The entries a thread claims at a time in [`in_chunks`]: few enough that
+/// a chunk with an event of a hundred thousand serial numbers does not hold
+/// the other threads up, enough that claiming costs nothing.
+const CHUNK: usize = 8;
+
+/// How many threads an export drafts and renders on: as many as the
+/// machine runs at once, at most 8.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Cuts `items` into chunks of [`CHUNK`] and has up to one thread per state
+/// of `states` (the first this one; one thread per [`PER_THREAD`] items at
+/// most) claim them in turn, each giving its chunks with its state to `f`;
+/// the results, in the order of the chunks. Threads claim the next chunk
+/// when done with one, so a costly entry does not leave the others idle.
+/// A panic on a thread is resumed here.
+fn in_chunks<S: Send, I: Sync, R: Send>(
+    states: &mut [S],
+    items: &[I],
+    f: impl Fn(&mut S, &[I]) -> R + Sync,
+) -> Vec<R> {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    let chunks: Vec<&[I]> = items.chunks(CHUNK).collect();
+    let threads = states.len().min(items.len() / PER_THREAD).max(1);
+    let next = AtomicUsize::new(0);
+    let work = |state: &mut S| {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else {
+                return done;
+            };
+            done.push((i, f(state, chunk)));
+        }
+    };
+    let work = &work;
+    let mut states = states.iter_mut().take(threads);
+    let here = states.next();
+    let mut all = std::thread::scope(|scope| {
+        let spawned: Vec<_> = states.map(|state| scope.spawn(move || work(state))).collect();
+        let mut all = here.map(work).unwrap_or_default();
+        for handle in spawned {
+            match handle.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    all.sort_unstable_by_key(|&(i, _)| i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+impl Worker {
+    /// Drafts, hashes and renders the event of a selected, non-master-data
+    /// entry, appending its JSON (after `,\n`) to `json`.
+    fn render(
+        &mut self,
+        x: &Exporter<'_>,
+        shared: &Shared,
+        (ledger, header, hash, record): BatchEntry<'_>,
+        json: &mut Vec<u8>,
+    ) -> io::Result<Written> {
+        let event = match x.draft(ledger, header, hash, record, &shared.replacement_ids, true) {
+            Ok(event) => event,
+            Err(reason) => {
+                return Ok(Written::Skipped(Skipped {
+                    seq: header.seq,
+                    kind: record.kind(),
+                    reason,
+                }));
+            }
+        };
+        let id = if event.words().all(|w| shared.words.contains(&w)) {
+            event.hash(&self.canon, &mut self.prehash)
+        } else {
+            // An entry the plan did not see: its own terms count too, as
+            // for any event hashed outside its document.
+            let mut canon = self.canon.clone();
+            for (prefix, word) in event.words() {
+                canon.add_vocabulary(word, prefix);
+            }
+            event.hash(&canon, &mut self.prehash)
+        };
+        json.extend_from_slice(b",\n");
+        event.write_json(json, &id)?;
+        Ok(Written::Event(id))
+    }
+}
+
 impl<W: Write> EventWriter<'_, W> {
+    /// What becomes of an entry before any event is drafted: `None` when it
+    /// is selected and has an event to render.
+    fn triage(&mut self, ledger: &LedgerId, header: &Header, record: &Record) -> Option<Written> {
+        if !self.selector.select(ledger, header.seq, header.time, record) {
+            return Some(Written::NotSelected);
+        }
+        matches!(
+            record,
+            Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
+        )
+        .then_some(Written::MasterData)
+    }
+
     /// Writes the event of one entry of `ledger`, if it is selected. Give
     /// it the same entries, in the same order, as the [`Plan`].
     ///
@@ -314,42 +490,71 @@ impl<W: Write> EventWriter<'_, W> {
         hash: &Digest,
         record: &Record,
     ) -> io::Result<Written> {
-        if !self.selector.select(ledger, header.seq, header.time, record) {
-            return Ok(Written::NotSelected);
-        }
-        if matches!(
-            record,
-            Record::PartyDescribed(_) | Record::LocationDescribed(_) | Record::ProductDescribed(_)
-        ) {
-            return Ok(Written::MasterData);
-        }
-        let event = match self.x.draft(ledger, header, hash, record, &self.replacement_ids, true) {
-            Ok(event) => event,
-            Err(reason) => {
-                return Ok(Written::Skipped(Skipped {
-                    seq: header.seq,
-                    kind: record.kind(),
-                    reason,
-                }));
+        let written = self.write_batch(&[(ledger, header, hash, record)])?;
+        Ok(written.into_iter().next().unwrap_or(Written::NotSelected))
+    }
+
+    /// Writes the events of a run of entries, in order, as [`Self::write`]
+    /// would one by one, rendering them on up to [`Self::threads`] threads;
+    /// what became of each entry, in the same order.
+    ///
+    /// # Errors
+    /// The I/O error of the output (events rendered before it may be
+    /// written or not).
+    pub fn write_batch(&mut self, entries: &[BatchEntry<'_>]) -> io::Result<Vec<Written>> {
+        let mut written: Vec<Option<Written>> = entries
+            .iter()
+            .map(|&(ledger, header, _, record)| self.triage(ledger, header, record))
+            .collect();
+        let todo: Vec<(usize, BatchEntry<'_>)> = entries
+            .iter()
+            .zip(&written)
+            .enumerate()
+            .filter(|(_, (_, w))| w.is_none())
+            .map(|(i, (&entry, _))| (i, entry))
+            .collect();
+        let (x, shared) = (&self.x, &self.shared);
+        let chunks = in_chunks(&mut self.workers, &todo, |worker, chunk| {
+            let mut json = Vec::new();
+            let rendered: io::Result<Vec<Written>> = chunk
+                .iter()
+                .map(|&(_, entry)| worker.render(x, shared, entry, &mut json))
+                .collect();
+            rendered.map(|rendered| (json, rendered))
+        });
+        for (chunk, result) in todo.chunks(CHUNK).zip(chunks) {
+            let (json, rendered) = result?;
+            // The first event of the document follows `[` without a comma.
+            let from = usize::from(self.events == 0 && !json.is_empty());
+            self.out.write_all(json.get(from..).unwrap_or_default())?;
+            for (&(i, _), w) in chunk.iter().zip(rendered) {
+                self.events += u64::from(matches!(w, Written::Event(_)));
+                if let Some(slot) = written.get_mut(i) {
+                    *slot = Some(w);
+                }
             }
+        }
+        Ok(written.into_iter().map(|w| w.unwrap_or(Written::NotSelected)).collect())
+    }
+
+    /// How many threads [`Self::write_batch`] renders on (by default, as
+    /// many as the plan's, [`Plan::with_threads`]: as many as the machine
+    /// runs at once, at most 8).
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Renders on `n` threads (at least one) from now on.
+    #[must_use]
+    pub fn with_threads(mut self, n: usize) -> Self {
+        let Some(model) = self.workers.first() else {
+            return self;
         };
-        let id = if event.words().all(|w| self.words.contains(&w)) {
-            event.hash(&self.canon, &mut self.prehash)
-        } else {
-            // An entry the plan did not see: its own terms count too, as
-            // for any event hashed outside its document.
-            let mut canon = self.canon.clone();
-            for (prefix, word) in event.words() {
-                canon.add_vocabulary(word, prefix);
-            }
-            event.hash(&canon, &mut self.prehash)
-        };
-        self.json.clear();
-        self.json.extend_from_slice(if self.events == 0 { b"\n" } else { b",\n" });
-        event.write_json(&mut self.json, &id)?;
-        self.out.write_all(&self.json)?;
-        self.events += 1;
-        Ok(Written::Event(id))
+        let more: Vec<Worker> = (self.workers.len()..n.max(1)).map(|_| model.fresh()).collect();
+        self.workers.truncate(n.max(1));
+        self.workers.extend(more);
+        self
     }
 
     /// How many events have been written.
@@ -366,6 +571,13 @@ impl<W: Write> EventWriter<'_, W> {
         self.out.write_all(b"\n]}}\n")?;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+impl Worker {
+    /// A worker with the same canonicaliser (its memo empty) and no events.
+    fn fresh(&self) -> Self {
+        Self { canon: self.canon.clone(), prehash: String::new() }
     }
 }
 
