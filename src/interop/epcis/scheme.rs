@@ -1,5 +1,6 @@
 //! How the ledger's identifiers are written as URIs in EPCIS, and read back.
 
+use core::fmt::Write as _;
 use std::borrow::ToOwned;
 use std::format;
 use std::string::String;
@@ -57,16 +58,31 @@ impl UriScheme {
     }
 
     fn internal(&self, kind: &str, code: &str) -> String {
-        format!("{}{kind}:{}", self.base, encode(code))
+        let mut s = String::with_capacity(self.base.len() + kind.len() + code.len() + 8);
+        s.push_str(&self.base);
+        s.push_str(kind);
+        s.push(':');
+        encode_into(code, &mut s);
+        s
     }
 
     /// A lot (EPCIS `epcClass`): an LGTIN as a Digital Link, or an internal item and lot.
     #[must_use]
     pub fn lot(&self, lot: &LotId) -> String {
         match &lot.item {
-            ItemCode::Gtin(g) => format!("{DL}/01/{g}/10/{}", encode(lot.lot.as_str())),
+            ItemCode::Gtin(g) => {
+                let mut s = String::with_capacity(DL.len() + 26 + lot.lot.as_str().len());
+                s.push_str(DL);
+                // Writing into a String cannot fail.
+                let _ = write!(s, "/01/{g}/10/");
+                encode_into(lot.lot.as_str(), &mut s);
+                s
+            }
             ItemCode::Internal(c) => {
-                format!("{}lot:{}:{}", self.base, encode(c.as_str()), encode(lot.lot.as_str()))
+                let mut s = self.internal("lot", c.as_str());
+                s.push(':');
+                encode_into(lot.lot.as_str(), &mut s);
+                s
             }
         }
     }
