@@ -318,6 +318,10 @@ fn router(shared: Arc<Shared>) -> Router {
             get(|State(s): State<Arc<Shared>>| async move { follower_answer(&s, Follower::checkpoints) }),
         )
         .route(
+            "/api/proof",
+            get(|State(s): State<Arc<Shared>>, RawQuery(q): RawQuery| async move { get_proof(s, q).await }),
+        )
+        .route(
             "/api/status",
             get(|State(s): State<Arc<Shared>>| async move { follower_answer(&s, Follower::status) }),
         )
@@ -725,8 +729,17 @@ async fn own_api(
         api::answer(&index, &endpoint, arg.as_deref(), &params)
     })
     .await;
+    api_response(answered, |v| plain_json(&v))
+}
+
+/// An `/api/` answer, or the problem its error is: 404 for what is not
+/// there, 400 for a bad parameter, 500 for the rest.
+fn api_response<T>(
+    answered: Result<Result<T, CliError>, tokio::task::JoinError>,
+    ok: impl FnOnce(T) -> Response,
+) -> Response {
     match answered {
-        Ok(Ok(v)) => plain_json(&v),
+        Ok(Ok(v)) => ok(v),
         Ok(Err(e @ CliError::NotFound(_))) => {
             problem(StatusCode::NOT_FOUND, "NoSuchResourceException", "Not found", &cli_message(&e))
         }
@@ -749,6 +762,28 @@ async fn own_api(
             "the query stopped unexpectedly; see the server's standard error",
         ),
     }
+}
+
+/// `GET /api/proof?ledger=ID&seq=N`: the proof bundle of entry N against
+/// the latest signed checkpoint of the ledger, as `lotledger prove` writes
+/// it (`lotledger verify-proof` checks it).
+async fn get_proof(s: Arc<Shared>, q: Option<String>) -> Response {
+    let mut params = api::Params::new();
+    for (k, v) in query_pairs(q.as_deref()) {
+        params.entry(k).or_default().push(v);
+    }
+    let answered = tokio::task::spawn_blocking(move || {
+        let (ledger, seq) = api::proof_params(&params)?;
+        let follower =
+            s.follower.lock().map_err(|_| CliError::Storage("the follower stopped".into()))?;
+        follower.prove(&ledger, seq)
+    })
+    .await;
+    api_response(answered, |text| {
+        let mut r = text.into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r
+    })
 }
 
 async fn get_jobs(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {

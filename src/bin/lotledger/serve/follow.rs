@@ -16,7 +16,10 @@ use lotledger::file::LedgerReader;
 use lotledger::index::Index;
 use lotledger::interop::epcis::{self, ExportOptions, ImportOptions, Plan, Written};
 use lotledger::interop::scope::Corrections;
-use lotledger::model::{Digest, DocumentKind, LedgerId, PartyId, Record, Timestamp};
+use lotledger::model::{Checkpointed, Digest, DocumentKind, LedgerId, PartyId, Record, Timestamp};
+use lotledger::proof::{MemoryStore, NodeId, NodeSource as _, checkpoint_note, leaf_hash, root_at};
+
+use crate::CliError;
 
 use super::events::{Row, Table};
 
@@ -47,6 +50,19 @@ struct Position {
     segment: Option<(u64, usize)>,
     /// Why following this ledger stopped (a frame that does not verify).
     failed: Option<String>,
+    /// The Merkle tree of the entry hashes read (every complete node, two
+    /// hashes an entry), from which inclusion proofs are made.
+    tree: MemoryStore,
+    /// The latest signed `checkpointed` entry read.
+    signed: Option<Signed>,
+}
+
+/// A signed checkpoint entry: its number, its record, and the hash of the
+/// entry before it (the last of the tree it signs; none for entry 0).
+struct Signed {
+    seq: u64,
+    record: Checkpointed,
+    head: Option<Digest>,
 }
 
 /// The follower's state: positions and every entry read so far.
@@ -70,6 +86,8 @@ impl Follower {
                 chain: Chain::new(Anchor::genesis(id)),
                 segment: None,
                 failed: None,
+                tree: MemoryStore::new(),
+                signed: None,
             })
             .collect();
         let captured = Captured {
@@ -154,6 +172,55 @@ impl Follower {
         Value::Array(list)
     }
 
+    /// The proof bundle (`lotledger prove`'s JSON) of entry `seq` of the
+    /// ledger with id `ledger` against the latest signed checkpoint it
+    /// holds, the checkpoint's note rebuilt from the entry (no key needed:
+    /// the client checks the signature with the key it trusts). The entry's
+    /// frame is read again from its segment and must be the one the server
+    /// verified. `NotFound` for an unknown ledger, no signed checkpoint or
+    /// an entry beyond it.
+    pub fn prove(&self, ledger: &LedgerId, seq: u64) -> Result<String, CliError> {
+        let p = self
+            .positions
+            .iter()
+            .find(|p| p.id == *ledger)
+            .ok_or_else(|| CliError::NotFound(format!("ledger {ledger} is not served here")))?;
+        let signed = p.signed.as_ref().ok_or_else(|| {
+            CliError::NotFound(format!("ledger {ledger} holds no signed checkpoint entry"))
+        })?;
+        let size = signed.record.size;
+        if seq >= size {
+            return Err(CliError::NotFound(format!(
+                "entry {seq} is not in the latest signed checkpoint (entry {}), a tree of {size} \
+                 entries",
+                signed.seq
+            )));
+        }
+        let unmatched = || {
+            CliError::Check(format!(
+                "the signed checkpoint entry {} does not match the ledger's tree (run `lotledger \
+                 verify`)",
+                signed.seq
+            ))
+        };
+        let root = root_at(&p.tree, size).map_err(|_| unmatched())?;
+        if size != signed.seq || root != signed.record.root.0 {
+            return Err(unmatched());
+        }
+        let mut buf = [0u8; 512];
+        let note =
+            checkpoint_note(ledger, &signed.record, signed.head.as_ref().map(|d| &d.0), &mut buf)
+                .ok_or_else(unmatched)?;
+        let note = String::from_utf8_lossy(note).into_owned();
+        let leaf = p
+            .tree
+            .node(NodeId { level: 0, index: seq })
+            .map_err(|e| CliError::Storage(e.to_string()))?;
+        let (prev, body) = stored_entry(&p.dir, seq, &leaf)?;
+        let bundle = crate::tree::proof_bundle(&p.tree, *ledger, seq, prev, &body, size, note)?;
+        crate::tree::bundle_json(&bundle)
+    }
+
     /// The EPCIS event table of every entry read.
     pub fn table(&mut self, index: &Index, created: Timestamp) -> Table {
         self.captured.scan(&self.positions, &self.entries, self.own_party.as_ref());
@@ -180,9 +247,23 @@ fn poll_one(
         let indexed = index.read().map_or(0, |i| i.head(&p.id).map_or(0, |h| h.next_seq));
         let mut index_from: Option<usize> = None;
         let mut failure = None;
+        let mut last = p.chain.anchor().head;
+        let (tree, signed) = (&mut p.tree, &mut p.signed);
         let walked = p.chain.walk(frames, &mut pos, |w| {
             if w.step.header.seq >= indexed && index_from.is_none() {
                 index_from = Some(w.offset);
+            }
+            let seq = w.step.header.seq;
+            if let Ok(Record::Checkpointed(record)) = decode_record(w.step.record_bytes)
+                && record.signature.is_some()
+            {
+                let head = (seq > 0).then_some(last);
+                *signed = Some(Signed { seq, record, head });
+            }
+            last = w.step.hash;
+            if tree.push_entry(&w.step.hash.0).is_err() {
+                failure = Some(format!("entry {seq}: the Merkle tree is full"));
+                return ControlFlow::Break(());
             }
             match w.step.header.to_header() {
                 Ok(header) => {
@@ -211,6 +292,45 @@ fn poll_one(
         }
     }
     Ok(read)
+}
+
+/// Entry `seq` of the ledger in `dir` as stored: the hash it links to and
+/// its body, read from its segment along the chain, which must give the
+/// leaf `leaf` the server computed when it read the entry.
+fn stored_entry(dir: &Path, seq: u64, leaf: &[u8; 32]) -> Result<(Digest, Vec<u8>), CliError> {
+    let storage = |e: &dyn std::fmt::Display| {
+        eprintln!("lotledger serve: {}: proving entry {seq}: {e}", dir.display());
+        CliError::Storage(format!(
+            "entry {seq} could not be read again (the server's standard error says why)"
+        ))
+    };
+    let reader = LedgerReader::open(dir).map_err(|e| storage(&e))?;
+    let seg = reader
+        .segments_from(seq)
+        .map_err(|e| storage(&e))?
+        .next()
+        .ok_or_else(|| storage(&"no segment holds it"))?
+        .map_err(|e| storage(&e))?;
+    let mut chain = Chain::new(seg.header.start);
+    let mut last = seg.header.start.head;
+    let mut found = None;
+    let mut pos = 0;
+    let walked = chain.walk(seg.frames(), &mut pos, |w| {
+        if w.step.header.seq == seq {
+            found = Some((last, w.body.to_vec(), w.step.hash));
+            return ControlFlow::Break(());
+        }
+        last = w.step.hash;
+        ControlFlow::Continue(())
+    });
+    match found {
+        Some((prev, body, hash)) if leaf_hash(&hash.0) == *leaf => Ok((prev, body)),
+        Some(_) => Err(storage(&"it is no longer the entry the server verified")),
+        None => match walked {
+            Err(kind) => Err(storage(&format!("its segment no longer verifies: {kind}"))),
+            Ok(()) => Err(storage(&"it is not in the segment that should hold it")),
+        },
+    }
 }
 
 /// A writer into a buffer the caller reads between writes.
