@@ -532,7 +532,7 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
 
 async fn get_event(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let table = table(&s);
-    match table.by_id.get(&id).and_then(|&i| table.rows.get(i)) {
+    match table.by_id.get(id.as_str()).and_then(|&i| table.rows.get(i)) {
         Some(row) => ld_text(events::query_document(&[row], now())),
         None => problem(
             StatusCode::NOT_FOUND,

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use lotledger::model::Timestamp;
 
-/// One event as the repository serves it, with the fields queries filter on.
+/// One event as the repository serves it, with the fields queries filter
+/// on, compactly: every string but the JSON is a number in the table's
+/// [`Strings`], and EPCs are runs of serial numbers ([`Run`]).
 pub struct Row {
     /// The event as JSON text: kept as text, not as a tree, because a tree
     /// takes several times the memory.
@@ -17,26 +19,147 @@ pub struct Row {
     /// The prefixes of the document a captured event came in (the object
     /// parts of its `@context`), which the query document must define too.
     pub prefixes: Option<Arc<serde_json::Map<String, Value>>>,
-    pub id: String,
-    pub event_type: String,
+    pub id: Arc<str>,
+    event_type: Option<Sym>,
     /// Milliseconds since the epoch; `None` when the event has no readable time.
-    pub event_time: Option<i64>,
-    pub record_time: i64,
-    pub action: Option<String>,
-    pub biz_step: Option<String>,
-    pub disposition: Option<String>,
-    pub read_point: Option<String>,
-    pub biz_location: Option<String>,
-    /// Every EPC the event names (`epcList`, `parentID`, `childEPCs`,
-    /// `inputEPCList`, `outputEPCList`).
-    pub epcs: Vec<String>,
+    event_time: Option<i64>,
+    record_time: i64,
+    action: Option<Sym>,
+    biz_step: Option<Sym>,
+    disposition: Option<Sym>,
+    read_point: Option<Sym>,
+    biz_location: Option<Sym>,
+    transformation_id: Option<Sym>,
     /// The EPCs `MATCH_epc` looks at: `epcList` and `childEPCs`.
-    pub direct_epcs: Vec<String>,
+    direct_epcs: Box<[Run]>,
+    /// The other EPCs `MATCH_anyEPC` looks at too: `parentID`,
+    /// `inputEPCList`, `outputEPCList`.
+    other_epcs: Box<[Run]>,
     /// Every `epcClass` of its quantity lists.
-    pub epc_classes: Vec<String>,
+    epc_classes: Box<[Sym]>,
     /// `(type as a bare CBV word or URI, value)`.
-    pub biz_transactions: Vec<(String, String)>,
-    pub transformation_id: Option<String>,
+    biz_transactions: Box<[(Sym, Sym)]>,
+}
+
+/// A string's number in [`Strings`].
+type Sym = u32;
+
+/// The strings the rows name, each stored once.
+#[derive(Default)]
+pub struct Strings {
+    list: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, Sym>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = Sym::try_from(self.list.len()).unwrap_or(Sym::MAX);
+        let text: Arc<str> = Arc::from(s);
+        self.list.push(Arc::clone(&text));
+        self.ids.insert(text, id);
+        id
+    }
+
+    fn get(&self, id: Sym) -> &str {
+        usize::try_from(id).ok().and_then(|i| self.list.get(i)).map_or("", |s| s)
+    }
+
+    fn find(&self, s: &str) -> Option<Sym> {
+        self.ids.get(s).copied()
+    }
+}
+
+/// EPCs that differ only in a number at their end: `stem` followed by the
+/// numbers `first .. first + count`, each written with `width` digits
+/// (zero-padded). An EPC that does not end in 1 to 18 digits is a run of
+/// one with `width` 0: the stem is the whole EPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    stem: Sym,
+    width: u8,
+    count: u32,
+    first: u64,
+}
+
+/// The most digits of an EPC's last number a [`Run`] holds.
+const RUN_DIGITS: usize = 18;
+
+/// An EPC as its stem, its last number and the number's width (`0`, `0`
+/// when it does not end in 1 to 18 digits). Two EPCs are equal exactly
+/// when their splits are.
+fn split_epc(epc: &str) -> (&str, u64, u8) {
+    let digits = epc.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > RUN_DIGITS {
+        return (epc, 0, 0);
+    }
+    let at = epc.len() - digits;
+    match (epc.get(..at), epc.get(at..).and_then(|d| d.parse().ok()), u8::try_from(digits)) {
+        (Some(stem), Some(n), Ok(w)) => (stem, n, w),
+        _ => (epc, 0, 0),
+    }
+}
+
+impl Run {
+    /// Every EPC of the run, in order.
+    fn each<'s>(&self, strings: &'s Strings) -> impl Iterator<Item = String> + 's {
+        let (stem, width, first) = (strings.get(self.stem), usize::from(self.width), self.first);
+        (0..u64::from(self.count)).map(move |k| {
+            if width == 0 { stem.to_owned() } else { format!("{stem}{:0width$}", first + k) }
+        })
+    }
+
+    /// Whether the run names `pattern`: exactly, or by prefix when it ends in `*`.
+    fn matches(&self, strings: &Strings, pattern: &str) -> bool {
+        let Some(prefix) = pattern.strip_suffix('*') else {
+            let (stem, n, width) = split_epc(pattern);
+            return strings.find(stem) == Some(self.stem)
+                && width == self.width
+                && (self.first..self.first + u64::from(self.count)).contains(&n);
+        };
+        let stem = strings.get(self.stem);
+        if prefix.len() <= stem.len() {
+            return stem.starts_with(prefix);
+        }
+        let Some(rest) = prefix.strip_prefix(stem) else { return false };
+        let width = usize::from(self.width);
+        if rest.len() > width || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        // The numbers whose `width` digits begin with `rest`.
+        let Ok(lead) = rest.parse::<u128>() else { return false };
+        let Ok(shift) = u32::try_from(width - rest.len()) else { return false };
+        let scale = 10u128.pow(shift);
+        let (low, high) = (lead * scale, (lead + 1) * scale);
+        let (first, end) =
+            (u128::from(self.first), u128::from(self.first) + u128::from(self.count));
+        first < high && low < end
+    }
+}
+
+/// The runs of a list of EPCs, consecutive numbers joined.
+fn runs(strings: &mut Strings, epcs: impl IntoIterator<Item = impl AsRef<str>>) -> Box<[Run]> {
+    let mut out: Vec<Run> = Vec::new();
+    for epc in epcs {
+        let (stem, n, width) = split_epc(epc.as_ref());
+        let stem = strings.intern(stem);
+        if let Some(last) = out.last_mut() {
+            let next = last.first.checked_add(u64::from(last.count));
+            if width > 0
+                && last.stem == stem
+                && last.width == width
+                && next == Some(n)
+                && last.count < u32::MAX
+            {
+                last.count += 1;
+                continue;
+            }
+        }
+        out.push(Run { stem, width, count: 1, first: n });
+    }
+    out.into_boxed_slice()
 }
 
 /// The last part of a CBV term, whatever form it is written in
@@ -71,27 +194,52 @@ fn time_ms(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis())
 }
 
-impl Row {
-    /// The row of `event`, whose id is `id`, recorded at `recorded`.
-    pub fn new(event: Value, id: String, recorded: Timestamp) -> Self {
-        let strings = |key: &str| -> Vec<String> {
+/// Every event the repository serves, in ledger order, an index by id,
+/// and the strings the rows name.
+#[derive(Default)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub by_id: HashMap<Arc<str>, usize>,
+    strings: Strings,
+}
+
+impl Table {
+    /// Adds the row of `event`, whose id is `id`, recorded at `recorded`,
+    /// from a captured document with `prefixes` (none for an exported
+    /// entry); a second event with an id already served is left out.
+    pub fn push(
+        &mut self,
+        event: &Value,
+        id: &str,
+        recorded: Timestamp,
+        prefixes: Option<Arc<serde_json::Map<String, Value>>>,
+    ) {
+        if self.by_id.contains_key(id) {
+            return;
+        }
+        let strings = |key: &str| -> Vec<&str> {
             event
                 .get(key)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default()
         };
         let mut direct = strings("epcList");
         direct.extend(strings("childEPCs"));
-        let mut epcs = direct.clone();
-        epcs.extend(text(&event, "parentID"));
-        epcs.extend(strings("inputEPCList"));
-        epcs.extend(strings("outputEPCList"));
+        let mut other: Vec<&str> =
+            event.get("parentID").and_then(Value::as_str).into_iter().collect();
+        other.extend(strings("inputEPCList"));
+        other.extend(strings("outputEPCList"));
+        let s = &mut self.strings;
         let mut classes = Vec::new();
         for key in ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
         {
             if let Some(list) = event.get(key).and_then(Value::as_array) {
-                classes.extend(list.iter().filter_map(|q| text(q, "epcClass")));
+                classes.extend(
+                    list.iter()
+                        .filter_map(|q| q.get("epcClass").and_then(Value::as_str))
+                        .map(|c| s.intern(c)),
+                );
             }
         }
         let biz_transactions = event
@@ -100,68 +248,65 @@ impl Row {
             .map(|l| {
                 l.iter()
                     .filter_map(|b| {
-                        Some((
-                            text(b, "type").map(|t| cbv_word(&t)).unwrap_or_default(),
-                            text(b, "bizTransaction")?,
-                        ))
+                        let kind = text(b, "type").map(|t| cbv_word(&t)).unwrap_or_default();
+                        let value = b.get("bizTransaction").and_then(Value::as_str)?;
+                        Some((s.intern(&kind), s.intern(value)))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        Self {
-            event_type: text(&event, "type").unwrap_or_default(),
-            event_time: text(&event, "eventTime").and_then(|t| time_ms(&t)),
-            record_time: recorded.0,
-            action: text(&event, "action"),
-            biz_step: text(&event, "bizStep").map(|s| cbv_word(&s)),
-            disposition: text(&event, "disposition").map(|s| cbv_word(&s)),
-            read_point: event.pointer("/readPoint/id").and_then(Value::as_str).map(str::to_owned),
-            biz_location: event
-                .pointer("/bizLocation/id")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            epcs,
-            direct_epcs: direct,
-            epc_classes: classes,
-            biz_transactions,
-            transformation_id: text(&event, "transformationID"),
+        let mut field = |v: Option<String>| v.map(|v| s.intern(&v));
+        let event_type = field(text(event, "type"));
+        let action = field(text(event, "action"));
+        let biz_step = field(text(event, "bizStep").map(|v| cbv_word(&v)));
+        let disposition = field(text(event, "disposition").map(|v| cbv_word(&v)));
+        let read_point =
+            field(event.pointer("/readPoint/id").and_then(Value::as_str).map(str::to_owned));
+        let biz_location =
+            field(event.pointer("/bizLocation/id").and_then(Value::as_str).map(str::to_owned));
+        let transformation_id = field(text(event, "transformationID"));
+        let id: Arc<str> = Arc::from(id);
+        let row = Row {
             json: Arc::from(event.to_string()),
-            prefixes: None,
-            id,
-        }
-    }
-}
-
-/// Every event the repository serves, in ledger order, and an index by id.
-#[derive(Default)]
-pub struct Table {
-    pub rows: Vec<Row>,
-    pub by_id: HashMap<String, usize>,
-}
-
-impl Table {
-    /// Adds a row; a second event with an id already served is left out.
-    pub fn push(&mut self, row: Row) {
-        if self.by_id.contains_key(&row.id) {
-            return;
-        }
-        self.by_id.insert(row.id.clone(), self.rows.len());
+            prefixes,
+            id: Arc::clone(&id),
+            event_type,
+            event_time: text(event, "eventTime").and_then(|t| time_ms(&t)),
+            record_time: recorded.0,
+            action,
+            biz_step,
+            disposition,
+            read_point,
+            biz_location,
+            transformation_id,
+            direct_epcs: runs(s, direct),
+            other_epcs: runs(s, other),
+            epc_classes: classes.into_boxed_slice(),
+            biz_transactions,
+        };
+        self.by_id.insert(id, self.rows.len());
         self.rows.push(row);
     }
 
     /// The distinct values of one field, sorted.
     pub fn distinct(&self, field: Discovery) -> Vec<String> {
+        let s = &self.strings;
+        let name = |v: Option<Sym>| v.map(|v| s.get(v).to_owned());
         let mut out = BTreeSet::new();
         for r in &self.rows {
             match field {
                 Discovery::EventTypes => {
-                    out.insert(r.event_type.clone());
+                    out.insert(name(r.event_type).unwrap_or_default());
                 }
-                Discovery::Epcs => out.extend(r.epcs.iter().cloned()),
-                Discovery::BizSteps => out.extend(r.biz_step.clone()),
-                Discovery::BizLocations => out.extend(r.biz_location.clone()),
-                Discovery::ReadPoints => out.extend(r.read_point.clone()),
-                Discovery::Dispositions => out.extend(r.disposition.clone()),
+                Discovery::Epcs => {
+                    for run in r.direct_epcs.iter().chain(r.other_epcs.iter()) {
+                        out.extend(run.each(s));
+                    }
+                }
+                Discovery::BizSteps => out.extend(name(r.biz_step)),
+                Discovery::BizLocations => out.extend(name(r.biz_location)),
+                Discovery::ReadPoints => out.extend(name(r.read_point)),
+                Discovery::Dispositions => out.extend(name(r.disposition)),
             }
         }
         out.into_iter().collect()
@@ -371,32 +516,36 @@ impl Query {
         Ok(Self { conditions, per_page, start, selecting })
     }
 
-    fn accepts(&self, r: &Row) -> bool {
+    fn accepts(&self, r: &Row, s: &Strings) -> bool {
+        let is_in =
+            |set: &BTreeSet<String>, v: Option<Sym>| v.is_some_and(|v| set.contains(s.get(v)));
         self.conditions.iter().all(|c| match c {
-            Condition::EventType(t) => t.contains(&r.event_type),
+            Condition::EventType(t) => is_in(t, r.event_type),
             Condition::Time { record, from, at } => {
                 let t = if *record { Some(r.record_time) } else { r.event_time };
                 t.is_some_and(|t| if *from { t >= *at } else { t < *at })
             }
-            Condition::Action(a) => r.action.as_ref().is_some_and(|x| a.contains(x)),
-            Condition::BizStep(s) => r.biz_step.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::Disposition(s) => r.disposition.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::ReadPoint(s) => r.read_point.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::BizLocation(s) => r.biz_location.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::TransformationId(s) => {
-                r.transformation_id.as_ref().is_some_and(|x| s.contains(x))
-            }
-            Condition::EventId(s) => s.contains(&r.id),
+            Condition::Action(a) => is_in(a, r.action),
+            Condition::BizStep(set) => is_in(set, r.biz_step),
+            Condition::Disposition(set) => is_in(set, r.disposition),
+            Condition::ReadPoint(set) => is_in(set, r.read_point),
+            Condition::BizLocation(set) => is_in(set, r.biz_location),
+            Condition::TransformationId(set) => is_in(set, r.transformation_id),
+            Condition::EventId(set) => set.contains(&*r.id),
             Condition::MatchEpc { any, patterns } => {
-                let epcs = if *any { &r.epcs } else { &r.direct_epcs };
-                epcs.iter().any(|e| patterns.iter().any(|p| matches(p, e)))
+                let other: &[Run] = if *any { &r.other_epcs } else { &[] };
+                r.direct_epcs
+                    .iter()
+                    .chain(other)
+                    .any(|run| patterns.iter().any(|p| run.matches(s, p)))
             }
             Condition::MatchEpcClass(patterns) => {
-                r.epc_classes.iter().any(|e| patterns.iter().any(|p| matches(p, e)))
+                r.epc_classes.iter().any(|&e| patterns.iter().any(|p| matches(p, s.get(e))))
             }
-            Condition::BizTransaction { kind, values } => {
-                r.biz_transactions.iter().any(|(t, v)| t == kind && values.contains(v))
-            }
+            Condition::BizTransaction { kind, values } => r
+                .biz_transactions
+                .iter()
+                .any(|&(t, v)| s.get(t) == kind && values.contains(s.get(v))),
         })
     }
 
@@ -406,7 +555,7 @@ impl Query {
         let mut next = None;
         let mut seen = 0usize;
         for (i, r) in table.rows.iter().enumerate() {
-            if !self.accepts(r) {
+            if !self.accepts(r, &table.strings) {
                 continue;
             }
             if seen >= self.start {
@@ -507,4 +656,58 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs match what the EPCs they stand for match, one by one.
+    #[test]
+    fn runs_match_as_their_epcs_do() {
+        let epcs: Vec<String> =
+            ["B260004000098", "B260004000099", "B260004000100", "B260004000101"]
+                .iter()
+                .map(|s| format!("https://id.gs1.org/01/09506000134345/21/{s}"))
+                .chain(
+                    [
+                        "https://id.gs1.org/00/340123450000000253",
+                        "urn:epc:id:sscc:0614141.1234567890",
+                        "urn:lotledger:container:PALLET-A",
+                        "x0123456789012345678901",
+                        "007",
+                        "008",
+                    ]
+                    .map(str::to_owned),
+                )
+                .collect();
+        let mut strings = Strings::default();
+        let runs = runs(&mut strings, &epcs);
+        assert!(runs.len() < epcs.len(), "{runs:?}");
+        let expanded: Vec<String> = runs.iter().flat_map(|r| r.each(&strings)).collect();
+        assert_eq!(expanded, epcs);
+        let mut patterns: Vec<String> = Vec::new();
+        for e in &epcs {
+            for cut in 0..=e.len() {
+                patterns.push(format!("{}*", &e[..cut]));
+            }
+            patterns.push(e.clone());
+            patterns.push(format!("{e}0"));
+            patterns.push(format!("{e}0*"));
+        }
+        patterns.extend([
+            "https://id.gs1.org/01/09506000134345/21/B2600040001*".to_owned(),
+            "https://id.gs1.org/01/09506000134345/21/B26000400009*".to_owned(),
+            "https://id.gs1.org/01/09506000134345/21/B260004000102".to_owned(),
+            "009".to_owned(),
+            "0*".to_owned(),
+            "*".to_owned(),
+        ]);
+        for p in &patterns {
+            for (run, one) in runs.iter().map(|r| (r, r.each(&strings).collect::<Vec<_>>())) {
+                let want = one.iter().any(|e| matches(p, e));
+                assert_eq!(run.matches(&strings, p), want, "{p} against {one:?}");
+            }
+        }
+    }
 }

@@ -21,7 +21,7 @@ use lotledger::proof::{MemoryStore, NodeId, NodeSource as _, checkpoint_note, le
 
 use crate::CliError;
 
-use super::events::{Row, Table};
+use super::events::Table;
 
 /// One entry read: the number of its ledger, its header, hash and its
 /// record's bytes as stored (decoded when needed: a decoded record holds
@@ -405,9 +405,7 @@ fn build_table(
         let mut covered = false;
         if let Some(doc) = captured.documents.get(&i) {
             for (event, id) in &doc.events {
-                let mut row = Row::new(event.clone(), id.clone(), e.header.time);
-                row.prefixes = Some(Arc::clone(&doc.prefixes));
-                table.push(row);
+                table.push(event, id, e.header.time, Some(Arc::clone(&doc.prefixes)));
             }
             importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
             covered = true;
@@ -431,7 +429,7 @@ fn build_table(
                 if let Some(o) = event.as_object_mut() {
                     o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
                 }
-                table.push(Row::new(event, event_id, e.header.time));
+                table.push(&event, &event_id, e.header.time, None);
             }
         }
     }
