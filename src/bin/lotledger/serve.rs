@@ -520,7 +520,10 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
     };
     let table = table(s);
     let (page, next) = query.run(&table);
-    let mut r = ld_text(events::query_document(&page, now()));
+    let mut r = match events::query_document(&table, &page, now()) {
+        Ok(text) => ld_text(text),
+        Err(detail) => return unrendered(detail),
+    };
     if let Some(next) = next {
         let link = events::next_link(path, &query, next, implicit);
         if let Ok(v) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\"")) {
@@ -530,10 +533,23 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
     r
 }
 
+/// The answer when the events of a page could not be rendered.
+fn unrendered(detail: &str) -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ImplementationException",
+        "The query failed",
+        detail,
+    )
+}
+
 async fn get_event(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let table = table(&s);
     match table.by_id.get(id.as_str()).and_then(|&i| table.rows.get(i)) {
-        Some(row) => ld_text(events::query_document(&[row], now())),
+        Some(row) => match events::query_document(&table, &[row], now()) {
+            Ok(text) => ld_text(text),
+            Err(detail) => unrendered(detail),
+        },
         None => problem(
             StatusCode::NOT_FOUND,
             "NoSuchResourceException",

@@ -3,7 +3,7 @@
 //! and the top-level discovery resources.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use serde_json::{Value, json};
 
@@ -13,9 +13,8 @@ use lotledger::model::Timestamp;
 /// on, compactly: every string but the JSON is a number in the table's
 /// [`Strings`], and EPCs are runs of serial numbers ([`Run`]).
 pub struct Row {
-    /// The event as JSON text: kept as text, not as a tree, because a tree
-    /// takes several times the memory.
-    pub json: Arc<str>,
+    /// The event's JSON.
+    json: Json,
     /// The prefixes of the document a captured event came in (the object
     /// parts of its `@context`), which the query document must define too.
     pub prefixes: Option<Arc<serde_json::Map<String, Value>>>,
@@ -39,6 +38,23 @@ pub struct Row {
     epc_classes: Box<[Sym]>,
     /// `(type as a bare CBV word or URI, value)`.
     biz_transactions: Box<[(Sym, Sym)]>,
+}
+
+/// Where a row's JSON comes from.
+enum Json {
+    /// A captured event, kept as text (not as a tree, which takes several
+    /// times the memory).
+    Text(Arc<str>),
+    /// The event of this entry (its position among the entries read),
+    /// rendered again when asked for by the table's renderer.
+    Entry(u32),
+}
+
+/// A request to the thread that built a table: the JSON of the events of
+/// these entries, each `None` when it cannot be rendered.
+pub struct Render {
+    pub entries: Vec<u32>,
+    pub reply: mpsc::Sender<Vec<Option<String>>>,
 }
 
 /// A string's number in [`Strings`].
@@ -201,18 +217,23 @@ pub struct Table {
     pub rows: Vec<Row>,
     pub by_id: HashMap<Arc<str>, usize>,
     strings: Strings,
+    /// The thread that renders the events of exported entries.
+    pub renderer: Option<mpsc::Sender<Render>>,
 }
 
 impl Table {
     /// Adds the row of `event`, whose id is `id`, recorded at `recorded`,
     /// from a captured document with `prefixes` (none for an exported
-    /// entry); a second event with an id already served is left out.
+    /// entry), the event of the entry at position `entry` (rendered again
+    /// when served) or, without one, kept as text; a second event with an
+    /// id already served is left out.
     pub fn push(
         &mut self,
         event: &Value,
         id: &str,
         recorded: Timestamp,
         prefixes: Option<Arc<serde_json::Map<String, Value>>>,
+        entry: Option<u32>,
     ) {
         if self.by_id.contains_key(id) {
             return;
@@ -267,7 +288,7 @@ impl Table {
         let transformation_id = field(text(event, "transformationID"));
         let id: Arc<str> = Arc::from(id);
         let row = Row {
-            json: Arc::from(event.to_string()),
+            json: entry.map_or_else(|| Json::Text(Arc::from(event.to_string())), Json::Entry),
             prefixes,
             id: Arc::clone(&id),
             event_type,
@@ -600,7 +621,32 @@ pub fn prefixes_of(context: Option<&Value>) -> serde_json::Map<String, Value> {
 /// An `EPCISQueryDocument` holding `events`: its context is EPCIS 2.0's
 /// with the `ll` prefix and the prefixes of the captured documents the
 /// events came in (a prefix defined twice keeps its first meaning).
-pub fn query_document(events: &[&Row], created: Timestamp) -> String {
+///
+/// # Errors
+/// When the table's renderer does not give an event's JSON (the detail for
+/// the answer).
+pub fn query_document(
+    table: &Table,
+    events: &[&Row],
+    created: Timestamp,
+) -> Result<String, &'static str> {
+    let wanted: Vec<u32> = events
+        .iter()
+        .filter_map(|r| match r.json {
+            Json::Entry(i) => Some(i),
+            Json::Text(_) => None,
+        })
+        .collect();
+    let mut rendered = Vec::new();
+    if !wanted.is_empty() {
+        let (reply, answer) = mpsc::channel();
+        let sent = table.renderer.as_ref().map(|r| r.send(Render { entries: wanted, reply }));
+        if !matches!(sent, Some(Ok(()))) {
+            return Err("the events could not be rendered (the renderer stopped)");
+        }
+        rendered = answer.recv().map_err(|_| "the events could not be rendered")?;
+    }
+    let mut rendered = rendered.into_iter();
     let mut context = context();
     if let Some(Value::Object(own)) = context.get_mut(1) {
         for p in events.iter().filter_map(|r| r.prefixes.as_ref()) {
@@ -625,10 +671,18 @@ pub fn query_document(events: &[&Row], created: Timestamp) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&r.json);
+        match &r.json {
+            Json::Text(text) => out.push_str(text),
+            Json::Entry(_) => out.push_str(
+                &rendered
+                    .next()
+                    .flatten()
+                    .ok_or("an event could not be rendered from its entry")?,
+            ),
+        }
     }
     out.push_str("]}}}}");
-    out
+    Ok(out)
 }
 
 /// The next page's link: `path` and the query's parameters but the first

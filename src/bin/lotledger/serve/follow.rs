@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ use lotledger::proof::{MemoryStore, NodeId, NodeSource as _, checkpoint_note, le
 
 use crate::CliError;
 
-use super::events::Table;
+use super::events::{Render, Table};
 
 /// One entry read: the number of its ledger, its header, hash and its
 /// record's bytes as stored (decoded when needed: a decoded record holds
@@ -65,10 +65,14 @@ struct Signed {
     head: Option<Digest>,
 }
 
+/// Every entry read so far, shared with the thread that renders the events
+/// of the current table.
+pub type Entries = Arc<RwLock<Vec<Held>>>;
+
 /// The follower's state: positions and every entry read so far.
 pub struct Follower {
     positions: Vec<Position>,
-    pub entries: Vec<Held>,
+    entries: Entries,
     own_party: Option<PartyId>,
     /// The captured documents found among `entries[..scanned]`.
     captured: Captured,
@@ -95,7 +99,7 @@ impl Follower {
             described: vec![BTreeSet::new(); dirs.len()],
             ..Captured::default()
         };
-        Self { positions, entries: Vec::new(), own_party, captured }
+        Self { positions, entries: Entries::default(), own_party, captured }
     }
 
     /// Reads what was appended since the last call, adds it to `index`
@@ -103,11 +107,12 @@ impl Follower {
     /// how many entries were read.
     pub fn poll(&mut self, index: &Arc<std::sync::RwLock<Index>>) -> u64 {
         let mut read = 0u64;
+        let Ok(mut entries) = self.entries.write() else { return 0 };
         for (n, p) in self.positions.iter_mut().enumerate() {
             if p.failed.is_some() {
                 continue;
             }
-            match poll_one(n, p, index, &mut self.entries) {
+            match poll_one(n, p, index, &mut entries) {
                 Ok(r) => read += r,
                 Err(e) => {
                     eprintln!("lotledger serve: {}: following stopped: {e}", p.dir.display());
@@ -126,6 +131,8 @@ impl Follower {
     /// chain (every frame from entry 0, `Chain::walk`), and why following
     /// it stopped, if it did (without the server's paths).
     pub fn status(&self) -> Value {
+        let entries = self.entries.read().map(|e| e.iter().map(|e| e.ledger).collect::<Vec<_>>());
+        let entries = entries.unwrap_or_default();
         let list: Vec<Value> = self
             .positions
             .iter()
@@ -133,7 +140,7 @@ impl Follower {
             .map(|(n, p)| {
                 serde_json::json!({
                     "ledger": p.id.to_string(),
-                    "entries_read": self.entries.iter().filter(|e| e.ledger == n).count(),
+                    "entries_read": entries.iter().filter(|&&l| l == n).count(),
                     "next_seq": p.chain.anchor().next_seq,
                     "head": p.chain.anchor().head.to_string(),
                     "following": p.failed.is_none(),
@@ -148,13 +155,14 @@ impl Follower {
     /// time, tree size, root, and the signer's key name when signed), or
     /// `null` for a ledger with none.
     pub fn checkpoints(&self) -> Value {
+        let Ok(entries) = self.entries.read() else { return Value::Null };
         let list: Vec<Value> = self
             .positions
             .iter()
             .enumerate()
             .map(|(n, p)| {
-                let latest = self.entries.iter().rev().filter(|e| e.ledger == n).find_map(|e| {
-                    match e.record() {
+                let latest =
+                    entries.iter().rev().filter(|e| e.ledger == n).find_map(|e| match e.record() {
                         Some(Record::Checkpointed(c)) => Some(serde_json::json!({
                             "seq": e.header.seq,
                             "time": e.header.time.to_string(),
@@ -164,8 +172,7 @@ impl Follower {
                             "record": serde_json::to_value(Record::Checkpointed(c.clone())).ok(),
                         })),
                         _ => None,
-                    }
-                });
+                    });
                 serde_json::json!({"ledger": p.id.to_string(), "checkpoint": latest})
             })
             .collect();
@@ -221,10 +228,37 @@ impl Follower {
         crate::tree::bundle_json(&bundle)
     }
 
-    /// The EPCIS event table of every entry read.
+    /// The EPCIS event table of every entry read, built by a thread that
+    /// then renders its events' JSON on demand (until the table is dropped).
     pub fn table(&mut self, index: &Index, created: Timestamp) -> Table {
-        self.captured.scan(&self.positions, &self.entries, self.own_party.as_ref());
-        build_table(&self.positions, &self.entries, index, created, &self.captured)
+        let Ok(entries) = self.entries.read() else { return Table::default() };
+        self.captured.scan(&self.positions, &entries, self.own_party.as_ref());
+        let count = entries.len();
+        drop(entries);
+        let ids: Vec<LedgerId> = self.positions.iter().map(|p| p.id).collect();
+        let Some(first) = ids.first() else { return Table::default() };
+        let mut options = ExportOptions::new(*first, created);
+        options.corrections = Corrections::from_index(index);
+        let build = Build {
+            options,
+            ids,
+            dirs: self.positions.iter().map(|p| p.dir.clone()).collect(),
+            entries: Arc::clone(&self.entries),
+            count,
+            documents: self.captured.documents.clone(),
+        };
+        let (built, table) = mpsc::channel();
+        let (renderer, requests) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("lotledger-render".into())
+            .spawn(move || build.run(&built, &requests));
+        if let Err(e) = spawned {
+            eprintln!("lotledger serve: the event table could not be built: {e}");
+            return Table::default();
+        }
+        let mut table = table.recv().unwrap_or_default();
+        table.renderer = Some(renderer);
+        table
     }
 }
 
@@ -362,78 +396,110 @@ fn kept_document(dir: &Path, digest: &Digest) -> Option<Vec<u8>> {
     (actual == digest.0).then_some(bytes)
 }
 
-/// The event table: every entry's event as the EPCIS export writes it
-/// (two passes over the entries, as `export --format epcis`), except that
-/// an imported (captured) document whose original is kept beside the
-/// ledger stands for itself: its events as sent, with their own
-/// `eventID`s, in place of the entries its import wrote.
-fn build_table(
-    positions: &[Position],
-    entries: &[Held],
-    index: &Index,
-    created: Timestamp,
-    captured: &Captured,
-) -> Table {
-    let ids: Vec<LedgerId> = positions.iter().map(|p| p.id).collect();
-    let Some(first) = ids.first() else { return Table::default() };
-    let mut options = ExportOptions::new(*first, created);
-    options.corrections = Corrections::from_index(index);
-    let dirs: Vec<PathBuf> = positions.iter().map(|p| p.dir.clone()).collect();
-    let mut personal = crate::personal::ExportPersonal::new(&dirs, false);
-    // Each pass decodes the records again rather than holding them all.
-    let mut record = |e: &Held| {
-        e.record().map(|mut r| {
-            personal.apply(e.ledger, &mut r);
-            r
-        })
-    };
-    let mut plan = Plan::new(&options);
-    for e in entries {
-        if let (Some(r), Some(id)) = (record(e), ids.get(e.ledger)) {
-            plan.observe(id, &e.header, &e.hash, &r);
-        }
-    }
-    let buffer = Shared::default();
-    let mut table = Table::default();
-    let Ok(mut writer) = plan.writer(buffer.clone()) else { return table };
-    buffer.take();
-    // Per ledger: how many entries of the import of a captured document
-    // are still to come, and their actor and station.
-    let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        let r = record(e);
-        let mut covered = false;
-        if let Some(doc) = captured.documents.get(&i) {
-            for (event, id) in &doc.events {
-                table.push(event, id, e.header.time, Some(Arc::clone(&doc.prefixes)));
-            }
-            importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
-            covered = true;
-        } else if let Some((left, by)) = importing.get_mut(&e.ledger) {
-            if *left > 0 && e.header.actor == by.actor && e.header.station == by.station {
-                *left -= 1;
-                covered = true;
-            } else {
-                importing.remove(&e.ledger);
+/// What the thread that builds an event table and renders its events needs.
+struct Build {
+    options: ExportOptions,
+    ids: Vec<LedgerId>,
+    dirs: Vec<PathBuf>,
+    entries: Entries,
+    /// How many of the entries the table holds.
+    count: usize,
+    documents: HashMap<usize, Arc<Document>>,
+}
+
+impl Build {
+    /// Builds the event table of the first `count` entries and sends it on
+    /// `built`: every entry's event as the EPCIS export writes it (two
+    /// passes over the entries, as `export --format epcis`), except that an
+    /// imported (captured) document whose original is kept beside the
+    /// ledger stands for itself: its events as sent, with their own
+    /// `eventID`s, in place of the entries its import wrote. The rows keep
+    /// what queries filter on; the JSON of an exported entry's event is
+    /// rendered again, by the same writer, for each `Render` request, until
+    /// the table (the requests' sender) is dropped. The writer renders any
+    /// entry alone: the whole ledger is selected, so what it writes of an
+    /// entry does not depend on the entries written before it.
+    fn run(self, built: &mpsc::Sender<Table>, requests: &mpsc::Receiver<Render>) {
+        let mut personal = crate::personal::ExportPersonal::new(&self.dirs, false);
+        // Each pass decodes the records again rather than holding them all.
+        let mut record = |e: &Held| {
+            e.record().map(|mut r| {
+                personal.apply(e.ledger, &mut r);
+                r
+            })
+        };
+        let mut plan = Plan::new(&self.options);
+        let Ok(held) = self.entries.read() else { return };
+        let entries = held.get(..self.count).unwrap_or_default();
+        for e in entries {
+            if let (Some(r), Some(id)) = (record(e), self.ids.get(e.ledger)) {
+                plan.observe(id, &e.header, &e.hash, &r);
             }
         }
-        let (Some(r), Some(id)) = (r, ids.get(e.ledger)) else { continue };
-        let written = writer.write(id, &e.header, &e.hash, &r);
-        let bytes = buffer.take();
-        if covered {
-            continue;
-        }
-        if let Ok(Written::Event(event_id)) = written {
+        let buffer = Shared::default();
+        let Ok(mut writer) = plan.writer(buffer.clone()) else { return };
+        buffer.take();
+        let mut event = |e: &Held, r: &Record| -> Option<(Value, String)> {
+            let id = self.ids.get(e.ledger)?;
+            let written = writer.write(id, &e.header, &e.hash, r);
+            let bytes = buffer.take();
+            let Ok(Written::Event(event_id)) = written else { return None };
             let text = bytes.strip_prefix(b",").unwrap_or(&bytes);
-            if let Ok(mut event) = serde_json::from_slice::<Value>(text) {
-                if let Some(o) = event.as_object_mut() {
-                    o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+            let mut event = serde_json::from_slice::<Value>(text).ok()?;
+            if let Some(o) = event.as_object_mut() {
+                o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+            }
+            Some((event, event_id))
+        };
+        let mut table = Table::default();
+        // Per ledger: how many entries of the import of a captured document
+        // are still to come, and their actor and station.
+        let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let r = record(e);
+            let mut covered = false;
+            if let Some(doc) = self.documents.get(&i) {
+                for (event, id) in &doc.events {
+                    table.push(event, id, e.header.time, Some(Arc::clone(&doc.prefixes)), None);
                 }
-                table.push(&event, &event_id, e.header.time, None);
+                importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
+                covered = true;
+            } else if let Some((left, by)) = importing.get_mut(&e.ledger) {
+                if *left > 0 && e.header.actor == by.actor && e.header.station == by.station {
+                    *left -= 1;
+                    covered = true;
+                } else {
+                    importing.remove(&e.ledger);
+                }
+            }
+            let Some(r) = r else { continue };
+            // Written even when covered: the writer sees every entry once.
+            let Some((json, id)) = event(e, &r) else { continue };
+            if !covered {
+                table.push(&json, &id, e.header.time, None, u32::try_from(i).ok());
+            }
+        }
+        drop(importing);
+        drop(held);
+        if built.send(table).is_err() {
+            return;
+        }
+        for Render { entries: wanted, reply } in requests {
+            let Ok(entries) = self.entries.read() else { return };
+            let texts = wanted
+                .iter()
+                .map(|&i| {
+                    let e = usize::try_from(i).ok().and_then(|i| entries.get(i))?;
+                    let r = record(e)?;
+                    event(e, &r).map(|(json, _)| json.to_string())
+                })
+                .collect();
+            // The request's answer is no longer awaited when it cannot be sent.
+            if reply.send(texts).is_err() {
+                continue;
             }
         }
     }
-    table
 }
 
 type Prefixes = Arc<serde_json::Map<String, Value>>;
@@ -452,7 +518,7 @@ struct Document {
 /// import wrote depends only on the entries before it.
 #[derive(Default)]
 struct Captured {
-    documents: HashMap<usize, Document>,
+    documents: HashMap<usize, Arc<Document>>,
     /// How many entries were scanned.
     scanned: usize,
     /// Per ledger, the ids of the events of its documents so far, and what
@@ -514,7 +580,7 @@ impl Captured {
                 .collect();
             recorded.extend(ids);
             let prefixes = Arc::new(super::events::prefixes_of(doc.get("@context")));
-            self.documents.insert(i, Document { events: list, prefixes, written });
+            self.documents.insert(i, Arc::new(Document { events: list, prefixes, written }));
         }
         self.scanned = entries.len();
     }
