@@ -462,3 +462,159 @@ fn the_rate_limit_answers_429_then_serves_again() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(get(&server.url("/eventTypes"), None).status, 200);
 }
+
+/// The answers of `server` that a capture or an append changes, byte for
+/// byte but for each document's `creationDate` (the time of the answer):
+/// every page of `/events` with its `Link`, filtered pages, the discovery
+/// resources, and the last event by id.
+fn answers(server: &Server) -> Vec<String> {
+    fn undated(body: &str) -> String {
+        const KEY: &str = "\"creationDate\":\"";
+        let Some(at) = body.find(KEY).map(|a| a + KEY.len()) else { return body.to_owned() };
+        let end = at + body[at..].find('"').unwrap();
+        format!("{}DATE{}", &body[..at], &body[end..])
+    }
+    let mut out = Vec::new();
+    let mut last = None;
+    let mut url = server.url("/events?perPage=500");
+    loop {
+        let a = get(&url, None);
+        assert_eq!(a.status, 200, "{url}: {}", a.body);
+        let list = a.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"].clone();
+        last = list
+            .as_array()
+            .unwrap()
+            .last()
+            .map(|e| e["eventID"].as_str().unwrap().to_owned())
+            .or(last);
+        out.push(undated(&a.body));
+        let Some(link) = a.header("link") else { break };
+        out.push(link.to_owned());
+        url = server.url(link.split_once('<').unwrap().1.split_once('>').unwrap().0);
+    }
+    for path in [
+        "/events?EQ_bizStep=receiving&perPage=50",
+        "/events?EQ_bizStep=shipping&EQ_action=OBSERVE&perPage=1000",
+        "/events?MATCH_anyEPC=https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F21%2FS*",
+        "/bizSteps",
+        "/dispositions",
+        "/readPoints",
+        "/bizLocations",
+        &format!("/events/{}", enc(&last.unwrap())),
+    ] {
+        let a = get(&server.url(path), None);
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        out.push(undated(&a.body));
+        out.extend(a.header("link").map(str::to_owned));
+    }
+    out
+}
+
+/// The answers of a server that has followed `ledger` equal those of one
+/// started afresh on it.
+fn same_as_a_fresh_server(running: &Server, ledger: &Path) {
+    let fresh = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (got, want) = (answers(running), answers(&fresh));
+    assert_eq!(got.len(), want.len());
+    for (n, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(g == w, "answer {n} differs from a fresh server's:\n{g:.2000}\n---\n{w:.2000}");
+    }
+}
+
+#[test]
+fn captures_and_appends_give_the_answers_of_a_fresh_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("demo");
+    let export = demo(&ledger);
+    let tokens = tokens_file(tmp.path());
+    let server = Server::capturing(&ledger, &tokens);
+    // Captures whose terms the demo's events use: rows added to the table.
+    for n in 1..=3 {
+        let doc = SMALL
+            .replace("/21/S1", &format!("/21/S{n}"))
+            .replace("10:00:00Z", &format!("10:0{n}:00Z"));
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+    }
+    let doc: Value = serde_json::from_str(SMALL).unwrap();
+    let mut event = doc.pointer("/epcisBody/eventList/0").unwrap().clone();
+    event["epcList"][0] = Value::from("https://id.gs1.org/01/09506000134352/21/S9");
+    let a = post(&server.url("/events"), Some(ALICE), event.to_string().as_bytes());
+    assert_eq!(a.status, 202, "{}", a.body);
+    let (all, _) = pages_unchecked(&server, "/events?perPage=1000");
+    assert_eq!(all.len(), export.len() + 4);
+    same_as_a_fresh_server(&server, &ledger);
+    // A capture with terms no event used (GS1's examples), then one more
+    // without.
+    if let Some(files) = examples() {
+        for file in files.iter().take(3) {
+            let a = post(&server.url("/capture"), Some(ALICE), &std::fs::read(file).unwrap());
+            assert_eq!(a.status, 202, "{}: {}", file.display(), a.body);
+        }
+        let doc = SMALL.replace("/21/S1", "/21/S5");
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+        same_as_a_fresh_server(&server, &ledger);
+    }
+    // An entry appended by another process, then a correction voiding it.
+    let line = r#"{"time": "2026-03-01T10:00:00.000Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"gtin": "09506000134680"}, "lot": "B260001"}, "quantity": "7 H87", "customer": {"internal": "C10140"}, "ship_to": {"internal": "C10140-3"}, "order": "SO-SERVE-TEST"}}}"#;
+    let (code, out, err) =
+        cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{line}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    let appended: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let query =
+        format!("/events?EQ_bizTransaction_po={}", enc("urn:lotledger:order:SO-SERVE-TEST"));
+    eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, &query);
+        (!events.is_empty()).then_some(())
+    });
+    same_as_a_fresh_server(&server, &ledger);
+    let correction = format!(
+        r#"{{"time": "2026-03-01T11:00:00.000Z", "actor": "s.okafor", "station": "QA-OFFICE", "record": {{"corrected": {{"target": {{"seq": {}, "hash": "{}"}}, "reason": "shipment keyed twice", "replacements": []}}}}}}"#,
+        appended["seq"],
+        appended["hash"].as_str().unwrap()
+    );
+    let (code, out, err) =
+        cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{correction}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, &query);
+        events[0].get("errorDeclaration").is_some().then_some(())
+    });
+    same_as_a_fresh_server(&server, &ledger);
+}
+
+/// A bare word in an earlier event that a later event makes a CBV term of
+/// the document (a receipt's supplier lot `shipping`, then the first
+/// shipment) changes the earlier event's hash: the table is built again,
+/// and the answers are still those of a fresh server.
+#[test]
+fn a_term_no_event_used_before_gives_the_answers_of_a_fresh_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("ledger");
+    init(&ledger);
+    let append = |line: &str| {
+        let (code, out, err) =
+            cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{line}\n"));
+        assert_eq!(code, 0, "{out}{err}");
+    };
+    append(
+        r#"{"time": "2026-03-02T06:00:00Z", "actor": "k.huber", "station": "WH-DOCK-1", "record": {"material_received": {"lot": {"item": {"internal": "RM-A"}, "lot": "R1"}, "quantity": "100 KGM", "supplier": {"internal": "V-ACME"}, "supplier_lot": "shipping", "order": "PO-1"}}}"#,
+    );
+    let server = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (before, _) = all_pages(&server, "/events");
+    assert_eq!(before.len(), 1);
+    append(
+        r#"{"time": "2026-03-02T07:00:00Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"internal": "RM-A"}, "lot": "R1"}, "quantity": "10 KGM", "customer": {"internal": "C1"}, "ship_to": {"internal": "C1-1"}, "order": "SO-1"}}}"#,
+    );
+    let events = eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, "/events");
+        (events.len() == 2).then_some(events)
+    });
+    assert_eq!(events[1]["bizStep"], "shipping");
+    let fresh = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (want, _) = all_pages(&fresh, "/events");
+    assert_ne!(ids(&before), ids(&want[..1]), "the receipt's hash did not change: no test");
+    assert_eq!(ids(&events), ids(&want));
+    assert_eq!(events, want);
+}

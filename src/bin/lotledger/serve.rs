@@ -88,7 +88,9 @@ struct Shared {
     max_body: usize,
     own_party: Option<PartyId>,
     index: Arc<RwLock<Index>>,
-    table: RwLock<Arc<Table>>,
+    /// The EPCIS event table; queries hold it for reading while they run,
+    /// the follower for writing while it adds rows.
+    table: RwLock<Table>,
     follower: Mutex<Follower>,
     /// Captures one at a time: each is imported whole under the ledger lock.
     capturing: Mutex<()>,
@@ -217,7 +219,7 @@ pub fn run(config: Config) -> Result<Outcome, CliError> {
         max_body: config.max_body,
         own_party,
         index,
-        table: RwLock::new(Arc::new(table)),
+        table: RwLock::new(table),
         follower: Mutex::new(follower),
         capturing: Mutex::new(()),
         jobs: Mutex::new(Vec::new()),
@@ -277,24 +279,20 @@ fn announce(scheme: &str, addr: SocketAddr) {
     let _ = std::io::stdout().flush();
 }
 
-/// Reads what the ledgers gained and, when they gained anything, rebuilds
-/// the event table.
+/// Reads what the ledgers gained and, when they gained anything, adds the
+/// rows of the new entries to the event table (or builds it again).
 fn refresh(shared: &Shared) {
     let Ok(mut follower) = shared.follower.lock() else { return };
     if follower.poll(&shared.index) == 0 {
         return;
     }
-    let table = match shared.index.read() {
-        Ok(index) => follower.table(&index, now()),
-        Err(_) => return,
-    };
-    if let Ok(mut t) = shared.table.write() {
-        *t = Arc::new(table);
+    if let Ok(index) = shared.index.read() {
+        follower.update(&index, &shared.table, now());
     }
 }
 
-fn table(shared: &Shared) -> Arc<Table> {
-    shared.table.read().map(|t| Arc::clone(&t)).unwrap_or_default()
+fn table(shared: &Shared) -> std::sync::RwLockReadGuard<'_, Table> {
+    shared.table.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn router(shared: Arc<Shared>) -> Router {

@@ -50,8 +50,9 @@ enum Json {
     Entry(u32),
 }
 
-/// A request to the thread that built a table: the JSON of the events of
-/// these entries, each `None` when it cannot be rendered.
+/// A request to the thread that built a table (`super::follow::Request`):
+/// the JSON of the events of these entries, each `None` when it cannot be
+/// rendered.
 pub struct Render {
     pub entries: Vec<u32>,
     pub reply: mpsc::Sender<Vec<Option<String>>>,
@@ -217,8 +218,11 @@ pub struct Table {
     pub rows: Vec<Row>,
     pub by_id: HashMap<Arc<str>, usize>,
     strings: Strings,
-    /// The thread that renders the events of exported entries.
-    pub renderer: Option<mpsc::Sender<Render>>,
+    /// The thread that renders the events of exported entries and adds
+    /// the rows of new ones.
+    pub renderer: Option<mpsc::Sender<super::follow::Request>>,
+    /// How many of the entries read the rows stand for (the first ones).
+    pub covered: usize,
 }
 
 impl Table {
@@ -640,7 +644,8 @@ pub fn query_document(
     let mut rendered = Vec::new();
     if !wanted.is_empty() {
         let (reply, answer) = mpsc::channel();
-        let sent = table.renderer.as_ref().map(|r| r.send(Render { entries: wanted, reply }));
+        let request = super::follow::Request::Render(Render { entries: wanted, reply });
+        let sent = table.renderer.as_ref().map(|r| r.send(request));
         if !matches!(sent, Some(Ok(()))) {
             return Err("the events could not be rendered (the renderer stopped)");
         }

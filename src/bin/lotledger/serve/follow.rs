@@ -1,6 +1,7 @@
 //! Following the ledgers as they grow: every entry read once, verified
 //! along the chain, handed to the index and kept (decoded) for the EPCIS
-//! event table, which is rebuilt from them when something new arrived.
+//! event table, whose rows for the new entries are added when something
+//! new arrived (the table built again when they change earlier events).
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -14,9 +15,11 @@ use lotledger::chain::{Anchor, Chain};
 use lotledger::entry::{Header, decode_record};
 use lotledger::file::LedgerReader;
 use lotledger::index::Index;
-use lotledger::interop::epcis::{self, ExportOptions, ImportOptions, Plan, Written};
+use lotledger::interop::epcis::{self, EventWriter, ExportOptions, ImportOptions, Plan, Written};
 use lotledger::interop::scope::Corrections;
-use lotledger::model::{Checkpointed, Digest, DocumentKind, LedgerId, PartyId, Record, Timestamp};
+use lotledger::model::{
+    Actor, Checkpointed, Digest, DocumentKind, LedgerId, PartyId, Record, Station, Timestamp,
+};
 use lotledger::proof::{MemoryStore, NodeId, NodeSource as _, checkpoint_note, leaf_hash, root_at};
 
 use crate::CliError;
@@ -76,6 +79,8 @@ pub struct Follower {
     own_party: Option<PartyId>,
     /// The captured documents found among `entries[..scanned]`.
     captured: Captured,
+    /// The corrections the current event table was built with.
+    corrections: Corrections,
 }
 
 impl Follower {
@@ -99,7 +104,8 @@ impl Follower {
             described: vec![BTreeSet::new(); dirs.len()],
             ..Captured::default()
         };
-        Self { positions, entries: Entries::default(), own_party, captured }
+        let corrections = Corrections::none();
+        Self { positions, entries: Entries::default(), own_party, captured, corrections }
     }
 
     /// Reads what was appended since the last call, adds it to `index`
@@ -239,6 +245,7 @@ impl Follower {
         let Some(first) = ids.first() else { return Table::default() };
         let mut options = ExportOptions::new(*first, created);
         options.corrections = Corrections::from_index(index);
+        self.corrections = options.corrections.clone();
         let build = Build {
             options,
             ids,
@@ -259,6 +266,56 @@ impl Follower {
         let mut table = table.recv().unwrap_or_default();
         table.renderer = Some(renderer);
         table
+    }
+
+    /// Brings `table` up to every entry read: the rows of the entries read
+    /// since it was made are added to it, as a build over all of them
+    /// would make them, or, when the new entries change what earlier
+    /// events are (a correction the index now holds, the replacement a
+    /// correction named, a CBV term no event used before), it is built
+    /// again.
+    pub fn update(&mut self, index: &Index, table: &RwLock<Table>, created: Timestamp) {
+        let Ok(entries) = self.entries.read() else { return };
+        self.captured.scan(&self.positions, &entries, self.own_party.as_ref());
+        let count = entries.len();
+        let (from, renderer) = match table.read() {
+            Ok(t) => (t.covered, t.renderer.clone()),
+            Err(_) => (0, None),
+        };
+        let corrections = Corrections::from_index(index);
+        let replacements: BTreeSet<(LedgerId, u64)> = corrections.replacements().collect();
+        let replacing = entries.get(from..).unwrap_or_default().iter().any(|e| {
+            self.positions
+                .get(e.ledger)
+                .is_some_and(|p| replacements.contains(&(p.id, e.header.seq)))
+        });
+        drop(entries);
+        let mut at = from;
+        if let (Some(renderer), true) = (renderer, corrections == self.corrections && !replacing) {
+            while at < count {
+                let to = count.min(at + EXTEND_CHUNK);
+                let documents = (at..to)
+                    .filter_map(|i| self.captured.documents.get(&i).map(|d| (i, Arc::clone(d))))
+                    .collect();
+                let (reply, answer) = mpsc::channel();
+                if renderer.send(Request::Extend(Extend { to, documents, reply })).is_err() {
+                    break;
+                }
+                let Ok(Some(rows)) = answer.recv() else { break };
+                let Ok(mut t) = table.write() else { return };
+                for p in rows {
+                    t.push(&p.event, &p.id, p.recorded, p.prefixes, p.entry);
+                }
+                t.covered = to;
+                at = to;
+            }
+        }
+        if at < count || from > count {
+            let fresh = self.table(index, created);
+            if let Ok(mut t) = table.write() {
+                *t = fresh;
+            }
+        }
     }
 }
 
@@ -407,6 +464,187 @@ struct Build {
     documents: HashMap<usize, Arc<Document>>,
 }
 
+/// A request to the thread of a table: render events, or the rows of
+/// entries read since.
+pub enum Request {
+    Render(Render),
+    Extend(Extend),
+}
+
+/// The rows of the entries from where the table stands to `to`, `None`
+/// when they cannot be added to it and the table must be built again.
+pub struct Extend {
+    to: usize,
+    /// The captured documents among them, by position.
+    documents: Vec<(usize, Arc<Document>)>,
+    reply: mpsc::Sender<Option<Vec<Pending>>>,
+}
+
+/// A row to add: [`Table::push`]'s arguments.
+pub struct Pending {
+    event: Value,
+    id: String,
+    recorded: Timestamp,
+    prefixes: Option<Prefixes>,
+    entry: Option<u32>,
+}
+
+/// The most entries one [`Extend`] asks for (their events are held until
+/// the rows are added).
+const EXTEND_CHUNK: usize = 64;
+
+/// The values of the standard vocabulary fields of an event with their
+/// field's vocabulary: what `Canonicalizer::add_terms` learns the CBV terms
+/// of the document from (`bizStep`, `disposition`, the error declaration's
+/// `reason`, `persistentDisposition`, the types of business transactions,
+/// sources and destinations, the sensor reports' `type`, `exception`,
+/// `component`). A value of a field met before names the same term.
+fn vocabulary_values(event: &Value) -> Vec<(&'static str, String)> {
+    fn items(v: Option<&Value>) -> Vec<&Value> {
+        match v {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v @ Value::Object(_)) => vec![v],
+            _ => Vec::new(),
+        }
+    }
+    let mut out = Vec::new();
+    let mut add = |field: &'static str, v: Option<&Value>| {
+        if let Some(s) = v.and_then(Value::as_str) {
+            out.push((field, s.to_owned()));
+        }
+    };
+    add("bizStep", event.get("bizStep"));
+    add("disposition", event.get("disposition"));
+    add("reason", event.pointer("/errorDeclaration/reason"));
+    for key in ["set", "unset"] {
+        for item in items(event.get("persistentDisposition").and_then(|p| p.get(key))) {
+            add("disposition", Some(item));
+        }
+    }
+    for (list, field) in
+        [("bizTransactionList", "btt"), ("sourceList", "sdt"), ("destinationList", "sdt")]
+    {
+        for item in items(event.get(list)) {
+            add(field, item.get("type"));
+        }
+    }
+    for element in items(event.get("sensorElementList")) {
+        for report in items(element.get("sensorReport")) {
+            add("sensor", report.get("type"));
+            add("sensor", report.get("exception"));
+            add("component", report.get("component"));
+        }
+    }
+    out
+}
+
+/// The second pass of the export over the entries, kept by the table's
+/// thread: it writes an entry's event when asked, and makes the rows of
+/// entries read later as a build over all of them would.
+struct Extender<'o> {
+    writer: EventWriter<'o, Shared>,
+    buffer: Shared,
+    personal: crate::personal::ExportPersonal,
+    ids: Vec<LedgerId>,
+    documents: HashMap<usize, Arc<Document>>,
+    /// Per ledger: how many entries of the import of a captured document
+    /// are still to come, and their actor and station.
+    importing: HashMap<usize, (usize, Actor, Station)>,
+    /// The vocabulary values (`vocabulary_values`) of every event the
+    /// table was built from: the CBV terms its event hashes know.
+    vocabulary: BTreeSet<(&'static str, String)>,
+    /// How many entries the rows stand for.
+    count: usize,
+}
+
+type Sink<'s> = dyn FnMut(&Value, &str, Timestamp, Option<Prefixes>, Option<u32>) + 's;
+
+impl Extender<'_> {
+    /// The event of an entry as the export writes it, with its id and
+    /// `recordTime`. The writer renders any entry alone: the whole ledger
+    /// is selected, so what it writes of an entry does not depend on the
+    /// entries written before it.
+    fn event(&mut self, e: &Held) -> Option<(Value, String)> {
+        let mut r = e.record()?;
+        self.personal.apply(e.ledger, &mut r);
+        let id = self.ids.get(e.ledger)?;
+        let written = self.writer.write(id, &e.header, &e.hash, &r);
+        let bytes = self.buffer.take();
+        let Ok(Written::Event(event_id)) = written else { return None };
+        let text = bytes.strip_prefix(b",").unwrap_or(&bytes);
+        let mut event = serde_json::from_slice::<Value>(text).ok()?;
+        if let Some(o) = event.as_object_mut() {
+            o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
+        }
+        Some((event, event_id))
+    }
+
+    /// The rows of entry `i` (`e`), whose event is `rendered`: a captured
+    /// document's events in place of its attachment, nothing for the
+    /// entries its import wrote, else the entry's event.
+    fn rows(&mut self, i: usize, e: &Held, rendered: Option<(Value, String)>, sink: &mut Sink<'_>) {
+        let mut covered = false;
+        if let Some(doc) = self.documents.get(&i) {
+            for (event, id) in &doc.events {
+                sink(event, id, e.header.time, Some(Arc::clone(&doc.prefixes)), None);
+            }
+            let left = doc.written.saturating_sub(1);
+            self.importing
+                .insert(e.ledger, (left, e.header.actor.clone(), e.header.station.clone()));
+            covered = true;
+        } else if let Some((left, actor, station)) = self.importing.get_mut(&e.ledger) {
+            if *left > 0 && e.header.actor == *actor && e.header.station == *station {
+                *left -= 1;
+                covered = true;
+            } else {
+                self.importing.remove(&e.ledger);
+            }
+        }
+        if let (false, Some((json, id))) = (covered, rendered) {
+            sink(&json, &id, e.header.time, None, u32::try_from(i).ok());
+        }
+    }
+
+    /// The rows of the first `count` entries, into `table`.
+    fn build(&mut self, entries: &[Held], table: &mut Table) {
+        for (i, e) in entries.iter().enumerate() {
+            // Written even when covered: the writer sees every entry once.
+            let rendered = self.event(e);
+            if let Some((json, _)) = &rendered {
+                self.vocabulary.extend(vocabulary_values(json));
+            }
+            self.rows(i, e, rendered, &mut |ev, id, at, prefixes, entry| {
+                table.push(ev, id, at, prefixes, entry);
+            });
+        }
+        self.count = entries.len();
+    }
+
+    /// The rows of the entries from `self.count` to `to`, or `None` when
+    /// one of their events names a vocabulary value the table's events do
+    /// not: a term the document's event hashes would then know, which may
+    /// change the hash of an earlier event (the table is built again).
+    fn extend(&mut self, entries: &[Held], to: usize) -> Option<Vec<Pending>> {
+        let new = entries.get(self.count..to)?;
+        let rendered: Vec<Option<(Value, String)>> = new.iter().map(|e| self.event(e)).collect();
+        let known = |(json, _): &(Value, String)| {
+            vocabulary_values(json).iter().all(|v| self.vocabulary.contains(v))
+        };
+        if !rendered.iter().flatten().all(known) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (k, (e, r)) in new.iter().zip(rendered).enumerate() {
+            self.rows(self.count + k, e, r, &mut |ev, id, at, prefixes, entry| {
+                let (event, id) = (ev.clone(), id.to_owned());
+                out.push(Pending { event, id, recorded: at, prefixes, entry });
+            });
+        }
+        self.count = to;
+        Some(out)
+    }
+}
+
 impl Build {
     /// Builds the event table of the first `count` entries and sends it on
     /// `built`: every entry's event as the EPCIS export writes it (two
@@ -415,89 +653,60 @@ impl Build {
     /// ledger stands for itself: its events as sent, with their own
     /// `eventID`s, in place of the entries its import wrote. The rows keep
     /// what queries filter on; the JSON of an exported entry's event is
-    /// rendered again, by the same writer, for each `Render` request, until
-    /// the table (the requests' sender) is dropped. The writer renders any
-    /// entry alone: the whole ledger is selected, so what it writes of an
-    /// entry does not depend on the entries written before it.
-    fn run(self, built: &mpsc::Sender<Table>, requests: &mpsc::Receiver<Render>) {
+    /// rendered again, by the same writer, for each `Render` request, and
+    /// the rows of entries read later are made for each `Extend`, until
+    /// the table (the requests' sender) is dropped.
+    fn run(self, built: &mpsc::Sender<Table>, requests: &mpsc::Receiver<Request>) {
         let mut personal = crate::personal::ExportPersonal::new(&self.dirs, false);
-        // Each pass decodes the records again rather than holding them all.
-        let mut record = |e: &Held| {
-            e.record().map(|mut r| {
-                personal.apply(e.ledger, &mut r);
-                r
-            })
-        };
         let mut plan = Plan::new(&self.options);
         let Ok(held) = self.entries.read() else { return };
         let entries = held.get(..self.count).unwrap_or_default();
+        // Each pass decodes the records again rather than holding them all.
         for e in entries {
-            if let (Some(r), Some(id)) = (record(e), self.ids.get(e.ledger)) {
+            if let (Some(mut r), Some(id)) = (e.record(), self.ids.get(e.ledger)) {
+                personal.apply(e.ledger, &mut r);
                 plan.observe(id, &e.header, &e.hash, &r);
             }
         }
         let buffer = Shared::default();
-        let Ok(mut writer) = plan.writer(buffer.clone()) else { return };
+        let Ok(writer) = plan.writer(buffer.clone()) else { return };
         buffer.take();
-        let mut event = |e: &Held, r: &Record| -> Option<(Value, String)> {
-            let id = self.ids.get(e.ledger)?;
-            let written = writer.write(id, &e.header, &e.hash, r);
-            let bytes = buffer.take();
-            let Ok(Written::Event(event_id)) = written else { return None };
-            let text = bytes.strip_prefix(b",").unwrap_or(&bytes);
-            let mut event = serde_json::from_slice::<Value>(text).ok()?;
-            if let Some(o) = event.as_object_mut() {
-                o.insert("recordTime".into(), Value::String(e.header.time.to_string()));
-            }
-            Some((event, event_id))
+        let mut x = Extender {
+            writer,
+            buffer,
+            personal,
+            ids: self.ids.clone(),
+            documents: self.documents.clone(),
+            importing: HashMap::new(),
+            vocabulary: BTreeSet::new(),
+            count: 0,
         };
         let mut table = Table::default();
-        // Per ledger: how many entries of the import of a captured document
-        // are still to come, and their actor and station.
-        let mut importing: HashMap<usize, (usize, &Header)> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            let r = record(e);
-            let mut covered = false;
-            if let Some(doc) = self.documents.get(&i) {
-                for (event, id) in &doc.events {
-                    table.push(event, id, e.header.time, Some(Arc::clone(&doc.prefixes)), None);
-                }
-                importing.insert(e.ledger, (doc.written.saturating_sub(1), &e.header));
-                covered = true;
-            } else if let Some((left, by)) = importing.get_mut(&e.ledger) {
-                if *left > 0 && e.header.actor == by.actor && e.header.station == by.station {
-                    *left -= 1;
-                    covered = true;
-                } else {
-                    importing.remove(&e.ledger);
-                }
-            }
-            let Some(r) = r else { continue };
-            // Written even when covered: the writer sees every entry once.
-            let Some((json, id)) = event(e, &r) else { continue };
-            if !covered {
-                table.push(&json, &id, e.header.time, None, u32::try_from(i).ok());
-            }
-        }
-        drop(importing);
+        x.build(entries, &mut table);
+        table.covered = x.count;
         drop(held);
         if built.send(table).is_err() {
             return;
         }
-        for Render { entries: wanted, reply } in requests {
+        for request in requests {
             let Ok(entries) = self.entries.read() else { return };
-            let texts = wanted
-                .iter()
-                .map(|&i| {
-                    let e = usize::try_from(i).ok().and_then(|i| entries.get(i))?;
-                    let r = record(e)?;
-                    event(e, &r).map(|(json, _)| json.to_string())
-                })
-                .collect();
-            // The request's answer is no longer awaited when it cannot be sent.
-            if reply.send(texts).is_err() {
-                continue;
-            }
+            // An answer no longer awaited cannot be sent, which is no matter.
+            let _ = match request {
+                Request::Render(Render { entries: wanted, reply }) => {
+                    let texts = wanted
+                        .iter()
+                        .map(|&i| {
+                            let e = usize::try_from(i).ok().and_then(|i| entries.get(i))?;
+                            x.event(e).map(|(json, _)| json.to_string())
+                        })
+                        .collect();
+                    reply.send(texts).is_ok()
+                }
+                Request::Extend(Extend { to, documents, reply }) => {
+                    x.documents.extend(documents);
+                    reply.send(x.extend(&entries, to)).is_ok()
+                }
+            };
         }
     }
 }
@@ -507,7 +716,7 @@ type Prefixes = Arc<serde_json::Map<String, Value>>;
 /// A captured document: its events (each with its id), the prefixes of
 /// its context, and how many entries its import wrote (the attachment
 /// included).
-struct Document {
+pub struct Document {
     events: Vec<(Value, String)>,
     prefixes: Prefixes,
     written: usize,
