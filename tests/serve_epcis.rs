@@ -618,3 +618,76 @@ fn a_term_no_event_used_before_gives_the_answers_of_a_fresh_server() {
     assert_eq!(ids(&events), ids(&want));
     assert_eq!(events, want);
 }
+
+/// An object event of `SMALL`'s kind with the id `urn:uuid:...0N`, at
+/// `10:MM`, with a quantity of a lot when `quantity` is given.
+fn counted(n: u32, minute: u32, quantity: Option<u32>) -> String {
+    let what = match quantity {
+        Some(q) => format!(
+            r#""quantityList": [{{"epcClass": "https://id.gs1.org/01/09506000134352/10/L{n}", "quantity": {q}}}]"#
+        ),
+        None => format!(r#""epcList": ["https://id.gs1.org/01/09506000134352/21/Q{n}"]"#),
+    };
+    format!(
+        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {what}}}"#
+    )
+}
+
+#[test]
+fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
+    let (_tmp, _ledger, server) = empty(&[]);
+    // Two captures, so two record times: events 1 and 2, then 3 and 4.
+    for pair in [
+        [counted(1, 3, Some(5)), counted(2, 1, Some(10))],
+        [counted(3, 4, Some(20)), counted(4, 2, None)],
+    ] {
+        let doc = SMALL.replace(
+            &SMALL
+                [SMALL.find("[{\"type\": \"ObjectEvent\"").unwrap()..SMALL.rfind(']').unwrap() + 1],
+            &format!("[{}]", pair.join(",")),
+        );
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+    }
+    let served = |query: &str| -> Vec<u32> {
+        let (events, _) = all_pages(&server, &format!("/events?{query}"));
+        events
+            .iter()
+            .map(|e| e["eventID"].as_str().unwrap().rsplit('0').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    assert_eq!(served(""), [1, 2, 3, 4]);
+    for (query, want) in [
+        ("EQ_quantity=10", vec![2]),
+        ("EQ_quantity=10.0", vec![2]),
+        ("GT_quantity=5", vec![2, 3]),
+        ("GE_quantity=5", vec![1, 2, 3]),
+        ("LT_quantity=20", vec![1, 2]),
+        ("LE_quantity=20&GT_quantity=5", vec![2, 3]),
+        ("LT_quantity=5", vec![]),
+        // DESC by default; an event's time, then the record time (ties in
+        // ledger order).
+        ("orderBy=eventTime", vec![3, 1, 4, 2]),
+        ("orderBy=eventTime&orderDirection=ASC", vec![2, 4, 1, 3]),
+        ("orderBy=eventTime&orderDirection=ASC&perPage=3", vec![2, 4, 1, 3]),
+        ("orderBy=eventTime&orderDirection=DESC&perPage=1", vec![3, 1, 4, 2]),
+        ("orderBy=recordTime&orderDirection=ASC", vec![1, 2, 3, 4]),
+        ("orderBy=recordTime", vec![3, 4, 1, 2]),
+        ("orderBy=eventTime&GE_quantity=10&perPage=1", vec![3, 2]),
+        ("orderDirection=ASC", vec![1, 2, 3, 4]),
+    ] {
+        assert_eq!(served(query), want, "{query}");
+    }
+    for bad in [
+        "EQ_quantity=ten",
+        "GT_quantity=",
+        "LE_quantity=NaN",
+        "orderBy=bizStep",
+        "orderDirection=UP",
+    ] {
+        let a = get(&server.url(&format!("/events?{bad}")), None);
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:QueryParameterException", "{bad}");
+        assert!(a.json()["detail"].as_str().unwrap().starts_with(bad.split('=').next().unwrap()));
+    }
+}

@@ -36,6 +36,8 @@ pub struct Row {
     other_epcs: Box<[Run]>,
     /// Every `epcClass` of its quantity lists.
     epc_classes: Box<[Sym]>,
+    /// Every `quantity` of its quantity lists.
+    quantities: Box<[f64]>,
     /// `(type as a bare CBV word or URI, value)`.
     biz_transactions: Box<[(Sym, Sym)]>,
 }
@@ -257,6 +259,7 @@ impl Table {
         other.extend(strings("outputEPCList"));
         let s = &mut self.strings;
         let mut classes = Vec::new();
+        let mut quantities = Vec::new();
         for key in ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
         {
             if let Some(list) = event.get(key).and_then(Value::as_array) {
@@ -265,6 +268,7 @@ impl Table {
                         .filter_map(|q| q.get("epcClass").and_then(Value::as_str))
                         .map(|c| s.intern(c)),
                 );
+                quantities.extend(list.iter().filter_map(|q| q.get("quantity")?.as_f64()));
             }
         }
         let biz_transactions = event
@@ -307,6 +311,7 @@ impl Table {
             direct_epcs: runs(s, direct),
             other_epcs: runs(s, other),
             epc_classes: classes.into_boxed_slice(),
+            quantities: quantities.into_boxed_slice(),
             biz_transactions,
         };
         self.by_id.insert(id, self.rows.len());
@@ -379,22 +384,47 @@ pub struct BadParameter(pub String);
 /// One condition of a query.
 enum Condition {
     EventType(BTreeSet<String>),
-    Time { record: bool, from: bool, at: i64 },
+    Time {
+        record: bool,
+        from: bool,
+        at: i64,
+    },
     Action(BTreeSet<String>),
     BizStep(BTreeSet<String>),
     Disposition(BTreeSet<String>),
     ReadPoint(BTreeSet<String>),
     BizLocation(BTreeSet<String>),
     TransformationId(BTreeSet<String>),
-    MatchEpc { any: bool, patterns: Vec<String> },
+    MatchEpc {
+        any: bool,
+        patterns: Vec<String>,
+    },
     MatchEpcClass(Vec<String>),
-    BizTransaction { kind: String, values: BTreeSet<String> },
+    BizTransaction {
+        kind: String,
+        values: BTreeSet<String>,
+    },
     EventId(BTreeSet<String>),
+    /// A quantity of one of its quantity lists compares so with the value.
+    Quantity {
+        wanted: std::cmp::Ordering,
+        or_equal: bool,
+        value: f64,
+    },
+}
+
+/// How a query's events are ordered: by `recordTime` (else `eventTime`),
+/// ascending or not.
+#[derive(Clone, Copy)]
+struct Order {
+    record: bool,
+    ascending: bool,
 }
 
 /// A parsed `GET /events` query: its conditions, page size and start.
 pub struct Query {
     conditions: Vec<Condition>,
+    order: Option<Order>,
     pub per_page: usize,
     pub start: usize,
     /// The parameters that select events (not the page), for the next
@@ -443,6 +473,7 @@ impl Query {
         let mut per_page = PER_PAGE_DEFAULT;
         let mut token = None;
         let mut selecting = Vec::new();
+        let (mut order_by, mut ascending) = (None, false);
         for (key, value) in pairs {
             let k = key.as_str();
             match k {
@@ -460,6 +491,26 @@ impl Query {
                 }
                 "nextPageToken" => {
                     token = Some(value.clone());
+                    continue;
+                }
+                "orderBy" | "orderDirection" => {
+                    let (choices, yes) = if k == "orderBy" {
+                        (["eventTime", "recordTime"], "recordTime")
+                    } else {
+                        (["DESC", "ASC"], "ASC")
+                    };
+                    if !choices.contains(&value.as_str()) {
+                        return Err(BadParameter(format!(
+                            "{k}: {value:?} is not {} or {} (what this repository takes)",
+                            choices[0], choices[1]
+                        )));
+                    }
+                    if k == "orderBy" {
+                        order_by = Some(value == yes);
+                    } else {
+                        ascending = value == yes;
+                    }
+                    selecting.push((key.clone(), value.clone()));
                     continue;
                 }
                 _ => {}
@@ -512,6 +563,21 @@ impl Query {
                 "MATCH_epcClass" | "MATCH_anyEPCClass" => {
                     Condition::MatchEpcClass(list(value).into_iter().collect())
                 }
+                "EQ_quantity" | "GT_quantity" | "GE_quantity" | "LT_quantity" | "LE_quantity" => {
+                    use std::cmp::Ordering::{Equal, Greater, Less};
+                    let value =
+                        value.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(
+                            || BadParameter(format!("{k}: {value:?} is not a number")),
+                        )?;
+                    let (wanted, or_equal) = match k.get(..2) {
+                        Some("GT") => (Greater, false),
+                        Some("GE") => (Greater, true),
+                        Some("LT") => (Less, false),
+                        Some("LE") => (Less, true),
+                        _ => (Equal, true),
+                    };
+                    Condition::Quantity { wanted, or_equal, value }
+                }
                 _ => {
                     if let Some(kind) = k.strip_prefix("EQ_bizTransaction_") {
                         Condition::BizTransaction { kind: cbv_word(kind), values: list(value) }
@@ -538,7 +604,8 @@ impl Query {
             }
             start = at;
         }
-        Ok(Self { conditions, per_page, start, selecting })
+        let order = order_by.map(|record| Order { record, ascending });
+        Ok(Self { conditions, order, per_page, start, selecting })
     }
 
     fn accepts(&self, r: &Row, s: &Strings) -> bool {
@@ -571,11 +638,39 @@ impl Query {
                 .biz_transactions
                 .iter()
                 .any(|&(t, v)| s.get(t) == kind && values.contains(s.get(v))),
+            Condition::Quantity { wanted, or_equal, value } => r.quantities.iter().any(|q| {
+                q.partial_cmp(value).is_some_and(|o| o == *wanted || (*or_equal && o.is_eq()))
+            }),
         })
     }
 
     /// The events of this page, and the start of the next page if there is one.
     pub fn run<'t>(&self, table: &'t Table) -> (Vec<&'t Row>, Option<usize>) {
+        let Some(order) = self.order else { return self.run_in_ledger_order(table) };
+        let key = |r: &Row| if order.record { Some(r.record_time) } else { r.event_time };
+        let mut matched: Vec<(Option<i64>, &Row)> = table
+            .rows
+            .iter()
+            .filter(|r| self.accepts(r, &table.strings))
+            .map(|r| (key(r), r))
+            .collect();
+        // Stable: events of the same time stay in ledger order; events
+        // without a time come last.
+        matched.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Some(a), Some(b)) if order.ascending => a.cmp(b),
+            (Some(a), Some(b)) => b.cmp(a),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        let end = self.start.saturating_add(self.per_page);
+        let page = matched.iter().skip(self.start).take(self.per_page).map(|(_, r)| *r).collect();
+        (page, (matched.len() > end).then_some(end))
+    }
+
+    /// [`Query::run`] without `orderBy`: the events in ledger order, the
+    /// rows read only as far as the page's end.
+    fn run_in_ledger_order<'t>(&self, table: &'t Table) -> (Vec<&'t Row>, Option<usize>) {
         let mut page = Vec::with_capacity(self.per_page.min(64));
         let mut next = None;
         let mut seen = 0usize;
