@@ -325,6 +325,10 @@ fn queries_and_pages_give_the_events_the_export_gives() {
         ),
         ("EQ_action=ADD".into(), Box::new(|e: &Value| e["action"] == "ADD")),
         (
+            "EXISTS_errorDeclaration=true".into(),
+            Box::new(|e: &Value| e.get("errorDeclaration").is_some()),
+        ),
+        (
             format!(
                 "GE_eventTime={}&LT_eventTime={}",
                 enc(&from.to_rfc3339()),
@@ -620,7 +624,8 @@ fn a_term_no_event_used_before_gives_the_answers_of_a_fresh_server() {
 }
 
 /// An object event of `SMALL`'s kind with the id `urn:uuid:...0N`, at
-/// `10:MM`, with a quantity of a lot when `quantity` is given.
+/// `10:MM`, with a quantity of a lot when `quantity` is given; events 1
+/// and 3 with a `persistentDisposition`.
 fn counted(n: u32, minute: u32, quantity: Option<u32>) -> String {
     let what = match quantity {
         Some(q) => format!(
@@ -628,8 +633,15 @@ fn counted(n: u32, minute: u32, quantity: Option<u32>) -> String {
         ),
         None => format!(r#""epcList": ["https://id.gs1.org/01/09506000134352/21/Q{n}"]"#),
     };
+    let persistent = match n {
+        1 => r#""persistentDisposition": {"set": ["completeness_verified"]}, "#,
+        3 => {
+            r#""persistentDisposition": {"set": ["https://ref.gs1.org/cbv/Disp-in_transit"], "unset": ["completeness_verified"]}, "#
+        }
+        _ => "",
+    };
     format!(
-        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {what}}}"#
+        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {persistent}{what}}}"#
     )
 }
 
@@ -675,6 +687,14 @@ fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
         ("orderBy=recordTime", vec![3, 4, 1, 2]),
         ("orderBy=eventTime&GE_quantity=10&perPage=1", vec![3, 2]),
         ("orderDirection=ASC", vec![1, 2, 3, 4]),
+        ("EQ_persistentDisposition_set=completeness_verified", vec![1]),
+        ("EQ_persistentDisposition_set=in_transit", vec![3]),
+        ("EQ_persistentDisposition_set=urn%3Aepcglobal%3Acbv%3Adisp%3Ain_transit", vec![3]),
+        ("EQ_persistentDisposition_set=in_transit,completeness_verified", vec![1, 3]),
+        ("EQ_persistentDisposition_unset=completeness_verified", vec![3]),
+        ("EQ_persistentDisposition_unset=in_transit", vec![]),
+        ("EXISTS_errorDeclaration=true", vec![]),
+        ("EXISTS_errorDeclaration=false", vec![1, 2, 3, 4]),
     ] {
         assert_eq!(served(query), want, "{query}");
     }
@@ -683,6 +703,7 @@ fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
         "GT_quantity=",
         "LE_quantity=NaN",
         "orderBy=bizStep",
+        "EXISTS_errorDeclaration=yes",
         "orderDirection=UP",
     ] {
         let a = get(&server.url(&format!("/events?{bad}")), None);

@@ -38,6 +38,11 @@ pub struct Row {
     epc_classes: Box<[Sym]>,
     /// Every `quantity` of its quantity lists.
     quantities: Box<[f64]>,
+    /// Its `persistentDisposition`: `(true, d)` for each `set` value,
+    /// `(false, d)` for each `unset` one (bare CBV words).
+    persistent: Box<[(bool, Sym)]>,
+    /// Whether it has an `errorDeclaration`.
+    error_declared: bool,
     /// `(type as a bare CBV word or URI, value)`.
     biz_transactions: Box<[(Sym, Sym)]>,
 }
@@ -284,6 +289,13 @@ impl Table {
                     .collect()
             })
             .unwrap_or_default();
+        let mut persistent = Vec::new();
+        for (set, key) in [(true, "set"), (false, "unset")] {
+            let values = event.get("persistentDisposition").and_then(|p| p.get(key));
+            for d in values.and_then(Value::as_array).into_iter().flatten() {
+                persistent.extend(d.as_str().map(|d| (set, s.intern(&cbv_word(d)))));
+            }
+        }
         let mut field = |v: Option<String>| v.map(|v| s.intern(&v));
         let event_type = field(text(event, "type"));
         let action = field(text(event, "action"));
@@ -312,6 +324,8 @@ impl Table {
             other_epcs: runs(s, other),
             epc_classes: classes.into_boxed_slice(),
             quantities: quantities.into_boxed_slice(),
+            persistent: persistent.into_boxed_slice(),
+            error_declared: event.get("errorDeclaration").is_some_and(|e| !e.is_null()),
             biz_transactions,
         };
         self.by_id.insert(id, self.rows.len());
@@ -405,6 +419,13 @@ enum Condition {
         values: BTreeSet<String>,
     },
     EventId(BTreeSet<String>),
+    /// `set` or (else) `unset` of its `persistentDisposition` names one of these.
+    Persistent {
+        set: bool,
+        values: BTreeSet<String>,
+    },
+    /// It has an `errorDeclaration`.
+    ErrorDeclared,
     /// A quantity of one of its quantity lists compares so with the value.
     Quantity {
         wanted: std::cmp::Ordering,
@@ -563,6 +584,23 @@ impl Query {
                 "MATCH_epcClass" | "MATCH_anyEPCClass" => {
                     Condition::MatchEpcClass(list(value).into_iter().collect())
                 }
+                "EQ_persistentDisposition_set" | "EQ_persistentDisposition_unset" => {
+                    Condition::Persistent {
+                        set: k.ends_with("_set"),
+                        values: list(value).iter().map(|d| cbv_word(d)).collect(),
+                    }
+                }
+                "EXISTS_errorDeclaration" => match value.as_str() {
+                    "true" => Condition::ErrorDeclared,
+                    // False selects every event, as if the parameter were omitted.
+                    "false" => {
+                        selecting.push((key.clone(), value.clone()));
+                        continue;
+                    }
+                    _ => {
+                        return Err(BadParameter(format!("{k}: {value:?} is not true or false")));
+                    }
+                },
                 "EQ_quantity" | "GT_quantity" | "GE_quantity" | "LT_quantity" | "LE_quantity" => {
                     use std::cmp::Ordering::{Equal, Greater, Less};
                     let value =
@@ -638,6 +676,10 @@ impl Query {
                 .biz_transactions
                 .iter()
                 .any(|&(t, v)| s.get(t) == kind && values.contains(s.get(v))),
+            Condition::Persistent { set, values } => {
+                r.persistent.iter().any(|&(is_set, d)| is_set == *set && values.contains(s.get(d)))
+            }
+            Condition::ErrorDeclared => r.error_declared,
             Condition::Quantity { wanted, or_equal, value } => r.quantities.iter().any(|q| {
                 q.partial_cmp(value).is_some_and(|o| o == *wanted || (*or_equal && o.is_eq()))
             }),
