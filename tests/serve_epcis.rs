@@ -255,7 +255,12 @@ fn strings(e: &Value, key: &str) -> Vec<String> {
 }
 
 fn classes(e: &Value) -> Vec<String> {
-    ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
+    classes_in(e, &["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"])
+}
+
+/// The EPC classes of these quantity lists of `e`.
+fn classes_in(e: &Value, lists: &[&str]) -> Vec<String> {
+    lists
         .iter()
         .flat_map(|k| {
             e.get(*k)
@@ -338,7 +343,9 @@ fn queries_and_pages_give_the_events_the_export_gives() {
         ),
         (
             format!("MATCH_epcClass={}", enc(&class)),
-            Box::new(move |e: &Value| classes(e).contains(&class2)),
+            Box::new(move |e: &Value| {
+                classes_in(e, &["quantityList", "childQuantityList"]).contains(&class2)
+            }),
         ),
         (
             format!("EQ_bizTransaction_po={}", enc(&po)),
@@ -370,6 +377,51 @@ fn queries_and_pages_give_the_events_the_export_gives() {
             }),
         ),
     ];
+    // The sections of an event's EPCs and EPC classes, each by its own
+    // parameter: a value the export has in that section, and the events
+    // with it there.
+    let mut cases = cases;
+    const ANY_CLASS: [&str; 4] =
+        ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"];
+    for (parameter, lists) in [
+        ("MATCH_epcClass", &["quantityList", "childQuantityList"][..]),
+        ("MATCH_inputEPCClass", &["inputQuantityList"][..]),
+        ("MATCH_outputEPCClass", &["outputQuantityList"][..]),
+        ("MATCH_anyEPCClass", &ANY_CLASS[..]),
+    ] {
+        // A class of a transformation's input (in a receipt's quantity
+        // list too), or of its output for the outputs.
+        let from = if parameter == "MATCH_outputEPCClass" {
+            "outputQuantityList"
+        } else {
+            "inputQuantityList"
+        };
+        let value = export.iter().find_map(|e| classes_in(e, &[from]).first().cloned()).unwrap();
+        let pick = value.clone();
+        cases.push((
+            format!("{parameter}={}", enc(&value)),
+            Box::new(move |e: &Value| classes_in(e, lists).contains(&pick)),
+        ));
+    }
+    let parents = |e: &Value| -> Vec<String> {
+        e["parentID"].as_str().map(str::to_owned).into_iter().collect()
+    };
+    type Section = fn(&Value) -> Vec<String>;
+    let sections: [(&str, Section); 3] = [
+        ("MATCH_parentID", |e| e["parentID"].as_str().map(str::to_owned).into_iter().collect()),
+        ("MATCH_inputEPC", |e| strings(e, "inputEPCList")),
+        ("MATCH_outputEPC", |e| strings(e, "outputEPCList")),
+    ];
+    assert!(export.iter().any(|e| !parents(e).is_empty()), "the demo has no parentID");
+    for (parameter, section) in sections {
+        // The demo's transformations name lots, not EPCs: those with none are left out.
+        let Some(value) = export.iter().find_map(|e| section(e).first().cloned()) else { continue };
+        let pick = value.clone();
+        cases.push((
+            format!("{parameter}={}", enc(&value)),
+            Box::new(move |e: &Value| section(e).contains(&pick)),
+        ));
+    }
     for (query, pick) in &cases {
         let want: Vec<&Value> = export.iter().filter(|e| pick(e)).collect();
         assert!(!want.is_empty(), "{query}: the demo has no such event");
@@ -697,6 +749,38 @@ fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
         ("EXISTS_errorDeclaration=false", vec![1, 2, 3, 4]),
     ] {
         assert_eq!(served(query), want, "{query}");
+    }
+    // A transformation: EPCs and classes in and out, each by its own parameter.
+    let epc = |s: &str| format!("https://id.gs1.org/01/09506000134352/21/{s}");
+    let class = |s: &str| format!("https://id.gs1.org/01/09506000134352/10/{s}");
+    let transformation = format!(
+        r#"{{"type": "TransformationEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000005", "eventTime": "2026-01-05T10:05:00Z", "eventTimeZoneOffset": "+00:00", "bizStep": "commissioning", "inputEPCList": ["{}"], "outputEPCList": ["{}"], "inputQuantityList": [{{"epcClass": "{}", "quantity": 3}}], "outputQuantityList": [{{"epcClass": "{}", "quantity": 4}}]}}"#,
+        epc("Q4"),
+        epc("T9"),
+        class("L1"),
+        class("L9")
+    );
+    let at = SMALL.find("[{\"type\": \"ObjectEvent\"").unwrap();
+    let doc = format!("{}[{transformation}]}}}}", &SMALL[..at]);
+    let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+    assert_eq!(a.status, 202, "{}", a.body);
+    for (parameter, value, want) in [
+        ("MATCH_epc", epc("Q4"), vec![4]),
+        ("MATCH_inputEPC", epc("Q4"), vec![5]),
+        ("MATCH_outputEPC", epc("Q4"), vec![]),
+        ("MATCH_outputEPC", epc("T9"), vec![5]),
+        ("MATCH_inputEPC", epc("T*"), vec![]),
+        ("MATCH_outputEPC", epc("T*"), vec![5]),
+        ("MATCH_parentID", epc("Q4"), vec![]),
+        ("MATCH_anyEPC", epc("Q4"), vec![4, 5]),
+        ("MATCH_epcClass", class("L1"), vec![1]),
+        ("MATCH_inputEPCClass", class("L1"), vec![5]),
+        ("MATCH_outputEPCClass", class("L1"), vec![]),
+        ("MATCH_outputEPCClass", class("L9"), vec![5]),
+        ("MATCH_anyEPCClass", class("L1"), vec![1, 5]),
+        ("EQ_quantity", "4".to_owned(), vec![5]),
+    ] {
+        assert_eq!(served(&format!("{parameter}={}", enc(&value))), want, "{parameter}={value}");
     }
     for bad in [
         "EQ_quantity=ten",

@@ -29,13 +29,16 @@ pub struct Row {
     read_point: Option<Sym>,
     biz_location: Option<Sym>,
     transformation_id: Option<Sym>,
-    /// The EPCs `MATCH_epc` looks at: `epcList` and `childEPCs`.
-    direct_epcs: Box<[Run]>,
-    /// The other EPCs `MATCH_anyEPC` looks at too: `parentID`,
-    /// `inputEPCList`, `outputEPCList`.
-    other_epcs: Box<[Run]>,
-    /// Every `epcClass` of its quantity lists.
+    /// Its EPCs in four sections (`MATCH_epc`'s `epcList` and
+    /// `childEPCs`, `parentID`, `inputEPCList`, `outputEPCList`), each its
+    /// own runs, and where the first three sections end.
+    epcs: Box<[Run]>,
+    epc_ends: [u32; 3],
+    /// The `epcClass`es of its quantity lists in three sections
+    /// (`quantityList` and `childQuantityList`, `inputQuantityList`,
+    /// `outputQuantityList`), and where the first two end.
     epc_classes: Box<[Sym]>,
+    class_ends: [u32; 2],
     /// Every `quantity` of its quantity lists.
     quantities: Box<[f64]>,
     /// Its `persistentDisposition`: `(true, d)` for each `set` value,
@@ -258,15 +261,31 @@ impl Table {
         };
         let mut direct = strings("epcList");
         direct.extend(strings("childEPCs"));
-        let mut other: Vec<&str> =
-            event.get("parentID").and_then(Value::as_str).into_iter().collect();
-        other.extend(strings("inputEPCList"));
-        other.extend(strings("outputEPCList"));
+        let parent: Vec<&str> = event.get("parentID").and_then(Value::as_str).into_iter().collect();
         let s = &mut self.strings;
+        let mut epcs = Vec::new();
+        let mut epc_ends = [0u32; 3];
+        for (k, section) in
+            [direct, parent, strings("inputEPCList"), strings("outputEPCList")].iter().enumerate()
+        {
+            epcs.extend(runs(s, section).iter().copied());
+            if let Some(end) = epc_ends.get_mut(k) {
+                *end = u32::try_from(epcs.len()).unwrap_or(u32::MAX);
+            }
+        }
         let mut classes = Vec::new();
+        let mut class_ends = [0u32; 2];
         let mut quantities = Vec::new();
         for key in ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
         {
+            let end = match key {
+                "inputQuantityList" => class_ends.get_mut(0),
+                "outputQuantityList" => class_ends.get_mut(1),
+                _ => None,
+            };
+            if let Some(end) = end {
+                *end = u32::try_from(classes.len()).unwrap_or(u32::MAX);
+            }
             if let Some(list) = event.get(key).and_then(Value::as_array) {
                 classes.extend(
                     list.iter()
@@ -320,9 +339,10 @@ impl Table {
             read_point,
             biz_location,
             transformation_id,
-            direct_epcs: runs(s, direct),
-            other_epcs: runs(s, other),
+            epcs: epcs.into_boxed_slice(),
+            epc_ends,
             epc_classes: classes.into_boxed_slice(),
+            class_ends,
             quantities: quantities.into_boxed_slice(),
             persistent: persistent.into_boxed_slice(),
             error_declared: event.get("errorDeclaration").is_some_and(|e| !e.is_null()),
@@ -343,7 +363,7 @@ impl Table {
                     out.insert(name(r.event_type).unwrap_or_default());
                 }
                 Discovery::Epcs => {
-                    for run in r.direct_epcs.iter().chain(r.other_epcs.iter()) {
+                    for run in &r.epcs {
                         out.extend(run.each(s));
                     }
                 }
@@ -409,11 +429,16 @@ enum Condition {
     ReadPoint(BTreeSet<String>),
     BizLocation(BTreeSet<String>),
     TransformationId(BTreeSet<String>),
+    /// An EPC of these sections of [`Row::epcs`] matches a pattern.
     MatchEpc {
-        any: bool,
+        sections: &'static [usize],
         patterns: Vec<String>,
     },
-    MatchEpcClass(Vec<String>),
+    /// An EPC class of these sections of [`Row::epc_classes`] matches a pattern.
+    MatchEpcClass {
+        sections: &'static [usize],
+        patterns: Vec<String>,
+    },
     BizTransaction {
         kind: String,
         values: BTreeSet<String>,
@@ -451,6 +476,15 @@ pub struct Query {
     /// The parameters that select events (not the page), for the next
     /// page's link and to check that a token belongs to this query.
     pub selecting: Vec<(String, String)>,
+}
+
+/// Section `k` of `all`, whose sections but the last end at `ends`.
+fn section<'a, T>(all: &'a [T], ends: &[u32], k: usize) -> &'a [T] {
+    let at = |i: Option<usize>| {
+        i.and_then(|i| ends.get(i)).map_or(all.len(), |&e| usize::try_from(e).unwrap_or(all.len()))
+    };
+    let start = if k == 0 { 0 } else { at(k.checked_sub(1)) };
+    all.get(start..at(Some(k))).unwrap_or_default()
 }
 
 /// The default and largest page.
@@ -577,13 +611,29 @@ impl Query {
                 "EQ_bizLocation" => Condition::BizLocation(list(value)),
                 "EQ_transformationID" => Condition::TransformationId(list(value)),
                 "EQ_eventID" => Condition::EventId(list(value)),
-                "MATCH_epc" | "MATCH_anyEPC" => Condition::MatchEpc {
-                    any: k == "MATCH_anyEPC",
+                "MATCH_epc" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC"
+                | "MATCH_anyEPC" => Condition::MatchEpc {
+                    sections: match k {
+                        "MATCH_epc" => &[0],
+                        "MATCH_parentID" => &[1],
+                        "MATCH_inputEPC" => &[2],
+                        "MATCH_outputEPC" => &[3],
+                        _ => &[0, 1, 2, 3],
+                    },
                     patterns: list(value).into_iter().collect(),
                 },
-                "MATCH_epcClass" | "MATCH_anyEPCClass" => {
-                    Condition::MatchEpcClass(list(value).into_iter().collect())
-                }
+                "MATCH_epcClass"
+                | "MATCH_inputEPCClass"
+                | "MATCH_outputEPCClass"
+                | "MATCH_anyEPCClass" => Condition::MatchEpcClass {
+                    sections: match k {
+                        "MATCH_epcClass" => &[0],
+                        "MATCH_inputEPCClass" => &[1],
+                        "MATCH_outputEPCClass" => &[2],
+                        _ => &[0, 1, 2],
+                    },
+                    patterns: list(value).into_iter().collect(),
+                },
                 "EQ_persistentDisposition_set" | "EQ_persistentDisposition_unset" => {
                     Condition::Persistent {
                         set: k.ends_with("_set"),
@@ -662,16 +712,16 @@ impl Query {
             Condition::BizLocation(set) => is_in(set, r.biz_location),
             Condition::TransformationId(set) => is_in(set, r.transformation_id),
             Condition::EventId(set) => set.contains(&*r.id),
-            Condition::MatchEpc { any, patterns } => {
-                let other: &[Run] = if *any { &r.other_epcs } else { &[] };
-                r.direct_epcs
+            Condition::MatchEpc { sections, patterns } => sections.iter().any(|&k| {
+                section(&r.epcs, &r.epc_ends, k)
                     .iter()
-                    .chain(other)
                     .any(|run| patterns.iter().any(|p| run.matches(s, p)))
-            }
-            Condition::MatchEpcClass(patterns) => {
-                r.epc_classes.iter().any(|&e| patterns.iter().any(|p| matches(p, s.get(e))))
-            }
+            }),
+            Condition::MatchEpcClass { sections, patterns } => sections.iter().any(|&k| {
+                section(&r.epc_classes, &r.class_ends, k)
+                    .iter()
+                    .any(|&e| patterns.iter().any(|p| matches(p, s.get(e))))
+            }),
             Condition::BizTransaction { kind, values } => r
                 .biz_transactions
                 .iter()
