@@ -107,10 +107,9 @@ fn api_answers_are_the_cli_json_answers() {
     assert_eq!(get(&server.url("/api/nothing"), None).status, 404);
 }
 
-#[test]
-fn the_latest_signed_checkpoint_and_the_genealogy() {
-    let tmp = tempfile::tempdir().unwrap();
-    let t = tmp.path();
+/// A ledger `t/ledger` of the first five example lines with a checkpoint
+/// entry signed by `t/qa.example.key` every two entries; returns its path.
+fn signed_ledger(t: &std::path::Path) -> String {
     let dir = t.join("ledger");
     let d = dir.to_str().unwrap();
     assert_eq!(run(&["init", d]).0, 0);
@@ -122,6 +121,13 @@ fn the_latest_signed_checkpoint_and_the_genealogy() {
         &lines,
     );
     assert_eq!(code, 0, "{err}");
+    d.to_owned()
+}
+
+#[test]
+fn the_latest_signed_checkpoint_and_the_genealogy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = &signed_ledger(tmp.path());
     let (_, exported, _) = run(&["export", d, "--format", "json"]);
     let last = exported
         .lines()
@@ -193,5 +199,88 @@ fn the_browser_view_is_served_whole_from_the_binary() {
         assert!(outside.is_empty(), "{path}: {outside:?}");
     }
     assert!(!page.body.contains("://"));
+    assert!(page.body.contains("id=\"prove-form\""));
     assert!(get(&server.url("/ui/style.css"), None).body.contains("@media print"));
+}
+
+#[test]
+fn a_proof_from_the_server_verifies_offline_and_a_tampered_one_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let d = &signed_ledger(t);
+    let public = t.join("qa.example.pub");
+    let public = public.to_str().unwrap();
+    let server = Server::start(&[d]);
+    let status = get(&server.url("/api/status"), None).json();
+    let id = status[0]["ledger"].as_str().unwrap().to_owned();
+    let cp = get(&server.url("/api/checkpoint"), None).json();
+    let size = cp[0]["checkpoint"]["size"].as_u64().unwrap();
+    assert!(size >= 4, "{cp}");
+    for seq in [0, size - 1] {
+        let a = get(&server.url(&format!("/api/proof?ledger={id}&seq={seq}")), None);
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.header("content-type"), Some("application/json"));
+        let file = t.join(format!("proof-{seq}.json"));
+        let f = file.to_str().unwrap();
+        std::fs::write(&file, &a.body).unwrap();
+        let (code, out, err) = run(&["verify-proof", f, "--key", public]);
+        assert_eq!(code, 0, "{out}{err}");
+        // The very bytes `prove` writes against the same signed checkpoint.
+        let note = t.join("checkpoint.txt");
+        std::fs::write(&note, a.json()["checkpoint"].as_str().unwrap()).unwrap();
+        let seq_text = seq.to_string();
+        let (code, proved, err) = run(&[
+            "prove",
+            d,
+            "--seq",
+            &seq_text,
+            "--checkpoint",
+            note.to_str().unwrap(),
+            "--key",
+            public,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(proved, a.body);
+        // One byte of the entry's frame changed: the proof no longer verifies.
+        let mut bundle = a.json();
+        let frame = bundle["frame"].as_str().unwrap();
+        let at = frame.len() / 2;
+        let flipped = if &frame[at..=at] == "0" { "1" } else { "0" };
+        let tampered = format!("{}{flipped}{}", &frame[..at], &frame[at + 1..]);
+        bundle["frame"] = Value::String(tampered);
+        std::fs::write(&file, serde_json::to_string_pretty(&bundle).unwrap()).unwrap();
+        let (code, out, _) = run(&["verify-proof", f, "--key", public]);
+        assert_eq!(code, 1, "{out}");
+        // As does one byte of the inclusion proof.
+        let mut bundle = a.json();
+        let inclusion = bundle["inclusion"].as_str().unwrap();
+        let last = inclusion.len() - 1;
+        let flipped = if &inclusion[last..] == "0" { "1" } else { "0" };
+        bundle["inclusion"] = Value::String(format!("{}{flipped}", &inclusion[..last]));
+        std::fs::write(&file, serde_json::to_string_pretty(&bundle).unwrap()).unwrap();
+        assert_eq!(run(&["verify-proof", f, "--key", public]).0, 1);
+    }
+    // Beyond the checkpoint, an unknown ledger: 404; bad parameters: 400.
+    for (path, status) in [
+        (format!("/api/proof?ledger={id}&seq={size}"), 404),
+        (format!("/api/proof?ledger={}&seq=0", "0".repeat(32)), 404),
+        (format!("/api/proof?ledger={id}&seq=first"), 400),
+        (format!("/api/proof?ledger={id}"), 400),
+        ("/api/proof?ledger=nothex&seq=0".to_owned(), 400),
+        (format!("/api/proof?ledger={id}&seq=0&key=x"), 400),
+    ] {
+        let a = get(&server.url(&path), None);
+        assert_eq!(a.status, status, "{path}: {}", a.body);
+        assert!(a.header("content-type").unwrap().starts_with("application/problem+json"));
+    }
+    // A ledger without a signed checkpoint has nothing to prove against.
+    let plain = t.join("plain");
+    let p = plain.to_str().unwrap();
+    assert_eq!(run(&["init", p]).0, 0);
+    let lines = cli_common::example_lines()[..5].join("\n");
+    assert_eq!(cli_common::run_with(&["append", p], &lines).0, 0);
+    let server = Server::start(&[p]);
+    let id = get(&server.url("/api/status"), None).json()[0]["ledger"].as_str().unwrap().to_owned();
+    let a = get(&server.url(&format!("/api/proof?ledger={id}&seq=0")), None);
+    assert_eq!(a.status, 404, "{}", a.body);
 }

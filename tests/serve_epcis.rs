@@ -255,7 +255,12 @@ fn strings(e: &Value, key: &str) -> Vec<String> {
 }
 
 fn classes(e: &Value) -> Vec<String> {
-    ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
+    classes_in(e, &["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"])
+}
+
+/// The EPC classes of these quantity lists of `e`.
+fn classes_in(e: &Value, lists: &[&str]) -> Vec<String> {
+    lists
         .iter()
         .flat_map(|k| {
             e.get(*k)
@@ -325,6 +330,10 @@ fn queries_and_pages_give_the_events_the_export_gives() {
         ),
         ("EQ_action=ADD".into(), Box::new(|e: &Value| e["action"] == "ADD")),
         (
+            "EXISTS_errorDeclaration=true".into(),
+            Box::new(|e: &Value| e.get("errorDeclaration").is_some()),
+        ),
+        (
             format!(
                 "GE_eventTime={}&LT_eventTime={}",
                 enc(&from.to_rfc3339()),
@@ -334,7 +343,9 @@ fn queries_and_pages_give_the_events_the_export_gives() {
         ),
         (
             format!("MATCH_epcClass={}", enc(&class)),
-            Box::new(move |e: &Value| classes(e).contains(&class2)),
+            Box::new(move |e: &Value| {
+                classes_in(e, &["quantityList", "childQuantityList"]).contains(&class2)
+            }),
         ),
         (
             format!("EQ_bizTransaction_po={}", enc(&po)),
@@ -366,6 +377,51 @@ fn queries_and_pages_give_the_events_the_export_gives() {
             }),
         ),
     ];
+    // The sections of an event's EPCs and EPC classes, each by its own
+    // parameter: a value the export has in that section, and the events
+    // with it there.
+    let mut cases = cases;
+    const ANY_CLASS: [&str; 4] =
+        ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"];
+    for (parameter, lists) in [
+        ("MATCH_epcClass", &["quantityList", "childQuantityList"][..]),
+        ("MATCH_inputEPCClass", &["inputQuantityList"][..]),
+        ("MATCH_outputEPCClass", &["outputQuantityList"][..]),
+        ("MATCH_anyEPCClass", &ANY_CLASS[..]),
+    ] {
+        // A class of a transformation's input (in a receipt's quantity
+        // list too), or of its output for the outputs.
+        let from = if parameter == "MATCH_outputEPCClass" {
+            "outputQuantityList"
+        } else {
+            "inputQuantityList"
+        };
+        let value = export.iter().find_map(|e| classes_in(e, &[from]).first().cloned()).unwrap();
+        let pick = value.clone();
+        cases.push((
+            format!("{parameter}={}", enc(&value)),
+            Box::new(move |e: &Value| classes_in(e, lists).contains(&pick)),
+        ));
+    }
+    let parents = |e: &Value| -> Vec<String> {
+        e["parentID"].as_str().map(str::to_owned).into_iter().collect()
+    };
+    type Section = fn(&Value) -> Vec<String>;
+    let sections: [(&str, Section); 3] = [
+        ("MATCH_parentID", |e| e["parentID"].as_str().map(str::to_owned).into_iter().collect()),
+        ("MATCH_inputEPC", |e| strings(e, "inputEPCList")),
+        ("MATCH_outputEPC", |e| strings(e, "outputEPCList")),
+    ];
+    assert!(export.iter().any(|e| !parents(e).is_empty()), "the demo has no parentID");
+    for (parameter, section) in sections {
+        // The demo's transformations name lots, not EPCs: those with none are left out.
+        let Some(value) = export.iter().find_map(|e| section(e).first().cloned()) else { continue };
+        let pick = value.clone();
+        cases.push((
+            format!("{parameter}={}", enc(&value)),
+            Box::new(move |e: &Value| section(e).contains(&pick)),
+        ));
+    }
     for (query, pick) in &cases {
         let want: Vec<&Value> = export.iter().filter(|e| pick(e)).collect();
         assert!(!want.is_empty(), "{query}: the demo has no such event");
@@ -461,4 +517,282 @@ fn the_rate_limit_answers_429_then_serves_again() {
     // A token comes back every 0.2 s: after 1.5 s a request passes.
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(get(&server.url("/eventTypes"), None).status, 200);
+}
+
+/// The answers of `server` that a capture or an append changes, byte for
+/// byte but for each document's `creationDate` (the time of the answer):
+/// every page of `/events` with its `Link`, filtered pages, the discovery
+/// resources, and the last event by id.
+fn answers(server: &Server) -> Vec<String> {
+    fn undated(body: &str) -> String {
+        const KEY: &str = "\"creationDate\":\"";
+        let Some(at) = body.find(KEY).map(|a| a + KEY.len()) else { return body.to_owned() };
+        let end = at + body[at..].find('"').unwrap();
+        format!("{}DATE{}", &body[..at], &body[end..])
+    }
+    let mut out = Vec::new();
+    let mut last = None;
+    let mut url = server.url("/events?perPage=500");
+    loop {
+        let a = get(&url, None);
+        assert_eq!(a.status, 200, "{url}: {}", a.body);
+        let list = a.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"].clone();
+        last = list
+            .as_array()
+            .unwrap()
+            .last()
+            .map(|e| e["eventID"].as_str().unwrap().to_owned())
+            .or(last);
+        out.push(undated(&a.body));
+        let Some(link) = a.header("link") else { break };
+        out.push(link.to_owned());
+        url = server.url(link.split_once('<').unwrap().1.split_once('>').unwrap().0);
+    }
+    for path in [
+        "/events?EQ_bizStep=receiving&perPage=50",
+        "/events?EQ_bizStep=shipping&EQ_action=OBSERVE&perPage=1000",
+        "/events?MATCH_anyEPC=https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F21%2FS*",
+        "/bizSteps",
+        "/dispositions",
+        "/readPoints",
+        "/bizLocations",
+        &format!("/events/{}", enc(&last.unwrap())),
+    ] {
+        let a = get(&server.url(path), None);
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        out.push(undated(&a.body));
+        out.extend(a.header("link").map(str::to_owned));
+    }
+    out
+}
+
+/// The answers of a server that has followed `ledger` equal those of one
+/// started afresh on it.
+fn same_as_a_fresh_server(running: &Server, ledger: &Path) {
+    let fresh = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (got, want) = (answers(running), answers(&fresh));
+    assert_eq!(got.len(), want.len());
+    for (n, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(g == w, "answer {n} differs from a fresh server's:\n{g:.2000}\n---\n{w:.2000}");
+    }
+}
+
+#[test]
+fn captures_and_appends_give_the_answers_of_a_fresh_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("demo");
+    let export = demo(&ledger);
+    let tokens = tokens_file(tmp.path());
+    let server = Server::capturing(&ledger, &tokens);
+    // Captures whose terms the demo's events use: rows added to the table.
+    for n in 1..=3 {
+        let doc = SMALL
+            .replace("/21/S1", &format!("/21/S{n}"))
+            .replace("10:00:00Z", &format!("10:0{n}:00Z"));
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+    }
+    let doc: Value = serde_json::from_str(SMALL).unwrap();
+    let mut event = doc.pointer("/epcisBody/eventList/0").unwrap().clone();
+    event["epcList"][0] = Value::from("https://id.gs1.org/01/09506000134352/21/S9");
+    let a = post(&server.url("/events"), Some(ALICE), event.to_string().as_bytes());
+    assert_eq!(a.status, 202, "{}", a.body);
+    let (all, _) = pages_unchecked(&server, "/events?perPage=1000");
+    assert_eq!(all.len(), export.len() + 4);
+    same_as_a_fresh_server(&server, &ledger);
+    // A capture with terms no event used (GS1's examples), then one more
+    // without.
+    if let Some(files) = examples() {
+        for file in files.iter().take(3) {
+            let a = post(&server.url("/capture"), Some(ALICE), &std::fs::read(file).unwrap());
+            assert_eq!(a.status, 202, "{}: {}", file.display(), a.body);
+        }
+        let doc = SMALL.replace("/21/S1", "/21/S5");
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+        same_as_a_fresh_server(&server, &ledger);
+    }
+    // An entry appended by another process, then a correction voiding it.
+    let line = r#"{"time": "2026-03-01T10:00:00.000Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"gtin": "09506000134680"}, "lot": "B260001"}, "quantity": "7 H87", "customer": {"internal": "C10140"}, "ship_to": {"internal": "C10140-3"}, "order": "SO-SERVE-TEST"}}}"#;
+    let (code, out, err) =
+        cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{line}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    let appended: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let query =
+        format!("/events?EQ_bizTransaction_po={}", enc("urn:lotledger:order:SO-SERVE-TEST"));
+    eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, &query);
+        (!events.is_empty()).then_some(())
+    });
+    same_as_a_fresh_server(&server, &ledger);
+    let correction = format!(
+        r#"{{"time": "2026-03-01T11:00:00.000Z", "actor": "s.okafor", "station": "QA-OFFICE", "record": {{"corrected": {{"target": {{"seq": {}, "hash": "{}"}}, "reason": "shipment keyed twice", "replacements": []}}}}}}"#,
+        appended["seq"],
+        appended["hash"].as_str().unwrap()
+    );
+    let (code, out, err) =
+        cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{correction}\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, &query);
+        events[0].get("errorDeclaration").is_some().then_some(())
+    });
+    same_as_a_fresh_server(&server, &ledger);
+}
+
+/// A bare word in an earlier event that a later event makes a CBV term of
+/// the document (a receipt's supplier lot `shipping`, then the first
+/// shipment) changes the earlier event's hash: the table is built again,
+/// and the answers are still those of a fresh server.
+#[test]
+fn a_term_no_event_used_before_gives_the_answers_of_a_fresh_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("ledger");
+    init(&ledger);
+    let append = |line: &str| {
+        let (code, out, err) =
+            cli_common::run_with(&["append", ledger.to_str().unwrap()], &format!("{line}\n"));
+        assert_eq!(code, 0, "{out}{err}");
+    };
+    append(
+        r#"{"time": "2026-03-02T06:00:00Z", "actor": "k.huber", "station": "WH-DOCK-1", "record": {"material_received": {"lot": {"item": {"internal": "RM-A"}, "lot": "R1"}, "quantity": "100 KGM", "supplier": {"internal": "V-ACME"}, "supplier_lot": "shipping", "order": "PO-1"}}}"#,
+    );
+    let server = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (before, _) = all_pages(&server, "/events");
+    assert_eq!(before.len(), 1);
+    append(
+        r#"{"time": "2026-03-02T07:00:00Z", "actor": "r.fischer", "station": "SHIP-1", "record": {"shipped": {"lot": {"item": {"internal": "RM-A"}, "lot": "R1"}, "quantity": "10 KGM", "customer": {"internal": "C1"}, "ship_to": {"internal": "C1-1"}, "order": "SO-1"}}}"#,
+    );
+    let events = eventually(Duration::from_secs(60), || {
+        let (events, _) = all_pages(&server, "/events");
+        (events.len() == 2).then_some(events)
+    });
+    assert_eq!(events[1]["bizStep"], "shipping");
+    let fresh = Server::start(&[ledger.to_str().unwrap(), "--rate", "0"]);
+    let (want, _) = all_pages(&fresh, "/events");
+    assert_ne!(ids(&before), ids(&want[..1]), "the receipt's hash did not change: no test");
+    assert_eq!(ids(&events), ids(&want));
+    assert_eq!(events, want);
+}
+
+/// An object event of `SMALL`'s kind with the id `urn:uuid:...0N`, at
+/// `10:MM`, with a quantity of a lot when `quantity` is given; events 1
+/// and 3 with a `persistentDisposition`.
+fn counted(n: u32, minute: u32, quantity: Option<u32>) -> String {
+    let what = match quantity {
+        Some(q) => format!(
+            r#""quantityList": [{{"epcClass": "https://id.gs1.org/01/09506000134352/10/L{n}", "quantity": {q}}}]"#
+        ),
+        None => format!(r#""epcList": ["https://id.gs1.org/01/09506000134352/21/Q{n}"]"#),
+    };
+    let persistent = match n {
+        1 => r#""persistentDisposition": {"set": ["completeness_verified"]}, "#,
+        3 => {
+            r#""persistentDisposition": {"set": ["https://ref.gs1.org/cbv/Disp-in_transit"], "unset": ["completeness_verified"]}, "#
+        }
+        _ => "",
+    };
+    format!(
+        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {persistent}{what}}}"#
+    )
+}
+
+#[test]
+fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
+    let (_tmp, _ledger, server) = empty(&[]);
+    // Two captures, so two record times: events 1 and 2, then 3 and 4.
+    for pair in [
+        [counted(1, 3, Some(5)), counted(2, 1, Some(10))],
+        [counted(3, 4, Some(20)), counted(4, 2, None)],
+    ] {
+        let doc = SMALL.replace(
+            &SMALL
+                [SMALL.find("[{\"type\": \"ObjectEvent\"").unwrap()..SMALL.rfind(']').unwrap() + 1],
+            &format!("[{}]", pair.join(",")),
+        );
+        let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+        assert_eq!(a.status, 202, "{}", a.body);
+    }
+    let served = |query: &str| -> Vec<u32> {
+        let (events, _) = all_pages(&server, &format!("/events?{query}"));
+        events
+            .iter()
+            .map(|e| e["eventID"].as_str().unwrap().rsplit('0').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    assert_eq!(served(""), [1, 2, 3, 4]);
+    for (query, want) in [
+        ("EQ_quantity=10", vec![2]),
+        ("EQ_quantity=10.0", vec![2]),
+        ("GT_quantity=5", vec![2, 3]),
+        ("GE_quantity=5", vec![1, 2, 3]),
+        ("LT_quantity=20", vec![1, 2]),
+        ("LE_quantity=20&GT_quantity=5", vec![2, 3]),
+        ("LT_quantity=5", vec![]),
+        // DESC by default; an event's time, then the record time (ties in
+        // ledger order).
+        ("orderBy=eventTime", vec![3, 1, 4, 2]),
+        ("orderBy=eventTime&orderDirection=ASC", vec![2, 4, 1, 3]),
+        ("orderBy=eventTime&orderDirection=ASC&perPage=3", vec![2, 4, 1, 3]),
+        ("orderBy=eventTime&orderDirection=DESC&perPage=1", vec![3, 1, 4, 2]),
+        ("orderBy=recordTime&orderDirection=ASC", vec![1, 2, 3, 4]),
+        ("orderBy=recordTime", vec![3, 4, 1, 2]),
+        ("orderBy=eventTime&GE_quantity=10&perPage=1", vec![3, 2]),
+        ("orderDirection=ASC", vec![1, 2, 3, 4]),
+        ("EQ_persistentDisposition_set=completeness_verified", vec![1]),
+        ("EQ_persistentDisposition_set=in_transit", vec![3]),
+        ("EQ_persistentDisposition_set=urn%3Aepcglobal%3Acbv%3Adisp%3Ain_transit", vec![3]),
+        ("EQ_persistentDisposition_set=in_transit,completeness_verified", vec![1, 3]),
+        ("EQ_persistentDisposition_unset=completeness_verified", vec![3]),
+        ("EQ_persistentDisposition_unset=in_transit", vec![]),
+        ("EXISTS_errorDeclaration=true", vec![]),
+        ("EXISTS_errorDeclaration=false", vec![1, 2, 3, 4]),
+    ] {
+        assert_eq!(served(query), want, "{query}");
+    }
+    // A transformation: EPCs and classes in and out, each by its own parameter.
+    let epc = |s: &str| format!("https://id.gs1.org/01/09506000134352/21/{s}");
+    let class = |s: &str| format!("https://id.gs1.org/01/09506000134352/10/{s}");
+    let transformation = format!(
+        r#"{{"type": "TransformationEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000005", "eventTime": "2026-01-05T10:05:00Z", "eventTimeZoneOffset": "+00:00", "bizStep": "commissioning", "inputEPCList": ["{}"], "outputEPCList": ["{}"], "inputQuantityList": [{{"epcClass": "{}", "quantity": 3}}], "outputQuantityList": [{{"epcClass": "{}", "quantity": 4}}]}}"#,
+        epc("Q4"),
+        epc("T9"),
+        class("L1"),
+        class("L9")
+    );
+    let at = SMALL.find("[{\"type\": \"ObjectEvent\"").unwrap();
+    let doc = format!("{}[{transformation}]}}}}", &SMALL[..at]);
+    let a = post(&server.url("/capture"), Some(ALICE), doc.as_bytes());
+    assert_eq!(a.status, 202, "{}", a.body);
+    for (parameter, value, want) in [
+        ("MATCH_epc", epc("Q4"), vec![4]),
+        ("MATCH_inputEPC", epc("Q4"), vec![5]),
+        ("MATCH_outputEPC", epc("Q4"), vec![]),
+        ("MATCH_outputEPC", epc("T9"), vec![5]),
+        ("MATCH_inputEPC", epc("T*"), vec![]),
+        ("MATCH_outputEPC", epc("T*"), vec![5]),
+        ("MATCH_parentID", epc("Q4"), vec![]),
+        ("MATCH_anyEPC", epc("Q4"), vec![4, 5]),
+        ("MATCH_epcClass", class("L1"), vec![1]),
+        ("MATCH_inputEPCClass", class("L1"), vec![5]),
+        ("MATCH_outputEPCClass", class("L1"), vec![]),
+        ("MATCH_outputEPCClass", class("L9"), vec![5]),
+        ("MATCH_anyEPCClass", class("L1"), vec![1, 5]),
+        ("EQ_quantity", "4".to_owned(), vec![5]),
+    ] {
+        assert_eq!(served(&format!("{parameter}={}", enc(&value))), want, "{parameter}={value}");
+    }
+    for bad in [
+        "EQ_quantity=ten",
+        "GT_quantity=",
+        "LE_quantity=NaN",
+        "orderBy=bizStep",
+        "EXISTS_errorDeclaration=yes",
+        "orderDirection=UP",
+    ] {
+        let a = get(&server.url(&format!("/events?{bad}")), None);
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:QueryParameterException", "{bad}");
+        assert!(a.json()["detail"].as_str().unwrap().starts_with(bad.split('=').next().unwrap()));
+    }
 }

@@ -60,13 +60,7 @@ fn concurrent_captures_and_queries_lose_nothing() {
     let (code, _, err) = cli_common::run(&["init", ledger.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let tokens = tokens_file(tmp.path());
-    let server = Server::start(&[
-        ledger.to_str().unwrap(),
-        "--tokens",
-        tokens.to_str().unwrap(),
-        "--rate",
-        "0",
-    ]);
+    let server = Server::capturing(&ledger, &tokens);
     let acked: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
     let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
     let refused = Mutex::new(Vec::new());

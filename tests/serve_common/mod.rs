@@ -55,6 +55,18 @@ impl Server {
         Self { child, base }
     }
 
+    /// A server of `ledger` taking captures with the tokens in `tokens`,
+    /// with no rate limit.
+    pub fn capturing(ledger: &Path, tokens: &Path) -> Self {
+        Self::start(&[
+            ledger.to_str().unwrap(),
+            "--tokens",
+            tokens.to_str().unwrap(),
+            "--rate",
+            "0",
+        ])
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

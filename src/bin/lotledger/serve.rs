@@ -88,7 +88,9 @@ struct Shared {
     max_body: usize,
     own_party: Option<PartyId>,
     index: Arc<RwLock<Index>>,
-    table: RwLock<Arc<Table>>,
+    /// The EPCIS event table; queries hold it for reading while they run,
+    /// the follower for writing while it adds rows.
+    table: RwLock<Table>,
     follower: Mutex<Follower>,
     /// Captures one at a time: each is imported whole under the ledger lock.
     capturing: Mutex<()>,
@@ -217,7 +219,7 @@ pub fn run(config: Config) -> Result<Outcome, CliError> {
         max_body: config.max_body,
         own_party,
         index,
-        table: RwLock::new(Arc::new(table)),
+        table: RwLock::new(table),
         follower: Mutex::new(follower),
         capturing: Mutex::new(()),
         jobs: Mutex::new(Vec::new()),
@@ -277,24 +279,20 @@ fn announce(scheme: &str, addr: SocketAddr) {
     let _ = std::io::stdout().flush();
 }
 
-/// Reads what the ledgers gained and, when they gained anything, rebuilds
-/// the event table.
+/// Reads what the ledgers gained and, when they gained anything, adds the
+/// rows of the new entries to the event table (or builds it again).
 fn refresh(shared: &Shared) {
     let Ok(mut follower) = shared.follower.lock() else { return };
     if follower.poll(&shared.index) == 0 {
         return;
     }
-    let table = match shared.index.read() {
-        Ok(index) => follower.table(&index, now()),
-        Err(_) => return,
-    };
-    if let Ok(mut t) = shared.table.write() {
-        *t = Arc::new(table);
+    if let Ok(index) = shared.index.read() {
+        follower.update(&index, &shared.table, now());
     }
 }
 
-fn table(shared: &Shared) -> Arc<Table> {
-    shared.table.read().map(|t| Arc::clone(&t)).unwrap_or_default()
+fn table(shared: &Shared) -> std::sync::RwLockReadGuard<'_, Table> {
+    shared.table.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -316,6 +314,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/api/checkpoint",
             get(|State(s): State<Arc<Shared>>| async move { follower_answer(&s, Follower::checkpoints) }),
+        )
+        .route(
+            "/api/proof",
+            get(|State(s): State<Arc<Shared>>, RawQuery(q): RawQuery| async move { get_proof(s, q).await }),
         )
         .route(
             "/api/status",
@@ -516,7 +518,10 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
     };
     let table = table(s);
     let (page, next) = query.run(&table);
-    let mut r = ld_text(events::query_document(&page, now()));
+    let mut r = match events::query_document(&table, &page, now()) {
+        Ok(text) => ld_text(text),
+        Err(detail) => return unrendered(detail),
+    };
     if let Some(next) = next {
         let link = events::next_link(path, &query, next, implicit);
         if let Ok(v) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\"")) {
@@ -526,10 +531,23 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
     r
 }
 
+/// The answer when the events of a page could not be rendered.
+fn unrendered(detail: &str) -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ImplementationException",
+        "The query failed",
+        detail,
+    )
+}
+
 async fn get_event(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let table = table(&s);
-    match table.by_id.get(&id).and_then(|&i| table.rows.get(i)) {
-        Some(row) => ld_text(events::query_document(&[row], now())),
+    match table.by_id.get(id.as_str()).and_then(|&i| table.rows.get(i)) {
+        Some(row) => match events::query_document(&table, &[row], now()) {
+            Ok(text) => ld_text(text),
+            Err(detail) => unrendered(detail),
+        },
         None => problem(
             StatusCode::NOT_FOUND,
             "NoSuchResourceException",
@@ -725,8 +743,17 @@ async fn own_api(
         api::answer(&index, &endpoint, arg.as_deref(), &params)
     })
     .await;
+    api_response(answered, |v| plain_json(&v))
+}
+
+/// An `/api/` answer, or the problem its error is: 404 for what is not
+/// there, 400 for a bad parameter, 500 for the rest.
+fn api_response<T>(
+    answered: Result<Result<T, CliError>, tokio::task::JoinError>,
+    ok: impl FnOnce(T) -> Response,
+) -> Response {
     match answered {
-        Ok(Ok(v)) => plain_json(&v),
+        Ok(Ok(v)) => ok(v),
         Ok(Err(e @ CliError::NotFound(_))) => {
             problem(StatusCode::NOT_FOUND, "NoSuchResourceException", "Not found", &cli_message(&e))
         }
@@ -749,6 +776,28 @@ async fn own_api(
             "the query stopped unexpectedly; see the server's standard error",
         ),
     }
+}
+
+/// `GET /api/proof?ledger=ID&seq=N`: the proof bundle of entry N against
+/// the latest signed checkpoint of the ledger, as `lotledger prove` writes
+/// it (`lotledger verify-proof` checks it).
+async fn get_proof(s: Arc<Shared>, q: Option<String>) -> Response {
+    let mut params = api::Params::new();
+    for (k, v) in query_pairs(q.as_deref()) {
+        params.entry(k).or_default().push(v);
+    }
+    let answered = tokio::task::spawn_blocking(move || {
+        let (ledger, seq) = api::proof_params(&params)?;
+        let follower =
+            s.follower.lock().map_err(|_| CliError::Storage("the follower stopped".into()))?;
+        follower.prove(&ledger, seq)
+    })
+    .await;
+    api_response(answered, |text| {
+        let mut r = text.into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r
+    })
 }
 
 async fn get_jobs(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {

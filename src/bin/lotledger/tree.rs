@@ -19,7 +19,7 @@ use lotledger::frame;
 use lotledger::model::{Checkpointed, Digest, LedgerId};
 use lotledger::proof::{
     BUNDLE_FORMAT, ChainHead, Checkpoint, CheckpointError, ConsistencyProof, Ed25519Signer, Hash,
-    InclusionProof, LedgerOrigin, NodeFile, NodeId, NodeSource as _, Note, NoteError, ProofBundle,
+    InclusionProof, LedgerOrigin, NodeFile, NodeId, NodeSource, Note, NoteError, ProofBundle,
     VerifierKey, checkpoint_note, leaf_hash, prove_consistency, prove_inclusion, root_at,
 };
 
@@ -358,32 +358,14 @@ pub fn prove(
             cp.size
         )));
     }
-    let path =
-        prove_inclusion(&tree.nodes, seq, cp.size).map_err(|e| CliError::Storage(e.to_string()))?;
-    let proof = InclusionProof { leaf_index: seq, tree_size: cp.size, path: path.as_slice() };
-    let mut inclusion = vec![0u8; proof.encoded_len()];
-    proof.encode(&mut inclusion).map_err(|e| CliError::Storage(e.to_string()))?;
     let (prev_hash, body) =
         entry.ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
-    let mut buf = vec![0u8; frame::MAX_FRAME_LEN];
-    let end = frame::MAX_LEN_PREFIX + body.len();
-    buf.get_mut(frame::MAX_LEN_PREFIX..end)
-        .ok_or_else(|| CliError::Storage("entry too large".into()))?
-        .copy_from_slice(&body);
-    let range = frame::seal(&mut buf, body.len()).map_err(|e| CliError::Storage(e.to_string()))?;
-    let bundle = ProofBundle {
-        format: BUNDLE_FORMAT.into(),
-        ledger: tree.ledger,
-        seq,
-        prev_hash,
-        frame: buf.get(range).unwrap_or_default().to_vec(),
-        inclusion,
-        checkpoint: text.clone(),
-    };
+    let bundle =
+        proof_bundle(&tree.nodes, tree.ledger, seq, prev_hash, &body, cp.size, text.clone())?;
     bundle
         .verify(&keys)
         .map_err(|e| CliError::Check(format!("the bundle does not verify: {e}")))?;
-    let json = serde_json::to_string_pretty(&bundle).map_err(|e| CliError::Io(e.into()))? + "\n";
+    let json = bundle_json(&bundle)?;
     match out {
         Some(p) => {
             fs::write(p, json)?;
@@ -392,6 +374,48 @@ pub fn prove(
         None => output::print(&json)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// The proof bundle of entry `seq` of `ledger` (its `body` as stored, the
+/// hash of the entry before it `prev_hash`) against the signed checkpoint
+/// `checkpoint` of the tree of its first `size` entries, whose nodes
+/// `nodes` holds. Not verified here: that needs the signer's key.
+pub fn proof_bundle<S: NodeSource>(
+    nodes: &S,
+    ledger: LedgerId,
+    seq: u64,
+    prev_hash: Digest,
+    body: &[u8],
+    size: u64,
+    checkpoint: String,
+) -> Result<ProofBundle, CliError>
+where
+    S::Error: std::fmt::Display,
+{
+    let path = prove_inclusion(nodes, seq, size).map_err(|e| CliError::Storage(e.to_string()))?;
+    let proof = InclusionProof { leaf_index: seq, tree_size: size, path: path.as_slice() };
+    let mut inclusion = vec![0u8; proof.encoded_len()];
+    proof.encode(&mut inclusion).map_err(|e| CliError::Storage(e.to_string()))?;
+    let mut buf = vec![0u8; frame::MAX_FRAME_LEN];
+    let end = frame::MAX_LEN_PREFIX + body.len();
+    buf.get_mut(frame::MAX_LEN_PREFIX..end)
+        .ok_or_else(|| CliError::Storage("entry too large".into()))?
+        .copy_from_slice(body);
+    let range = frame::seal(&mut buf, body.len()).map_err(|e| CliError::Storage(e.to_string()))?;
+    Ok(ProofBundle {
+        format: BUNDLE_FORMAT.into(),
+        ledger,
+        seq,
+        prev_hash,
+        frame: buf.get(range).unwrap_or_default().to_vec(),
+        inclusion,
+        checkpoint,
+    })
+}
+
+/// A proof bundle as `prove` writes it: pretty JSON and a newline.
+pub fn bundle_json(bundle: &ProofBundle) -> Result<String, CliError> {
+    Ok(serde_json::to_string_pretty(bundle).map_err(|e| CliError::Io(e.into()))? + "\n")
 }
 
 /// Why a ledger does not match a checkpoint.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use lotledger::index::Index;
+use lotledger::model::LedgerId;
 use lotledger::query::{AuditFilter, ComplaintFilter};
 
 use crate::CliError;
@@ -36,6 +37,19 @@ fn only(p: &Params, known: &[&str]) -> Result<(), CliError> {
         ))),
         None => Ok(()),
     }
+}
+
+/// The parameters of `/api/proof`: the ledger's id and the entry's number.
+pub fn proof_params(p: &Params) -> Result<(LedgerId, u64), CliError> {
+    only(p, &["ledger", "seq"])?;
+    let id = need(p, "ledger")?;
+    let ledger = LedgerId::from_hex(id).map_err(|_| {
+        CliError::Usage(format!("ledger: {id:?} is not a ledger id (32 hex digits)"))
+    })?;
+    let seq = need(p, "seq")?;
+    let seq =
+        seq.parse().map_err(|_| CliError::Usage(format!("seq: {seq:?} is not an entry number")))?;
+    Ok((ledger, seq))
 }
 
 /// One `/api/` query, answered from `index`.

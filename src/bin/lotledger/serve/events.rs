@@ -3,40 +3,190 @@
 //! and the top-level discovery resources.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use serde_json::{Value, json};
 
 use lotledger::model::Timestamp;
 
-/// One event as the repository serves it, with the fields queries filter on.
+/// One event as the repository serves it, with the fields queries filter
+/// on, compactly: every string but the JSON is a number in the table's
+/// [`Strings`], and EPCs are runs of serial numbers ([`Run`]).
 pub struct Row {
-    /// The event as JSON text: kept as text, not as a tree, because a tree
-    /// takes several times the memory.
-    pub json: Arc<str>,
+    /// The event's JSON.
+    json: Json,
     /// The prefixes of the document a captured event came in (the object
     /// parts of its `@context`), which the query document must define too.
     pub prefixes: Option<Arc<serde_json::Map<String, Value>>>,
-    pub id: String,
-    pub event_type: String,
+    pub id: Arc<str>,
+    event_type: Option<Sym>,
     /// Milliseconds since the epoch; `None` when the event has no readable time.
-    pub event_time: Option<i64>,
-    pub record_time: i64,
-    pub action: Option<String>,
-    pub biz_step: Option<String>,
-    pub disposition: Option<String>,
-    pub read_point: Option<String>,
-    pub biz_location: Option<String>,
-    /// Every EPC the event names (`epcList`, `parentID`, `childEPCs`,
-    /// `inputEPCList`, `outputEPCList`).
-    pub epcs: Vec<String>,
-    /// The EPCs `MATCH_epc` looks at: `epcList` and `childEPCs`.
-    pub direct_epcs: Vec<String>,
-    /// Every `epcClass` of its quantity lists.
-    pub epc_classes: Vec<String>,
+    event_time: Option<i64>,
+    record_time: i64,
+    action: Option<Sym>,
+    biz_step: Option<Sym>,
+    disposition: Option<Sym>,
+    read_point: Option<Sym>,
+    biz_location: Option<Sym>,
+    transformation_id: Option<Sym>,
+    /// Its EPCs in four sections (`MATCH_epc`'s `epcList` and
+    /// `childEPCs`, `parentID`, `inputEPCList`, `outputEPCList`), each its
+    /// own runs, and where the first three sections end.
+    epcs: Box<[Run]>,
+    epc_ends: [u32; 3],
+    /// The `epcClass`es of its quantity lists in three sections
+    /// (`quantityList` and `childQuantityList`, `inputQuantityList`,
+    /// `outputQuantityList`), and where the first two end.
+    epc_classes: Box<[Sym]>,
+    class_ends: [u32; 2],
+    /// Every `quantity` of its quantity lists.
+    quantities: Box<[f64]>,
+    /// Its `persistentDisposition`: `(true, d)` for each `set` value,
+    /// `(false, d)` for each `unset` one (bare CBV words).
+    persistent: Box<[(bool, Sym)]>,
+    /// Whether it has an `errorDeclaration`.
+    error_declared: bool,
     /// `(type as a bare CBV word or URI, value)`.
-    pub biz_transactions: Vec<(String, String)>,
-    pub transformation_id: Option<String>,
+    biz_transactions: Box<[(Sym, Sym)]>,
+}
+
+/// Where a row's JSON comes from.
+enum Json {
+    /// A captured event, kept as text (not as a tree, which takes several
+    /// times the memory).
+    Text(Arc<str>),
+    /// The event of this entry (its position among the entries read),
+    /// rendered again when asked for by the table's renderer.
+    Entry(u32),
+}
+
+/// A request to the thread that built a table (`super::follow::Request`):
+/// the JSON of the events of these entries, each `None` when it cannot be
+/// rendered.
+pub struct Render {
+    pub entries: Vec<u32>,
+    pub reply: mpsc::Sender<Vec<Option<String>>>,
+}
+
+/// A string's number in [`Strings`].
+type Sym = u32;
+
+/// The strings the rows name, each stored once.
+#[derive(Default)]
+pub struct Strings {
+    list: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, Sym>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = Sym::try_from(self.list.len()).unwrap_or(Sym::MAX);
+        let text: Arc<str> = Arc::from(s);
+        self.list.push(Arc::clone(&text));
+        self.ids.insert(text, id);
+        id
+    }
+
+    fn get(&self, id: Sym) -> &str {
+        usize::try_from(id).ok().and_then(|i| self.list.get(i)).map_or("", |s| s)
+    }
+
+    fn find(&self, s: &str) -> Option<Sym> {
+        self.ids.get(s).copied()
+    }
+}
+
+/// EPCs that differ only in a number at their end: `stem` followed by the
+/// numbers `first .. first + count`, each written with `width` digits
+/// (zero-padded). An EPC that does not end in 1 to 18 digits is a run of
+/// one with `width` 0: the stem is the whole EPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    stem: Sym,
+    width: u8,
+    count: u32,
+    first: u64,
+}
+
+/// The most digits of an EPC's last number a [`Run`] holds.
+const RUN_DIGITS: usize = 18;
+
+/// An EPC as its stem, its last number and the number's width (`0`, `0`
+/// when it does not end in 1 to 18 digits). Two EPCs are equal exactly
+/// when their splits are.
+fn split_epc(epc: &str) -> (&str, u64, u8) {
+    let digits = epc.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > RUN_DIGITS {
+        return (epc, 0, 0);
+    }
+    let at = epc.len() - digits;
+    match (epc.get(..at), epc.get(at..).and_then(|d| d.parse().ok()), u8::try_from(digits)) {
+        (Some(stem), Some(n), Ok(w)) => (stem, n, w),
+        _ => (epc, 0, 0),
+    }
+}
+
+impl Run {
+    /// Every EPC of the run, in order.
+    fn each<'s>(&self, strings: &'s Strings) -> impl Iterator<Item = String> + 's {
+        let (stem, width, first) = (strings.get(self.stem), usize::from(self.width), self.first);
+        (0..u64::from(self.count)).map(move |k| {
+            if width == 0 { stem.to_owned() } else { format!("{stem}{:0width$}", first + k) }
+        })
+    }
+
+    /// Whether the run names `pattern`: exactly, or by prefix when it ends in `*`.
+    fn matches(&self, strings: &Strings, pattern: &str) -> bool {
+        let Some(prefix) = pattern.strip_suffix('*') else {
+            let (stem, n, width) = split_epc(pattern);
+            return strings.find(stem) == Some(self.stem)
+                && width == self.width
+                && (self.first..self.first + u64::from(self.count)).contains(&n);
+        };
+        let stem = strings.get(self.stem);
+        if prefix.len() <= stem.len() {
+            return stem.starts_with(prefix);
+        }
+        let Some(rest) = prefix.strip_prefix(stem) else { return false };
+        let width = usize::from(self.width);
+        if rest.len() > width || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        // The numbers whose `width` digits begin with `rest`.
+        let Ok(lead) = rest.parse::<u128>() else { return false };
+        let Ok(shift) = u32::try_from(width - rest.len()) else { return false };
+        let scale = 10u128.pow(shift);
+        let (low, high) = (lead * scale, (lead + 1) * scale);
+        let (first, end) =
+            (u128::from(self.first), u128::from(self.first) + u128::from(self.count));
+        first < high && low < end
+    }
+}
+
+/// The runs of a list of EPCs, consecutive numbers joined.
+fn runs(strings: &mut Strings, epcs: impl IntoIterator<Item = impl AsRef<str>>) -> Box<[Run]> {
+    let mut out: Vec<Run> = Vec::new();
+    for epc in epcs {
+        let (stem, n, width) = split_epc(epc.as_ref());
+        let stem = strings.intern(stem);
+        if let Some(last) = out.last_mut() {
+            let next = last.first.checked_add(u64::from(last.count));
+            if width > 0
+                && last.stem == stem
+                && last.width == width
+                && next == Some(n)
+                && last.count < u32::MAX
+            {
+                last.count += 1;
+                continue;
+            }
+        }
+        out.push(Run { stem, width, count: 1, first: n });
+    }
+    out.into_boxed_slice()
 }
 
 /// The last part of a CBV term, whatever form it is written in
@@ -71,27 +221,78 @@ fn time_ms(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis())
 }
 
-impl Row {
-    /// The row of `event`, whose id is `id`, recorded at `recorded`.
-    pub fn new(event: Value, id: String, recorded: Timestamp) -> Self {
-        let strings = |key: &str| -> Vec<String> {
+/// Every event the repository serves, in ledger order, an index by id,
+/// and the strings the rows name.
+#[derive(Default)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub by_id: HashMap<Arc<str>, usize>,
+    strings: Strings,
+    /// The thread that renders the events of exported entries and adds
+    /// the rows of new ones.
+    pub renderer: Option<mpsc::Sender<super::follow::Request>>,
+    /// How many of the entries read the rows stand for (the first ones).
+    pub covered: usize,
+}
+
+impl Table {
+    /// Adds the row of `event`, whose id is `id`, recorded at `recorded`,
+    /// from a captured document with `prefixes` (none for an exported
+    /// entry), the event of the entry at position `entry` (rendered again
+    /// when served) or, without one, kept as text; a second event with an
+    /// id already served is left out.
+    pub fn push(
+        &mut self,
+        event: &Value,
+        id: &str,
+        recorded: Timestamp,
+        prefixes: Option<Arc<serde_json::Map<String, Value>>>,
+        entry: Option<u32>,
+    ) {
+        if self.by_id.contains_key(id) {
+            return;
+        }
+        let strings = |key: &str| -> Vec<&str> {
             event
                 .get(key)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default()
         };
         let mut direct = strings("epcList");
         direct.extend(strings("childEPCs"));
-        let mut epcs = direct.clone();
-        epcs.extend(text(&event, "parentID"));
-        epcs.extend(strings("inputEPCList"));
-        epcs.extend(strings("outputEPCList"));
+        let parent: Vec<&str> = event.get("parentID").and_then(Value::as_str).into_iter().collect();
+        let s = &mut self.strings;
+        let mut epcs = Vec::new();
+        let mut epc_ends = [0u32; 3];
+        for (k, section) in
+            [direct, parent, strings("inputEPCList"), strings("outputEPCList")].iter().enumerate()
+        {
+            epcs.extend(runs(s, section).iter().copied());
+            if let Some(end) = epc_ends.get_mut(k) {
+                *end = u32::try_from(epcs.len()).unwrap_or(u32::MAX);
+            }
+        }
         let mut classes = Vec::new();
+        let mut class_ends = [0u32; 2];
+        let mut quantities = Vec::new();
         for key in ["quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"]
         {
+            let end = match key {
+                "inputQuantityList" => class_ends.get_mut(0),
+                "outputQuantityList" => class_ends.get_mut(1),
+                _ => None,
+            };
+            if let Some(end) = end {
+                *end = u32::try_from(classes.len()).unwrap_or(u32::MAX);
+            }
             if let Some(list) = event.get(key).and_then(Value::as_array) {
-                classes.extend(list.iter().filter_map(|q| text(q, "epcClass")));
+                classes.extend(
+                    list.iter()
+                        .filter_map(|q| q.get("epcClass").and_then(Value::as_str))
+                        .map(|c| s.intern(c)),
+                );
+                quantities.extend(list.iter().filter_map(|q| q.get("quantity")?.as_f64()));
             }
         }
         let biz_transactions = event
@@ -100,68 +301,76 @@ impl Row {
             .map(|l| {
                 l.iter()
                     .filter_map(|b| {
-                        Some((
-                            text(b, "type").map(|t| cbv_word(&t)).unwrap_or_default(),
-                            text(b, "bizTransaction")?,
-                        ))
+                        let kind = text(b, "type").map(|t| cbv_word(&t)).unwrap_or_default();
+                        let value = b.get("bizTransaction").and_then(Value::as_str)?;
+                        Some((s.intern(&kind), s.intern(value)))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        Self {
-            event_type: text(&event, "type").unwrap_or_default(),
-            event_time: text(&event, "eventTime").and_then(|t| time_ms(&t)),
+        let mut persistent = Vec::new();
+        for (set, key) in [(true, "set"), (false, "unset")] {
+            let values = event.get("persistentDisposition").and_then(|p| p.get(key));
+            for d in values.and_then(Value::as_array).into_iter().flatten() {
+                persistent.extend(d.as_str().map(|d| (set, s.intern(&cbv_word(d)))));
+            }
+        }
+        let mut field = |v: Option<String>| v.map(|v| s.intern(&v));
+        let event_type = field(text(event, "type"));
+        let action = field(text(event, "action"));
+        let biz_step = field(text(event, "bizStep").map(|v| cbv_word(&v)));
+        let disposition = field(text(event, "disposition").map(|v| cbv_word(&v)));
+        let read_point =
+            field(event.pointer("/readPoint/id").and_then(Value::as_str).map(str::to_owned));
+        let biz_location =
+            field(event.pointer("/bizLocation/id").and_then(Value::as_str).map(str::to_owned));
+        let transformation_id = field(text(event, "transformationID"));
+        let id: Arc<str> = Arc::from(id);
+        let row = Row {
+            json: entry.map_or_else(|| Json::Text(Arc::from(event.to_string())), Json::Entry),
+            prefixes,
+            id: Arc::clone(&id),
+            event_type,
+            event_time: text(event, "eventTime").and_then(|t| time_ms(&t)),
             record_time: recorded.0,
-            action: text(&event, "action"),
-            biz_step: text(&event, "bizStep").map(|s| cbv_word(&s)),
-            disposition: text(&event, "disposition").map(|s| cbv_word(&s)),
-            read_point: event.pointer("/readPoint/id").and_then(Value::as_str).map(str::to_owned),
-            biz_location: event
-                .pointer("/bizLocation/id")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            epcs,
-            direct_epcs: direct,
-            epc_classes: classes,
+            action,
+            biz_step,
+            disposition,
+            read_point,
+            biz_location,
+            transformation_id,
+            epcs: epcs.into_boxed_slice(),
+            epc_ends,
+            epc_classes: classes.into_boxed_slice(),
+            class_ends,
+            quantities: quantities.into_boxed_slice(),
+            persistent: persistent.into_boxed_slice(),
+            error_declared: event.get("errorDeclaration").is_some_and(|e| !e.is_null()),
             biz_transactions,
-            transformation_id: text(&event, "transformationID"),
-            json: Arc::from(event.to_string()),
-            prefixes: None,
-            id,
-        }
-    }
-}
-
-/// Every event the repository serves, in ledger order, and an index by id.
-#[derive(Default)]
-pub struct Table {
-    pub rows: Vec<Row>,
-    pub by_id: HashMap<String, usize>,
-}
-
-impl Table {
-    /// Adds a row; a second event with an id already served is left out.
-    pub fn push(&mut self, row: Row) {
-        if self.by_id.contains_key(&row.id) {
-            return;
-        }
-        self.by_id.insert(row.id.clone(), self.rows.len());
+        };
+        self.by_id.insert(id, self.rows.len());
         self.rows.push(row);
     }
 
     /// The distinct values of one field, sorted.
     pub fn distinct(&self, field: Discovery) -> Vec<String> {
+        let s = &self.strings;
+        let name = |v: Option<Sym>| v.map(|v| s.get(v).to_owned());
         let mut out = BTreeSet::new();
         for r in &self.rows {
             match field {
                 Discovery::EventTypes => {
-                    out.insert(r.event_type.clone());
+                    out.insert(name(r.event_type).unwrap_or_default());
                 }
-                Discovery::Epcs => out.extend(r.epcs.iter().cloned()),
-                Discovery::BizSteps => out.extend(r.biz_step.clone()),
-                Discovery::BizLocations => out.extend(r.biz_location.clone()),
-                Discovery::ReadPoints => out.extend(r.read_point.clone()),
-                Discovery::Dispositions => out.extend(r.disposition.clone()),
+                Discovery::Epcs => {
+                    for run in &r.epcs {
+                        out.extend(run.each(s));
+                    }
+                }
+                Discovery::BizSteps => out.extend(name(r.biz_step)),
+                Discovery::BizLocations => out.extend(name(r.biz_location)),
+                Discovery::ReadPoints => out.extend(name(r.read_point)),
+                Discovery::Dispositions => out.extend(name(r.disposition)),
             }
         }
         out.into_iter().collect()
@@ -209,27 +418,73 @@ pub struct BadParameter(pub String);
 /// One condition of a query.
 enum Condition {
     EventType(BTreeSet<String>),
-    Time { record: bool, from: bool, at: i64 },
+    Time {
+        record: bool,
+        from: bool,
+        at: i64,
+    },
     Action(BTreeSet<String>),
     BizStep(BTreeSet<String>),
     Disposition(BTreeSet<String>),
     ReadPoint(BTreeSet<String>),
     BizLocation(BTreeSet<String>),
     TransformationId(BTreeSet<String>),
-    MatchEpc { any: bool, patterns: Vec<String> },
-    MatchEpcClass(Vec<String>),
-    BizTransaction { kind: String, values: BTreeSet<String> },
+    /// An EPC of these sections of [`Row::epcs`] matches a pattern.
+    MatchEpc {
+        sections: &'static [usize],
+        patterns: Vec<String>,
+    },
+    /// An EPC class of these sections of [`Row::epc_classes`] matches a pattern.
+    MatchEpcClass {
+        sections: &'static [usize],
+        patterns: Vec<String>,
+    },
+    BizTransaction {
+        kind: String,
+        values: BTreeSet<String>,
+    },
     EventId(BTreeSet<String>),
+    /// `set` or (else) `unset` of its `persistentDisposition` names one of these.
+    Persistent {
+        set: bool,
+        values: BTreeSet<String>,
+    },
+    /// It has an `errorDeclaration`.
+    ErrorDeclared,
+    /// A quantity of one of its quantity lists compares so with the value.
+    Quantity {
+        wanted: std::cmp::Ordering,
+        or_equal: bool,
+        value: f64,
+    },
+}
+
+/// How a query's events are ordered: by `recordTime` (else `eventTime`),
+/// ascending or not.
+#[derive(Clone, Copy)]
+struct Order {
+    record: bool,
+    ascending: bool,
 }
 
 /// A parsed `GET /events` query: its conditions, page size and start.
 pub struct Query {
     conditions: Vec<Condition>,
+    order: Option<Order>,
     pub per_page: usize,
     pub start: usize,
     /// The parameters that select events (not the page), for the next
     /// page's link and to check that a token belongs to this query.
     pub selecting: Vec<(String, String)>,
+}
+
+/// Section `k` of `all`, whose sections but the last end at `ends`.
+fn section<'a, T>(all: &'a [T], ends: &[u32], k: usize) -> &'a [T] {
+    let at = |i: Option<usize>| {
+        i.and_then(|i| ends.get(i)).map_or(all.len(), |&e| usize::try_from(e).unwrap_or(all.len()))
+    };
+    let start = if k == 0 { 0 } else { at(k.checked_sub(1)) };
+    all.get(start..at(Some(k))).unwrap_or_default()
 }
 
 /// The default and largest page.
@@ -273,6 +528,7 @@ impl Query {
         let mut per_page = PER_PAGE_DEFAULT;
         let mut token = None;
         let mut selecting = Vec::new();
+        let (mut order_by, mut ascending) = (None, false);
         for (key, value) in pairs {
             let k = key.as_str();
             match k {
@@ -290,6 +546,26 @@ impl Query {
                 }
                 "nextPageToken" => {
                     token = Some(value.clone());
+                    continue;
+                }
+                "orderBy" | "orderDirection" => {
+                    let (choices, yes) = if k == "orderBy" {
+                        (["eventTime", "recordTime"], "recordTime")
+                    } else {
+                        (["DESC", "ASC"], "ASC")
+                    };
+                    if !choices.contains(&value.as_str()) {
+                        return Err(BadParameter(format!(
+                            "{k}: {value:?} is not {} or {} (what this repository takes)",
+                            choices[0], choices[1]
+                        )));
+                    }
+                    if k == "orderBy" {
+                        order_by = Some(value == yes);
+                    } else {
+                        ascending = value == yes;
+                    }
+                    selecting.push((key.clone(), value.clone()));
                     continue;
                 }
                 _ => {}
@@ -335,12 +611,60 @@ impl Query {
                 "EQ_bizLocation" => Condition::BizLocation(list(value)),
                 "EQ_transformationID" => Condition::TransformationId(list(value)),
                 "EQ_eventID" => Condition::EventId(list(value)),
-                "MATCH_epc" | "MATCH_anyEPC" => Condition::MatchEpc {
-                    any: k == "MATCH_anyEPC",
+                "MATCH_epc" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC"
+                | "MATCH_anyEPC" => Condition::MatchEpc {
+                    sections: match k {
+                        "MATCH_epc" => &[0],
+                        "MATCH_parentID" => &[1],
+                        "MATCH_inputEPC" => &[2],
+                        "MATCH_outputEPC" => &[3],
+                        _ => &[0, 1, 2, 3],
+                    },
                     patterns: list(value).into_iter().collect(),
                 },
-                "MATCH_epcClass" | "MATCH_anyEPCClass" => {
-                    Condition::MatchEpcClass(list(value).into_iter().collect())
+                "MATCH_epcClass"
+                | "MATCH_inputEPCClass"
+                | "MATCH_outputEPCClass"
+                | "MATCH_anyEPCClass" => Condition::MatchEpcClass {
+                    sections: match k {
+                        "MATCH_epcClass" => &[0],
+                        "MATCH_inputEPCClass" => &[1],
+                        "MATCH_outputEPCClass" => &[2],
+                        _ => &[0, 1, 2],
+                    },
+                    patterns: list(value).into_iter().collect(),
+                },
+                "EQ_persistentDisposition_set" | "EQ_persistentDisposition_unset" => {
+                    Condition::Persistent {
+                        set: k.ends_with("_set"),
+                        values: list(value).iter().map(|d| cbv_word(d)).collect(),
+                    }
+                }
+                "EXISTS_errorDeclaration" => match value.as_str() {
+                    "true" => Condition::ErrorDeclared,
+                    // False selects every event, as if the parameter were omitted.
+                    "false" => {
+                        selecting.push((key.clone(), value.clone()));
+                        continue;
+                    }
+                    _ => {
+                        return Err(BadParameter(format!("{k}: {value:?} is not true or false")));
+                    }
+                },
+                "EQ_quantity" | "GT_quantity" | "GE_quantity" | "LT_quantity" | "LE_quantity" => {
+                    use std::cmp::Ordering::{Equal, Greater, Less};
+                    let value =
+                        value.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(
+                            || BadParameter(format!("{k}: {value:?} is not a number")),
+                        )?;
+                    let (wanted, or_equal) = match k.get(..2) {
+                        Some("GT") => (Greater, false),
+                        Some("GE") => (Greater, true),
+                        Some("LT") => (Less, false),
+                        Some("LE") => (Less, true),
+                        _ => (Equal, true),
+                    };
+                    Condition::Quantity { wanted, or_equal, value }
                 }
                 _ => {
                     if let Some(kind) = k.strip_prefix("EQ_bizTransaction_") {
@@ -368,45 +692,82 @@ impl Query {
             }
             start = at;
         }
-        Ok(Self { conditions, per_page, start, selecting })
+        let order = order_by.map(|record| Order { record, ascending });
+        Ok(Self { conditions, order, per_page, start, selecting })
     }
 
-    fn accepts(&self, r: &Row) -> bool {
+    fn accepts(&self, r: &Row, s: &Strings) -> bool {
+        let is_in =
+            |set: &BTreeSet<String>, v: Option<Sym>| v.is_some_and(|v| set.contains(s.get(v)));
         self.conditions.iter().all(|c| match c {
-            Condition::EventType(t) => t.contains(&r.event_type),
+            Condition::EventType(t) => is_in(t, r.event_type),
             Condition::Time { record, from, at } => {
                 let t = if *record { Some(r.record_time) } else { r.event_time };
                 t.is_some_and(|t| if *from { t >= *at } else { t < *at })
             }
-            Condition::Action(a) => r.action.as_ref().is_some_and(|x| a.contains(x)),
-            Condition::BizStep(s) => r.biz_step.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::Disposition(s) => r.disposition.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::ReadPoint(s) => r.read_point.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::BizLocation(s) => r.biz_location.as_ref().is_some_and(|x| s.contains(x)),
-            Condition::TransformationId(s) => {
-                r.transformation_id.as_ref().is_some_and(|x| s.contains(x))
+            Condition::Action(a) => is_in(a, r.action),
+            Condition::BizStep(set) => is_in(set, r.biz_step),
+            Condition::Disposition(set) => is_in(set, r.disposition),
+            Condition::ReadPoint(set) => is_in(set, r.read_point),
+            Condition::BizLocation(set) => is_in(set, r.biz_location),
+            Condition::TransformationId(set) => is_in(set, r.transformation_id),
+            Condition::EventId(set) => set.contains(&*r.id),
+            Condition::MatchEpc { sections, patterns } => sections.iter().any(|&k| {
+                section(&r.epcs, &r.epc_ends, k)
+                    .iter()
+                    .any(|run| patterns.iter().any(|p| run.matches(s, p)))
+            }),
+            Condition::MatchEpcClass { sections, patterns } => sections.iter().any(|&k| {
+                section(&r.epc_classes, &r.class_ends, k)
+                    .iter()
+                    .any(|&e| patterns.iter().any(|p| matches(p, s.get(e))))
+            }),
+            Condition::BizTransaction { kind, values } => r
+                .biz_transactions
+                .iter()
+                .any(|&(t, v)| s.get(t) == kind && values.contains(s.get(v))),
+            Condition::Persistent { set, values } => {
+                r.persistent.iter().any(|&(is_set, d)| is_set == *set && values.contains(s.get(d)))
             }
-            Condition::EventId(s) => s.contains(&r.id),
-            Condition::MatchEpc { any, patterns } => {
-                let epcs = if *any { &r.epcs } else { &r.direct_epcs };
-                epcs.iter().any(|e| patterns.iter().any(|p| matches(p, e)))
-            }
-            Condition::MatchEpcClass(patterns) => {
-                r.epc_classes.iter().any(|e| patterns.iter().any(|p| matches(p, e)))
-            }
-            Condition::BizTransaction { kind, values } => {
-                r.biz_transactions.iter().any(|(t, v)| t == kind && values.contains(v))
-            }
+            Condition::ErrorDeclared => r.error_declared,
+            Condition::Quantity { wanted, or_equal, value } => r.quantities.iter().any(|q| {
+                q.partial_cmp(value).is_some_and(|o| o == *wanted || (*or_equal && o.is_eq()))
+            }),
         })
     }
 
     /// The events of this page, and the start of the next page if there is one.
     pub fn run<'t>(&self, table: &'t Table) -> (Vec<&'t Row>, Option<usize>) {
+        let Some(order) = self.order else { return self.run_in_ledger_order(table) };
+        let key = |r: &Row| if order.record { Some(r.record_time) } else { r.event_time };
+        let mut matched: Vec<(Option<i64>, &Row)> = table
+            .rows
+            .iter()
+            .filter(|r| self.accepts(r, &table.strings))
+            .map(|r| (key(r), r))
+            .collect();
+        // Stable: events of the same time stay in ledger order; events
+        // without a time come last.
+        matched.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Some(a), Some(b)) if order.ascending => a.cmp(b),
+            (Some(a), Some(b)) => b.cmp(a),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        let end = self.start.saturating_add(self.per_page);
+        let page = matched.iter().skip(self.start).take(self.per_page).map(|(_, r)| *r).collect();
+        (page, (matched.len() > end).then_some(end))
+    }
+
+    /// [`Query::run`] without `orderBy`: the events in ledger order, the
+    /// rows read only as far as the page's end.
+    fn run_in_ledger_order<'t>(&self, table: &'t Table) -> (Vec<&'t Row>, Option<usize>) {
         let mut page = Vec::with_capacity(self.per_page.min(64));
         let mut next = None;
         let mut seen = 0usize;
         for (i, r) in table.rows.iter().enumerate() {
-            if !self.accepts(r) {
+            if !self.accepts(r, &table.strings) {
                 continue;
             }
             if seen >= self.start {
@@ -451,7 +812,33 @@ pub fn prefixes_of(context: Option<&Value>) -> serde_json::Map<String, Value> {
 /// An `EPCISQueryDocument` holding `events`: its context is EPCIS 2.0's
 /// with the `ll` prefix and the prefixes of the captured documents the
 /// events came in (a prefix defined twice keeps its first meaning).
-pub fn query_document(events: &[&Row], created: Timestamp) -> String {
+///
+/// # Errors
+/// When the table's renderer does not give an event's JSON (the detail for
+/// the answer).
+pub fn query_document(
+    table: &Table,
+    events: &[&Row],
+    created: Timestamp,
+) -> Result<String, &'static str> {
+    let wanted: Vec<u32> = events
+        .iter()
+        .filter_map(|r| match r.json {
+            Json::Entry(i) => Some(i),
+            Json::Text(_) => None,
+        })
+        .collect();
+    let mut rendered = Vec::new();
+    if !wanted.is_empty() {
+        let (reply, answer) = mpsc::channel();
+        let request = super::follow::Request::Render(Render { entries: wanted, reply });
+        let sent = table.renderer.as_ref().map(|r| r.send(request));
+        if !matches!(sent, Some(Ok(()))) {
+            return Err("the events could not be rendered (the renderer stopped)");
+        }
+        rendered = answer.recv().map_err(|_| "the events could not be rendered")?;
+    }
+    let mut rendered = rendered.into_iter();
     let mut context = context();
     if let Some(Value::Object(own)) = context.get_mut(1) {
         for p in events.iter().filter_map(|r| r.prefixes.as_ref()) {
@@ -476,10 +863,18 @@ pub fn query_document(events: &[&Row], created: Timestamp) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&r.json);
+        match &r.json {
+            Json::Text(text) => out.push_str(text),
+            Json::Entry(_) => out.push_str(
+                &rendered
+                    .next()
+                    .flatten()
+                    .ok_or("an event could not be rendered from its entry")?,
+            ),
+        }
     }
     out.push_str("]}}}}");
-    out
+    Ok(out)
 }
 
 /// The next page's link: `path` and the query's parameters but the first
@@ -507,4 +902,58 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs match what the EPCs they stand for match, one by one.
+    #[test]
+    fn runs_match_as_their_epcs_do() {
+        let epcs: Vec<String> =
+            ["B260004000098", "B260004000099", "B260004000100", "B260004000101"]
+                .iter()
+                .map(|s| format!("https://id.gs1.org/01/09506000134345/21/{s}"))
+                .chain(
+                    [
+                        "https://id.gs1.org/00/340123450000000253",
+                        "urn:epc:id:sscc:0614141.1234567890",
+                        "urn:lotledger:container:PALLET-A",
+                        "x0123456789012345678901",
+                        "007",
+                        "008",
+                    ]
+                    .map(str::to_owned),
+                )
+                .collect();
+        let mut strings = Strings::default();
+        let runs = runs(&mut strings, &epcs);
+        assert!(runs.len() < epcs.len(), "{runs:?}");
+        let expanded: Vec<String> = runs.iter().flat_map(|r| r.each(&strings)).collect();
+        assert_eq!(expanded, epcs);
+        let mut patterns: Vec<String> = Vec::new();
+        for e in &epcs {
+            for cut in 0..=e.len() {
+                patterns.push(format!("{}*", &e[..cut]));
+            }
+            patterns.push(e.clone());
+            patterns.push(format!("{e}0"));
+            patterns.push(format!("{e}0*"));
+        }
+        patterns.extend([
+            "https://id.gs1.org/01/09506000134345/21/B2600040001*".to_owned(),
+            "https://id.gs1.org/01/09506000134345/21/B26000400009*".to_owned(),
+            "https://id.gs1.org/01/09506000134345/21/B260004000102".to_owned(),
+            "009".to_owned(),
+            "0*".to_owned(),
+            "*".to_owned(),
+        ]);
+        for p in &patterns {
+            for (run, one) in runs.iter().map(|r| (r, r.each(&strings).collect::<Vec<_>>())) {
+                let want = one.iter().any(|e| matches(p, e));
+                assert_eq!(run.matches(&strings, p), want, "{p} against {one:?}");
+            }
+        }
+    }
 }

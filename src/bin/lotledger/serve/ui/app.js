@@ -273,13 +273,36 @@ async function audit() {
           ? [c.ledger, c.checkpoint.seq, c.checkpoint.time, c.checkpoint.size, c.checkpoint.root, c.checkpoint.signer || "not signed"]
           : [c.ledger, "none in the ledger", "", "", "", ""])),
       el("p", { class: "note" }, "Corrections applied: " + v.corrections_applied + ", flagged: " + v.corrections_flagged + "."));
+    $("prove-ledger").replaceChildren(...st.map((l) => el("option", { value: l.ledger }, l.ledger)));
   });
+}
+
+// The proof bundle of one entry against the ledger's latest signed
+// checkpoint, saved as the server sent it for `lotledger verify-proof`.
+async function prove() {
+  const ledger = $("prove-ledger").value, seq = $("prove-seq").value.trim();
+  const r = await fetch("/api/proof?ledger=" + enc(ledger) + "&seq=" + enc(seq), { headers: { Accept: "application/json" } });
+  const text = await r.text();
+  const body = (() => { try { return JSON.parse(text); } catch (e) { return null; } })();
+  if (!r.ok) throw new Error((body && (body.detail || body.title)) || r.status + " " + r.statusText);
+  const name = "proof-" + body.ledger + "-" + body.seq + ".json";
+  const save = el("button", { type: "button", id: "prove-save", onclick: () => {
+    const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } }, "Download proof");
+  const size = body.checkpoint.split("\n")[1];
+  $("prove-out").replaceChildren(
+    el("p", { id: "prove-result" }, "Entry " + body.seq + " of ledger " + body.ledger + " against the signed checkpoint of " + size + " entries. ", save),
+    el("p", { class: "note" }, "Check it offline with the signer's public key: lotledger verify-proof " + name + " --key SIGNER.pub"));
 }
 
 // ---- wiring -----------------------------------------------------------------
 
 $("search-form").addEventListener("submit", (e) => { e.preventDefault(); guarded(() => search($("search-kind").value, $("search-text").value.trim())); });
 $("recall-form").addEventListener("submit", (e) => { e.preventDefault(); guarded(recall); });
+$("prove-form").addEventListener("submit", (e) => { e.preventDefault(); guarded(prove); });
 $("expiry-form").addEventListener("submit", (e) => { e.preventDefault(); guarded(expiry); });
 $("expiry-before").value = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
 window.addEventListener("hashchange", () => show(location.hash.slice(1) || "search"));
