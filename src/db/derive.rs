@@ -104,8 +104,8 @@ const TABLES: usize = 7;
 
 /// Each table's `COPY`; `ledger_no` is the first column of every one.
 const COPY_SQL: [&str; TABLES] = [
-    "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body) \
-     FROM STDIN BINARY",
+    "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body, \
+     frame_offset) FROM STDIN BINARY",
     "COPY lotledger.lot_links (ledger_no, seq, in_item, in_lot, out_item, out_lot) \
      FROM STDIN BINARY",
     "COPY lotledger.lot_moves (ledger_no, seq, time_ms, move, item, lot, party, unit, amount, \
@@ -243,7 +243,8 @@ impl Moved<'_> {
 
 impl Rows {
     /// The rows of entry `entry` (its index in this run): its
-    /// `lotledger.entries` row.
+    /// `lotledger.entries` row, `frame_offset` the offset of its frame in
+    /// the ledger's frames put end to end from genesis (schema version 4).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn entry(
         &mut self,
@@ -254,15 +255,17 @@ impl Rows {
         kind: i32,
         header: &crate::entry::Header,
         body: &[u8],
+        frame_offset: i64,
     ) {
         let t = &mut self.tables[ENTRIES];
-        t.row(entry, 8, seq);
+        t.row(entry, 9, seq);
         t.bytes(hash);
         t.int8(time);
         t.int4(kind);
         t.bytes(header.actor.as_str().as_bytes());
         t.bytes(header.station.as_str().as_bytes());
         t.bytes(body);
+        t.int8(frame_offset);
     }
 
     /// A checkpoint entry's row.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use lotledger::demo::{Plant, PlantConfig};
 use lotledger::file::{Durability, FileLedger, Options};
-use lotledger::model::LedgerId;
+use lotledger::model::{LedgerId, Record};
 
 /// Options for test ledgers: buffered, `segment` bytes a segment.
 pub fn options(segment: u64) -> Options {
@@ -42,7 +42,8 @@ pub fn dump(url: &str) -> Vec<String> {
         (
             "entries",
             "SELECT encode(l.ledger_id, 'hex') || ' ' || seq || ' ' || encode(hash, 'hex') || ' ' || \
-             time_ms || ' ' || kind || ' ' || actor || ' ' || station || ' ' || md5(body) \
+             time_ms || ' ' || kind || ' ' || actor || ' ' || station || ' ' || md5(body) || ' ' || \
+             frame_offset \
              FROM lotledger.entries e JOIN lotledger.ledgers l USING (ledger_no) \
              ORDER BY l.ledger_id, seq",
         ),
@@ -102,4 +103,68 @@ pub fn sql(url: &str, statements: &str) {
 pub fn count(url: &str, query: &str) -> i64 {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     c.query_one(query, &[]).unwrap().get(0)
+}
+
+/// A plant of `events` entries with `seed` and master data in `dir`, with
+/// the first productions and shipments after entry `correct_from` voided
+/// by corrections (and one correction voided in turn).
+pub fn plant(dir: &Path, seed: u64, events: usize, correct: bool) {
+    let id = LedgerId([u8::try_from(seed % 250).unwrap() + 1; 16]);
+    let mut ledger =
+        FileLedger::create(dir, id, Options::new().durability(Durability::Buffered)).unwrap();
+    let config = PlantConfig { seed, master_data: true, ..PlantConfig::default() };
+    let mut targets = Vec::new();
+    let mut last = None;
+    for (stamp, record) in Plant::new(&config).take(events) {
+        let a = ledger.append(&stamp, &record).unwrap();
+        if matches!(record, Record::Produced(_) | Record::Shipped(_) | Record::Returned(_))
+            && targets.len() < 12
+            && a.receipt.seq > 2000
+            && a.receipt.seq.is_multiple_of(7)
+        {
+            targets.push(a.receipt);
+        }
+        last = Some(stamp);
+    }
+    if correct {
+        let stamp = last.unwrap();
+        let mut voiders = Vec::new();
+        for t in &targets {
+            let c = lotledger::model::Corrected {
+                target: lotledger::model::EntryRef { seq: t.seq, hash: t.hash },
+                reason: lotledger::model::Text::default(),
+                replacements: heapless::Vec::new(),
+            };
+            voiders.push(ledger.append(&stamp, &Record::Corrected(c)).unwrap().receipt);
+        }
+        // Void the correction of the second target: in force again; then
+        // void that one too: the second target is void again.
+        let mut again = voiders[1];
+        for _ in 0..2 {
+            let c = lotledger::model::Corrected {
+                target: lotledger::model::EntryRef { seq: again.seq, hash: again.hash },
+                reason: lotledger::model::Text::default(),
+                replacements: heapless::Vec::new(),
+            };
+            again = ledger.append(&stamp, &Record::Corrected(c)).unwrap().receipt;
+        }
+    }
+    ledger.close().unwrap();
+}
+
+/// A fresh database with the ledger in `dir` synced into it, `batch`
+/// entries a transaction: its URL and a connection.
+pub fn synced(dir: &Path, batch: usize) -> (String, lotledger::db::Db) {
+    let url = crate::pg::fresh_db();
+    let mut db = lotledger::db::Db::connect(&url).unwrap();
+    db.sync_ledger(dir, batch, |_, _| {}).unwrap();
+    (url, db)
+}
+
+/// Runs `lotledger` with `args`, which must succeed: its standard output.
+pub fn lotledger(args: &[&str]) -> Vec<u8> {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
 }

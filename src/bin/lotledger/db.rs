@@ -491,3 +491,41 @@ pub fn recall(
     }
     Ok(Outcome::Ok)
 }
+
+/// `lotledger audit --db URL [--corrections] [filters]`: the entries or
+/// corrections selected in the database, printed as `audit DIR` prints
+/// them (the same JSON).
+pub fn audit(
+    url: &str,
+    view: &crate::queries::AuditView,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    use crate::queries::AuditView;
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let none = lotledger::index::Unresolved::default();
+    match view {
+        AuditView::Report => {
+            return Err(CliError::Usage(
+                "audit --report reads the ledger directories; for the database use verify --db"
+                    .into(),
+            ));
+        }
+        AuditView::Corrections => {
+            let lines = db.corrections().map_err(cli_error)?;
+            if format == Format::Json {
+                output::print_json(&output::json_noted(&lines, &none)?)?;
+            } else {
+                crate::queries::print_corrections(&lines, format)?;
+            }
+        }
+        AuditView::Entries(filter) => {
+            let rows = db.audit_entries(filter).map_err(cli_error)?;
+            if format == Format::Json {
+                output::print_json(&output::json_noted(&rows, &none)?)?;
+            } else {
+                crate::queries::print_audit_rows(&rows, format)?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -431,9 +431,13 @@ enum Command {
     /// Audit views: entries by actor, station, kind and time; corrections
     /// with what they correct; the verification report.
     Audit {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the entries or corrections in the PostgreSQL repository
+        /// instead (docs/POSTGRES.md); not with --report or --personal-data.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dirs", "report", "personal_data"])]
+        db: Option<String>,
         /// Only entries by this actor.
         #[arg(long)]
         actor: Option<String>,
@@ -1048,6 +1052,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Audit {
             dirs,
+            db,
             actor,
             station,
             kind,
@@ -1077,7 +1082,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     limit,
                 })
             };
-            queries::audit(&dirs, &view, format.format())
+            match db {
+                Some(url) => db::audit(&url, &view, format.format()),
+                None => queries::audit(&dirs, &view, format.format()),
+            }
         }
         Command::Show { dir, seq, json } => {
             ledger::show(&dir, seq, if json { Format::Json } else { Format::Table })
