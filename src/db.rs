@@ -32,6 +32,7 @@ use crate::model::{Checkpointed, Digest, LedgerId, Record, RecordKind};
 use crate::proof::CompactTree;
 
 mod audit;
+mod complaints;
 mod derive;
 mod recall;
 
@@ -40,7 +41,7 @@ pub use recall::{
 };
 
 /// The newest schema version this build knows (docs/POSTGRES.md).
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Entries per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50_000;
@@ -235,11 +236,22 @@ FROM (SELECT ledger_no, seq,
 WHERE o.ledger_no = e.ledger_no AND o.seq = e.seq;
 ALTER TABLE lotledger.entries ALTER COLUMN frame_offset SET NOT NULL;
 ",
+    r"
+CREATE TABLE lotledger.complaint_entries (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    complaint  text NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE INDEX complaint_entries_complaint ON lotledger.complaint_entries (complaint);
+",
 ];
 
-/// The migration after whose SQL the derived rows are re-derived from the
-/// stored entries' bytes (a database that had entries before it).
-const REDERIVE_AT: usize = 2;
+/// The migrations after whose SQL derived rows are re-derived from the
+/// stored entries' bytes (a database that had entries before them), with
+/// the kinds they derive from.
+const REDERIVE_AT: [(usize, &[RecordKind], bool); 2] =
+    [(2, derive::KINDS_V2, true), (5, derive::KINDS_V5, false)];
 
 /// What went wrong talking to the database or reading a ledger.
 #[derive(Debug)]
@@ -290,6 +302,15 @@ pub enum DbError {
         /// The ledger.
         ledger: LedgerId,
     },
+    /// The entries selected for a query could not be indexed.
+    Select(crate::index::IngestError),
+    /// A stored entry's bytes do not decode as the entry of its row.
+    Stored {
+        /// The ledger.
+        ledger: LedgerId,
+        /// The entry's row.
+        seq: u64,
+    },
     /// The directory's first segment present starts after the database's
     /// head: entries `db_head..first` are in neither (archived away before
     /// they were synced).
@@ -328,6 +349,12 @@ impl fmt::Display for DbError {
             Self::UnknownLedger { ledger } => {
                 write!(f, "ledger {ledger} is not in the database")
             }
+            Self::Select(e) => write!(f, "the entries selected do not index: {e}"),
+            Self::Stored { ledger, seq } => write!(
+                f,
+                "ledger {ledger}: the stored bytes of entry {seq} do not decode as that entry \
+                 (lotledger verify --db says more)"
+            ),
             Self::Gap { ledger, db_head, first } => write!(
                 f,
                 "ledger {ledger}: the database holds entries up to {db_head} but the directory starts at {first}; entries {db_head}..{first} are in neither"
@@ -560,8 +587,8 @@ impl Db {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
             tx.batch_execute(sql)?;
-            if i + 1 == REDERIVE_AT {
-                derive::rederive(&mut tx)?;
+            for (_, kinds, voids) in REDERIVE_AT.iter().filter(|(at, ..)| *at == i + 1) {
+                derive::rederive(&mut tx, kinds, *voids)?;
             }
             let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
             tx.execute("INSERT INTO lotledger.schema_version (version) VALUES ($1)", &[&v])?;
@@ -874,7 +901,7 @@ impl Db {
              lotledger.lot_links, lotledger.corrections, lotledger.voided, lotledger.lot_moves, \
              lotledger.dispositions, lotledger.recalls, lotledger.recall_lots, \
              lotledger.recall_actions, lotledger.deliveries, lotledger.party_ids, \
-             lotledger.unit_shipments, lotledger.derive_pending";
+             lotledger.unit_shipments, lotledger.complaint_entries, lotledger.derive_pending";
         let Self { client, side, .. } = self;
         match side.first_mut() {
             None => client.batch_execute(&format!("{ENTRIES}; {REST}"))?,

@@ -210,6 +210,7 @@ fn a_version_3_database_migrates_by_computing_the_offsets_from_the_stored_bytes(
         &url,
         "ALTER TABLE lotledger.entries DROP COLUMN frame_offset; \
          DROP FUNCTION lotledger.frame_len(integer); \
+         DROP TABLE lotledger.complaint_entries; \
          DELETE FROM lotledger.schema_version WHERE version >= 4;",
     );
     let mut db = Db::connect(&url).unwrap();
@@ -226,9 +227,7 @@ fn the_audit_command_on_the_database_prints_what_it_prints_on_the_directory() {
     let dir = tmp.path().join("plant");
     let run = lotledger;
     let d = dir.to_str().unwrap();
-    run(&["demo", "--out", d, "--events", "30000"]);
-    let url = pg::fresh_db();
-    run(&["sync", d, "--db", &url, "--json"]);
+    let url = db_common::demo_in_db(&dir);
     let all: serde_json::Value =
         serde_json::from_slice(&run(&["audit", d, "--json", "--no-cache"])).unwrap();
     let all = all.as_array().unwrap();

@@ -408,7 +408,7 @@ fn a_version_1_database_migrates_by_rederiving_from_the_stored_bytes() {
     let url = pg::fresh_db();
     let mut db = Db::connect(&url).unwrap();
     db.sync_ledger(&dir, 2500, |_, _| {}).unwrap();
-    // The tables version 2 added (the first two are version 1's).
+    // The tables versions 2 and 5 added (the first two are version 1's).
     let tables = &db_common::DERIVED[2..];
     let before = dump(&url);
     assert!(before.iter().any(|r| r.starts_with("voided: ")), "corrections void entries");

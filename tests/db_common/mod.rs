@@ -78,8 +78,9 @@ pub fn dump(url: &str) -> Vec<String> {
     out
 }
 
-/// The tables derived from the entries at sync (schema version 2).
-pub const DERIVED: [&str; 11] = [
+/// The tables derived from the entries at sync (schema version 2, then
+/// `complaint_entries`, version 5).
+pub const DERIVED: [&str; 12] = [
     "lot_links",
     "corrections",
     "voided",
@@ -91,6 +92,7 @@ pub const DERIVED: [&str; 11] = [
     "deliveries",
     "party_ids",
     "unit_shipments",
+    "complaint_entries",
 ];
 
 /// Runs SQL on the database.
@@ -167,4 +169,14 @@ pub fn lotledger(args: &[&str]) -> Vec<u8> {
         std::process::Command::new(env!("CARGO_BIN_EXE_lotledger")).args(args).output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
+}
+
+/// The `lotledger demo` plant of 30 000 entries written to `dir` by the
+/// command and synced by the command into a fresh database: its URL.
+pub fn demo_in_db(dir: &Path) -> String {
+    let d = dir.to_str().unwrap();
+    lotledger(&["demo", "--out", d, "--events", "30000"]);
+    let url = crate::pg::fresh_db();
+    lotledger(&["sync", d, "--db", &url, "--json"]);
+    url
 }

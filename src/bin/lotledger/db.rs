@@ -44,7 +44,9 @@ fn cli_error(e: DbError) -> CliError {
         DbError::Fork { .. } | DbError::Gap { .. } | DbError::Behind { .. } => {
             CliError::Check(e.to_string())
         }
-        DbError::Ledger(lotledger::file::Error::Corrupted { .. }) => CliError::Check(e.to_string()),
+        DbError::Ledger(lotledger::file::Error::Corrupted { .. }) | DbError::Stored { .. } => {
+            CliError::Check(e.to_string())
+        }
         DbError::UnknownLedger { .. } | DbError::UnknownLot(_) | DbError::UnknownRecall(_) => {
             CliError::NotFound(e.to_string())
         }
@@ -528,4 +530,30 @@ pub fn audit(
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// `lotledger complaints --db URL [filters | --timeline N | --clusters N |
+/// --counts]`: the complaint entries (of complaint `N` alone for a
+/// timeline), the party descriptions and the corrections naming them,
+/// selected in the database and put in an index of their own; the report is
+/// then computed and printed by the code `complaints DIR` runs
+/// (docs/POSTGRES.md).
+pub fn complaints(
+    url: &str,
+    args: &crate::queries::ComplaintsArgs,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let number = args.timeline.as_deref();
+    let mut index = db.complaint_index(number).map_err(cli_error)?;
+    let unknown =
+        number.and_then(|n| n.parse::<lotledger::model::Reference>().ok()).is_some_and(|n| {
+            let rc = lotledger::query::ResponseCommitments::default();
+            lotledger::query::complaint_timeline(&index, &n, &rc, args.now).is_err()
+        });
+    if unknown {
+        // For the near matches the error names: every complaint.
+        index = db.complaint_index(None).map_err(cli_error)?;
+    }
+    crate::queries::print_complaints(&index, &lotledger::index::Unresolved::default(), args, format)
 }

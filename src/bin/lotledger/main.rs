@@ -290,9 +290,13 @@ enum Command {
     /// Complaints: filter, one complaint's timeline against the response
     /// commitments (4 h acknowledge; 24/48/72 h), clusters, counts.
     Complaints {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the complaint entries in the PostgreSQL repository
+        /// instead (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with = "dirs")]
+        db: Option<String>,
         /// Only open complaints.
         #[arg(long, conflicts_with = "closed")]
         open: bool,
@@ -971,6 +975,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Complaints {
             dirs,
+            db,
             open,
             closed,
             overdue,
@@ -1019,7 +1024,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     .map(|n| (n, window_hours.saturating_mul(lotledger::model::Timestamp::HOUR))),
                 counts,
             };
-            queries::complaints(&dirs, &args, format.format())
+            match db {
+                Some(url) => db::complaints(&url, &args, format.format()),
+                None => queries::complaints(&dirs, &args, format.format()),
+            }
         }
         Command::Expiring { dirs, before, from, format } => queries::expiring(
             &dirs,

@@ -947,12 +947,23 @@ pub fn complaints(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    print_complaints(&index, &unresolved, args, format)
+}
+
+/// Prints what `complaints` shows of `index`: for ledger directories and,
+/// over the complaint entries selected in PostgreSQL, for `--db`.
+pub fn print_complaints(
+    index: &Index,
+    unresolved: &Unresolved,
+    args: &ComplaintsArgs,
+    format: Format,
+) -> Result<Outcome, CliError> {
     if format == Format::Json || args.timeline.is_some() || args.clusters.is_some() || args.counts {
-        output::print_json(&complaints_json(&index, &unresolved, args)?)?;
+        output::print_json(&complaints_json(index, unresolved, args)?)?;
         return Ok(Outcome::Ok);
     }
     let commitments = ResponseCommitments::default();
-    let rows = query::complaints(&index, &args.filter, &commitments, args.now);
+    let rows = query::complaints(index, &args.filter, &commitments, args.now);
     let mut t = Table::new(&[
         "complaint",
         "received",
