@@ -34,6 +34,7 @@ use crate::proof::CompactTree;
 mod audit;
 mod complaints;
 mod derive;
+mod expiring;
 mod recall;
 
 pub use recall::{

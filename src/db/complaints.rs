@@ -14,8 +14,9 @@ use crate::model::{Digest, LedgerId};
 
 /// The entries selected: those of `picked` (a query of `ledger_no, seq`),
 /// every party description (the master data that names customers), and the
-/// corrections of any of them, of those corrections, and so on.
-fn selection(picked: &str) -> String {
+/// corrections of any of them, of those corrections, and so on. Also used
+/// by `expiring --db` (src/db/expiring.rs).
+pub(super) fn selection(picked: &str) -> String {
     std::format!(
         "WITH RECURSIVE picked(ledger_no, seq) AS ({picked} \
              UNION SELECT DISTINCT ledger_no, seq FROM lotledger.party_ids), \
@@ -61,20 +62,27 @@ impl Db {
                 .client
                 .query(&selection("SELECT ledger_no, seq FROM lotledger.complaint_entries"), &[])?,
         };
-        let mut index = Index::new();
-        for r in &rows {
-            let (id, seq): (&[u8], i64) = (r.get(0), r.get(1));
-            let (hash, body): (&[u8], &[u8]) = (r.get(2), r.get(4));
-            let bad = |ledger: LedgerId| DbError::Stored { ledger, seq: seq_u64(seq) };
-            let ledger = <[u8; 16]>::try_from(id)
-                .map(LedgerId)
-                .map_err(|_| DbError::Stored { ledger: LedgerId([0; 16]), seq: seq_u64(seq) })?;
-            let hash = <[u8; 32]>::try_from(hash).map_err(|_| bad(ledger))?;
-            let v = Verified::stored(body, Digest(hash), seq_u64(r.get(3)))
-                .filter(|v| v.header.seq == seq_u64(seq))
-                .ok_or_else(|| bad(ledger))?;
-            index.ingest_selected(&ledger, &v).map_err(DbError::Select)?;
-        }
-        Ok(index)
+        index_of(&rows)
     }
+}
+
+/// An index of the rows of a [`selection`] (`ledger_id, seq, hash,
+/// frame_offset, body`, ledgers in ledger number order, entries in seq
+/// order), each decoded from its stored bytes.
+pub(super) fn index_of(rows: &[postgres::Row]) -> Result<Index, DbError> {
+    let mut index = Index::new();
+    for r in rows {
+        let (id, seq): (&[u8], i64) = (r.get(0), r.get(1));
+        let (hash, body): (&[u8], &[u8]) = (r.get(2), r.get(4));
+        let bad = |ledger: LedgerId| DbError::Stored { ledger, seq: seq_u64(seq) };
+        let ledger = <[u8; 16]>::try_from(id)
+            .map(LedgerId)
+            .map_err(|_| DbError::Stored { ledger: LedgerId([0; 16]), seq: seq_u64(seq) })?;
+        let hash = <[u8; 32]>::try_from(hash).map_err(|_| bad(ledger))?;
+        let v = Verified::stored(body, Digest(hash), seq_u64(r.get(3)))
+            .filter(|v| v.header.seq == seq_u64(seq))
+            .ok_or_else(|| bad(ledger))?;
+        index.ingest_selected(&ledger, &v).map_err(DbError::Select)?;
+    }
+    Ok(index)
 }

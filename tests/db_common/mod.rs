@@ -180,3 +180,30 @@ pub fn demo_in_db(dir: &Path) -> String {
     lotledger(&["sync", d, "--db", &url, "--json"]);
     url
 }
+
+/// A fresh database with the ledgers in `dirs` synced into it in that
+/// order (so ledger number order is the directories' order).
+pub fn all_synced(dirs: &[std::path::PathBuf]) -> lotledger::db::Db {
+    let url = crate::pg::fresh_db();
+    let mut db = lotledger::db::Db::connect(&url).unwrap();
+    for d in dirs {
+        db.sync_ledger(d, 5000, |_, _| {}).unwrap();
+    }
+    db
+}
+
+/// Runs `lotledger COMMAND DIR ARGS...` and `lotledger COMMAND --db URL
+/// ARGS...`, which must print the same bytes (and something) in JSON, as
+/// a table and as CSV; `then` is added after the form. Returns the runs
+/// compared.
+pub fn same_output(command: &str, dir: &str, url: &str, args: &[&str], then: &[&str]) -> usize {
+    for form in [&["--json"][..], &[][..], &["--csv"][..]] {
+        let tail = args.iter().chain(form).chain(then).copied();
+        let on_dir: Vec<&str> = [command, dir].into_iter().chain(tail.clone()).collect();
+        let on_db: Vec<&str> = [command, "--db", url].into_iter().chain(tail).collect();
+        let (m, s) = (lotledger(&on_dir), lotledger(&on_db));
+        assert!(!m.is_empty(), "{on_dir:?}");
+        assert!(m == s, "{on_dir:?} {then:?}: the outputs differ");
+    }
+    3
+}

@@ -557,3 +557,20 @@ pub fn complaints(
     }
     crate::queries::print_complaints(&index, &lotledger::index::Unresolved::default(), args, format)
 }
+
+/// `lotledger expiring --db URL --before DATE [--from DATE]`: the entries
+/// of the lots made with an expiry in the window, the master data, the
+/// serialized goods' events and the corrections naming them, selected in
+/// the database and put in an index of their own; the report is computed
+/// and printed by the code `expiring DIR` runs (docs/POSTGRES.md).
+pub fn expiring(
+    url: &str,
+    before: lotledger::model::Date,
+    from: Option<lotledger::model::Date>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let index = db.expiring_index(before, from).map_err(cli_error)?;
+    let none = lotledger::index::Unresolved::default();
+    crate::queries::print_expiring(&index, &none, before, from, format)
+}

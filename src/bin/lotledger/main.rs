@@ -345,9 +345,13 @@ enum Command {
     /// Lots expiring before a date: stock on hand, quantities in the field,
     /// and the customers holding them.
     Expiring {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the entries in the PostgreSQL repository instead
+        /// (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with = "dirs")]
+        db: Option<String>,
         /// Expiring before this date (YYYY-MM-DD).
         #[arg(long)]
         before: String,
@@ -1029,12 +1033,14 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 None => queries::complaints(&dirs, &args, format.format()),
             }
         }
-        Command::Expiring { dirs, before, from, format } => queries::expiring(
-            &dirs,
-            queries::parse_date(&before)?,
-            from.as_deref().map(queries::parse_date).transpose()?,
-            format.format(),
-        ),
+        Command::Expiring { dirs, db, before, from, format } => {
+            let before = queries::parse_date(&before)?;
+            let from = from.as_deref().map(queries::parse_date).transpose()?;
+            match db {
+                Some(url) => db::expiring(&url, before, from, format.format()),
+                None => queries::expiring(&dirs, before, from, format.format()),
+            }
+        }
         Command::Notices { dirs, recall, expiring_within, today, out, format } => {
             let subject = match (recall, expiring_within) {
                 (Some(r), _) => notices::NoticeSubject::Recall(r),

@@ -1011,11 +1011,23 @@ pub fn expiring(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    print_expiring(&index, &unresolved, before, from, format)
+}
+
+/// Prints what `expiring` shows of `index`: for ledger directories and,
+/// over the entries selected in PostgreSQL, for `--db`.
+pub fn print_expiring(
+    index: &Index,
+    unresolved: &Unresolved,
+    before: Date,
+    from: Option<Date>,
+    format: Format,
+) -> Result<Outcome, CliError> {
     if format == Format::Json {
-        output::print_json(&expiring_json(&index, &unresolved, before, from)?)?;
+        output::print_json(&expiring_json(index, unresolved, before, from)?)?;
         return Ok(Outcome::Ok);
     }
-    let report = query::expiring(&index, before, from);
+    let report = query::expiring(index, before, from);
     let mut header = vec!["customer".to_owned()];
     header.extend(output::party_columns("customer"));
     header.extend(["ship to", "item", "lot", "expiry", "outstanding"].map(String::from));
