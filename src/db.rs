@@ -31,7 +31,10 @@ use crate::file::{self, LedgerReader};
 use crate::model::{Checkpointed, Digest, LedgerId, Record, RecordKind};
 use crate::proof::CompactTree;
 
+mod audit;
+mod complaints;
 mod derive;
+mod expiring;
 mod recall;
 
 pub use recall::{
@@ -39,7 +42,7 @@ pub use recall::{
 };
 
 /// The newest schema version this build knows (docs/POSTGRES.md).
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Entries per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50_000;
@@ -219,11 +222,37 @@ CREATE TABLE lotledger.derive_pending (
     from_seq   bigint NOT NULL
 );
 ",
+    // Each entry's frame offset, as the index reports it: the frame bytes
+    // (length prefix, body, CRC) of the ledger's entries before it. Derived
+    // from the stored bodies' lengths for the entries stored already.
+    r"
+CREATE FUNCTION lotledger.frame_len(n integer) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT n + CASE WHEN n < 128 THEN 5 ELSE 6 END $$;
+ALTER TABLE lotledger.entries ADD COLUMN frame_offset bigint;
+UPDATE lotledger.entries e SET frame_offset = o.frame_offset
+FROM (SELECT ledger_no, seq,
+             coalesce(sum(lotledger.frame_len(length(body))) OVER (PARTITION BY ledger_no
+                 ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS frame_offset
+      FROM lotledger.entries) o
+WHERE o.ledger_no = e.ledger_no AND o.seq = e.seq;
+ALTER TABLE lotledger.entries ALTER COLUMN frame_offset SET NOT NULL;
+",
+    r"
+CREATE TABLE lotledger.complaint_entries (
+    ledger_no  integer NOT NULL,
+    seq        bigint NOT NULL,
+    complaint  text NOT NULL,
+    PRIMARY KEY (ledger_no, seq)
+);
+CREATE INDEX complaint_entries_complaint ON lotledger.complaint_entries (complaint);
+",
 ];
 
-/// The migration after whose SQL the derived rows are re-derived from the
-/// stored entries' bytes (a database that had entries before it).
-const REDERIVE_AT: usize = 2;
+/// The migrations after whose SQL derived rows are re-derived from the
+/// stored entries' bytes (a database that had entries before them), with
+/// the kinds they derive from.
+const REDERIVE_AT: [(usize, &[RecordKind], bool); 2] =
+    [(2, derive::KINDS_V2, true), (5, derive::KINDS_V5, false)];
 
 /// What went wrong talking to the database or reading a ledger.
 #[derive(Debug)]
@@ -274,6 +303,15 @@ pub enum DbError {
         /// The ledger.
         ledger: LedgerId,
     },
+    /// The entries selected for a query could not be indexed.
+    Select(crate::index::IngestError),
+    /// A stored entry's bytes do not decode as the entry of its row.
+    Stored {
+        /// The ledger.
+        ledger: LedgerId,
+        /// The entry's row.
+        seq: u64,
+    },
     /// The directory's first segment present starts after the database's
     /// head: entries `db_head..first` are in neither (archived away before
     /// they were synced).
@@ -312,6 +350,12 @@ impl fmt::Display for DbError {
             Self::UnknownLedger { ledger } => {
                 write!(f, "ledger {ledger} is not in the database")
             }
+            Self::Select(e) => write!(f, "the entries selected do not index: {e}"),
+            Self::Stored { ledger, seq } => write!(
+                f,
+                "ledger {ledger}: the stored bytes of entry {seq} do not decode as that entry \
+                 (lotledger verify --db says more)"
+            ),
             Self::Gap { ledger, db_head, first } => write!(
                 f,
                 "ledger {ledger}: the database holds entries up to {db_head} but the directory starts at {first}; entries {db_head}..{first} are in neither"
@@ -544,8 +588,8 @@ impl Db {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
             tx.batch_execute(sql)?;
-            if i + 1 == REDERIVE_AT {
-                derive::rederive(&mut tx)?;
+            for (_, kinds, voids) in REDERIVE_AT.iter().filter(|(at, ..)| *at == i + 1) {
+                derive::rederive(&mut tx, kinds, *voids)?;
             }
             let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
             tx.execute("INSERT INTO lotledger.schema_version (version) VALUES ($1)", &[&v])?;
@@ -587,6 +631,19 @@ impl Db {
         })
     }
 
+    /// The frame offset of entry `next_seq` of `ledger`: where the frame of
+    /// the entry stored before it ends (0 at genesis).
+    fn end_offset(&mut self, ledger: &LedgerId, next_seq: u64) -> Result<i64, DbError> {
+        let Some(last) = next_seq.checked_sub(1) else { return Ok(0) };
+        let row = self.client.query_opt(
+            "SELECT e.frame_offset + lotledger.frame_len(length(e.body)) \
+             FROM lotledger.entries e JOIN lotledger.ledgers l USING (ledger_no) \
+             WHERE l.ledger_id = $1 AND e.seq = $2",
+            &[&&ledger.0[..], &seq_i64(last)],
+        )?;
+        Ok(row.map_or(0, |r| r.get(0)))
+    }
+
     /// Ships every entry of the ledger in `dir` that the database does not
     /// hold yet, `batch` entries per transaction (at least 1), calling
     /// `progress(stored so far, ledger head)` after each batch.
@@ -624,9 +681,10 @@ impl Db {
         }
         // A reader thread reads and verifies the ledger while this one
         // stores: they overlap, and at most `QUEUE` chunks wait between.
+        let offset = self.end_offset(&ledger, start.next_seq)?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(QUEUE);
         std::thread::scope(|scope| {
-            let reading = scope.spawn(move || read_ledger(&reader, start, batch, &tx));
+            let reading = scope.spawn(move || read_ledger(&reader, start, offset, batch, &tx));
             // Owned here: an early return drops it, which stops the reader.
             let rx = rx;
             // Chunks read and not stored yet; the reader cuts them at batch
@@ -844,7 +902,7 @@ impl Db {
              lotledger.lot_links, lotledger.corrections, lotledger.voided, lotledger.lot_moves, \
              lotledger.dispositions, lotledger.recalls, lotledger.recall_lots, \
              lotledger.recall_actions, lotledger.deliveries, lotledger.party_ids, \
-             lotledger.unit_shipments, lotledger.derive_pending";
+             lotledger.unit_shipments, lotledger.complaint_entries, lotledger.derive_pending";
         let Self { client, side, .. } = self;
         match side.first_mut() {
             None => client.batch_execute(&format!("{ENTRIES}; {REST}"))?,
@@ -1076,7 +1134,8 @@ const CHUNK: usize = 4096;
 const QUEUE: usize = 8;
 
 /// Reads and verifies the ledger from the segment holding entry
-/// `start.next_seq` on, checking that its entries continue `start`, and
+/// `start.next_seq` on (whose frame is at `offset` in the ledger's frames
+/// from genesis), checking that its entries continue `start`, and
 /// sends the entries from `start.next_seq` on in chunks, encoded for
 /// `COPY` with their derived rows, cut at every `batch` entries. Returns the
 /// entries the directory holds and its head, or the failure (the channel
@@ -1084,6 +1143,7 @@ const QUEUE: usize = 8;
 fn read_ledger(
     reader: &LedgerReader,
     start: Anchor,
+    mut offset: i64,
     batch: usize,
     out: &std::sync::mpsc::SyncSender<Chunk>,
 ) -> Result<(u64, Anchor), DbError> {
@@ -1137,7 +1197,8 @@ fn read_ledger(
             let i = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
             let (seq_db, time) = (seq_i64(seq), v.header.time.0);
             let kind_no = kind.map_or(-1, |k| i32::try_from(k.number()).unwrap_or(-1));
-            chunk.rows.entry(i, seq_db, &v.hash.0, time, kind_no, &v.header, v.body);
+            chunk.rows.entry(i, seq_db, &v.hash.0, time, kind_no, &v.header, v.body, offset);
+            offset += i64::try_from(crate::frame::frame_len(v.body.len())).unwrap_or(0);
             match kind {
                 Ok(k) if k == RecordKind::Checkpointed || derive::derives(k) => match v.record() {
                     Ok(Record::Checkpointed(c)) => chunk.rows.checkpoint(i, seq_db, &c),

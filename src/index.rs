@@ -761,6 +761,35 @@ impl Index {
         self.add_entry(n, v, frame_len)
     }
 
+    /// Adds a selection of a ledger's entries, in seq order, each verified
+    /// elsewhere (the rows `complaints --db` selects in the central
+    /// repository): later entries than the index holds of that ledger, not
+    /// necessarily the next. The queries then answer over the entries
+    /// selected.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn ingest_selected(
+        &mut self,
+        ledger: &LedgerId,
+        v: &Verified<'_>,
+    ) -> Result<(), IngestError> {
+        let n = self.ledger_number(ledger, Anchor::genesis(ledger))?;
+        let Some(state) = self.ledgers.get_mut(usize::from(n)) else {
+            return Err(IngestError::Full { what: "ledgers" });
+        };
+        if v.header.seq < state.head.next_seq {
+            return Err(IngestError::NotNext {
+                ledger: state.id,
+                expected: state.head.next_seq,
+                found: v.header.seq,
+            });
+        }
+        // Where this entry's run starts: the entries before it are not
+        // selected.
+        state.head.next_seq = v.header.seq;
+        self.add_entry(n, v, crate::frame::frame_len(v.body.len()) as u64)?;
+        self.settle_units()
+    }
+
     /// How many entries are indexed, over all ledgers.
     #[must_use]
     pub fn entries(&self) -> u64 {

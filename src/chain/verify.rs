@@ -58,6 +58,17 @@ pub struct Verified<'a> {
     record_bytes: &'a [u8],
 }
 
+impl<'a> Verified<'a> {
+    /// An entry verified elsewhere (the central repository re-verifies its
+    /// stored chain: docs/POSTGRES.md), from its stored body, hash and frame
+    /// offset; `None` when the body's header does not decode.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn stored(body: &'a [u8], hash: Digest, offset: u64) -> Option<Self> {
+        let (header, record_bytes) = entry::decode_header(body).ok()?;
+        Some(Self { header, hash, offset, body, time_regressed: false, record_bytes })
+    }
+}
+
 impl Verified<'_> {
     /// Decodes the record.
     ///

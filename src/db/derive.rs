@@ -89,6 +89,9 @@ pub(crate) fn derives(kind: crate::model::RecordKind) -> bool {
             | K::Delivered
             | K::PartyDescribed
             | K::GoodsShipped
+            | K::ComplaintRegistered
+            | K::ComplaintRegisteredV1
+            | K::ComplaintProgress
     )
 }
 
@@ -100,12 +103,13 @@ const DISPOSITIONS: usize = 3;
 const DELIVERIES: usize = 4;
 const PARTIES: usize = 5;
 const UNIT_SHIPMENTS: usize = 6;
-const TABLES: usize = 7;
+const COMPLAINTS: usize = 7;
+const TABLES: usize = 8;
 
 /// Each table's `COPY`; `ledger_no` is the first column of every one.
 const COPY_SQL: [&str; TABLES] = [
-    "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body) \
-     FROM STDIN BINARY",
+    "COPY lotledger.entries (ledger_no, seq, hash, time_ms, kind, actor, station, body, \
+     frame_offset) FROM STDIN BINARY",
     "COPY lotledger.lot_links (ledger_no, seq, in_item, in_lot, out_item, out_lot) \
      FROM STDIN BINARY",
     "COPY lotledger.lot_moves (ledger_no, seq, time_ms, move, item, lot, party, unit, amount, \
@@ -114,6 +118,7 @@ const COPY_SQL: [&str; TABLES] = [
     "COPY lotledger.deliveries (ledger_no, seq, time_ms, customer, ord) FROM STDIN BINARY",
     "COPY lotledger.party_ids (ledger_no, seq, pos, party) FROM STDIN BINARY",
     "COPY lotledger.unit_shipments (ledger_no, seq) FROM STDIN BINARY",
+    "COPY lotledger.complaint_entries (ledger_no, seq, complaint) FROM STDIN BINARY",
 ];
 
 /// The binary `COPY` signature, flags and header extension length.
@@ -243,7 +248,8 @@ impl Moved<'_> {
 
 impl Rows {
     /// The rows of entry `entry` (its index in this run): its
-    /// `lotledger.entries` row.
+    /// `lotledger.entries` row, `frame_offset` the offset of its frame in
+    /// the ledger's frames put end to end from genesis (schema version 4).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn entry(
         &mut self,
@@ -254,15 +260,17 @@ impl Rows {
         kind: i32,
         header: &crate::entry::Header,
         body: &[u8],
+        frame_offset: i64,
     ) {
         let t = &mut self.tables[ENTRIES];
-        t.row(entry, 8, seq);
+        t.row(entry, 9, seq);
         t.bytes(hash);
         t.int8(time);
         t.int4(kind);
         t.bytes(header.actor.as_str().as_bytes());
         t.bytes(header.station.as_str().as_bytes());
         t.bytes(body);
+        t.int8(frame_offset);
     }
 
     /// A checkpoint entry's row.
@@ -402,8 +410,18 @@ impl Rows {
                 }
             }
             Record::GoodsShipped(_) => self.tables[UNIT_SHIPMENTS].row(entry, 2, seq),
+            Record::ComplaintRegistered(c) => self.complaint(entry, seq, &c.complaint),
+            Record::ComplaintRegisteredV1(c) => self.complaint(entry, seq, &c.complaint),
+            Record::ComplaintProgress(p) => self.complaint(entry, seq, &p.complaint),
             _ => {}
         }
+    }
+
+    /// A row of `lotledger.complaint_entries`: an entry of complaint `number`.
+    fn complaint(&mut self, entry: u32, seq: i64, number: &crate::model::Reference) {
+        let t = &mut self.tables[COMPLAINTS];
+        t.row(entry, 3, seq);
+        t.bytes(number.as_str().as_bytes());
     }
 
     /// Sets every row's ledger number.
@@ -428,7 +446,7 @@ fn copy_io(e: std::io::Error) -> DbError {
 /// connections by [`write_side`], a group on each: `lot_moves`, the
 /// largest, alone, and the others.
 pub(crate) const SIDE: [&[usize]; 2] =
-    [&[MOVES], &[LINKS, DISPOSITIONS, DELIVERIES, PARTIES, UNIT_SHIPMENTS]];
+    [&[MOVES], &[LINKS, DISPOSITIONS, DELIVERIES, PARTIES, UNIT_SHIPMENTS, COMPLAINTS]];
 
 /// Every table of [`SIDE`].
 const SIDE_TABLES: core::ops::Range<usize> = 1..TABLES;
@@ -656,12 +674,10 @@ pub(crate) fn refresh_void(tx: &mut Transaction<'_>, no: i32, mut t: i64) -> Res
     Ok(())
 }
 
-/// Migration 2 for a database that holds entries already: derives the new
-/// rows from each stored entry's bytes, ledger by ledger, in pages, and
-/// the void state of every corrected entry.
-pub(crate) fn rederive(tx: &mut Transaction<'_>) -> Result<(), DbError> {
+/// The kinds migration 2 derives rows from.
+pub(crate) const KINDS_V2: &[crate::model::RecordKind] = {
     use crate::model::RecordKind as K;
-    let kinds: Vec<i32> = [
+    &[
         K::Produced,
         K::MaterialReceived,
         K::Shipped,
@@ -674,9 +690,24 @@ pub(crate) fn rederive(tx: &mut Transaction<'_>) -> Result<(), DbError> {
         K::PartyDescribed,
         K::GoodsShipped,
     ]
-    .iter()
-    .map(|k| i32::try_from(k.number()).unwrap_or(-1))
-    .collect();
+};
+
+/// The kinds migration 5 derives `lotledger.complaint_entries` from.
+pub(crate) const KINDS_V5: &[crate::model::RecordKind] = {
+    use crate::model::RecordKind as K;
+    &[K::ComplaintRegistered, K::ComplaintRegisteredV1, K::ComplaintProgress]
+};
+
+/// A migration for a database that holds entries already: derives the
+/// rows of the stored entries of `kinds` from their bytes, ledger by
+/// ledger, in pages (migration 2 with [`KINDS_V2`], then the void state of
+/// every corrected entry when `voids`; migration 5 with [`KINDS_V5`]).
+pub(crate) fn rederive(
+    tx: &mut Transaction<'_>,
+    kinds: &[crate::model::RecordKind],
+    voids: bool,
+) -> Result<(), DbError> {
+    let kinds: Vec<i32> = kinds.iter().map(|k| i32::try_from(k.number()).unwrap_or(-1)).collect();
     let ledgers: Vec<i32> = tx
         .query("SELECT ledger_no FROM lotledger.ledgers ORDER BY ledger_no", &[])?
         .iter()
@@ -705,6 +736,9 @@ pub(crate) fn rederive(tx: &mut Transaction<'_>) -> Result<(), DbError> {
             }
             rows.patch(no);
             write(tx, no, &[(&rows, 0)])?;
+        }
+        if !voids {
+            continue;
         }
         let corrected: Vec<i64> = tx
             .query(

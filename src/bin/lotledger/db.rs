@@ -44,7 +44,9 @@ fn cli_error(e: DbError) -> CliError {
         DbError::Fork { .. } | DbError::Gap { .. } | DbError::Behind { .. } => {
             CliError::Check(e.to_string())
         }
-        DbError::Ledger(lotledger::file::Error::Corrupted { .. }) => CliError::Check(e.to_string()),
+        DbError::Ledger(lotledger::file::Error::Corrupted { .. }) | DbError::Stored { .. } => {
+            CliError::Check(e.to_string())
+        }
         DbError::UnknownLedger { .. } | DbError::UnknownLot(_) | DbError::UnknownRecall(_) => {
             CliError::NotFound(e.to_string())
         }
@@ -490,4 +492,85 @@ pub fn recall(
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// `lotledger audit --db URL [--corrections] [filters]`: the entries or
+/// corrections selected in the database, printed as `audit DIR` prints
+/// them (the same JSON).
+pub fn audit(
+    url: &str,
+    view: &crate::queries::AuditView,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    use crate::queries::AuditView;
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let none = lotledger::index::Unresolved::default();
+    match view {
+        AuditView::Report => {
+            return Err(CliError::Usage(
+                "audit --report reads the ledger directories; for the database use verify --db"
+                    .into(),
+            ));
+        }
+        AuditView::Corrections => {
+            let lines = db.corrections().map_err(cli_error)?;
+            if format == Format::Json {
+                output::print_json(&output::json_noted(&lines, &none)?)?;
+            } else {
+                crate::queries::print_corrections(&lines, format)?;
+            }
+        }
+        AuditView::Entries(filter) => {
+            let rows = db.audit_entries(filter).map_err(cli_error)?;
+            if format == Format::Json {
+                output::print_json(&output::json_noted(&rows, &none)?)?;
+            } else {
+                crate::queries::print_audit_rows(&rows, format)?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `lotledger complaints --db URL [filters | --timeline N | --clusters N |
+/// --counts]`: the complaint entries (of complaint `N` alone for a
+/// timeline), the party descriptions and the corrections naming them,
+/// selected in the database and put in an index of their own; the report is
+/// then computed and printed by the code `complaints DIR` runs
+/// (docs/POSTGRES.md).
+pub fn complaints(
+    url: &str,
+    args: &crate::queries::ComplaintsArgs,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let number = args.timeline.as_deref();
+    let mut index = db.complaint_index(number).map_err(cli_error)?;
+    let unknown =
+        number.and_then(|n| n.parse::<lotledger::model::Reference>().ok()).is_some_and(|n| {
+            let rc = lotledger::query::ResponseCommitments::default();
+            lotledger::query::complaint_timeline(&index, &n, &rc, args.now).is_err()
+        });
+    if unknown {
+        // For the near matches the error names: every complaint.
+        index = db.complaint_index(None).map_err(cli_error)?;
+    }
+    crate::queries::print_complaints(&index, &lotledger::index::Unresolved::default(), args, format)
+}
+
+/// `lotledger expiring --db URL --before DATE [--from DATE]`: the entries
+/// of the lots made with an expiry in the window, the master data, the
+/// serialized goods' events and the corrections naming them, selected in
+/// the database and put in an index of their own; the report is computed
+/// and printed by the code `expiring DIR` runs (docs/POSTGRES.md).
+pub fn expiring(
+    url: &str,
+    before: lotledger::model::Date,
+    from: Option<lotledger::model::Date>,
+    format: Format,
+) -> Result<Outcome, CliError> {
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    let index = db.expiring_index(before, from).map_err(cli_error)?;
+    let none = lotledger::index::Unresolved::default();
+    crate::queries::print_expiring(&index, &none, before, from, format)
 }

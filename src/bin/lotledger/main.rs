@@ -290,9 +290,13 @@ enum Command {
     /// Complaints: filter, one complaint's timeline against the response
     /// commitments (4 h acknowledge; 24/48/72 h), clusters, counts.
     Complaints {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the complaint entries in the PostgreSQL repository
+        /// instead (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with = "dirs")]
+        db: Option<String>,
         /// Only open complaints.
         #[arg(long, conflicts_with = "closed")]
         open: bool,
@@ -341,9 +345,13 @@ enum Command {
     /// Lots expiring before a date: stock on hand, quantities in the field,
     /// and the customers holding them.
     Expiring {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the entries in the PostgreSQL repository instead
+        /// (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL", conflicts_with = "dirs")]
+        db: Option<String>,
         /// Expiring before this date (YYYY-MM-DD).
         #[arg(long)]
         before: String,
@@ -431,9 +439,13 @@ enum Command {
     /// Audit views: entries by actor, station, kind and time; corrections
     /// with what they correct; the verification report.
     Audit {
-        /// The ledger directories.
-        #[arg(required = true)]
+        /// The ledger directories (or --db).
+        #[arg(required_unless_present = "db")]
         dirs: Vec<PathBuf>,
+        /// Select the entries or corrections in the PostgreSQL repository
+        /// instead (docs/POSTGRES.md); not with --report or --personal-data.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["dirs", "report", "personal_data"])]
+        db: Option<String>,
         /// Only entries by this actor.
         #[arg(long)]
         actor: Option<String>,
@@ -967,6 +979,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Complaints {
             dirs,
+            db,
             open,
             closed,
             overdue,
@@ -1015,14 +1028,19 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     .map(|n| (n, window_hours.saturating_mul(lotledger::model::Timestamp::HOUR))),
                 counts,
             };
-            queries::complaints(&dirs, &args, format.format())
+            match db {
+                Some(url) => db::complaints(&url, &args, format.format()),
+                None => queries::complaints(&dirs, &args, format.format()),
+            }
         }
-        Command::Expiring { dirs, before, from, format } => queries::expiring(
-            &dirs,
-            queries::parse_date(&before)?,
-            from.as_deref().map(queries::parse_date).transpose()?,
-            format.format(),
-        ),
+        Command::Expiring { dirs, db, before, from, format } => {
+            let before = queries::parse_date(&before)?;
+            let from = from.as_deref().map(queries::parse_date).transpose()?;
+            match db {
+                Some(url) => db::expiring(&url, before, from, format.format()),
+                None => queries::expiring(&dirs, before, from, format.format()),
+            }
+        }
         Command::Notices { dirs, recall, expiring_within, today, out, format } => {
             let subject = match (recall, expiring_within) {
                 (Some(r), _) => notices::NoticeSubject::Recall(r),
@@ -1048,6 +1066,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Audit {
             dirs,
+            db,
             actor,
             station,
             kind,
@@ -1077,7 +1096,10 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                     limit,
                 })
             };
-            queries::audit(&dirs, &view, format.format())
+            match db {
+                Some(url) => db::audit(&url, &view, format.format()),
+                None => queries::audit(&dirs, &view, format.format()),
+            }
         }
         Command::Show { dir, seq, json } => {
             ledger::show(&dir, seq, if json { Format::Json } else { Format::Table })

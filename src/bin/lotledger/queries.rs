@@ -947,12 +947,23 @@ pub fn complaints(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    print_complaints(&index, &unresolved, args, format)
+}
+
+/// Prints what `complaints` shows of `index`: for ledger directories and,
+/// over the complaint entries selected in PostgreSQL, for `--db`.
+pub fn print_complaints(
+    index: &Index,
+    unresolved: &Unresolved,
+    args: &ComplaintsArgs,
+    format: Format,
+) -> Result<Outcome, CliError> {
     if format == Format::Json || args.timeline.is_some() || args.clusters.is_some() || args.counts {
-        output::print_json(&complaints_json(&index, &unresolved, args)?)?;
+        output::print_json(&complaints_json(index, unresolved, args)?)?;
         return Ok(Outcome::Ok);
     }
     let commitments = ResponseCommitments::default();
-    let rows = query::complaints(&index, &args.filter, &commitments, args.now);
+    let rows = query::complaints(index, &args.filter, &commitments, args.now);
     let mut t = Table::new(&[
         "complaint",
         "received",
@@ -1000,11 +1011,23 @@ pub fn expiring(
     format: Format,
 ) -> Result<Outcome, CliError> {
     let (index, unresolved) = open_query(dirs, format)?;
+    print_expiring(&index, &unresolved, before, from, format)
+}
+
+/// Prints what `expiring` shows of `index`: for ledger directories and,
+/// over the entries selected in PostgreSQL, for `--db`.
+pub fn print_expiring(
+    index: &Index,
+    unresolved: &Unresolved,
+    before: Date,
+    from: Option<Date>,
+    format: Format,
+) -> Result<Outcome, CliError> {
     if format == Format::Json {
-        output::print_json(&expiring_json(&index, &unresolved, before, from)?)?;
+        output::print_json(&expiring_json(index, unresolved, before, from)?)?;
         return Ok(Outcome::Ok);
     }
-    let report = query::expiring(&index, before, from);
+    let report = query::expiring(index, before, from);
     let mut header = vec!["customer".to_owned()];
     header.extend(output::party_columns("customer"));
     header.extend(["ship to", "item", "lot", "expiry", "outstanding"].map(String::from));
@@ -1060,58 +1083,60 @@ pub fn audit(dirs: &[PathBuf], view: &AuditView, format: Format) -> Result<Outco
     }
     match view {
         AuditView::Report => {}
-        AuditView::Corrections => {
-            let c = query::corrections(&index);
-            {
-                let mut t = Table::new(&[
-                    "ledger",
-                    "correction",
-                    "at",
-                    "by",
-                    "corrects",
-                    "status",
-                    "in force",
-                    "reason",
-                ]);
-                for line in &c {
-                    let target = line.target.as_ref().map_or("-".into(), |r| {
-                        format!("entry {} ({}, {})", r.seq, r.kind, r.time)
-                    });
-                    t.row([
-                        line.correction.ledger.to_string(),
-                        format!("entry {}", line.correction.seq),
-                        line.correction.time.to_string(),
-                        line.correction.actor.clone(),
-                        target,
-                        line.status.to_owned(),
-                        if line.in_force { "yes".into() } else { "no".into() },
-                        line.reason.clone(),
-                    ]);
-                }
-                render(format, &t)?;
-            }
-        }
+        AuditView::Corrections => print_corrections(&query::corrections(&index), format)?,
         AuditView::Entries(filter) => {
-            let rows = query::audit_entries(&index, filter);
-            {
-                let mut t =
-                    Table::new(&["ledger", "seq", "time", "actor", "station", "kind", "void"]);
-                for r in &rows {
-                    t.row([
-                        r.ledger.to_string(),
-                        r.seq.to_string(),
-                        r.time.to_string(),
-                        r.actor.clone(),
-                        r.station.clone(),
-                        r.kind.to_owned(),
-                        if r.void { "VOID".into() } else { String::new() },
-                    ]);
-                }
-                render(format, &t)?;
-            }
+            print_audit_rows(&query::audit_entries(&index, filter), format)?;
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The table (or CSV) of `audit --corrections`.
+pub fn print_corrections(c: &[query::CorrectionLine], format: Format) -> Result<(), CliError> {
+    let mut t = Table::new(&[
+        "ledger",
+        "correction",
+        "at",
+        "by",
+        "corrects",
+        "status",
+        "in force",
+        "reason",
+    ]);
+    for line in c {
+        let target = line
+            .target
+            .as_ref()
+            .map_or("-".into(), |r| format!("entry {} ({}, {})", r.seq, r.kind, r.time));
+        t.row([
+            line.correction.ledger.to_string(),
+            format!("entry {}", line.correction.seq),
+            line.correction.time.to_string(),
+            line.correction.actor.clone(),
+            target,
+            line.status.to_owned(),
+            if line.in_force { "yes".into() } else { "no".into() },
+            line.reason.clone(),
+        ]);
+    }
+    render(format, &t)
+}
+
+/// The table (or CSV) of `audit`'s entries.
+pub fn print_audit_rows(rows: &[query::AuditRow], format: Format) -> Result<(), CliError> {
+    let mut t = Table::new(&["ledger", "seq", "time", "actor", "station", "kind", "void"]);
+    for r in rows {
+        t.row([
+            r.ledger.to_string(),
+            r.seq.to_string(),
+            r.time.to_string(),
+            r.actor.clone(),
+            r.station.clone(),
+            r.kind.to_owned(),
+            if r.void { "VOID".into() } else { String::new() },
+        ]);
+    }
+    render(format, &t)
 }
 
 /// Parses `audit --kind`: a record kind's snake_case name, as in the JSON
