@@ -36,6 +36,7 @@ mod complaints;
 mod derive;
 mod expiring;
 mod recall;
+mod units;
 
 pub use recall::{
     DbRecall, DbRecallCustomer, DbRecallLine, DbRecallLot, DbRecallProgress, DbShipment,

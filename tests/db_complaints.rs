@@ -23,7 +23,7 @@ use std::process::Command;
 
 use db_common::{dump, lotledger, plant};
 use lotledger::db::Db;
-use lotledger::file::{Durability, FileLedger, LedgerReader, Options};
+use lotledger::file::{FileLedger, LedgerReader};
 use lotledger::index::Index;
 use lotledger::index::cache::{self, CacheMode};
 use lotledger::model::{
@@ -54,14 +54,7 @@ fn complaint_corrections(dir: &Path) {
             matches!(s.record().unwrap(), Record::ComplaintProgress(p) if p.complaint == second.complaint)
         })
         .expect("a step of the second complaint");
-    let last = entries.last().unwrap();
-    let stamp = lotledger::entry::Stamp {
-        time: last.header.time,
-        actor: last.header.actor.clone(),
-        station: last.header.station.clone(),
-    };
-    let (mut ledger, _) =
-        FileLedger::open(dir, Options::new().durability(Durability::Buffered)).unwrap();
+    let (mut ledger, stamp) = db_common::reopen_at_last(dir, &entries);
     let correct = |ledger: &mut FileLedger, seq: u64, hash| {
         let c = Corrected {
             target: EntryRef { seq, hash },

@@ -13,15 +13,23 @@ use std::vec::Vec;
 use crate::index::Index;
 use crate::model::{Date, RecordKind};
 
-/// The kinds selected whole: the serialized goods' events (shipments by
-/// container or serial, which the index resolves to lots over all of them).
-const WHOLE: [RecordKind; 5] = [
+/// The kinds selected whole: the serialized goods' events (packing,
+/// commissioning, aggregation, shipments by container or serial, returns
+/// and decommissioning, which the index resolves to lots and units over all
+/// of them). Also read by `where --db` (src/db/units.rs).
+pub(super) const WHOLE: [RecordKind; 6] = [
+    RecordKind::Packed,
     RecordKind::Commissioned,
     RecordKind::Aggregated,
     RecordKind::GoodsShipped,
     RecordKind::GoodsReturned,
     RecordKind::Decommissioned,
 ];
+
+/// The numbers of the [`WHOLE`] kinds, as `entries.kind` stores them.
+pub(super) fn whole_kinds() -> Vec<i32> {
+    WHOLE.iter().map(|k| i32::try_from(k.number()).unwrap_or(-1)).collect()
+}
 
 impl Db {
     /// An index of the entries [`crate::query::expiring`] reads for lots
@@ -36,8 +44,7 @@ impl Db {
     /// # Errors
     /// As [`Db::complaint_index`].
     pub fn expiring_index(&mut self, before: Date, from: Option<Date>) -> Result<Index, DbError> {
-        let kinds: Vec<i32> =
-            WHOLE.iter().map(|k| i32::try_from(k.number()).unwrap_or(-1)).collect();
+        let kinds = whole_kinds();
         let from = from.map_or(i32::MIN, |d| d.0);
         let picked = "WITH lots AS (SELECT DISTINCT item, lot FROM lotledger.lot_moves \
                  WHERE move = $1 AND expiry < $2 AND expiry >= $3) \

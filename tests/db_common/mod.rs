@@ -207,3 +207,20 @@ pub fn same_output(command: &str, dir: &str, url: &str, args: &[&str], then: &[&
     }
     3
 }
+
+/// The last entry's stamp (for entries added at its time) and the ledger in
+/// `dir` opened for appending, buffered.
+pub fn reopen_at_last(
+    dir: &Path,
+    entries: &[lotledger::file::StoredEntry],
+) -> (FileLedger, lotledger::entry::Stamp) {
+    let last = entries.last().unwrap();
+    let stamp = lotledger::entry::Stamp {
+        time: last.header.time,
+        actor: last.header.actor.clone(),
+        station: last.header.station.clone(),
+    };
+    let (ledger, _) =
+        FileLedger::open(dir, Options::new().durability(Durability::Buffered)).unwrap();
+    (ledger, stamp)
+}

@@ -574,3 +574,15 @@ pub fn expiring(
     let none = lotledger::index::Unresolved::default();
     crate::queries::print_expiring(&index, &none, before, from, format)
 }
+
+/// `lotledger where --db URL TARGET`: the index of the entries the report
+/// on `target` reads, selected in the database (`Db::where_index`); the
+/// report is computed and printed by the code `where DIR` runs
+/// (docs/POSTGRES.md).
+pub fn where_index(
+    url: &str,
+    target: &lotledger::query::UnitTarget,
+) -> Result<lotledger::index::Index, CliError> {
+    let mut db = Db::connect(url).map_err(cli_error)?;
+    db.where_index(target).map_err(cli_error)
+}

@@ -389,12 +389,16 @@ enum Command {
     /// (commissioned, packed, shipped, returned, decommissioned); exit 6
     /// with near matches when no record names it.
     Where {
-        /// The ledger directories.
-        #[arg(required = true, num_args = 1..)]
-        dirs: Vec<PathBuf>,
-        /// GTIN/SERIAL, a GS1 scan (]d2…) or element string with (01) and
-        /// (21) or (00), an SSCC (sscc:…, 18 digits or 00 and 18 digits), or a case number.
-        target: String,
+        /// The ledger directories (none with --db), then the unit or
+        /// container: GTIN/SERIAL, a GS1 scan (]d2…) or element string with
+        /// (01) and (21) or (00), an SSCC (sscc:…, 18 digits or 00 and 18
+        /// digits), or a case number.
+        #[arg(required = true, num_args = 1.., value_name = "DIR... TARGET")]
+        args: Vec<String>,
+        /// Select the entries in the PostgreSQL repository instead
+        /// (docs/POSTGRES.md).
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
         /// The day to judge expiry at (YYYY-MM-DD; default: today).
         #[arg(long)]
         at: Option<String>,
@@ -792,8 +796,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Gs1 { scan, separator, year, format } => {
             gs1::run(&scan, separator, format.format(), year.unwrap_or_else(current_year))
         }
-        Command::Where { dirs, target, at, format } => {
-            r#where::run(&dirs, &target, at.as_deref(), format.format())
+        Command::Where { args, db, at, format } => {
+            let (source, target) = r#where::Source::of(args, db)?;
+            r#where::run(&source, &target, at.as_deref(), format.format())
         }
         Command::VerifyReturn {
             dirs,

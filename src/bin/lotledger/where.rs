@@ -76,21 +76,79 @@ fn today() -> Date {
     Date(i32::try_from(days).unwrap_or(0))
 }
 
+/// What `lotledger where` reads: ledger directories, or the PostgreSQL
+/// repository (`--db`).
+pub enum Source {
+    /// The ledger directories.
+    Dirs(Vec<PathBuf>),
+    /// The database URL.
+    Db(String),
+}
+
+impl Source {
+    /// The source and the target of `where DIR... TARGET` or `where --db
+    /// URL TARGET` (`args`: the positional arguments).
+    ///
+    /// # Errors
+    /// Usage: directories and `--db` both given, or neither.
+    pub fn of(mut args: Vec<String>, db: Option<String>) -> Result<(Self, String), CliError> {
+        let target = args.pop().unwrap_or_default();
+        let source = match db {
+            Some(url) if args.is_empty() => Self::Db(url),
+            Some(_) => {
+                return Err(CliError::Usage(
+                    "where: give ledger directories or --db URL, not both".into(),
+                ));
+            }
+            None if args.is_empty() => {
+                return Err(CliError::Usage(
+                    "where: give the ledger directories (or --db URL), then the unit or container"
+                        .into(),
+                ));
+            }
+            None => Self::Dirs(args.into_iter().map(PathBuf::from).collect()),
+        };
+        Ok((source, target))
+    }
+}
+
 /// `lotledger where`.
 pub fn run(
-    dirs: &[PathBuf],
+    source: &Source,
     target: &str,
     at: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CliError> {
     let parsed = parse_target(target)?;
     let today = at.map(parse_date).transpose()?.unwrap_or_else(today);
-    let (index, unresolved) = open_query(dirs, format)?;
+    match source {
+        Source::Dirs(dirs) => {
+            let (index, unresolved) = open_query(dirs, format)?;
+            print(&index, &unresolved, &parsed, target, at, today, format)
+        }
+        Source::Db(url) => {
+            let index = crate::db::where_index(url, &parsed)?;
+            let none = lotledger::index::Unresolved::default();
+            print(&index, &none, &parsed, target, at, today, format)
+        }
+    }
+}
+
+/// The report on `parsed` (as typed: `target`) printed in `format`.
+fn print(
+    index: &lotledger::index::Index,
+    unresolved: &lotledger::index::Unresolved,
+    parsed: &UnitTarget,
+    target: &str,
+    at: Option<&str>,
+    today: Date,
+    format: Format,
+) -> Result<Outcome, CliError> {
     if format == Format::Json {
-        output::print_json(&where_json(&index, &unresolved, target, Some(&today.to_string()))?)?;
+        output::print_json(&where_json(index, unresolved, target, at)?)?;
         return Ok(Outcome::Ok);
     }
-    let report = report(&index, &parsed, today)?;
+    let report = report(index, parsed, today)?;
     if format == Format::Csv {
         output::print(&history(&report).csv())?;
     } else {
