@@ -162,6 +162,9 @@ pub struct Canonicalizer {
     /// Bit `n` (`n` below 127) or bit 127 (longer) is set when some tail
     /// has that length: a string of no such length is not looked up.
     tail_lengths: u128,
+    /// Bit `b` (`b` below 127) or bit 127 (any other byte) is set when some
+    /// tail starts with byte `b`: a second filter before the lookup.
+    tail_firsts: u128,
     /// The constrained canonical forms of web URIs met so far (a document
     /// names the same parties and lots again and again), at most
     /// [`URI_MEMO`] of them.
@@ -171,6 +174,13 @@ pub struct Canonicalizer {
 /// The bit of [`Canonicalizer::tail_lengths`] for the length of `s`.
 fn length_bit(s: &str) -> u128 {
     1 << s.len().min(127)
+}
+
+/// The bit of [`Canonicalizer::tail_firsts`] for the first byte of `s`
+/// (bit 0, that of the NUL byte, for the empty string: a shared bit only
+/// costs a lookup).
+fn first_bit(s: &str) -> u128 {
+    s.bytes().next().map_or(1, |b| 1 << b.min(127))
 }
 
 /// How many web URIs a [`Canonicalizer`] remembers the canonical form of.
@@ -183,6 +193,7 @@ impl Clone for Canonicalizer {
             terms: self.terms.clone(),
             tails: self.tails.clone(),
             tail_lengths: self.tail_lengths,
+            tail_firsts: self.tail_firsts,
             uris: Mutex::new(HashMap::new()),
         }
     }
@@ -260,6 +271,7 @@ impl Canonicalizer {
                 && let Some(tail) = term.get(i + 1..)
             {
                 self.tail_lengths |= length_bit(tail);
+                self.tail_firsts |= first_bit(tail);
                 self.tails
                     .entry(tail.to_owned())
                     .and_modify(|t| *t = None)
@@ -346,7 +358,7 @@ impl Canonicalizer {
 
     /// A bare string that names exactly one CBV term of the document is that term.
     fn bare<'a>(&'a self, s: &'a str) -> &'a str {
-        if self.tail_lengths & length_bit(s) == 0 {
+        if self.tail_lengths & length_bit(s) == 0 || self.tail_firsts & first_bit(s) == 0 {
             return s;
         }
         match self.tails.get(s) {
@@ -357,11 +369,20 @@ impl Canonicalizer {
 
     /// Writes the canonical form of one value (not a time).
     fn canon_into(&self, raw: &str, out: &mut String) {
-        let expanded = self.expand_value(self.bare(raw));
+        let bare = self.bare(raw);
+        // Text without a `:` that names no term (hashes, codes, names,
+        // quantities: most values) has no prefix to expand, no CBV URN and
+        // no GS1 URI form: it is a number or itself, trimmed.
+        if !bare.contains(':') {
+            let v = bare.trim();
+            if !python_number_into(v, out) {
+                out.push_str(v);
+            }
+            return;
+        }
+        let expanded = self.expand_value(bare);
         let v = web_vocabulary(expanded.trim());
-        if let Some(n) = python_number(&v) {
-            out.push_str(&n);
-        } else {
+        if !python_number_into(&v, out) {
             self.push_uri(&v, out);
         }
     }
@@ -596,9 +617,14 @@ impl Canonicalizer {
     /// The generic form of a scalar extension of text `text`: `{ns}name=value`.
     pub(crate) fn generic_text(&self, key: &str, text: &str) -> String {
         let mut s = String::with_capacity(key.len() + text.len() + 40);
-        self.expand_key_into(key, &mut s);
-        self.push_value(&mut s, text);
+        self.generic_text_into(key, text, &mut s);
         s
+    }
+
+    /// [`Self::generic_text`], appended to `out`.
+    pub(crate) fn generic_text_into(&self, key: &str, text: &str, out: &mut String) {
+        self.expand_key_into(key, out);
+        self.push_value(out, text);
     }
 
     /// The generic form of an extension element, pushed to `parts`:
@@ -859,7 +885,51 @@ pub(crate) fn push_sorted(out: &mut String, name: &str, mut items: Vec<String>) 
     }
     items.sort();
     out.push_str(name);
-    out.extend(items);
+    push_all(out, &items);
+}
+
+/// Parts of a pre-hash string that are sorted before they are joined, kept
+/// in one buffer (a part is a range of it) so that a part costs no
+/// allocation of its own.
+#[derive(Debug, Default)]
+pub(crate) struct SortedParts {
+    buf: String,
+    ranges: Vec<core::ops::Range<usize>>,
+}
+
+impl SortedParts {
+    /// Adds the part `write` appends to the buffer (nothing when it appends
+    /// nothing).
+    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut String)) {
+        let start = self.buf.len();
+        write(&mut self.buf);
+        if self.buf.len() > start {
+            self.ranges.push(start..self.buf.len());
+        }
+    }
+
+    /// Adds `part`.
+    pub(crate) fn push(&mut self, part: &str) {
+        self.push_with(|b| b.push_str(part));
+    }
+
+    /// Appends the parts to `out` in sorted order (as strings).
+    pub(crate) fn join_sorted_into(&mut self, out: &mut String) {
+        let buf = self.buf.as_str();
+        self.ranges.sort_unstable_by(|a, b| buf.get(a.clone()).cmp(&buf.get(b.clone())));
+        out.reserve(buf.len());
+        for r in &self.ranges {
+            out.push_str(buf.get(r.clone()).unwrap_or_default());
+        }
+    }
+}
+
+/// Appends every one of `items` to `out`, growing it once.
+pub(crate) fn push_all(out: &mut String, items: &[String]) {
+    out.reserve(items.iter().map(String::len).sum());
+    for i in items {
+        out.push_str(i);
+    }
 }
 
 /// `list` followed by its sorted `items`, pushed to `parts` as one part,
@@ -945,6 +1015,24 @@ pub fn python_number(s: &str) -> Option<String> {
         return Some(format!("{mantissa}e{sign}{:02}", exp.unsigned_abs()));
     }
     Some(format!("{f}"))
+}
+
+/// Appends [`python_number`] of `s` to `out` when `s` is a number; false
+/// (and nothing appended) when it is not. Up to 15 plain digits are
+/// appended without an allocation.
+fn python_number_into(s: &str, out: &mut String) -> bool {
+    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = s.trim_start_matches('0');
+        out.push_str(if digits.is_empty() { "0" } else { digits });
+        return true;
+    }
+    match python_number(s) {
+        Some(n) => {
+            out.push_str(&n);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Python's `float()` grammar: sign, digits with single underscores
@@ -1076,6 +1164,63 @@ fn round_half_even(value: u32, unit: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_appended_as_python_number_writes_them() {
+        for s in [
+            "200",
+            "007",
+            "000",
+            "0",
+            "",
+            "999999999999999",
+            "9999999999999999",
+            "23.0",
+            "+1_000",
+            "1e3",
+            "-0",
+            "abc",
+            "12a",
+            "1.5e-7",
+            "inf",
+            " 7",
+        ] {
+            let mut out = String::from(">");
+            let appended = python_number_into(s, &mut out);
+            assert_eq!(appended, python_number(s).is_some(), "{s:?}");
+            assert_eq!(out, format!(">{}", python_number(s).unwrap_or_default()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn sorted_parts_join_in_string_order() {
+        let mut parts = SortedParts::default();
+        for p in ["b=2", "a=10", "", "a=1", "b=2"] {
+            parts.push(p);
+        }
+        parts.push_with(|_| {});
+        let mut out = String::from("x");
+        parts.join_sorted_into(&mut out);
+        assert_eq!(out, "xa=1a=10b=2b=2");
+    }
+
+    #[test]
+    fn plain_text_and_terms_canonicalise_as_before() {
+        // Text without a colon takes the short path: a term's tail still
+        // becomes the term, numbers are Python's, the rest trimmed text.
+        let mut c = Canonicalizer::new();
+        c.add_vocabulary("shipping", BIZSTEP);
+        let canon = |raw: &str| {
+            let mut out = String::new();
+            c.canon_into(raw, &mut out);
+            out
+        };
+        assert_eq!(canon("shipping"), "https://ref.gs1.org/cbv/BizStep-shipping");
+        assert_eq!(canon(" QA-OFFICE "), "QA-OFFICE");
+        assert_eq!(canon("0768"), "768");
+        assert_eq!(canon("Shipping"), "Shipping");
+        assert_eq!(canon("cbv:BizStep-shipping"), "https://ref.gs1.org/cbv/BizStep-shipping");
+    }
 
     #[test]
     fn numbers_as_python_writes_them() {

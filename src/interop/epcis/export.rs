@@ -28,7 +28,9 @@ use std::vec::Vec;
 
 use serde_json::{Value, json};
 
-use super::event_hash::{self, Canonicalizer, ni_uri, push_sorted, scalar_text};
+use super::event_hash::{
+    self, Canonicalizer, SortedParts, ni_uri, push_all, push_sorted, scalar_text,
+};
 use super::scheme::{UriScheme, encode_into};
 use crate::chain::Verified;
 use crate::entry::{DecodeError, Header};
@@ -515,7 +517,9 @@ impl<W: Write> EventWriter<'_, W> {
             .collect();
         let (x, shared) = (&self.x, &self.shared);
         let chunks = in_chunks(&mut self.workers, &todo, |worker, chunk| {
-            let mut json = Vec::new();
+            // Room for a chunk of common events (about 1.5 KB each) without
+            // growing; a chunk with a commissioning of thousands grows.
+            let mut json = Vec::with_capacity(CHUNK * 2048);
             let rendered: io::Result<Vec<Written>> = chunk
                 .iter()
                 .map(|&(_, entry)| worker.render(x, shared, entry, &mut json))
@@ -711,8 +715,12 @@ impl Epc {
                         .filter_map(|i| r.first().checked_add(i))
                         .enumerate()
                     {
-                        serial.truncate(stem);
-                        push_padded(n, width, &mut serial);
+                        // The next number of a range is the one before plus
+                        // one, added to its digits in place.
+                        if i == 0 || !increment(&mut serial, stem) {
+                            serial.truncate(stem);
+                            push_padded(n, width, &mut serial);
+                        }
                         f(k, base, Some(&serial), one_width && i > 0)?;
                     }
                 }
@@ -735,24 +743,41 @@ const fn digits(n: u64) -> usize {
     if n == 0 { 1 } else { n.ilog10() as usize + 1 }
 }
 
+/// Adds one to the decimal number `s` ends with after byte `stem` (ASCII
+/// digits only, as [`push_padded`] writes them), keeping its width; false,
+/// and `s` unchanged, when every digit is a 9 (the number needs one more).
+fn increment(s: &mut String, stem: usize) -> bool {
+    let Some(p) = s.as_bytes().get(stem..).and_then(|d| d.iter().rposition(|&b| b != b'9')) else {
+        return false;
+    };
+    let at = stem + p;
+    let Some(&d) = s.as_bytes().get(at) else { return false };
+    let nines = s.len() - at - 1;
+    s.truncate(at);
+    s.push(char::from(d + 1));
+    s.extend(core::iter::repeat_n('0', nines));
+    true
+}
+
 /// Appends `n` in decimal, left-padded with zeros to `width` digits.
 fn push_padded(n: u64, width: usize, out: &mut String) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+    // 20 digits hold any u64; a wider width gets its extra zeros first.
+    const MAX: usize = 20;
+    out.extend(core::iter::repeat_n('0', width.saturating_sub(MAX)));
+    let mut digits = [b'0'; MAX];
+    let mut at = MAX;
     let mut rest = n;
-    loop {
+    while let Some(d) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        *d = b'0' + (rest % 10) as u8;
         at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (rest % 10) as u8;
-        }
         rest /= 10;
-        if rest == 0 || at == 0 {
+        if rest == 0 {
             break;
         }
     }
-    let written = digits.get(at..).unwrap_or_default();
-    out.extend(core::iter::repeat_n('0', width.saturating_sub(written.len())));
-    out.extend(written.iter().map(|&b| char::from(b)));
+    let start = at.min(MAX.saturating_sub(width));
+    // ASCII digits only.
+    out.push_str(core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// Pushes `name` and the sorted `epc=` parts of `list` onto the pre-hash
@@ -922,21 +947,23 @@ impl Event {
         if let Some((entry, record)) = &self.extensions {
             let mut e = String::with_capacity(256);
             c.expand_key_into("ll:entry", &mut e);
-            let mut fields = [
-                c.generic_text("ll:ledger", &entry.ledger),
-                c.generic_text("ll:seq", &entry.seq),
-                c.generic_text("ll:hash", &entry.hash),
-                c.generic_text("ll:actor", &entry.actor),
-                c.generic_text("ll:station", &entry.station),
-            ];
-            fields.sort();
-            e.extend(fields);
+            let mut fields = SortedParts::default();
+            for (k, v) in [
+                ("ll:ledger", &entry.ledger),
+                ("ll:seq", &entry.seq),
+                ("ll:hash", &entry.hash),
+                ("ll:actor", &entry.actor),
+                ("ll:station", &entry.station),
+            ] {
+                fields.push_with(|out| c.generic_text_into(k, v, out));
+            }
+            fields.join_sorted_into(&mut e);
             rest.push(e);
             Ll(record).parts(c, "ll:record", &mut rest);
         }
         // errorDeclaration is not hashed.
         rest.sort();
-        s.extend(rest);
+        push_all(s, &rest);
         ni_uri(s)
     }
 
@@ -1735,15 +1762,23 @@ impl Ll<'_> {
             Value::Object(map) => {
                 let mut s = String::with_capacity(128);
                 c.expand_key_into(key, &mut s);
-                let mut children = Vec::new();
+                let mut children = SortedParts::default();
+                let mut nested = Vec::new();
                 let mut child = String::from("ll:");
                 for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
                     child.truncate(3);
                     child.push_str(k);
-                    Ll(v).parts(c, &child, &mut children);
+                    if let Value::Array(_) | Value::Object(_) = v {
+                        nested.clear();
+                        Ll(v).parts(c, &child, &mut nested);
+                        nested.iter().for_each(|p| children.push(p));
+                    } else {
+                        // A boolean's text is the string it travels as.
+                        let text = scalar_text(v).unwrap_or_default();
+                        children.push_with(|out| c.generic_text_into(&child, &text, out));
+                    }
                 }
-                children.sort();
-                s.extend(children);
+                children.join_sorted_into(&mut s);
                 parts.push(s);
             }
             scalar => {
@@ -1774,5 +1809,63 @@ fn unprefixed(v: &Value, bools: bool) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(|i| unprefixed(i, bools)).collect()),
         Value::String(s) if bools && (s == "true" || s == "false") => Value::Bool(s == "true"),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SerialRange;
+
+    #[test]
+    fn range_serials_count_up_as_the_range_writes_them() {
+        for (prefix, first, count, width) in [
+            ("A", 995, 10, 3),
+            ("L1-", 99_990, 20, 2),
+            ("", 0, 12, 1),
+            ("X%", 5, 3, 6),
+            ("B", 999_999_997, 5, 1),
+            ("", u64::MAX - 2, 3, 20),
+            ("Z", 0, 1, 0),
+        ] {
+            let r = SerialRange::new(prefix, first, count, width).unwrap();
+            let list = [Epc::Serials { base: "b/".into(), span: SerialSpan::Range(r.clone()) }];
+            let mut got = Vec::new();
+            Epc::each(&list, |_, _, s, _| {
+                got.push(s.unwrap_or_default().to_owned());
+                Ok(())
+            })
+            .unwrap();
+            let want: Vec<String> = (0..count)
+                .map(|i| {
+                    let mut s = String::new();
+                    encode_into(r.serial(i).unwrap().as_str(), &mut s);
+                    s
+                })
+                .collect();
+            assert_eq!(got, want, "{prefix:?} from {first}, {count} of width {width}");
+        }
+    }
+
+    #[test]
+    fn increment_carries_and_leaves_all_nines_alone() {
+        let step = |s: &str, stem: usize| {
+            let mut t = String::from(s);
+            let done = increment(&mut t, stem);
+            (done, t)
+        };
+        assert_eq!(step("A0", 1), (true, "A1".into()));
+        assert_eq!(step("A000999", 1), (true, "A001000".into()));
+        assert_eq!(step("9-19", 2), (true, "9-20".into()));
+        assert_eq!(step("A999", 1), (false, "A999".into()));
+        assert_eq!(step("A", 1), (false, "A".into()));
+        let mut s = String::from("P");
+        push_padded(7, 3, &mut s);
+        assert_eq!(s, "P007");
+        push_padded(123_456, 2, &mut s);
+        assert_eq!(s, "P007123456");
+        s.clear();
+        push_padded(5, 22, &mut s);
+        assert_eq!(s, "0000000000000000000005");
     }
 }
