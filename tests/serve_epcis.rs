@@ -122,6 +122,20 @@ fn gs1_examples_captured_come_back_with_their_event_ids() {
         let list = valid.iter().map(|id| enc(id)).collect::<Vec<_>>().join(",");
         let (events, _) = all_pages(server, &format!("/events?EQ_eventID={list}&perPage=1000"));
         assert_eq!(ids(&events), valid);
+        // A business location of the examples, equal and with descendants
+        // (none: lotledger's master data has no location hierarchy).
+        let location =
+            expected.iter().find_map(|(_, e, _)| e["bizLocation"]["id"].as_str()).unwrap();
+        let at: Vec<String> = expected
+            .iter()
+            .filter(|(_, e, _)| e["bizLocation"]["id"] == location)
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        assert!(!at.is_empty() && at.len() < expected.len(), "{location}: {at:?}");
+        for p in ["EQ_bizLocation", "WD_bizLocation"] {
+            let q = format!("/events?{p}={}&perPage=1000", enc(location));
+            assert_eq!(ids(&all_pages(server, &q).0), at, "{p}");
+        }
         let (events, pages) = pages_unchecked(server, "/events?perPage=3");
         let got = ids(&events);
         let want: Vec<String> = expected.iter().map(|(id, _, _)| id.clone()).collect();
@@ -307,6 +321,7 @@ fn queries_and_pages_give_the_events_the_export_gives() {
     let class2 = class.clone();
     let po2 = po.clone();
     let rp2 = read_point.clone();
+    let rp3 = read_point.clone();
     let epc2 = epc.clone();
     let cases: Vec<(String, Pick)> = vec![
         (
@@ -360,6 +375,11 @@ fn queries_and_pages_give_the_events_the_export_gives() {
         (
             format!("EQ_readPoint={}", enc(&read_point)),
             Box::new(move |e: &Value| e["readPoint"]["id"] == rp2.as_str()),
+        ),
+        (
+            // No location has descendants in lotledger's master data.
+            format!("WD_readPoint={}", enc(&read_point)),
+            Box::new(move |e: &Value| e["readPoint"]["id"] == rp3.as_str()),
         ),
         (
             format!("MATCH_anyEPC={}", enc(&epc)),

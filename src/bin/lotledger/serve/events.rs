@@ -607,8 +607,11 @@ impl Query {
                 "EQ_disposition" => {
                     Condition::Disposition(list(value).iter().map(|s| cbv_word(s)).collect())
                 }
-                "EQ_readPoint" => Condition::ReadPoint(list(value)),
-                "EQ_bizLocation" => Condition::BizLocation(list(value)),
+                // With descendants: lotledger's master data describes no
+                // location hierarchy (no location has a child), so a
+                // location's descendants are none and WD_ selects as EQ_.
+                "EQ_readPoint" | "WD_readPoint" => Condition::ReadPoint(list(value)),
+                "EQ_bizLocation" | "WD_bizLocation" => Condition::BizLocation(list(value)),
                 "EQ_transformationID" => Condition::TransformationId(list(value)),
                 "EQ_eventID" => Condition::EventId(list(value)),
                 "MATCH_epc" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC"
