@@ -767,8 +767,29 @@ fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
         ("EQ_persistentDisposition_unset=in_transit", vec![]),
         ("EXISTS_errorDeclaration=true", vec![]),
         ("EXISTS_errorDeclaration=false", vec![1, 2, 3, 4]),
+        // The first N in the query's order, over pages too.
+        ("eventCountLimit=2", vec![1, 2]),
+        ("eventCountLimit=3&perPage=2", vec![1, 2, 3]),
+        ("eventCountLimit=1&perPage=1", vec![1]),
+        ("eventCountLimit=9", vec![1, 2, 3, 4]),
+        ("orderBy=eventTime&eventCountLimit=2", vec![3, 1]),
+        ("orderBy=eventTime&eventCountLimit=3&perPage=2", vec![3, 1, 4]),
+        ("GE_quantity=5&eventCountLimit=2", vec![1, 2]),
+        ("maxEventCount=4", vec![1, 2, 3, 4]),
+        ("maxEventCount=3&GE_quantity=5&perPage=1", vec![1, 2, 3]),
     ] {
         assert_eq!(served(query), want, "{query}");
+    }
+    // More matches than maxEventCount: the bindings' 413, whatever the page.
+    for query in ["maxEventCount=3", "maxEventCount=1&perPage=1", "maxEventCount=2&GE_quantity=5"] {
+        let a = get(&server.url(&format!("/events?{query}")), None);
+        assert_eq!(a.status, 413, "{query}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:QueryTooLargeException", "{query}");
+    }
+    for query in ["eventCountLimit=2&maxEventCount=3", "eventCountLimit=0", "maxEventCount=-1"] {
+        let a = get(&server.url(&format!("/events?{query}")), None);
+        assert_eq!(a.status, 400, "{query}: {}", a.body);
+        assert_eq!(a.json()["type"], "epcisException:QueryParameterException", "{query}");
     }
     // A transformation: EPCs and classes in and out, each by its own parameter.
     let epc = |s: &str| format!("https://id.gs1.org/01/09506000134352/21/{s}");

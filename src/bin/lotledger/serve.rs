@@ -517,7 +517,17 @@ fn events_page(s: &Shared, pairs: &[(String, String)], path: &str, implicit: usi
         }
     };
     let table = table(s);
-    let (page, next) = query.run(&table);
+    let (page, next) = match query.run(&table) {
+        Ok(answer) => answer,
+        Err(events::TooLarge(max)) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "QueryTooLargeException",
+                "Query result too large",
+                &format!("more than maxEventCount ({max}) events match"),
+            );
+        }
+    };
     let mut r = match events::query_document(&table, &page, now()) {
         Ok(text) => ld_text(text),
         Err(detail) => return unrendered(detail),

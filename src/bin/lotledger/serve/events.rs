@@ -415,6 +415,11 @@ pub const EVENT_TYPES: [&str; 5] = [
 #[derive(Debug)]
 pub struct BadParameter(pub String);
 
+/// A query that `maxEventCount` refuses: more events match than it (the
+/// number) allows.
+#[derive(Debug)]
+pub struct TooLarge(pub usize);
+
 /// One condition of a query.
 enum Condition {
     EventType(BTreeSet<String>),
@@ -471,6 +476,10 @@ struct Order {
 pub struct Query {
     conditions: Vec<Condition>,
     order: Option<Order>,
+    /// `eventCountLimit`: only the first this many matching events.
+    limit: Option<usize>,
+    /// `maxEventCount`: more matching events than this is an error.
+    max: Option<usize>,
     pub per_page: usize,
     pub start: usize,
     /// The parameters that select events (not the page), for the next
@@ -529,9 +538,27 @@ impl Query {
         let mut token = None;
         let mut selecting = Vec::new();
         let (mut order_by, mut ascending) = (None, false);
+        let (mut limit, mut max) = (None, None);
         for (key, value) in pairs {
             let k = key.as_str();
             match k {
+                "eventCountLimit" | "maxEventCount" => {
+                    let n = value.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                        BadParameter(format!("{k}: {value:?} is not a whole number of 1 or more"))
+                    })?;
+                    if k == "eventCountLimit" {
+                        limit = Some(n)
+                    } else {
+                        max = Some(n)
+                    }
+                    if limit.is_some() && max.is_some() {
+                        return Err(BadParameter(
+                            "eventCountLimit and maxEventCount are mutually exclusive".to_owned(),
+                        ));
+                    }
+                    selecting.push((key.clone(), value.clone()));
+                    continue;
+                }
                 "perPage" => {
                     per_page = value
                         .parse::<usize>()
@@ -696,7 +723,7 @@ impl Query {
             start = at;
         }
         let order = order_by.map(|record| Order { record, ascending });
-        Ok(Self { conditions, order, per_page, start, selecting })
+        Ok(Self { conditions, order, limit, max, per_page, start, selecting })
     }
 
     fn accepts(&self, r: &Row, s: &Strings) -> bool {
@@ -740,8 +767,22 @@ impl Query {
     }
 
     /// The events of this page, and the start of the next page if there is one.
-    pub fn run<'t>(&self, table: &'t Table) -> (Vec<&'t Row>, Option<usize>) {
-        let Some(order) = self.order else { return self.run_in_ledger_order(table) };
+    ///
+    /// # Errors
+    /// [`TooLarge`] when more events match than `maxEventCount` allows.
+    pub fn run<'t>(&self, table: &'t Table) -> Result<(Vec<&'t Row>, Option<usize>), TooLarge> {
+        if let Some(max) = self.max {
+            let matching = table
+                .rows
+                .iter()
+                .filter(|r| self.accepts(r, &table.strings))
+                .take(max.saturating_add(1))
+                .count();
+            if matching > max {
+                return Err(TooLarge(max));
+            }
+        }
+        let Some(order) = self.order else { return Ok(self.run_in_ledger_order(table)) };
         let key = |r: &Row| if order.record { Some(r.record_time) } else { r.event_time };
         let mut matched: Vec<(Option<i64>, &Row)> = table
             .rows
@@ -758,9 +799,12 @@ impl Query {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         });
+        if let Some(limit) = self.limit {
+            matched.truncate(limit);
+        }
         let end = self.start.saturating_add(self.per_page);
         let page = matched.iter().skip(self.start).take(self.per_page).map(|(_, r)| *r).collect();
-        (page, (matched.len() > end).then_some(end))
+        Ok((page, (matched.len() > end).then_some(end)))
     }
 
     /// [`Query::run`] without `orderBy`: the events in ledger order, the
@@ -772,6 +816,9 @@ impl Query {
         for (i, r) in table.rows.iter().enumerate() {
             if !self.accepts(r, &table.strings) {
                 continue;
+            }
+            if self.limit.is_some_and(|l| seen >= l) {
+                break;
             }
             if seen >= self.start {
                 if page.len() == self.per_page {
