@@ -712,8 +712,18 @@ fn counted(n: u32, minute: u32, quantity: Option<u32>) -> String {
         }
         _ => "",
     };
+    // Events 2 and 4 declared in error, 2 with a corrective event.
+    let declared = match n {
+        2 => {
+            r#""errorDeclaration": {"declarationTime": "2026-01-06T08:00:00Z", "reason": "incorrect_data", "correctiveEventIDs": ["urn:uuid:00000000-0000-4000-8000-000000000003"]}, "#
+        }
+        4 => {
+            r#""errorDeclaration": {"declarationTime": "2026-01-07T08:00:00.000+02:00", "reason": "https://ref.gs1.org/cbv/ER-did_not_occur"}, "#
+        }
+        _ => "",
+    };
     format!(
-        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {persistent}{what}}}"#
+        r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}", "eventTime": "2026-01-05T10:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving", {persistent}{declared}{what}}}"#
     )
 }
 
@@ -765,7 +775,17 @@ fn quantity_parameters_and_order_by_select_and_order_as_the_bindings_say() {
         ("EQ_persistentDisposition_set=in_transit,completeness_verified", vec![1, 3]),
         ("EQ_persistentDisposition_unset=completeness_verified", vec![3]),
         ("EQ_persistentDisposition_unset=in_transit", vec![]),
-        ("EXISTS_errorDeclaration=true", vec![]),
+        ("EXISTS_errorDeclaration=true", vec![2, 4]),
+        ("EQ_errorReason=incorrect_data", vec![2]),
+        ("EQ_errorReason=urn%3Aepcglobal%3Acbv%3Aer%3Adid_not_occur", vec![4]),
+        ("EQ_errorReason=did_not_occur,incorrect_data", vec![2, 4]),
+        ("EQ_errorReason=other", vec![]),
+        ("EQ_correctiveEventID=urn%3Auuid%3A00000000-0000-4000-8000-000000000003", vec![2]),
+        ("EQ_correctiveEventID=urn%3Auuid%3A00000000-0000-4000-8000-000000000001", vec![]),
+        ("GE_errorDeclarationTime=2026-01-06T08%3A00%3A00Z", vec![2, 4]),
+        ("GE_errorDeclarationTime=2026-01-06T08%3A00%3A01Z", vec![4]),
+        ("LT_errorDeclarationTime=2026-01-07T06%3A00%3A00Z", vec![2]),
+        ("LT_errorDeclarationTime=2026-01-07T06%3A00%3A01Z", vec![2, 4]),
         ("EXISTS_errorDeclaration=false", vec![1, 2, 3, 4]),
         // The first N in the query's order, over pages too.
         ("eventCountLimit=2", vec![1, 2]),

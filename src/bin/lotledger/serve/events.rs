@@ -44,10 +44,21 @@ pub struct Row {
     /// Its `persistentDisposition`: `(true, d)` for each `set` value,
     /// `(false, d)` for each `unset` one (bare CBV words).
     persistent: Box<[(bool, Sym)]>,
-    /// Whether it has an `errorDeclaration`.
-    error_declared: bool,
+    /// Its `errorDeclaration`, if it has one.
+    error: Option<Box<Declared>>,
     /// `(type as a bare CBV word or URI, value)`.
     biz_transactions: Box<[(Sym, Sym)]>,
+}
+
+/// An event's `errorDeclaration`: what the error-declaration parameters
+/// look at.
+struct Declared {
+    /// `declarationTime`, in milliseconds since the epoch, if readable.
+    time: Option<i64>,
+    /// `reason`, as a bare CBV word (`incorrect_data`) when it is a CBV one.
+    reason: Option<Sym>,
+    /// `correctiveEventIDs`.
+    corrective: Box<[Sym]>,
 }
 
 /// Where a row's JSON comes from.
@@ -198,13 +209,16 @@ pub fn cbv_word(value: &str) -> String {
         "https://ref.gs1.org/cbv/Disp-",
         "https://ref.gs1.org/cbv/BTT-",
         "https://ref.gs1.org/cbv/SDT-",
+        "https://ref.gs1.org/cbv/ER-",
         "urn:epcglobal:cbv:bizstep:",
         "urn:epcglobal:cbv:disp:",
         "urn:epcglobal:cbv:btt:",
         "urn:epcglobal:cbv:sdt:",
+        "urn:epcglobal:cbv:er:",
         "cbv:BizStep-",
         "cbv:Disp-",
         "cbv:BTT-",
+        "cbv:ER-",
     ] {
         if let Some(w) = value.strip_prefix(prefix) {
             return w.to_owned();
@@ -325,6 +339,20 @@ impl Table {
         let biz_location =
             field(event.pointer("/bizLocation/id").and_then(Value::as_str).map(str::to_owned));
         let transformation_id = field(text(event, "transformationID"));
+        let error = event.get("errorDeclaration").filter(|e| !e.is_null()).map(|d| {
+            Box::new(Declared {
+                time: text(d, "declarationTime").and_then(|t| time_ms(&t)),
+                reason: text(d, "reason").map(|r| s.intern(&cbv_word(&r))),
+                corrective: d
+                    .get("correctiveEventIDs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(|c| s.intern(c))
+                    .collect(),
+            })
+        });
         let id: Arc<str> = Arc::from(id);
         let row = Row {
             json: entry.map_or_else(|| Json::Text(Arc::from(event.to_string())), Json::Entry),
@@ -345,7 +373,7 @@ impl Table {
             class_ends,
             quantities: quantities.into_boxed_slice(),
             persistent: persistent.into_boxed_slice(),
-            error_declared: event.get("errorDeclaration").is_some_and(|e| !e.is_null()),
+            error,
             biz_transactions,
         };
         self.by_id.insert(id, self.rows.len());
@@ -456,6 +484,16 @@ enum Condition {
     },
     /// It has an `errorDeclaration`.
     ErrorDeclared,
+    /// It has an `errorDeclaration` whose `declarationTime` is at or after
+    /// (`from`) or before `at`.
+    DeclaredAt {
+        from: bool,
+        at: i64,
+    },
+    /// It has an `errorDeclaration` with one of these reasons (bare CBV words).
+    ErrorReason(BTreeSet<String>),
+    /// It has an `errorDeclaration` naming one of these corrective events.
+    CorrectiveEventId(BTreeSet<String>),
     /// A quantity of one of its quantity lists compares so with the value.
     Quantity {
         wanted: std::cmp::Ordering,
@@ -670,6 +708,16 @@ impl Query {
                         values: list(value).iter().map(|d| cbv_word(d)).collect(),
                     }
                 }
+                "GE_errorDeclarationTime" | "LT_errorDeclarationTime" => {
+                    let at = time_ms(value).ok_or_else(|| {
+                        BadParameter(format!("{k}: {value:?} is not an RFC 3339 date-time"))
+                    })?;
+                    Condition::DeclaredAt { from: k.starts_with("GE"), at }
+                }
+                "EQ_errorReason" => {
+                    Condition::ErrorReason(list(value).iter().map(|r| cbv_word(r)).collect())
+                }
+                "EQ_correctiveEventID" => Condition::CorrectiveEventId(list(value)),
                 "EXISTS_errorDeclaration" => match value.as_str() {
                     "true" => Condition::ErrorDeclared,
                     // False selects every event, as if the parameter were omitted.
@@ -759,7 +807,17 @@ impl Query {
             Condition::Persistent { set, values } => {
                 r.persistent.iter().any(|&(is_set, d)| is_set == *set && values.contains(s.get(d)))
             }
-            Condition::ErrorDeclared => r.error_declared,
+            Condition::ErrorDeclared => r.error.is_some(),
+            Condition::DeclaredAt { from, at } => r
+                .error
+                .as_ref()
+                .and_then(|d| d.time)
+                .is_some_and(|t| if *from { t >= *at } else { t < *at }),
+            Condition::ErrorReason(set) => r.error.as_ref().is_some_and(|d| is_in(set, d.reason)),
+            Condition::CorrectiveEventId(set) => r
+                .error
+                .as_ref()
+                .is_some_and(|d| d.corrective.iter().any(|&c| set.contains(s.get(c)))),
             Condition::Quantity { wanted, or_equal, value } => r.quantities.iter().any(|q| {
                 q.partial_cmp(value).is_some_and(|o| o == *wanted || (*or_equal && o.is_eq()))
             }),
