@@ -990,11 +990,8 @@ pub fn python_number(s: &str) -> Option<String> {
     {
         return None;
     }
-    // Up to 15 plain digits are exact in a double: the integer as written,
-    // without leading zeros.
-    if s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = s.trim_start_matches('0');
-        return Some(if digits.is_empty() { "0".to_owned() } else { digits.to_owned() });
+    if let Some(digits) = plain_integer(s) {
+        return Some(digits.to_owned());
     }
     let f = python_float(s)?;
     if !f.is_finite() {
@@ -1021,9 +1018,8 @@ pub fn python_number(s: &str) -> Option<String> {
 /// (and nothing appended) when it is not. Up to 15 plain digits are
 /// appended without an allocation.
 fn python_number_into(s: &str, out: &mut String) -> bool {
-    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = s.trim_start_matches('0');
-        out.push_str(if digits.is_empty() { "0" } else { digits });
+    if let Some(digits) = plain_integer(s) {
+        out.push_str(digits);
         return true;
     }
     match python_number(s) {
@@ -1033,6 +1029,16 @@ fn python_number_into(s: &str, out: &mut String) -> bool {
         }
         None => false,
     }
+}
+
+/// Up to 15 plain digits, which a double holds exactly: the integer as
+/// written, without leading zeros (`"0"` for zeros only).
+fn plain_integer(s: &str) -> Option<&str> {
+    if s.is_empty() || s.len() > 15 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = s.trim_start_matches('0');
+    Some(if digits.is_empty() { "0" } else { digits })
 }
 
 /// Python's `float()` grammar: sign, digits with single underscores

@@ -206,8 +206,8 @@ pub struct Plan<'o> {
     /// The latest master data of each identity: by vocabulary type and
     /// element id, its attributes.
     master: BTreeMap<MasterKey, Vec<(String, String)>>,
-    /// One unit per thread [`Self::observe_batch`] drafts on.
-    threads: Vec<()>,
+    /// How many threads [`Self::observe_batch`] drafts on.
+    threads: usize,
 }
 
 impl<'o> Plan<'o> {
@@ -225,7 +225,7 @@ impl<'o> Plan<'o> {
             wanted: options.corrections.replacements().collect(),
             replacements: Vec::new(),
             master: BTreeMap::new(),
-            threads: std::vec![(); parallelism()],
+            threads: parallelism(),
         }
     }
 
@@ -264,7 +264,7 @@ impl<'o> Plan<'o> {
             }
         }
         let x = &self.x;
-        let found = in_chunks(&mut self.threads, &todo, |_, run| {
+        let found = in_chunks(&mut std::vec![(); self.threads], &todo, |_, run| {
             let none = BTreeMap::new();
             let mut words = BTreeSet::new();
             for &(ledger, header, hash, record) in run {
@@ -283,7 +283,7 @@ impl<'o> Plan<'o> {
     /// renders on as many.
     #[must_use]
     pub fn with_threads(mut self, n: usize) -> Self {
-        self.threads = std::vec![(); n.max(1)];
+        self.threads = n.max(1);
         self
     }
 
@@ -314,7 +314,7 @@ impl<'o> Plan<'o> {
         serde_json::to_writer(&mut out, &o.created.to_string())?;
         write_master(&mut out, &self.master)?;
         out.write_all(b",\"epcisBody\":{\"eventList\":[")?;
-        let threads = self.threads.len();
+        let threads = self.threads;
         let worker = Worker { canon: self.canon, prehash };
         let writer = EventWriter {
             x: self.x,
@@ -761,23 +761,22 @@ fn increment(s: &mut String, stem: usize) -> bool {
 
 /// Appends `n` in decimal, left-padded with zeros to `width` digits.
 fn push_padded(n: u64, width: usize, out: &mut String) {
-    // 20 digits hold any u64; a wider width gets its extra zeros first.
-    const MAX: usize = 20;
-    out.extend(core::iter::repeat_n('0', width.saturating_sub(MAX)));
-    let mut digits = [b'0'; MAX];
-    let mut at = MAX;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
     let mut rest = n;
-    while let Some(d) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
-        *d = b'0' + (rest % 10) as u8;
+    loop {
         at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (rest % 10) as u8;
+        }
         rest /= 10;
-        if rest == 0 {
+        if rest == 0 || at == 0 {
             break;
         }
     }
-    let start = at.min(MAX.saturating_sub(width));
-    // ASCII digits only.
-    out.push_str(core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
+    let written = digits.get(at..).unwrap_or_default();
+    out.extend(core::iter::repeat_n('0', width.saturating_sub(written.len())));
+    out.extend(written.iter().map(|&b| char::from(b)));
 }
 
 /// Pushes `name` and the sorted `epc=` parts of `list` onto the pre-hash
